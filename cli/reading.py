@@ -1,0 +1,175 @@
+"""Reading one offender's record: the current picture and the chronology."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import typer
+
+from cli.options import AS_OF, AT, JSON
+from cli.render import emit_json, say, table
+from cli.session import Session, session
+
+if TYPE_CHECKING:
+    from projections.records import EntryRecord
+
+
+def register(app: typer.Typer) -> None:
+    app.command("show")(show)
+    app.command("timeline")(timeline)
+
+
+def when(text: str | None) -> datetime | None:
+    from domain.clock import parse_query_time
+
+    return parse_query_time(text) if text else None
+
+
+def load_records(s: Session, ref: str) -> list[EntryRecord]:
+    """One offender's records, after bringing the read models up to date."""
+    from domain.errors import UnknownOffenderError
+    from domain.identity import offender_id
+    from projections.queries import offender_records
+
+    s.catch_up()
+    with s.engine().connect() as conn:
+        records = offender_records(conn, offender_id(ref.strip()))
+    if not records:
+        raise UnknownOffenderError(ref)
+    return records
+
+
+def show(
+    ctx: typer.Context,
+    ref: str = typer.Argument(...),
+    as_of: str = AS_OF,
+    at: str = AT,
+    as_json: bool = JSON,
+) -> None:
+    """Show an offender: MAPPA category and level, latest risk, owners, licence.
+
+    Example: ledger show WMP-000123 --at 2016-10-20 --json
+    """
+    from domain.errors import UnknownOffenderError
+    from projections import views
+
+    s = session(ctx)
+    records = load_records(s, ref)
+    doc = views.show(records, as_of=when(as_of), at=when(at))
+    if doc is None:
+        raise UnknownOffenderError(ref)
+    doc["as_of"], doc["at"] = as_of, at
+    if as_json:
+        emit_json(doc)
+        return
+    owners = ", ".join(f"{agency}: {staff}" for agency, staff in sorted(doc["owners"].items()))
+    table(
+        f"{doc['ref']}  {doc['name']}",
+        ["", ""],
+        [
+            ["Born", doc["born"]],
+            ["MAPPA", f"category {doc['category']}, level {doc['level']}"],
+            ["Risk of serious harm", doc["risk"] or "not assessed"],
+            ["Owners", owners or "none"],
+            ["On licence", f"yes, until {doc['licence_end']}" if doc["on_licence"] else "no"],
+            ["Area", doc["area"] or ""],
+            ["Entries", doc["entries"]],
+        ],
+        caption=_caption(as_of, at),
+    )
+
+
+def _caption(as_of: str | None, at: str | None) -> str | None:
+    parts = []
+    if at:
+        parts.append(f"the world at {at}")
+    if as_of:
+        parts.append(f"as the ledger stood at {as_of}")
+    return "; ".join(parts) or None
+
+
+def timeline(
+    ctx: typer.Context,
+    ref: str = typer.Argument(...),
+    as_of: str = AS_OF,
+    date_from: str = typer.Option(None, "--from", metavar="DATE", help="From this day."),
+    date_to: str = typer.Option(None, "--to", metavar="DATE", help="Up to and including this day."),
+    agency: str = typer.Option(None, "--agency", help="Only entries by this agency's staff."),
+    late_after: int = typer.Option(
+        7, "--late-after", metavar="DAYS", help="Flag entries recorded more than DAYS after."
+    ),
+    as_json: bool = JSON,
+    as_csv: bool = typer.Option(False, "--csv", help="Print CSV instead of a table."),
+) -> None:
+    """The chronology of one offender, in the order things happened.
+
+    Shows when each thing occurred and when it was recorded; late entries are flagged.
+
+    Example: ledger timeline WMP-000123 --from 2016-10-01 --agency police --csv
+    """
+    from domain.clock import parse_date
+    from domain.values import Agency
+    from projections import views
+
+    s = session(ctx)
+    chosen = Agency.parse(agency).value if agency else None
+    start = parse_date(date_from) if date_from else None
+    end = parse_date(date_to) if date_to else None
+    records = load_records(s, ref)
+    entries = views.timeline(
+        records,
+        as_of=when(as_of),
+        date_from=start,
+        date_to=end,
+        agency=chosen,
+        late_after_days=late_after,
+    )
+    if as_json:
+        emit_json({"ref": ref.strip(), "as_of": as_of, "entries": entries})
+    elif as_csv:
+        _csv(entries)
+    else:
+        table(
+            f"Timeline of {ref.strip()}",
+            ["#", "Occurred", "Recorded", "By", "Agency", "Type", "Summary"],
+            [
+                [
+                    e["entry"],
+                    e["occurred_at"],
+                    (e["recorded_at"] or "")[:16] + (" LATE" if e["late"] else ""),
+                    e["by"],
+                    e["agency"],
+                    e["type"],
+                    e["summary"] + (" (corrected)" if e["corrected"] else ""),
+                ]
+                for e in entries
+            ],
+            caption=_caption(as_of, None),
+        )
+        if not entries:
+            say("no entries in that range")
+
+
+CSV_COLUMNS = (
+    "entry",
+    "type",
+    "occurred_at",
+    "recorded_at",
+    "by",
+    "agency",
+    "rank",
+    "summary",
+    "corrected",
+    "late",
+    "recorded_after_days",
+)
+
+
+def _csv(entries: list[dict[str, object]]) -> None:
+    import csv
+    import sys
+
+    writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(entries)

@@ -1,0 +1,82 @@
+"""The domain's refusals. Each says what was wrong and, where it can, how to put it right."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of the domain refused a command; nothing was recorded."""
+
+
+class InvalidValueError(DomainError, ValueError):
+    """A value given on input is not one the domain accepts."""
+
+
+class UnknownOffenderError(DomainError):
+    def __init__(self, ref: str) -> None:
+        super().__init__(
+            f"no offender with reference {ref!r}; register one with 'ledger offender register'"
+        )
+        self.ref = ref
+
+
+class OffenderAlreadyRegisteredError(DomainError):
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"offender {ref!r} is already registered")
+        self.ref = ref
+
+
+class UnknownStaffError(DomainError):
+    def __init__(self, staff_id: str) -> None:
+        super().__init__(f"no staff member with id {staff_id!r}; enrol them with 'ledger staff add'")
+        self.staff_id = staff_id
+
+
+class StaffAlreadyEnrolledError(DomainError):
+    def __init__(self, staff_id: str) -> None:
+        super().__init__(f"staff member {staff_id!r} is already enrolled")
+        self.staff_id = staff_id
+
+
+class StaffNotInPostError(DomainError):
+    """The staff member was not enrolled (or had left) at the moment in question."""
+
+
+class NotAuthorisedError(DomainError):
+    """The actor may not do this."""
+
+
+class UnknownEntryError(DomainError):
+    def __init__(self, ref: str, entry: int) -> None:
+        super().__init__(f"{ref} has no entry {entry}; see 'ledger timeline {ref}' for its entries")
+        self.ref = ref
+        self.entry = entry
+
+
+class AlreadyAcknowledgedError(DomainError):
+    def __init__(self, ref: str, entry: int, staff_id: str) -> None:
+        super().__init__(f"{staff_id} has already acknowledged {ref}#{entry}")
+
+
+class AlreadyOwnerError(DomainError):
+    def __init__(self, ref: str, staff_id: str, agency: str) -> None:
+        super().__init__(f"{staff_id} already owns {ref} for {agency}")
+
+
+class FutureTimeError(DomainError):
+    def __init__(self, text: str) -> None:
+        super().__init__(
+            f"--occurred-at {text} is in the future; record what has happened, "
+            "with the time it happened"
+        )
+
+
+class NotOnLicenceError(DomainError):
+    """A licence event or recall decision for someone not released on licence."""
+
+
+class AlreadyOnLicenceError(DomainError):
+    """A second release while the first licence is still running."""
+
+
+class SelfReferenceError(DomainError):
+    """A disagreement with, or escalation to, oneself."""

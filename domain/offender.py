@@ -1,0 +1,526 @@
+"""The offender aggregate: one event stream per offender, one event per thing recorded.
+
+Each event is a published schema, stored forever: its fields are declared here explicitly, and a
+change of shape ships only with `class_version` and an upcaster. Every event carries its valid time
+(`occurred_at`), who made the contact (`by`), that person's agency, rank and seniority at that
+moment, and who typed it in (`entered_by`). The library's own `timestamp` is the recording time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from domain.clock import ValidTime
+from domain.errors import (
+    AlreadyAcknowledgedError,
+    AlreadyOnLicenceError,
+    AlreadyOwnerError,
+    NotOnLicenceError,
+    SelfReferenceError,
+    UnknownEntryError,
+)
+from domain.identity import offender_id
+from domain.staff import Person
+from domain.values import (
+    Agency,
+    AssessmentTool,
+    RecallChoice,
+    RiskLevel,
+    ShareMeans,
+    VisitKind,
+)
+
+
+class Offender(Aggregate):
+    # ----------------------------------------------------------------------------------- events
+
+    class Recorded(Aggregate.Event):
+        """What every offender event carries besides its own facts."""
+
+        occurred_at: datetime | date
+        by: str
+        agency: Agency
+        rank: str
+        senior: bool
+        entered_by: str
+
+        def apply(self, offender: Offender) -> None:
+            """Most events add to the record without changing what later commands check."""
+
+    class Registered(Aggregate.Created):
+        ref: str
+        name: str
+        born: date
+        category: int
+        level: int
+        area: str | None
+        occurred_at: datetime | date
+        by: str
+        agency: Agency
+        rank: str
+        senior: bool
+        entered_by: str
+
+    class ReleasedOnLicence(Recorded):
+        licence_end: date
+
+        def apply(self, offender: Offender) -> None:
+            offender.on_licence = True
+            offender.licence_end = self.licence_end
+
+    class DisclosureRecorded(Recorded):
+        summary: str
+        detail: str | None
+        risk_relevant: bool
+
+    class VisitRecorded(Recorded):
+        kind: VisitKind
+        outcome: str
+
+    class EntryRecorded(Recorded):
+        summary: str
+        risk_relevant: bool
+
+    class ConcernRecorded(Recorded):
+        summary: str
+
+    class AssessmentRecorded(Recorded):
+        tool: AssessmentTool
+        risk: RiskLevel
+        summary: str | None
+
+        def apply(self, offender: Offender) -> None:
+            offender.risk = self.risk
+
+    class ReviewRecorded(Recorded):
+        summary: str
+
+    class DecisionRecorded(Recorded):
+        decision: str
+        rationale: str
+        about: list[int]
+
+    class DisagreementRecorded(Recorded):
+        with_person: dict[str, Any]
+        summary: str
+
+    class EscalationRecorded(Recorded):
+        to_person: dict[str, Any]
+        reason: str
+
+    class MappaReferralRecorded(Recorded):
+        level: int
+        emergency: bool
+        reason: str
+
+    class MappaMeetingRecorded(Recorded):
+        level: int
+        attendees: list[dict[str, Any]]
+        summary: str
+        discussed: list[int]
+
+        def apply(self, offender: Offender) -> None:
+            offender.level = self.level
+
+    class RecallDecisionRecorded(Recorded):
+        decision: RecallChoice
+        rationale: str
+
+        def apply(self, offender: Offender) -> None:
+            if self.decision is RecallChoice.RECALL:
+                offender.on_licence = False
+
+    class EntriesAcknowledged(Recorded):
+        entries: list[int]
+
+        def apply(self, offender: Offender) -> None:
+            offender.acknowledged.setdefault(self.by, []).extend(self.entries)
+
+    class OwnershipTransferred(Recorded):
+        to_person: dict[str, Any]
+        previous: str | None
+        reason: str | None
+
+        def apply(self, offender: Offender) -> None:
+            offender.owners[self.to_person["agency"].value] = self.to_person["staff"]
+
+    class EntriesShared(Recorded):
+        entries: list[int]
+        with_agency: Agency
+        with_person: dict[str, Any] | None
+        means: ShareMeans
+
+    class EntryCorrected(Recorded):
+        entry: int
+        reason: str
+        summary: str | None
+        entry_occurred_at: datetime | date | None
+
+    # ------------------------------------------------------------------------------ construction
+
+    def __init__(
+        self,
+        ref: str,
+        name: str,
+        born: date,
+        category: int,
+        level: int,
+        area: str | None,
+        occurred_at: ValidTime,
+        by: str,
+        agency: Agency,
+        rank: str,
+        senior: bool,
+        entered_by: str,
+    ) -> None:
+        self.ref = ref
+        self.name = name
+        self.born = born
+        self.category = category
+        self.level = level
+        self.area = area
+        self.risk: RiskLevel | None = None
+        self.on_licence = False
+        self.licence_end: date | None = None
+        # Whoever registers the case owns it for their agency until it is transferred.
+        self.owners: dict[str, str] = {agency.value: by}
+        self.acknowledged: dict[str, list[int]] = {}
+
+    @staticmethod
+    def create_id(ref: str, **_: Any) -> Any:
+        return offender_id(ref)
+
+    @classmethod
+    def register(
+        cls,
+        ref: str,
+        name: str,
+        born: date,
+        category: int,
+        level: int,
+        area: str | None,
+        occurred_at: ValidTime,
+        author: Person,
+        entered_by: str,
+    ) -> Offender:
+        return cls(
+            ref=ref,
+            name=name,
+            born=born,
+            category=category,
+            level=level,
+            area=area,
+            occurred_at=occurred_at,
+            entered_by=entered_by,
+            **_author_fields(author),
+        )
+
+    # ---------------------------------------------------------------------------------- commands
+
+    def release_on_licence(
+        self, when: ValidTime, author: Person, entered_by: str, licence_end: date
+    ) -> None:
+        check_not_on_licence(self)
+        self._record(self.ReleasedOnLicence, when, author, entered_by, licence_end=licence_end)
+
+    def record_disclosure(
+        self,
+        when: ValidTime,
+        author: Person,
+        entered_by: str,
+        summary: str,
+        detail: str | None,
+        risk_relevant: bool,
+    ) -> None:
+        self._record(
+            self.DisclosureRecorded,
+            when,
+            author,
+            entered_by,
+            summary=summary,
+            detail=detail,
+            risk_relevant=risk_relevant,
+        )
+
+    def record_visit(
+        self, when: ValidTime, author: Person, entered_by: str, kind: VisitKind, outcome: str
+    ) -> None:
+        self._record(self.VisitRecorded, when, author, entered_by, kind=kind, outcome=outcome)
+
+    def record_entry(
+        self, when: ValidTime, author: Person, entered_by: str, summary: str, risk_relevant: bool
+    ) -> None:
+        self._record(
+            self.EntryRecorded,
+            when,
+            author,
+            entered_by,
+            summary=summary,
+            risk_relevant=risk_relevant,
+        )
+
+    def record_concern(self, when: ValidTime, author: Person, entered_by: str, summary: str) -> None:
+        self._record(self.ConcernRecorded, when, author, entered_by, summary=summary)
+
+    def record_assessment(
+        self,
+        when: ValidTime,
+        author: Person,
+        entered_by: str,
+        tool: AssessmentTool,
+        risk: RiskLevel,
+        summary: str | None,
+    ) -> None:
+        self._record(
+            self.AssessmentRecorded, when, author, entered_by, tool=tool, risk=risk, summary=summary
+        )
+
+    def record_review(self, when: ValidTime, author: Person, entered_by: str, summary: str) -> None:
+        self._record(self.ReviewRecorded, when, author, entered_by, summary=summary)
+
+    def record_decision(
+        self,
+        when: ValidTime,
+        author: Person,
+        entered_by: str,
+        decision: str,
+        rationale: str,
+        about: Sequence[int],
+    ) -> None:
+        check_entries_exist(self, about)
+        self._record(
+            self.DecisionRecorded,
+            when,
+            author,
+            entered_by,
+            decision=decision,
+            rationale=rationale,
+            about=sorted(set(about)),
+        )
+
+    def record_disagreement(
+        self, when: ValidTime, author: Person, entered_by: str, other: Person, summary: str
+    ) -> None:
+        check_not_self(author, other, "disagree with")
+        self._record(
+            self.DisagreementRecorded,
+            when,
+            author,
+            entered_by,
+            with_person=other.as_dict(),
+            summary=summary,
+        )
+
+    def record_escalation(
+        self, when: ValidTime, author: Person, entered_by: str, to: Person, reason: str
+    ) -> None:
+        check_not_self(author, to, "escalate to")
+        self._record(
+            self.EscalationRecorded,
+            when,
+            author,
+            entered_by,
+            to_person=to.as_dict(),
+            reason=reason,
+        )
+
+    def refer_to_mappa(
+        self,
+        when: ValidTime,
+        author: Person,
+        entered_by: str,
+        level: int,
+        emergency: bool,
+        reason: str,
+    ) -> None:
+        self._record(
+            self.MappaReferralRecorded,
+            when,
+            author,
+            entered_by,
+            level=level,
+            emergency=emergency,
+            reason=reason,
+        )
+
+    def record_mappa_meeting(
+        self,
+        when: ValidTime,
+        author: Person,
+        entered_by: str,
+        level: int,
+        attendees: Sequence[Person],
+        summary: str,
+        discussed: Sequence[int],
+    ) -> None:
+        check_entries_exist(self, discussed)
+        self._record(
+            self.MappaMeetingRecorded,
+            when,
+            author,
+            entered_by,
+            level=level,
+            attendees=[a.as_dict() for a in attendees],
+            summary=summary,
+            discussed=sorted(set(discussed)),
+        )
+
+    def decide_recall(
+        self,
+        when: ValidTime,
+        author: Person,
+        entered_by: str,
+        decision: RecallChoice,
+        rationale: str,
+    ) -> None:
+        check_on_licence(self, "a recall decision")
+        self._record(
+            self.RecallDecisionRecorded,
+            when,
+            author,
+            entered_by,
+            decision=decision,
+            rationale=rationale,
+        )
+
+    def acknowledge(
+        self, when: ValidTime, author: Person, entered_by: str, entries: Sequence[int]
+    ) -> None:
+        check_entries_exist(self, entries)
+        check_not_acknowledged(self, author.staff, entries)
+        self._record(
+            self.EntriesAcknowledged, when, author, entered_by, entries=sorted(set(entries))
+        )
+
+    def transfer(
+        self, when: ValidTime, author: Person, entered_by: str, to: Person, reason: str | None
+    ) -> None:
+        check_not_current_owner(self, to)
+        self._record(
+            self.OwnershipTransferred,
+            when,
+            author,
+            entered_by,
+            to_person=to.as_dict(),
+            previous=self.owners.get(to.agency.value),
+            reason=reason,
+        )
+
+    def share(
+        self,
+        when: ValidTime,
+        author: Person,
+        entered_by: str,
+        entries: Sequence[int],
+        with_agency: Agency,
+        with_person: Person | None,
+        means: ShareMeans,
+    ) -> None:
+        check_entries_exist(self, entries)
+        self._record(
+            self.EntriesShared,
+            when,
+            author,
+            entered_by,
+            entries=sorted(set(entries)),
+            with_agency=with_agency,
+            with_person=with_person.as_dict() if with_person else None,
+            means=means,
+        )
+
+    def correct(
+        self,
+        when: ValidTime,
+        author: Person,
+        entered_by: str,
+        entry: int,
+        reason: str,
+        summary: str | None,
+        entry_occurred_at: ValidTime | None,
+    ) -> None:
+        check_entries_exist(self, [entry])
+        self._record(
+            self.EntryCorrected,
+            when,
+            author,
+            entered_by,
+            entry=entry,
+            reason=reason,
+            summary=summary,
+            entry_occurred_at=entry_occurred_at,
+        )
+
+    # ---------------------------------------------------------------------------------- queries
+
+    def owner_for(self, agency: Agency) -> str | None:
+        return self.owners.get(agency.value)
+
+    def has_entry(self, entry: int) -> bool:
+        return 1 <= entry <= self.version
+
+    def _record(
+        self,
+        event_class: type[Offender.Recorded],
+        when: ValidTime,
+        author: Person,
+        entered_by: str,
+        **facts: Any,
+    ) -> None:
+        self.trigger_event(
+            event_class, occurred_at=when, entered_by=entered_by, **_author_fields(author), **facts
+        )
+
+
+def _author_fields(author: Person) -> dict[str, Any]:
+    return {
+        "by": author.staff,
+        "agency": author.agency,
+        "rank": author.rank,
+        "senior": author.senior,
+    }
+
+
+# ------------------------------------------------------------------------------------- guards
+
+
+def check_entries_exist(offender: Offender, entries: Iterable[int]) -> None:
+    for entry in entries:
+        if not offender.has_entry(entry):
+            raise UnknownEntryError(offender.ref, entry)
+
+
+def check_not_acknowledged(offender: Offender, staff: str, entries: Iterable[int]) -> None:
+    already = set(offender.acknowledged.get(staff, ()))
+    for entry in entries:
+        if entry in already:
+            raise AlreadyAcknowledgedError(offender.ref, entry, staff)
+
+
+def check_not_current_owner(offender: Offender, to: Person) -> None:
+    if offender.owner_for(to.agency) == to.staff:
+        raise AlreadyOwnerError(offender.ref, to.staff, to.agency.value)
+
+
+def check_on_licence(offender: Offender, what: str) -> None:
+    if not offender.on_licence:
+        raise NotOnLicenceError(
+            f"{offender.ref} is not on licence, so {what} cannot be recorded; "
+            "record the release first with 'ledger record release'"
+        )
+
+
+def check_not_on_licence(offender: Offender) -> None:
+    if offender.on_licence:
+        raise AlreadyOnLicenceError(
+            f"{offender.ref} is already on licence (until {offender.licence_end}); "
+            "a new release needs a recall first"
+        )
+
+
+def check_not_self(author: Person, other: Person, verb: str) -> None:
+    if author.staff == other.staff:
+        raise SelfReferenceError(f"{author.staff} cannot {verb} themselves; name someone else")

@@ -1,0 +1,140 @@
+"""The staff directory: each staff member is a small event stream.
+
+A decision needs the rank its author held *at the time*, so rank and area changes are dated events,
+and any past day can be asked "what rank did they hold then?".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from domain.errors import StaffNotInPostError
+from domain.identity import staff_id as derive_staff_id
+from domain.values import Agency, is_senior
+
+
+@dataclass(frozen=True)
+class Person:
+    """A staff member as they stood on one day: what events carry about an author or recipient."""
+
+    staff: str
+    agency: Agency
+    rank: str
+    senior: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"staff": self.staff, "agency": self.agency, "rank": self.rank, "senior": self.senior}
+
+
+class StaffMember(Aggregate):
+    class Enrolled(Aggregate.Created):
+        staff_id: str
+        name: str
+        agency: Agency
+        rank: str
+        senior_grade: bool
+        admin: bool
+        area: str | None
+        since: date
+        by: str | None
+
+    class RankChanged(Aggregate.Event):
+        rank: str
+        senior_grade: bool
+        since: date
+        by: str
+
+        def apply(self, staff: StaffMember) -> None:
+            staff._posts.append([self.since, self.rank, self.senior_grade])
+            staff._posts.sort(key=lambda post: post[0])
+
+    class AreaChanged(Aggregate.Event):
+        area: str | None
+        since: date
+        by: str
+
+        def apply(self, staff: StaffMember) -> None:
+            staff.area = self.area
+
+    class Left(Aggregate.Event):
+        since: date
+        by: str
+
+        def apply(self, staff: StaffMember) -> None:
+            staff.left_on = self.since
+
+    def __init__(
+        self,
+        staff_id: str,
+        name: str,
+        agency: Agency,
+        rank: str,
+        senior_grade: bool,
+        admin: bool,
+        area: str | None,
+        since: date,
+        by: str | None,
+    ) -> None:
+        self.staff_id = staff_id
+        self.name = name
+        self.agency = agency
+        self.admin = admin
+        self.area = area
+        self.enrolled_on = since
+        self.left_on: date | None = None
+        # [since, rank, senior_grade], oldest first: a list, so snapshots round-trip it.
+        self._posts: list[list[Any]] = [[since, rank, senior_grade]]
+
+    @staticmethod
+    def create_id(staff_id: str, **_: Any) -> Any:
+        return derive_staff_id(staff_id)
+
+    @property
+    def rank(self) -> str:
+        return str(self._posts[-1][1])
+
+    @property
+    def senior_grade(self) -> bool:
+        return bool(self._posts[-1][2])
+
+    def change_rank(self, rank: str, senior_grade: bool, since: date, by: str) -> None:
+        self.trigger_event(
+            self.RankChanged, rank=rank, senior_grade=senior_grade, since=since, by=by
+        )
+
+    def change_area(self, area: str | None, since: date, by: str) -> None:
+        self.trigger_event(self.AreaChanged, area=area, since=since, by=by)
+
+    def leave(self, since: date, by: str) -> None:
+        self.trigger_event(self.Left, since=since, by=by)
+
+    def in_post_on(self, day: date) -> bool:
+        return self.enrolled_on <= day and (self.left_on is None or day < self.left_on)
+
+    def as_of(self, day: date) -> Person:
+        """Who this person was on `day`: their agency, rank and seniority then."""
+        check_in_post(self, day)
+        rank, senior_grade = self._posts[0][1], self._posts[0][2]
+        for since, post_rank, post_senior in self._posts:
+            if since <= day:
+                rank, senior_grade = post_rank, post_senior
+        return Person(
+            staff=self.staff_id,
+            agency=self.agency,
+            rank=rank,
+            senior=is_senior(self.agency, rank, senior_grade),
+        )
+
+
+def check_in_post(staff: StaffMember, day: date) -> None:
+    if day < staff.enrolled_on:
+        raise StaffNotInPostError(
+            f"{staff.staff_id} was not enrolled until {staff.enrolled_on.isoformat()}, so their "
+            f"rank on {day.isoformat()} is unknown; enrol them with --since on or before that date"
+        )
+    if staff.left_on is not None and day >= staff.left_on:
+        raise StaffNotInPostError(f"{staff.staff_id} left on {staff.left_on.isoformat()}")

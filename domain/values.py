@@ -1,0 +1,161 @@
+"""Value types of the domain: agencies, ranks, risk, MAPPA and the kinds of things recorded.
+
+Enumerations are plain `Enum` (not `StrEnum`) so that the event store's transcoder sees them
+as their own type and round-trips them, rather than flattening them silently to `str`.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from domain.errors import InvalidValueError
+
+
+class _Choice(Enum):
+    """An enumeration parsed from the words people type."""
+
+    @classmethod
+    def parse(cls, text: str) -> _Choice:
+        for member in cls:
+            if member.value == text or member.value.lower() == text.strip().lower():
+                return member
+        choices = ", ".join(m.value for m in cls)
+        raise InvalidValueError(f"{text!r} is not a valid {cls.label()}; choose one of: {choices}")
+
+    @classmethod
+    def label(cls) -> str:
+        return cls.__name__.lower()
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Agency(_Choice):
+    POLICE = "police"
+    PROBATION = "probation"
+    PRISON = "prison"
+    HEALTH = "health"
+    SOCIAL_CARE = "social-care"
+    OTHER = "other"
+
+
+class RiskLevel(_Choice):
+    """Risk of serious harm. All four are levels of harm: there is no 'no risk'."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    VERY_HIGH = "very-high"
+
+    @property
+    def rank(self) -> int:
+        return list(RiskLevel).index(self)
+
+    @classmethod
+    def label(cls) -> str:
+        return "risk level"
+
+
+class AssessmentTool(_Choice):
+    ARMS = "ARMS"
+    OASYS = "OASys"
+    RM2000 = "RM2000"
+
+    @classmethod
+    def label(cls) -> str:
+        return "assessment tool"
+
+
+class VisitKind(_Choice):
+    HOME = "home"
+    OFFICE = "office"
+    UNANNOUNCED = "unannounced"
+    VIRTUAL = "virtual"
+
+    @classmethod
+    def label(cls) -> str:
+        return "visit kind"
+
+
+class RecallChoice(_Choice):
+    RECALL = "recall"
+    NO_RECALL = "no-recall"
+
+    @classmethod
+    def label(cls) -> str:
+        return "recall decision"
+
+
+class ShareMeans(_Choice):
+    MEETING = "meeting"
+    EMAIL = "email"
+    PHONE = "phone"
+    VISOR = "visor"
+    LETTER = "letter"
+
+    @classmethod
+    def label(cls) -> str:
+        return "means of sharing"
+
+
+# Police ranks in order of seniority. "Inspector or above" is `Insp` and every rank after it.
+POLICE_RANKS: tuple[str, ...] = (
+    "PC",
+    "DC",
+    "PS",
+    "DS",
+    "Insp",
+    "DI",
+    "CI",
+    "DCI",
+    "Supt",
+    "DSupt",
+    "CSupt",
+    "ACC",
+    "DCC",
+    "CC",
+)
+INSPECTOR_INDEX = POLICE_RANKS.index("Insp")
+
+
+def parse_rank(agency: Agency, rank: str) -> str:
+    """A police rank from the list (any letter case); for other agencies a free job title."""
+    text = rank.strip()
+    if not text:
+        raise InvalidValueError("a rank or job title is needed (--rank)")
+    if agency is Agency.POLICE:
+        for known in POLICE_RANKS:
+            if known.lower() == text.lower():
+                return known
+        raise InvalidValueError(
+            f"{rank!r} is not a police rank; choose one of: {', '.join(POLICE_RANKS)}"
+        )
+    return text
+
+
+def is_senior(agency: Agency, rank: str, senior_grade: bool) -> bool:
+    """Inspector or above: `Insp` and every later police rank, or a grade marked senior."""
+    if senior_grade:
+        return True
+    return agency is Agency.POLICE and POLICE_RANKS.index(rank) >= INSPECTOR_INDEX
+
+
+def parse_category(value: int) -> int:
+    if value not in (1, 2, 3):
+        raise InvalidValueError(f"MAPPA category must be 1, 2 or 3, not {value}")
+    return value
+
+
+def parse_level(value: int, allowed: tuple[int, ...] = (1, 2, 3)) -> int:
+    if value not in allowed:
+        choices = ", ".join(str(v) for v in allowed)
+        raise InvalidValueError(f"MAPPA level must be one of {choices}, not {value}")
+    return value
+
+
+def parse_text(value: str | None, what: str) -> str:
+    """Free text that must say something."""
+    text = (value or "").strip()
+    if not text:
+        raise InvalidValueError(f"{what} must not be empty")
+    return text

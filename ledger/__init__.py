@@ -1,0 +1,1 @@
+"""The ledger's application service: commands, persistence, integrity and access."""

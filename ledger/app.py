@@ -1,0 +1,226 @@
+"""The ledger's application service: one method per command (get, command, save).
+
+Every write names the actor (who typed it) and `by` (who made the contact; default the actor).
+The rank an event carries is the one `by` held on the day the event occurred.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, Transcoder
+
+from domain.clock import ValidTime, london_date, utc_now
+from domain.errors import (
+    NotAuthorisedError,
+    OffenderAlreadyRegisteredError,
+    StaffAlreadyEnrolledError,
+    UnknownOffenderError,
+    UnknownStaffError,
+)
+from domain.identity import offender_id, staff_id
+from domain.offender import Offender
+from domain.staff import Person, StaffMember, check_in_post
+from domain.values import Agency
+from ledger.errors import ConcurrentWriteError, MissingActorError
+from ledger.transcodings import register_domain_transcodings
+
+# What a recording command does to the offender, given who did it and when.
+Command = Callable[[Offender, Person, str], None]
+
+RETRIES = 8
+
+
+class OffenderLedger(Application[UUID]):
+    name = "ledger"
+    # Appending costs the same whatever the history: at most 50 events replay on top of a snapshot.
+    snapshotting_intervals: ClassVar[dict[type, int]] = {Offender: 50}
+
+    def register_transcodings(self, transcoder: Transcoder) -> None:
+        super().register_transcodings(transcoder)
+        register_domain_transcodings(transcoder)
+
+    # ------------------------------------------------------------------------------------ staff
+
+    def enrol_staff(
+        self,
+        actor: str | None,
+        staff_ref: str,
+        name: str,
+        agency: Agency,
+        rank: str,
+        senior_grade: bool,
+        admin: bool,
+        area: str | None,
+        since: date,
+    ) -> bool:
+        """Enrols a staff member; returns True when this was the bootstrap enrolment."""
+        bootstrap = self.is_empty()
+        if not bootstrap:
+            self.check_admin(actor)
+        if self._exists(staff_id(staff_ref)):
+            raise StaffAlreadyEnrolledError(staff_ref)
+        member = StaffMember(
+            staff_id=staff_ref,
+            name=name,
+            agency=agency,
+            rank=rank,
+            senior_grade=senior_grade,
+            admin=admin or bootstrap,
+            area=area,
+            since=since,
+            by=actor,
+        )
+        self._save_new(member, lambda: StaffAlreadyEnrolledError(staff_ref))
+        return bootstrap
+
+    def change_rank(
+        self, actor: str | None, staff_ref: str, rank: str, senior_grade: bool, since: date
+    ) -> None:
+        admin = self.check_admin(actor)
+        self._update_staff(staff_ref, lambda m: m.change_rank(rank, senior_grade, since, admin))
+
+    def change_area(self, actor: str | None, staff_ref: str, area: str | None, since: date) -> None:
+        admin = self.check_admin(actor)
+        self._update_staff(staff_ref, lambda m: m.change_area(area, since, admin))
+
+    def staff_leaves(self, actor: str | None, staff_ref: str, since: date) -> None:
+        admin = self.check_admin(actor)
+        self._update_staff(staff_ref, lambda m: m.leave(since, admin))
+
+    def get_staff(self, staff_ref: str) -> StaffMember:
+        try:
+            return self.repository.get(staff_id(staff_ref))
+        except AggregateNotFoundError:
+            raise UnknownStaffError(staff_ref) from None
+
+    def person(self, staff_ref: str, when: ValidTime) -> Person:
+        """Who `staff_ref` was at `when`: agency, rank and seniority on that day."""
+        return self.get_staff(staff_ref).as_of(london_date(when))
+
+    def check_actor(self, actor: str | None) -> StaffMember:
+        """The actor must be enrolled and in post today."""
+        if not actor:
+            raise MissingActorError
+        member = self.get_staff(actor)
+        check_in_post(member, london_date(utc_now()))
+        return member
+
+    def check_admin(self, actor: str | None) -> str:
+        member = self.check_actor(actor)
+        if not member.admin:
+            raise NotAuthorisedError(
+                f"{member.staff_id} is not an administrator; only staff enrolled with --admin "
+                "may enrol staff or change their rank or area"
+            )
+        return member.staff_id
+
+    # -------------------------------------------------------------------------------- offenders
+
+    def register_offender(
+        self,
+        actor: str | None,
+        by: str | None,
+        ref: str,
+        name: str,
+        born: date,
+        category: int,
+        level: int,
+        area: str | None,
+        occurred_at: ValidTime,
+    ) -> int:
+        entered_by = self.check_actor(actor).staff_id
+        author = self.person(by or entered_by, occurred_at)
+        if self._exists(offender_id(ref)):
+            raise OffenderAlreadyRegisteredError(ref)
+        offender = Offender.register(
+            ref, name, born, category, level, area, occurred_at, author, entered_by
+        )
+        self._save_new(offender, lambda: OffenderAlreadyRegisteredError(ref))
+        return offender.version
+
+    def get_offender(self, ref: str) -> Offender:
+        try:
+            return self.repository.get(offender_id(ref))
+        except AggregateNotFoundError:
+            raise UnknownOffenderError(ref) from None
+
+    def append(
+        self,
+        actor: str | None,
+        by: str | None,
+        ref: str,
+        occurred_at: ValidTime,
+        command: Command,
+    ) -> int:
+        """Runs one recording command on an offender and returns the new entry's number.
+
+        A concurrent append to the same stream makes the save fail; the command is then run again
+        on the fresh state, so an additive command still succeeds and a rule whose outcome the
+        other write changed is checked again (and may now refuse).
+        """
+        entered_by = self.check_actor(actor).staff_id
+        author = self.person(by or entered_by, occurred_at)
+        for attempt in range(RETRIES):
+            offender = self.get_offender(ref)
+            command(offender, author, entered_by)
+            try:
+                self.save(offender)
+            except IntegrityError:
+                time.sleep(0.005 * (attempt + 1))
+                continue
+            return offender.version
+        raise ConcurrentWriteError(
+            f"{ref} is being written by others too often to record this; try again"
+        )
+
+    # --------------------------------------------------------------------------- the event log
+
+    def is_empty(self) -> bool:
+        return not self.recorder.max_notification_id()
+
+    def head(self) -> int:
+        """The position of the newest event in the ledger (0 when empty)."""
+        return self.recorder.max_notification_id() or 0
+
+    def read_events(
+        self, after: int, limit: int, stop: int | None = None
+    ) -> list[tuple[int, DomainEventProtocol[UUID]]]:
+        """A page of the ledger's events in commit order, after position `after`."""
+        notifications = self.recorder.select_notifications(
+            start=after, limit=limit, stop=stop, inclusive_of_start=False
+        )
+        return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+
+    def offender_events(self, ref: str) -> Sequence[DomainEventProtocol[UUID]]:
+        return list(self.events.get(offender_id(ref)))
+
+    # -------------------------------------------------------------------------------- internals
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+    def _save_new(self, aggregate: Any, already: Callable[[], Exception]) -> None:
+        try:
+            self.save(aggregate)
+        except IntegrityError:
+            # Someone else created the same stream between our check and our save.
+            raise already() from None
+
+    def _update_staff(self, staff_ref: str, command: Callable[[StaffMember], None]) -> None:
+        for attempt in range(RETRIES):
+            aggregate = self.get_staff(staff_ref)
+            command(aggregate)
+            try:
+                self.save(aggregate)
+            except IntegrityError:
+                time.sleep(0.005 * (attempt + 1))
+                continue
+            return
+        raise ConcurrentWriteError("the record is being written by others too often; try again")

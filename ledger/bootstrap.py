@@ -1,0 +1,121 @@
+"""The composition root of the write side: builds the ledger application from settings.
+
+Nothing is opened at import time. Opening refuses a database that was never initialised (no
+half-ledger is ever created by accident); `create_event_store` is what `ledger init` uses.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ledger.errors import DatabaseUnavailableError, NotInitialisedError
+from ledger.settings import Database, Settings, event_store_environment
+
+if TYPE_CHECKING:
+    from ledger.app import OffenderLedger
+
+# The read models' migration table: present only once `ledger init` has completed.
+INITIALISED_MARKER = "alembic_version"
+
+
+def open_ledger(settings: Settings) -> OffenderLedger:
+    """The ledger application for an initialised database."""
+    check_initialised(settings.database)
+    return _construct(settings, create_tables=False)
+
+
+def create_event_store(settings: Settings) -> OffenderLedger:
+    """Creates the event store's tables where missing and returns the application."""
+    db = settings.database
+    if db.is_sqlite:
+        parent = Path(db.path).resolve().parent
+        if not parent.is_dir():
+            raise DatabaseUnavailableError(
+                f"cannot create {db.describe()}: folder {parent} does not exist"
+            )
+    else:
+        _ensure_schema(db)
+    return _construct(settings, create_tables=True)
+
+
+def _construct(settings: Settings, *, create_tables: bool) -> OffenderLedger:
+    from eventsourcing.persistence import InterfaceError, OperationalError
+
+    from ledger.app import OffenderLedger
+
+    env = event_store_environment(settings, create_tables=create_tables)
+    try:
+        return OffenderLedger(env=env)
+    except (InterfaceError, OperationalError, sqlite3.Error) as error:
+        raise DatabaseUnavailableError(unavailable_message(settings.database, error)) from None
+
+
+def unavailable_message(db: Database, error: BaseException) -> str:
+    first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if db.is_sqlite:
+        hint = "check the file exists, is readable and writable, and is not locked"
+    else:
+        hint = "check the server is running and the URL, user and password are right"
+    return f"cannot use the database {db.describe()}: {first_line}; {hint}"
+
+
+def check_initialised(db: Database) -> None:
+    """Refuses, without creating anything, a database on which `ledger init` never completed."""
+    if db.is_sqlite:
+        _check_sqlite(db)
+    else:
+        _check_postgres(db)
+
+
+def _check_sqlite(db: Database) -> None:
+    path = Path(db.path)
+    if not path.exists():
+        raise NotInitialisedError(db.describe())
+    try:
+        # Read-only, so that even a stray file is never written by this check.
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            row = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (INITIALISED_MARKER,)
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        raise DatabaseUnavailableError(unavailable_message(db, error)) from None
+    if row is None:
+        raise NotInitialisedError(db.describe())
+
+
+def _postgres_connect(db: Database):  # type: ignore[no-untyped-def]
+    import psycopg
+
+    try:
+        return psycopg.connect(
+            host=db.host,
+            port=db.port,
+            dbname=db.dbname,
+            user=db.user or None,
+            password=db.password or None,
+            connect_timeout=5,
+            autocommit=True,
+        )
+    except psycopg.Error as error:
+        raise DatabaseUnavailableError(unavailable_message(db, error)) from None
+
+
+def _check_postgres(db: Database) -> None:
+    with _postgres_connect(db) as conn:
+        row = conn.execute(
+            "SELECT to_regclass(%s)", (f"{db.schema}.{INITIALISED_MARKER}",)
+        ).fetchone()
+    if row is None or row[0] is None:
+        raise NotInitialisedError(db.describe())
+
+
+def _ensure_schema(db: Database) -> None:
+    from psycopg import sql
+
+    with _postgres_connect(db) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(db.schema)))

@@ -1,0 +1,160 @@
+"""The core read models: the timeline's entries, the offender register and the staff directory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import singledispatchmethod
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from domain.clock import instant
+from domain.offender import Offender
+from domain.staff import StaffMember
+from domain.values import Agency, is_senior
+from projections.records import record_from_event, row_values
+from projections.runner import Projection
+from projections.schema import EntryRow, OffenderRow, StaffRow
+
+
+class TimelineProjection(Projection):
+    """Every offender event as one `entries` row, inserted in bulk per page."""
+
+    name = "timeline"
+
+    def __init__(self) -> None:
+        self._rows: list[dict[str, Any]] = []
+
+    def start_page(self) -> None:
+        self._rows = []
+
+    def process(self, event: Any, position: int, conn: Connection) -> None:
+        if isinstance(event, Offender.Event):
+            self._rows.append(row_values(record_from_event(event, position)))
+
+    def end_page(self, conn: Connection) -> None:
+        if self._rows:
+            conn.execute(insert(EntryRow), self._rows)
+        self._rows = []
+
+    def touched_offenders(self) -> Iterable[UUID]:
+        return {row["offender_id"] for row in self._rows}
+
+    def clear(self, conn: Connection) -> None:
+        conn.execute(delete(EntryRow))
+
+
+class OffenderRegister(Projection):
+    """The register of offenders: who, where, which MAPPA level now, how many entries."""
+
+    name = "offenders"
+
+    def __init__(self) -> None:
+        self._new: dict[UUID, dict[str, Any]] = {}
+        self._changes: dict[UUID, dict[str, Any]] = {}
+
+    def start_page(self) -> None:
+        self._new, self._changes = {}, {}
+
+    @singledispatchmethod
+    def process(self, event: Any, position: int, conn: Connection) -> None:
+        if isinstance(event, Offender.Event):
+            self._change(event).update(events=event.originator_version)
+
+    @process.register
+    def _(self, event: Offender.Registered, position: int, conn: Connection) -> None:
+        self._new[event.originator_id] = {
+            "offender_id": event.originator_id,
+            "ref": event.ref,
+            "name": event.name,
+            "born": event.born,
+            "category": event.category,
+            "level": event.level,
+            "area": event.area,
+            "registered_at": instant(event.occurred_at),
+            "recorded_at": event.timestamp,
+            "events": 1,
+        }
+
+    @process.register
+    def _(self, event: Offender.MappaMeetingRecorded, position: int, conn: Connection) -> None:
+        self._change(event).update(events=event.originator_version, level=event.level)
+
+    def _change(self, event: Offender.Event) -> dict[str, Any]:
+        new = self._new.get(event.originator_id)
+        if new is not None:
+            return new
+        return self._changes.setdefault(event.originator_id, {})
+
+    def end_page(self, conn: Connection) -> None:
+        if self._new:
+            conn.execute(insert(OffenderRow), list(self._new.values()))
+        for offender_id, values in self._changes.items():
+            conn.execute(
+                update(OffenderRow).where(OffenderRow.offender_id == offender_id).values(**values)
+            )
+        self._new, self._changes = {}, {}
+
+    def clear(self, conn: Connection) -> None:
+        conn.execute(delete(OffenderRow))
+
+
+class StaffDirectory(Projection):
+    """The staff directory as it stands: current rank, area, and whether they have left."""
+
+    name = "staff"
+
+    def start_page(self) -> None:
+        pass
+
+    @singledispatchmethod
+    def process(self, event: Any, position: int, conn: Connection) -> None:
+        pass
+
+    @process.register
+    def _(self, event: StaffMember.Enrolled, position: int, conn: Connection) -> None:
+        conn.execute(
+            insert(StaffRow).values(
+                staff_id=event.staff_id,
+                aggregate_id=event.originator_id,
+                name=event.name,
+                agency=event.agency.value,
+                rank=event.rank,
+                senior=is_senior(event.agency, event.rank, event.senior_grade),
+                admin=event.admin,
+                area=event.area,
+                since=event.since,
+                left_on=None,
+                recorded_at=event.timestamp,
+            )
+        )
+
+    @process.register
+    def _(self, event: StaffMember.RankChanged, position: int, conn: Connection) -> None:
+        # The directory shows the newest-dated rank; `since` says from when.
+        staff = conn.execute(
+            select(StaffRow.agency, StaffRow.since).where(
+                StaffRow.aggregate_id == event.originator_id
+            )
+        ).one()
+        if event.since >= staff.since:
+            senior = is_senior(Agency(staff.agency), event.rank, event.senior_grade)
+            self._update(conn, event, rank=event.rank, senior=senior, since=event.since)
+
+    @process.register
+    def _(self, event: StaffMember.AreaChanged, position: int, conn: Connection) -> None:
+        self._update(conn, event, area=event.area)
+
+    @process.register
+    def _(self, event: StaffMember.Left, position: int, conn: Connection) -> None:
+        self._update(conn, event, left_on=event.since)
+
+    @staticmethod
+    def _update(conn: Connection, event: StaffMember.Event, **values: Any) -> None:
+        conn.execute(
+            update(StaffRow).where(StaffRow.aggregate_id == event.originator_id).values(**values)
+        )
+
+    def clear(self, conn: Connection) -> None:
+        conn.execute(delete(StaffRow))

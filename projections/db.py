@@ -1,0 +1,53 @@
+"""Connecting the read models: one SQLAlchemy engine per ledger database, built on demand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores instants as naive UTC (sortable and comparable on every backend); returns aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def make_engine(url: str, schema: str = "public") -> Engine:
+    """An engine for the read models. On SQLite, writes take the lock at BEGIN (IMMEDIATE), so two
+    processes catching up at once queue rather than fail; on PostgreSQL, `schema` is the search path.
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _autocommit_driver(dbapi_connection: Any, _: Any) -> None:
+            # Let SQLAlchemy, not the driver, say when a transaction begins.
+            dbapi_connection.isolation_level = None
+            dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    options = f"-csearch_path={schema}" if schema != "public" else ""
+    connect_args: dict[str, Any] = {"connect_timeout": 5}
+    if options:
+        connect_args["options"] = options
+    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)

@@ -1,0 +1,63 @@
+"""Reading the read models: plain data out, never aggregates."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, select
+
+from domain.clock import iso
+from projections.records import EntryRecord, record_from_row
+from projections.schema import EntryRow, OffenderRow, StaffRow
+
+
+def offender_records(conn: Connection, offender_id: UUID) -> list[EntryRecord]:
+    """Every recorded event of one offender, in entry order (an index range scan)."""
+    rows = conn.execute(
+        select(EntryRow).where(EntryRow.offender_id == offender_id).order_by(EntryRow.entry)
+    )
+    return [record_from_row(row) for row in rows]
+
+
+def list_offenders(conn: Connection, area: str | None = None) -> list[dict[str, Any]]:
+    query = select(OffenderRow).order_by(OffenderRow.ref)
+    if area:
+        query = query.where(OffenderRow.area == area)
+    return [
+        {
+            "ref": row.ref,
+            "name": row.name,
+            "born": row.born.isoformat(),
+            "category": row.category,
+            "level": row.level,
+            "area": row.area,
+            "registered_at": iso(row.registered_at),
+            "entries": row.events,
+        }
+        for row in conn.execute(query)
+    ]
+
+
+def offender_refs_in_area(conn: Connection, area: str | None) -> list[tuple[UUID, str]]:
+    query = select(OffenderRow.offender_id, OffenderRow.ref).order_by(OffenderRow.ref)
+    if area:
+        query = query.where(OffenderRow.area == area)
+    return [(row.offender_id, row.ref) for row in conn.execute(query)]
+
+
+def list_staff(conn: Connection) -> list[dict[str, Any]]:
+    return [
+        {
+            "staff_id": row.staff_id,
+            "name": row.name,
+            "agency": row.agency,
+            "rank": row.rank,
+            "senior": row.senior,
+            "admin": row.admin,
+            "area": row.area,
+            "since": row.since.isoformat(),
+            "left_on": row.left_on.isoformat() if row.left_on else None,
+        }
+        for row in conn.execute(select(StaffRow).order_by(StaffRow.agency, StaffRow.staff_id))
+    ]

@@ -1,0 +1,216 @@
+"""Plain records of offender events, as the read side keeps them and the views fold them.
+
+An `EntryRecord` is what one row of the `entries` table holds: the event's common facts in
+columns and its own facts in `data`, in JSON-safe form (enums as their values, dates as ISO text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from domain.clock import ValidTime, instant, london_date
+from domain.offender import Offender
+
+COMMON_FIELDS = frozenset(
+    {
+        "originator_id",
+        "originator_version",
+        "timestamp",
+        "originator_topic",
+        "occurred_at",
+        "by",
+        "agency",
+        "rank",
+        "senior",
+        "entered_by",
+    }
+)
+
+# The events that carry information someone can know about (who-knew, acknowledgements).
+INFORMATIONAL_TYPES = frozenset(
+    {
+        "Registered",
+        "ReleasedOnLicence",
+        "DisclosureRecorded",
+        "VisitRecorded",
+        "EntryRecorded",
+        "ConcernRecorded",
+        "AssessmentRecorded",
+        "ReviewRecorded",
+        "DecisionRecorded",
+        "DisagreementRecorded",
+        "EscalationRecorded",
+        "MappaReferralRecorded",
+        "MappaMeetingRecorded",
+        "RecallDecisionRecorded",
+    }
+)
+
+
+@dataclass(frozen=True)
+class EntryRecord:
+    offender_id: UUID
+    entry: int
+    position: int
+    type: str
+    occurred_at: ValidTime
+    recorded_at: datetime
+    by: str
+    agency: str
+    rank: str
+    senior: bool
+    entered_by: str
+    summary: str
+    risk_relevant: bool
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def occurred_instant(self) -> datetime:
+        return instant(self.occurred_at)
+
+
+def json_safe(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def record_from_event(event: Offender.Event, position: int) -> EntryRecord:
+    """The read side's record of one offender event."""
+    facts = {k: json_safe(v) for k, v in vars(event).items() if k not in COMMON_FIELDS}
+    event_type = type(event).__name__
+    return EntryRecord(
+        offender_id=event.originator_id,
+        entry=event.originator_version,
+        position=position,
+        type=event_type,
+        occurred_at=event.occurred_at,  # type: ignore[attr-defined]
+        recorded_at=event.timestamp,
+        by=event.by,  # type: ignore[attr-defined]
+        agency=event.agency.value,  # type: ignore[attr-defined]
+        rank=event.rank,  # type: ignore[attr-defined]
+        senior=event.senior,  # type: ignore[attr-defined]
+        entered_by=event.entered_by,  # type: ignore[attr-defined]
+        summary=summarise(event_type, facts),
+        risk_relevant=is_risk_relevant(event_type, facts),
+        data=facts,
+    )
+
+
+def row_values(record: EntryRecord) -> dict[str, Any]:
+    """The `entries` row for a record."""
+    when = record.occurred_at
+    return {
+        "offender_id": record.offender_id,
+        "entry": record.entry,
+        "position": record.position,
+        "type": record.type,
+        "occurred_at": instant(when),
+        "occurred_date": london_date(when),
+        "time_known": isinstance(when, datetime),
+        "recorded_at": record.recorded_at,
+        "by": record.by,
+        "agency": record.agency,
+        "rank": record.rank,
+        "senior": record.senior,
+        "entered_by": record.entered_by,
+        "summary": record.summary,
+        "risk_relevant": record.risk_relevant,
+        "data": record.data,
+    }
+
+
+def record_from_row(row: Any) -> EntryRecord:
+    """An `entries` row (any object with its columns as attributes) back as a record."""
+    when: ValidTime = row.occurred_at if row.time_known else row.occurred_date
+    return EntryRecord(
+        offender_id=row.offender_id,
+        entry=row.entry,
+        position=row.position,
+        type=row.type,
+        occurred_at=when,
+        recorded_at=row.recorded_at,
+        by=row.by,
+        agency=row.agency,
+        rank=row.rank,
+        senior=row.senior,
+        entered_by=row.entered_by,
+        summary=row.summary,
+        risk_relevant=row.risk_relevant,
+        data=row.data or {},
+    )
+
+
+def _person(person: dict[str, Any] | None) -> str:
+    if not person:
+        return "?"
+    return f"{person['staff']} ({person['agency']})"
+
+
+def _entries(numbers: list[int]) -> str:
+    return ", ".join(f"#{n}" for n in numbers)
+
+
+def summarise(event_type: str, facts: dict[str, Any]) -> str:
+    """One line saying what the event records, as a person reads it in a timeline."""
+    f = facts
+    match event_type:
+        case "Registered":
+            return f"Registered: {f['name']}, MAPPA category {f['category']} level {f['level']}"
+        case "ReleasedOnLicence":
+            return f"Released on licence until {f['licence_end']}"
+        case "DisclosureRecorded" | "EntryRecorded" | "ConcernRecorded" | "ReviewRecorded":
+            return str(f["summary"])
+        case "VisitRecorded":
+            return f"{f['kind'].capitalize()} visit: {f['outcome']}"
+        case "AssessmentRecorded":
+            text = f"{f['tool']} assessment: risk {f['risk']}"
+            return f"{text}: {f['summary']}" if f.get("summary") else text
+        case "DecisionRecorded":
+            about = f" (about {_entries(f['about'])})" if f.get("about") else ""
+            return f"Decision: {f['decision']}{about}. Rationale: {f['rationale']}"
+        case "DisagreementRecorded":
+            return f"Disagreement with {_person(f['with_person'])}: {f['summary']}"
+        case "EscalationRecorded":
+            return f"Escalated to {_person(f['to_person'])}: {f['reason']}"
+        case "MappaReferralRecorded":
+            kind = "Emergency MAPPA" if f["emergency"] else "MAPPA"
+            return f"{kind} level {f['level']} referral: {f['reason']}"
+        case "MappaMeetingRecorded":
+            return f"MAPPA level {f['level']} meeting: {f['summary']}"
+        case "RecallDecisionRecorded":
+            verdict = "Recall" if f["decision"] == "recall" else "No recall"
+            return f"Recall decision: {verdict}. Rationale: {f['rationale']}"
+        case "EntriesAcknowledged":
+            return f"Acknowledged {_entries(f['entries'])}"
+        case "OwnershipTransferred":
+            reason = f": {f['reason']}" if f.get("reason") else ""
+            return f"Case transferred to {_person(f['to_person'])}{reason}"
+        case "EntriesShared":
+            whom = _person(f["with_person"]) if f.get("with_person") else f["with_agency"]
+            return f"Shared {_entries(f['entries'])} with {whom} by {f['means']}"
+        case "EntryCorrected":
+            return f"Correction of #{f['entry']}: {f['reason']}"
+    return event_type
+
+
+def is_risk_relevant(event_type: str, facts: dict[str, Any]) -> bool:
+    if event_type == "ConcernRecorded":
+        return True
+    if event_type in ("DisclosureRecorded", "EntryRecorded"):
+        return bool(facts.get("risk_relevant"))
+    if event_type == "AssessmentRecorded":
+        return facts.get("risk") in ("high", "very-high")
+    return False

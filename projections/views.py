@@ -1,0 +1,227 @@
+"""Views folded from one offender's records: pure functions, no I/O.
+
+Two clocks filter the records before anything is folded: `as_of` keeps only what the ledger had
+recorded by then (transaction time), `at` only what had occurred by then (valid time). Corrections
+recorded by `as_of` replace the values they correct; the originals stay visible beside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from domain.clock import (
+    ValidTime,
+    chronological_key,
+    end_of_day,
+    instant,
+    iso,
+    london_date,
+    utc_now,
+)
+from projections.records import EntryRecord
+
+LATE_AFTER_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Correction:
+    entry: int
+    reason: str
+    by: str
+    recorded_at: datetime
+    occurred_at: ValidTime
+
+
+@dataclass(frozen=True)
+class CorrectedRecord:
+    """A record with every correction recorded by the view's `as_of` applied."""
+
+    record: EntryRecord
+    original: EntryRecord
+    corrections: tuple[Correction, ...] = ()
+
+    @property
+    def corrected(self) -> bool:
+        return bool(self.corrections)
+
+
+def visible(
+    records: Iterable[EntryRecord], as_of: datetime | None = None, at: datetime | None = None
+) -> list[EntryRecord]:
+    """The records the ledger held at `as_of` that had occurred by `at`."""
+    return [
+        r
+        for r in records
+        if (as_of is None or r.recorded_at <= as_of)
+        and (at is None or instant(r.occurred_at) <= at)
+    ]
+
+
+def apply_corrections(
+    records: Sequence[EntryRecord], as_of: datetime | None = None
+) -> list[CorrectedRecord]:
+    """Each record with the corrections recorded by `as_of` applied, in entry order.
+
+    A correction counts from when it was recorded, not from when it says it occurred: until then
+    the ledger showed the original.
+    """
+    known = [r for r in records if as_of is None or r.recorded_at <= as_of]
+    by_entry = {r.entry: CorrectedRecord(record=r, original=r) for r in known}
+    for fix in sorted((r for r in known if r.type == "EntryCorrected"), key=lambda r: r.entry):
+        target = by_entry.get(int(fix.data["entry"]))
+        if target is None:
+            continue
+        changed = target.record
+        if fix.data.get("summary"):
+            changed = replace(changed, summary=str(fix.data["summary"]))
+        if fix.data.get("entry_occurred_at"):
+            changed = replace(changed, occurred_at=_parse_valid(fix.data["entry_occurred_at"]))
+        note = Correction(
+            entry=fix.entry,
+            reason=str(fix.data["reason"]),
+            by=fix.by,
+            recorded_at=fix.recorded_at,
+            occurred_at=fix.occurred_at,
+        )
+        by_entry[target.record.entry] = CorrectedRecord(
+            record=changed, original=target.original, corrections=(*target.corrections, note)
+        )
+    return [by_entry[n] for n in sorted(by_entry)]
+
+
+def _parse_valid(text: str) -> ValidTime:
+    if len(text) == 10:
+        return date.fromisoformat(text)
+    return datetime.fromisoformat(text)
+
+
+def chronological(items: Iterable[CorrectedRecord]) -> list[CorrectedRecord]:
+    return sorted(items, key=lambda c: chronological_key(c.record.occurred_at, c.record.entry))
+
+
+def delay(record: EntryRecord) -> timedelta:
+    """How long after it occurred an event was recorded (a date alone: after its day ended)."""
+    occurred = record.occurred_at
+    end = occurred if isinstance(occurred, datetime) else end_of_day(occurred)
+    return max(record.recorded_at - end, timedelta(0))
+
+
+# ------------------------------------------------------------------------------------ timeline
+
+
+def timeline(
+    records: Sequence[EntryRecord],
+    *,
+    as_of: datetime | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    agency: str | None = None,
+    late_after_days: int = LATE_AFTER_DAYS,
+) -> list[dict[str, Any]]:
+    """The offender's entries in valid-time order, corrections applied, late entries flagged."""
+    late_after = timedelta(days=late_after_days)
+    rows = []
+    for item in chronological(apply_corrections(records, as_of)):
+        r = item.record
+        day = london_date(r.occurred_at)
+        if date_from and day < date_from or date_to and day > date_to:
+            continue
+        if agency and r.agency != agency:
+            continue
+        lag = delay(r)
+        rows.append(
+            {
+                "entry": r.entry,
+                "type": r.type,
+                "occurred_at": iso(r.occurred_at),
+                "time_known": isinstance(r.occurred_at, datetime),
+                "recorded_at": iso(r.recorded_at),
+                "by": r.by,
+                "agency": r.agency,
+                "rank": r.rank,
+                "entered_by": r.entered_by,
+                "summary": r.summary,
+                "risk_relevant": r.risk_relevant,
+                "corrected": item.corrected,
+                "original_summary": item.original.summary if item.corrected else None,
+                "original_occurred_at": iso(item.original.occurred_at) if item.corrected else None,
+                "corrections": [
+                    {"entry": c.entry, "reason": c.reason, "by": c.by, "recorded_at": iso(c.recorded_at)}
+                    for c in item.corrections
+                ],
+                "late": lag > late_after,
+                "recorded_after_days": round(lag.total_seconds() / 86400, 1),
+            }
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------------------- show
+
+
+def owners_at(records: Sequence[CorrectedRecord]) -> dict[str, str]:
+    """Who owned the case for each agency, after folding registrations and transfers in order."""
+    owners: dict[str, str] = {}
+    for item in chronological(records):
+        r = item.record
+        if r.type == "Registered":
+            owners.setdefault(r.agency, r.by)
+        elif r.type == "OwnershipTransferred":
+            person = r.data["to_person"]
+            owners[person["agency"]] = person["staff"]
+    return owners
+
+
+def show(
+    records: Sequence[EntryRecord],
+    *,
+    as_of: datetime | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any] | None:
+    """The offender as the ledger shows them: None when not registered (then) at all."""
+    items = [
+        c
+        for c in apply_corrections(records, as_of)
+        if at is None or instant(c.record.occurred_at) <= at
+    ]
+    registration = next((c.record for c in items if c.record.type == "Registered"), None)
+    if registration is None:
+        return None
+    reg = registration.data
+    level = int(reg["level"])
+    risk: str | None = None
+    risk_at: ValidTime | None = None
+    on_licence = False
+    licence_end: str | None = None
+    for item in chronological(items):
+        r = item.record
+        if r.type == "MappaMeetingRecorded":
+            level = int(r.data["level"])
+        elif r.type == "AssessmentRecorded":
+            risk, risk_at = str(r.data["risk"]), r.occurred_at
+        elif r.type == "ReleasedOnLicence":
+            on_licence, licence_end = True, str(r.data["licence_end"])
+        elif r.type == "RecallDecisionRecorded" and r.data["decision"] == "recall":
+            on_licence = False
+    if on_licence and licence_end is not None:
+        if date.fromisoformat(licence_end) < london_date(at or utc_now()):
+            on_licence = False
+    return {
+        "ref": reg["ref"],
+        "name": reg["name"],
+        "born": reg["born"],
+        "category": int(reg["category"]),
+        "level": level,
+        "area": reg.get("area"),
+        "risk": risk,
+        "risk_assessed_at": iso(risk_at),
+        "owners": owners_at(items),
+        "on_licence": on_licence,
+        "licence_end": licence_end,
+        "entries": len(items),
+        "registered_at": iso(registration.occurred_at),
+        "last_recorded_at": iso(max(c.record.recorded_at for c in items)),
+    }
