@@ -61,7 +61,10 @@ def exit_code_for(error: BaseException) -> tuple[int, str]:
     unavailable = _unavailable_message(error)
     if unavailable:
         return EXIT_UNAVAILABLE, unavailable
-    return EXIT_REFUSED, f"unexpected failure ({type(error).__name__}: {error}); nothing was recorded"
+    return (
+        EXIT_REFUSED,
+        f"unexpected failure ({type(error).__name__}: {error}); nothing was recorded",
+    )
 
 
 def _unavailable_message(error: BaseException) -> str | None:
@@ -92,7 +95,7 @@ class LedgerGroup(TyperGroup):
             sys.exit(fail("interrupted; nothing more was recorded", 130))
         except KeyboardInterrupt:
             sys.exit(fail("interrupted; nothing more was recorded", 130))
-        except Exception as error:  # noqa: BLE001 - the one place failures become exit codes
+        except Exception as error:
             code, message = exit_code_for(error)
             sys.exit(fail(message, code))
         sys.exit(result if isinstance(result, int) else 0)

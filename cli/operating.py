@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli.options import JSON
-from cli.render import emit_json, say, table
+from cli.render import emit_json, table
 from cli.session import session
 
 projections_app = typer.Typer(help="The read models: their positions, rebuilding and following.")
@@ -28,7 +28,9 @@ def status(ctx: typer.Context, as_json: bool = JSON) -> None:
     names = [p.name for p in s.projections()]
     ensure_positions(s.engine(), names)
     current = positions(s.engine())
-    rows = [{"name": n, "position": current.get(n, 0), "lag": head - current.get(n, 0)} for n in names]
+    rows = [
+        {"name": n, "position": current.get(n, 0), "lag": head - current.get(n, 0)} for n in names
+    ]
     if as_json:
         emit_json({"head": head, "projections": rows})
         return

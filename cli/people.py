@@ -57,9 +57,7 @@ def staff_add(
         since=parse_date(since) if since else london_date(utc_now()),
     )
     if bootstrap:
-        warn(
-            f"{staff_id} is the first staff member of this ledger and so its first administrator"
-        )
+        warn(f"{staff_id} is the first staff member of this ledger and so its first administrator")
     say(f"enrolled {staff_id}")
 
 
@@ -110,7 +108,9 @@ def staff_area(
 def staff_leave(
     ctx: typer.Context,
     staff_id: str = typer.Argument(...),
-    since: str = typer.Option(None, "--since", metavar="DATE", help="Last day + 1. Default: today."),
+    since: str = typer.Option(
+        None, "--since", metavar="DATE", help="Last day + 1. Default: today."
+    ),
 ) -> None:
     """Record that a staff member has left: they can no longer act (administrators only).
 

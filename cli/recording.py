@@ -126,7 +126,12 @@ def visit(
 
     visit_kind, text = VisitKind.parse(kind), _text(outcome, "--outcome")
     _append(
-        ctx, ref, occurred_at, by, as_json, lambda o, a, t, w: o.record_visit(w, a, t, visit_kind, text)
+        ctx,
+        ref,
+        occurred_at,
+        by,
+        as_json,
+        lambda o, a, t, w: o.record_visit(w, a, t, visit_kind, text),
     )
 
 
@@ -468,7 +473,13 @@ def share(
         by,
         as_json,
         lambda o, a, t, w: o.share(
-            w, a, t, numbers, recipient["agency"], recipient["person"], how  # type: ignore[arg-type]
+            w,
+            a,
+            t,
+            numbers,
+            recipient["agency"],
+            recipient["person"],
+            how,  # type: ignore[arg-type]
         ),
         prepare=resolve,
     )

@@ -27,7 +27,9 @@ class OffenderAlreadyRegisteredError(DomainError):
 
 class UnknownStaffError(DomainError):
     def __init__(self, staff_id: str) -> None:
-        super().__init__(f"no staff member with id {staff_id!r}; enrol them with 'ledger staff add'")
+        super().__init__(
+            f"no staff member with id {staff_id!r}; enrol them with 'ledger staff add'"
+        )
         self.staff_id = staff_id
 
 

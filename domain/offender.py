@@ -263,7 +263,9 @@ class Offender(Aggregate):
             risk_relevant=risk_relevant,
         )
 
-    def record_concern(self, when: ValidTime, author: Person, entered_by: str, summary: str) -> None:
+    def record_concern(
+        self, when: ValidTime, author: Person, entered_by: str, summary: str
+    ) -> None:
         self._record(self.ConcernRecorded, when, author, entered_by, summary=summary)
 
     def record_assessment(

@@ -27,7 +27,12 @@ class Person:
     senior: bool
 
     def as_dict(self) -> dict[str, Any]:
-        return {"staff": self.staff, "agency": self.agency, "rank": self.rank, "senior": self.senior}
+        return {
+            "staff": self.staff,
+            "agency": self.agency,
+            "rank": self.rank,
+            "senior": self.senior,
+        }
 
 
 class StaffMember(Aggregate):

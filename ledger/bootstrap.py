@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ledger.errors import DatabaseUnavailableError, NotInitialisedError
 from ledger.settings import Database, Settings, event_store_environment
 
 if TYPE_CHECKING:
+    import psycopg
+
     from ledger.app import OffenderLedger
 
 # The read models' migration table: present only once `ledger init` has completed.
@@ -88,7 +90,7 @@ def _check_sqlite(db: Database) -> None:
         raise NotInitialisedError(db.describe())
 
 
-def _postgres_connect(db: Database):  # type: ignore[no-untyped-def]
+def _postgres_connect(db: Database) -> psycopg.Connection[Any]:
     import psycopg
 
     try:

@@ -19,6 +19,6 @@ def upgrade(engine: Engine) -> str | None:
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return ",".join(sorted(MigrationContext.configure(conn).get_current_heads()))

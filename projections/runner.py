@@ -9,6 +9,7 @@ finds the work done and applies nothing.
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -28,7 +29,9 @@ class EventSource(Protocol):
 
     def head(self) -> int: ...
 
-    def read_events(self, after: int, limit: int, stop: int | None = None) -> list[tuple[int, Any]]: ...
+    def read_events(
+        self, after: int, limit: int, stop: int | None = None
+    ) -> list[tuple[int, Any]]: ...
 
 
 class Projection(ABC):
@@ -69,16 +72,14 @@ Progress = Callable[[int, int], None]
 
 
 def ensure_positions(engine: Engine, names: Sequence[str]) -> None:
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         present = set(conn.scalars(select(ProjectionPosition.name)))
-        missing = [n for n in names if n not in present]
-        if missing:
-            try:
-                conn.execute(
-                    insert(ProjectionPosition), [{"name": n, "position": 0} for n in missing]
-                )
-            except IntegrityError:
-                pass  # another process added them first
+    missing = [n for n in names if n not in present]
+    if not missing:
+        return
+    # Another process may add them first; theirs serve as well.
+    with contextlib.suppress(IntegrityError), engine.begin() as conn:
+        conn.execute(insert(ProjectionPosition), [{"name": n, "position": 0} for n in missing])
 
 
 def positions(engine: Engine) -> dict[str, int]:
@@ -138,7 +139,7 @@ def _apply_page(
                     continue
                 try:
                     projection.process(event, position, conn)
-                except Exception as error:  # noqa: BLE001 - reported with its event below
+                except Exception as error:
                     failed = (projection, position, event, error)
                     break
                 count += 1

@@ -127,7 +127,7 @@ def timeline(
     for item in chronological(apply_corrections(records, as_of)):
         r = item.record
         day = london_date(r.occurred_at)
-        if date_from and day < date_from or date_to and day > date_to:
+        if (date_from and day < date_from) or (date_to and day > date_to):
             continue
         if agency and r.agency != agency:
             continue
@@ -149,7 +149,12 @@ def timeline(
                 "original_summary": item.original.summary if item.corrected else None,
                 "original_occurred_at": iso(item.original.occurred_at) if item.corrected else None,
                 "corrections": [
-                    {"entry": c.entry, "reason": c.reason, "by": c.by, "recorded_at": iso(c.recorded_at)}
+                    {
+                        "entry": c.entry,
+                        "reason": c.reason,
+                        "by": c.by,
+                        "recorded_at": iso(c.recorded_at),
+                    }
                     for c in item.corrections
                 ],
                 "late": lag > late_after,
@@ -206,9 +211,8 @@ def show(
             on_licence, licence_end = True, str(r.data["licence_end"])
         elif r.type == "RecallDecisionRecorded" and r.data["decision"] == "recall":
             on_licence = False
-    if on_licence and licence_end is not None:
-        if date.fromisoformat(licence_end) < london_date(at or utc_now()):
-            on_licence = False
+    if licence_end is not None and date.fromisoformat(licence_end) < london_date(at or utc_now()):
+        on_licence = False
     return {
         "ref": reg["ref"],
         "name": reg["name"],

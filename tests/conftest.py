@@ -1,0 +1,223 @@
+"""Fixtures shared by every test: a fresh ledger on each backend, and the CLI driven in-process.
+
+Every storage scenario runs on SQLite and on PostgreSQL. PostgreSQL is found at
+LEDGER_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test); each test gets a
+schema of its own, dropped afterwards. Where no server answers the PostgreSQL cases skip, saying
+why, except under CI=true, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def postgres_base_url() -> str:
+    return os.environ.get("LEDGER_TEST_POSTGRES_URL", DEFAULT_PG)
+
+
+def _postgres_problem() -> str | None:
+    try:
+        import psycopg
+
+        from ledger.settings import parse_database_url
+
+        db = parse_database_url(postgres_base_url())
+        with psycopg.connect(
+            host=db.host,
+            port=db.port,
+            dbname=db.dbname,
+            user=db.user or None,
+            password=db.password or None,
+            connect_timeout=3,
+        ):
+            return None
+    except Exception as error:
+        return f"no PostgreSQL at {postgres_base_url()}: {str(error).strip().splitlines()[0]}"
+
+
+@pytest.fixture(scope="session")
+def postgres_available() -> None:
+    problem = _postgres_problem()
+    if problem is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{problem} (CI=true: the PostgreSQL tests must run, not skip)")
+    pytest.skip(problem)
+
+
+def _drop_schema(schema: str) -> None:
+    import psycopg
+
+    from ledger.settings import parse_database_url
+
+    db = parse_database_url(postgres_base_url())
+    with psycopg.connect(
+        host=db.host,
+        port=db.port,
+        dbname=db.dbname,
+        user=db.user or None,
+        password=db.password or None,
+        autocommit=True,
+    ) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def postgres_url(postgres_available: None) -> Iterator[str]:
+    """A URL for a fresh, empty PostgreSQL schema."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    base = postgres_base_url()
+    joiner = "&" if "?" in base else "?"
+    yield f"{base}{joiner}schema={schema}"
+    _drop_schema(schema)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: object) -> str:
+    return f"sqlite:///{tmp_path}/ledger.db"  # type: ignore[operator]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A URL for a fresh, uninitialised ledger, once per backend."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("postgres_url")
+
+
+@dataclass
+class Outcome:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> object:
+        import json
+
+        return json.loads(self.stdout)
+
+
+class LedgerCLI:
+    """Runs `ledger` in-process against one database, as a given actor."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.actor: str | None = None
+        self.reason: str | None = "testing"
+
+    def __call__(
+        self, *args: str, actor: str | None = None, env: dict[str, str] | None = None
+    ) -> Outcome:
+        from typer.testing import CliRunner
+
+        from cli.main import app
+
+        full_env = {
+            "LEDGER_DATABASE_URL": self.url,
+            "LEDGER_ACTOR": actor or self.actor or "",
+            "LEDGER_REASON": self.reason or "",
+            "LEDGER_CIPHER_KEY": "",
+            "LEDGER_POLICY": "",
+        }
+        full_env.update(env or {})
+        result = CliRunner().invoke(app, list(args), env=full_env, catch_exceptions=False)
+        return Outcome(result.exit_code, result.stdout, result.stderr)
+
+    def ok(self, *args: str, **kwargs: object) -> Outcome:
+        outcome = self(*args, **kwargs)  # type: ignore[arg-type]
+        assert outcome.exit_code == 0, f"{args} failed ({outcome.exit_code}): {outcome.stderr}"
+        return outcome
+
+
+@pytest.fixture
+def cli(database_url: str) -> LedgerCLI:
+    """The CLI on a fresh, initialised ledger with an administrator (1001, an inspector), a police
+    officer (4521), a probation officer (7702) and a probation senior manager (8801)."""
+    runner = LedgerCLI(database_url)
+    runner.ok("init")
+    runner.ok(
+        "staff",
+        "add",
+        "1001",
+        "--name",
+        "Ann Admin",
+        "--agency",
+        "police",
+        "--rank",
+        "Insp",
+        "--admin",
+        "--since",
+        "2010-01-01",
+    )
+    runner.actor = "1001"
+    runner.ok(
+        "staff",
+        "add",
+        "4521",
+        "--name",
+        "Sam Reid",
+        "--agency",
+        "police",
+        "--rank",
+        "PC",
+        "--since",
+        "2010-01-01",
+    )
+    runner.ok(
+        "staff",
+        "add",
+        "7702",
+        "--name",
+        "Pat Lowe",
+        "--agency",
+        "probation",
+        "--rank",
+        "Probation Officer",
+        "--since",
+        "2010-01-01",
+    )
+    runner.ok(
+        "staff",
+        "add",
+        "8801",
+        "--name",
+        "Kim Senior",
+        "--agency",
+        "probation",
+        "--rank",
+        "Senior Probation Officer",
+        "--senior",
+        "--since",
+        "2010-01-01",
+    )
+    return runner
+
+
+@pytest.fixture
+def registered(cli: LedgerCLI) -> LedgerCLI:
+    """As `cli`, with WMP-000123 registered by 4521 (police owner) on 2016-07-04, area Birmingham."""
+    cli.ok(
+        "offender",
+        "register",
+        "WMP-000123",
+        "--name",
+        "John Doe",
+        "--born",
+        "1975-03-02",
+        "--category",
+        "1",
+        "--area",
+        "Birmingham",
+        "--occurred-at",
+        "2016-07-04",
+        "--by",
+        "4521",
+    )
+    return cli
