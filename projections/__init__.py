@@ -1,0 +1,1 @@
+"""Read models: the event log turned into tables that answer reviewers' questions."""
