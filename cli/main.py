@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import operating, people, reading, recording, setup
+from cli import importing, operating, people, reading, recording, setup
 from cli.errors import LedgerGroup
 from cli.session import Session
 from ledger.settings import Settings
@@ -57,6 +57,7 @@ people.register(app)
 recording.register(app)
 reading.register(app)
 operating.register(app)
+importing.register(app)
 
 
 def main() -> None:

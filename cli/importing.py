@@ -1,0 +1,67 @@
+"""Importing a chronology from a file, all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cli.options import JSON
+from cli.render import emit_json, say
+from cli.session import session
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_file)
+
+
+def import_file(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., metavar="PATH", help="A JSON Lines file, one record a line."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Validate and check every record against the rules; save nothing."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Import records from a JSON Lines file: all are saved together, or none.
+
+    Each line is one record naming its "command" (staff, register, release, disclosure, visit,
+    entry, concern, assessment, review, decision, disagreement, escalation, mappa-referral,
+    mappa-meeting, recall-decision, acknowledge, transfer, share, correct) with the same fields as
+    that command's options, e.g.
+
+    {"command": "disclosure", "ref": "WMP-000123", "summary": "Feels isolated", "risk_relevant": true, "occurred_at": "2016-10-17T14:30", "by": "7702"}
+
+    {"command": "staff", "staff_id": "4521", "name": "Sam Reid", "agency": "police", "rank": "PC", "since": "2015-01-01"}
+
+    Every record is validated and checked against the rules, in file order, before anything is
+    saved; one bad line refuses the import and leaves the ledger exactly as it was.
+
+    Example: ledger import chronology.jsonl --dry-run
+    """
+    from domain.errors import InvalidValueError
+    from ledger.importing import import_records, parse_lines
+
+    s = session(ctx)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidValueError(f"cannot read {path}: {error}") from None
+    records = parse_lines(lines)
+    done = import_records(s.ledger(), s.actor, records, dry_run=dry_run)
+    if as_json:
+        emit_json(
+            {
+                "dry_run": dry_run,
+                "records": len(done),
+                "entries": [
+                    {"line": d.line, "command": d.command, "ref": d.ref, "entry": d.entry}
+                    for d in done
+                ],
+            }
+        )
+        return
+    for d in done:
+        say(f"line {d.line}: {d.command}" + (f" {d.ref}#{d.entry}" if d.ref else ""))
+    verb = "would be imported (dry run: nothing saved)" if dry_run else "imported"
+    say(f"{len(done)} records {verb}")

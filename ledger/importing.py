@@ -1,0 +1,595 @@
+"""Importing a chronology: many records, validated first, then committed all together or not at all.
+
+An import file is JSON Lines, one record per line, each naming the `command` it stands for with the
+same fields as the command line's options (`ledger import --help` shows the format). Every record is
+validated (pydantic) before anything is applied; then every record is applied to the aggregates in
+memory, in file order, so the domain's rules judge each one against everything before it; and then
+all the new events are saved in ONE transaction. A bad line refuses the whole import and leaves the
+ledger exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from domain.clock import ValidTime, london_date, parse_date, parse_past_time, utc_now
+from domain.errors import (
+    DomainError,
+    InvalidValueError,
+    OffenderAlreadyRegisteredError,
+    StaffAlreadyEnrolledError,
+    UnknownOffenderError,
+    UnknownStaffError,
+)
+from domain.identity import normalise_ref
+from domain.offender import Offender
+from domain.staff import Person, StaffMember
+from domain.values import (
+    Agency,
+    AssessmentTool,
+    RecallChoice,
+    RiskLevel,
+    ShareMeans,
+    VisitKind,
+    parse_category,
+    parse_level,
+    parse_rank,
+)
+from ledger.app import RETRIES, OffenderLedger
+
+# --------------------------------------------------------------------------------- the records
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class _OffenderRecord(_Record):
+    ref: str
+    occurred_at: str | None = None
+    by: str | None = None
+
+    @field_validator("ref")
+    @classmethod
+    def _ref(cls, value: str) -> str:
+        return normalise_ref(value)
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _time(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_past_time(value)
+        return value
+
+    def when(self, now: Any) -> ValidTime:
+        return parse_past_time(self.occurred_at, now)
+
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+Entries = Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1)]
+
+
+class StaffRecord(_Record):
+    command: Literal["staff"]
+    staff_id: NonEmpty
+    name: NonEmpty
+    agency: str
+    rank: NonEmpty
+    area: str | None = None
+    senior: bool = False
+    admin: bool = False
+    since: str
+
+    @field_validator("agency")
+    @classmethod
+    def _agency(cls, value: str) -> str:
+        return Agency.parse(value).value
+
+    @field_validator("since")
+    @classmethod
+    def _since(cls, value: str) -> str:
+        parse_date(value)
+        return value
+
+
+class RegisterRecord(_OffenderRecord):
+    command: Literal["register"]
+    name: NonEmpty
+    born: str
+    category: int
+    level: int = 1
+    area: str | None = None
+
+    @field_validator("born")
+    @classmethod
+    def _born(cls, value: str) -> str:
+        parse_date(value)
+        return value
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: int) -> int:
+        return parse_category(value)
+
+    @field_validator("level")
+    @classmethod
+    def _level(cls, value: int) -> int:
+        return parse_level(value)
+
+
+class ReleaseRecord(_OffenderRecord):
+    command: Literal["release"]
+    licence_end: str
+
+    @field_validator("licence_end")
+    @classmethod
+    def _end(cls, value: str) -> str:
+        parse_date(value)
+        return value
+
+
+class DisclosureRecord(_OffenderRecord):
+    command: Literal["disclosure"]
+    summary: NonEmpty
+    detail: str | None = None
+    risk_relevant: bool = False
+
+
+class VisitRecord(_OffenderRecord):
+    command: Literal["visit"]
+    kind: str
+    outcome: NonEmpty
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        return VisitKind.parse(value).value
+
+
+class EntryRecordLine(_OffenderRecord):
+    command: Literal["entry"]
+    summary: NonEmpty
+    risk_relevant: bool = False
+
+
+class ConcernRecord(_OffenderRecord):
+    command: Literal["concern"]
+    summary: NonEmpty
+
+
+class AssessmentRecord(_OffenderRecord):
+    command: Literal["assessment"]
+    tool: str
+    risk: str
+    summary: str | None = None
+
+    @field_validator("tool")
+    @classmethod
+    def _tool(cls, value: str) -> str:
+        return AssessmentTool.parse(value).value
+
+    @field_validator("risk")
+    @classmethod
+    def _risk(cls, value: str) -> str:
+        return RiskLevel.parse(value).value
+
+
+class ReviewRecord(_OffenderRecord):
+    command: Literal["review"]
+    summary: NonEmpty
+
+
+class DecisionRecord(_OffenderRecord):
+    command: Literal["decision"]
+    decision: NonEmpty
+    rationale: NonEmpty
+    about: list[Annotated[int, Field(ge=1)]] = []
+
+
+class DisagreementRecord(_OffenderRecord):
+    command: Literal["disagreement"]
+    with_staff: NonEmpty = Field(alias="with")
+    summary: NonEmpty
+
+
+class EscalationRecord(_OffenderRecord):
+    command: Literal["escalation"]
+    to: NonEmpty
+    reason: NonEmpty
+
+
+class MappaReferralRecord(_OffenderRecord):
+    command: Literal["mappa-referral"]
+    level: Literal[2, 3]
+    emergency: bool = False
+    reason: NonEmpty
+
+
+class MappaMeetingRecord(_OffenderRecord):
+    command: Literal["mappa-meeting"]
+    level: Literal[1, 2, 3]
+    attendees: Annotated[list[NonEmpty], Field(min_length=1)]
+    summary: NonEmpty
+    discussed: list[Annotated[int, Field(ge=1)]] = []
+
+
+class RecallDecisionRecord(_OffenderRecord):
+    command: Literal["recall-decision"]
+    decision: str
+    rationale: NonEmpty
+
+    @field_validator("decision")
+    @classmethod
+    def _decision(cls, value: str) -> str:
+        return RecallChoice.parse(value).value
+
+
+class AcknowledgeRecord(_OffenderRecord):
+    command: Literal["acknowledge"]
+    entries: Entries
+
+
+class TransferRecord(_OffenderRecord):
+    command: Literal["transfer"]
+    to: NonEmpty
+    reason: str | None = None
+
+
+class ShareRecord(_OffenderRecord):
+    command: Literal["share"]
+    entries: Entries
+    with_: NonEmpty = Field(alias="with")
+    means: str = "email"
+
+    @field_validator("means")
+    @classmethod
+    def _means(cls, value: str) -> str:
+        return ShareMeans.parse(value).value
+
+
+class CorrectRecord(_OffenderRecord):
+    command: Literal["correct"]
+    entry: Annotated[int, Field(ge=1)]
+    reason: NonEmpty
+    summary: str | None = None
+    entry_occurred_at: str | None = None
+
+    @field_validator("entry_occurred_at")
+    @classmethod
+    def _fixed(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_past_time(value)
+        return value
+
+
+ImportRecord = Annotated[
+    StaffRecord
+    | RegisterRecord
+    | ReleaseRecord
+    | DisclosureRecord
+    | VisitRecord
+    | EntryRecordLine
+    | ConcernRecord
+    | AssessmentRecord
+    | ReviewRecord
+    | DecisionRecord
+    | DisagreementRecord
+    | EscalationRecord
+    | MappaReferralRecord
+    | MappaMeetingRecord
+    | RecallDecisionRecord
+    | AcknowledgeRecord
+    | TransferRecord
+    | ShareRecord
+    | CorrectRecord,
+    Field(discriminator="command"),
+]
+
+COMMANDS = [
+    "staff",
+    "register",
+    "release",
+    "disclosure",
+    "visit",
+    "entry",
+    "concern",
+    "assessment",
+    "review",
+    "decision",
+    "disagreement",
+    "escalation",
+    "mappa-referral",
+    "mappa-meeting",
+    "recall-decision",
+    "acknowledge",
+    "transfer",
+    "share",
+    "correct",
+]
+
+_ADAPTER: TypeAdapter[Any] | None = None
+
+
+class ImportFormatError(InvalidValueError):
+    """A line of the import file is not a valid record (a usage error)."""
+
+
+class ImportRefusedError(DomainError):
+    """A rule of the domain refused one record, and so the whole import."""
+
+
+def parse_lines(lines: Iterable[str]) -> list[tuple[int, Any]]:
+    """Every record of a JSON Lines file, validated; blank lines and `#` comments are skipped."""
+    global _ADAPTER
+    if _ADAPTER is None:
+        _ADAPTER = TypeAdapter(ImportRecord)
+    records = []
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ImportFormatError(f"line {number}: not JSON ({error.msg})") from None
+        try:
+            records.append((number, _ADAPTER.validate_python(raw)))
+        except ValidationError as error:
+            raise ImportFormatError(f"line {number}: {_first_problem(error)}") from None
+        except DomainError as error:
+            raise ImportFormatError(f"line {number}: {error}") from None
+    if not records:
+        raise ImportFormatError("the file holds no records")
+    return records
+
+
+def _first_problem(error: ValidationError) -> str:
+    problem = error.errors()[0]
+    where = ".".join(str(p) for p in problem["loc"] if not isinstance(p, int))
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    if problem["type"] == "union_tag_invalid":
+        return f"'command' must be one of: {', '.join(COMMANDS)}"
+    if problem["type"] == "union_tag_not_found":
+        return 'each record needs a \'command\', e.g. {"command": "disclosure", ...}'
+    return f"{where}: {message}" if where else message
+
+
+# --------------------------------------------------------------------------------- applying
+
+
+@dataclass(frozen=True)
+class Imported:
+    line: int
+    command: str
+    ref: str | None
+    entry: int | None
+
+
+class _Batch:
+    """The aggregates an import touches, loaded once and changed in memory until saved together."""
+
+    def __init__(self, app: OffenderLedger) -> None:
+        self.app = app
+        self.offenders: dict[str, Offender] = {}
+        self.staff: dict[str, StaffMember] = {}
+        self.empty = app.is_empty()
+
+    def member(self, staff_ref: str) -> StaffMember:
+        if staff_ref not in self.staff:
+            self.staff[staff_ref] = self.app.get_staff(staff_ref)
+        return self.staff[staff_ref]
+
+    def person(self, staff_ref: str, when: ValidTime) -> Person:
+        return self.member(staff_ref).as_of(london_date(when))
+
+    def staff_exists(self, staff_ref: str) -> bool:
+        if staff_ref in self.staff:
+            return True
+        try:
+            self.app.get_staff(staff_ref)
+        except UnknownStaffError:
+            return False
+        return True
+
+    def offender_exists(self, ref: str) -> bool:
+        if ref in self.offenders:
+            return True
+        try:
+            self.app.get_offender(ref)
+        except UnknownOffenderError:
+            return False
+        return True
+
+    def offender(self, ref: str) -> Offender:
+        if ref not in self.offenders:
+            self.offenders[ref] = self.app.get_offender(ref)
+        return self.offenders[ref]
+
+    def aggregates(self) -> list[Any]:
+        return [*self.staff.values(), *self.offenders.values()]
+
+
+def import_records(
+    app: OffenderLedger, actor: str | None, records: Sequence[tuple[int, Any]], *, dry_run: bool
+) -> list[Imported]:
+    """Applies every record in order and saves all of them in one transaction (unless `dry_run`).
+
+    Should someone else write to one of the same streams meanwhile, the save fails as a whole and
+    the import is applied again to the fresh state, so every rule is judged against it.
+    """
+    from eventsourcing.persistence import IntegrityError
+
+    from ledger.errors import ConcurrentWriteError
+
+    for _ in range(RETRIES):
+        batch = _Batch(app)
+        done = _apply_all(batch, actor, records)
+        if dry_run:
+            return done
+        try:
+            app.save(*batch.aggregates())
+        except IntegrityError:
+            continue
+        return done
+    raise ConcurrentWriteError("the ledger was written by others too often meanwhile; try again")
+
+
+def _apply_all(
+    batch: _Batch, actor: str | None, records: Sequence[tuple[int, Any]]
+) -> list[Imported]:
+    now = utc_now()
+    typist = _typist(batch, actor, records)
+    done = []
+    for number, record in records:
+        try:
+            done.append(_apply(batch, typist, number, record, now))
+        except InvalidValueError as error:
+            raise ImportFormatError(f"line {number}: {error}") from None
+        except DomainError as error:
+            raise ImportRefusedError(f"line {number}: {error}") from None
+    return done
+
+
+def _typist(batch: _Batch, actor: str | None, records: Sequence[tuple[int, Any]]) -> str:
+    """Who is importing. On an empty ledger the import may enrol its own first administrator."""
+    from ledger.errors import MissingActorError
+
+    if not actor:
+        raise MissingActorError
+    if batch.empty:
+        enrols_actor = any(
+            isinstance(r, StaffRecord) and r.staff_id == actor for _, r in records[:1]
+        )
+        if not enrols_actor:
+            raise UnknownStaffError(actor)
+        return actor
+    if any(isinstance(r, StaffRecord) for _, r in records):
+        batch.app.check_admin(actor)
+    else:
+        batch.app.check_actor(actor)
+    return actor
+
+
+def _apply(batch: _Batch, typist: str, number: int, record: Any, now: Any) -> Imported:
+    if isinstance(record, StaffRecord):
+        return _enrol(batch, typist, number, record)
+    if isinstance(record, RegisterRecord):
+        return _register(batch, typist, number, record, now)
+    when = record.when(now)
+    author = batch.person(record.by or typist, when)
+    offender = batch.offender(record.ref)
+    command = _command(batch, record, when)
+    command(offender, author, typist, when)
+    return Imported(number, record.command, record.ref, offender.version)
+
+
+def _enrol(batch: _Batch, typist: str, number: int, record: StaffRecord) -> Imported:
+    if batch.staff_exists(record.staff_id):
+        raise StaffAlreadyEnrolledError(record.staff_id)
+    agency = Agency.parse(record.agency)
+    first = batch.empty and not batch.staff
+    batch.staff[record.staff_id] = StaffMember(
+        staff_id=record.staff_id,
+        name=record.name,
+        agency=agency,
+        rank=parse_rank(agency, record.rank),
+        senior_grade=record.senior,
+        admin=record.admin or first,
+        area=record.area,
+        since=parse_date(record.since),
+        by=None if first else typist,
+    )
+    return Imported(number, "staff", None, None)
+
+
+def _register(
+    batch: _Batch, typist: str, number: int, record: RegisterRecord, now: Any
+) -> Imported:
+    when = record.when(now)
+    author = batch.person(record.by or typist, when)
+    if batch.offender_exists(record.ref):
+        raise OffenderAlreadyRegisteredError(record.ref)
+    offender = Offender.register(
+        record.ref,
+        record.name,
+        parse_date(record.born),
+        record.category,
+        record.level,
+        record.area,
+        when,
+        author,
+        typist,
+    )
+    batch.offenders[record.ref] = offender
+    return Imported(number, "register", record.ref, offender.version)
+
+
+Command = Callable[[Offender, Person, str, ValidTime], None]
+
+
+def _command(batch: _Batch, r: Any, when: ValidTime) -> Command:
+    """The domain command a record stands for, with the people it names resolved at `when`."""
+    match r:
+        case ReleaseRecord():
+            end: date = parse_date(r.licence_end)
+            return lambda o, a, t, w: o.release_on_licence(w, a, t, end)
+        case DisclosureRecord():
+            return lambda o, a, t, w: o.record_disclosure(
+                w, a, t, r.summary, r.detail, r.risk_relevant
+            )
+        case VisitRecord():
+            return lambda o, a, t, w: o.record_visit(w, a, t, VisitKind.parse(r.kind), r.outcome)
+        case EntryRecordLine():
+            return lambda o, a, t, w: o.record_entry(w, a, t, r.summary, r.risk_relevant)
+        case ConcernRecord():
+            return lambda o, a, t, w: o.record_concern(w, a, t, r.summary)
+        case AssessmentRecord():
+            tool, risk = AssessmentTool.parse(r.tool), RiskLevel.parse(r.risk)
+            return lambda o, a, t, w: o.record_assessment(w, a, t, tool, risk, r.summary)
+        case ReviewRecord():
+            return lambda o, a, t, w: o.record_review(w, a, t, r.summary)
+        case DecisionRecord():
+            return lambda o, a, t, w: o.record_decision(w, a, t, r.decision, r.rationale, r.about)
+        case DisagreementRecord():
+            other = batch.person(r.with_staff, when)
+            return lambda o, a, t, w: o.record_disagreement(w, a, t, other, r.summary)
+        case EscalationRecord():
+            target = batch.person(r.to, when)
+            return lambda o, a, t, w: o.record_escalation(w, a, t, target, r.reason)
+        case MappaReferralRecord():
+            return lambda o, a, t, w: o.refer_to_mappa(w, a, t, r.level, r.emergency, r.reason)
+        case MappaMeetingRecord():
+            people = [batch.person(i, when) for i in dict.fromkeys(r.attendees)]
+            return lambda o, a, t, w: o.record_mappa_meeting(
+                w, a, t, r.level, people, r.summary, r.discussed
+            )
+        case RecallDecisionRecord():
+            choice = RecallChoice.parse(r.decision)
+            return lambda o, a, t, w: o.decide_recall(w, a, t, choice, r.rationale)
+        case AcknowledgeRecord():
+            return lambda o, a, t, w: o.acknowledge(w, a, t, r.entries)
+        case TransferRecord():
+            new_owner = batch.person(r.to, when)
+            return lambda o, a, t, w: o.transfer(w, a, t, new_owner, r.reason)
+        case ShareRecord():
+            agency, person = _recipient(batch, r.with_, when)
+            means = ShareMeans.parse(r.means)
+            return lambda o, a, t, w: o.share(w, a, t, r.entries, agency, person, means)
+        case CorrectRecord():
+            fixed = parse_past_time(r.entry_occurred_at) if r.entry_occurred_at else None
+            return lambda o, a, t, w: o.correct(w, a, t, r.entry, r.reason, r.summary, fixed)
+    raise TypeError(f"no domain command for {type(r).__name__}")
+
+
+def _recipient(batch: _Batch, name: str, when: ValidTime) -> tuple[Agency, Person | None]:
+    agencies = {a.value: a for a in Agency}
+    if name.lower() in agencies:
+        return agencies[name.lower()], None
+    person = batch.person(name, when)
+    return person.agency, person
