@@ -21,6 +21,8 @@ from domain.clock import (
     london_date,
     utc_now,
 )
+from domain.errors import DomainError
+from projections.ownership import current_owners, ownership_periods
 from projections.records import EntryRecord
 
 LATE_AFTER_DAYS = 7
@@ -90,6 +92,50 @@ def apply_corrections(
             record=changed, original=target.original, corrections=(*target.corrections, note)
         )
     return [by_entry[n] for n in sorted(by_entry)]
+
+
+def corrected_view(
+    records: Sequence[EntryRecord], *, as_of: datetime | None = None, at: datetime | None = None
+) -> list[CorrectedRecord]:
+    """What a view folds: the records the ledger held at `as_of`, with the corrections it held
+    then applied, that had occurred by `at` (by their corrected time), in entry order."""
+    return [
+        c
+        for c in apply_corrections(records, as_of)
+        if at is None or instant(c.record.occurred_at) <= at
+    ]
+
+
+class NotOnRecordError(DomainError):
+    """The offender was not registered at the valid time asked, or the ledger did not yet hold
+    the registration at the transaction time asked."""
+
+
+def require_registration(
+    records: Sequence[EntryRecord],
+    ref: str,
+    *,
+    as_of: datetime | None = None,
+    at: datetime | None = None,
+) -> EntryRecord:
+    """The registration as the view sees it, or a refusal that says which clock excluded it."""
+    corrected = {c.record.entry: c.record for c in apply_corrections(records, as_of)}
+    registration = next((r for r in corrected.values() if r.type == "Registered"), None)
+    if registration is None:
+        recorded = next((r for r in records if r.type == "Registered"), None)
+        when = (
+            f" (its registration was recorded at {iso(recorded.recorded_at)})" if recorded else ""
+        )
+        raise NotOnRecordError(
+            f"the ledger held nothing about {ref} at --as-of {iso(as_of)}{when}; "
+            "ask with a later --as-of"
+        )
+    if at is not None and instant(registration.occurred_at) > at:
+        raise NotOnRecordError(
+            f"{ref} was not registered at --at {iso(at)}: its registration took effect "
+            f"{iso(registration.occurred_at)}; ask with a later --at"
+        )
+    return registration
 
 
 def _parse_valid(text: str) -> ValidTime:
@@ -167,19 +213,6 @@ def timeline(
 # ---------------------------------------------------------------------------------------- show
 
 
-def owners_at(records: Sequence[CorrectedRecord]) -> dict[str, str]:
-    """Who owned the case for each agency, after folding registrations and transfers in order."""
-    owners: dict[str, str] = {}
-    for item in chronological(records):
-        r = item.record
-        if r.type == "Registered":
-            owners.setdefault(r.agency, r.by)
-        elif r.type == "OwnershipTransferred":
-            person = r.data["to_person"]
-            owners[person["agency"]] = person["staff"]
-    return owners
-
-
 def show(
     records: Sequence[EntryRecord],
     *,
@@ -187,14 +220,12 @@ def show(
     at: datetime | None = None,
 ) -> dict[str, Any] | None:
     """The offender as the ledger shows them: None when not registered (then) at all."""
-    items = [
-        c
-        for c in apply_corrections(records, as_of)
-        if at is None or instant(c.record.occurred_at) <= at
-    ]
+    items = corrected_view(records, as_of=as_of, at=at)
     registration = next((c.record for c in items if c.record.type == "Registered"), None)
     if registration is None:
         return None
+    # Without --at, the ledger as it stood at --as-of described the world at that moment.
+    now = at or as_of
     reg = registration.data
     level = int(reg["level"])
     risk: str | None = None
@@ -211,7 +242,7 @@ def show(
             on_licence, licence_end = True, str(r.data["licence_end"])
         elif r.type == "RecallDecisionRecorded" and r.data["decision"] == "recall":
             on_licence = False
-    if licence_end is not None and date.fromisoformat(licence_end) < london_date(at or utc_now()):
+    if licence_end is not None and date.fromisoformat(licence_end) < london_date(now or utc_now()):
         on_licence = False
     return {
         "ref": reg["ref"],
@@ -222,7 +253,7 @@ def show(
         "area": reg.get("area"),
         "risk": risk,
         "risk_assessed_at": iso(risk_at),
-        "owners": owners_at(items),
+        "owners": current_owners(ownership_periods(c.record for c in items)),
         "on_licence": on_licence,
         "licence_end": licence_end,
         "entries": len(items),
