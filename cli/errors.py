@@ -87,6 +87,9 @@ class LedgerGroup(TyperGroup):
     """The root command: runs non-standalone so that every failure is ours to report."""
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        from cli.coercion import install
+
+        install()
         try:
             result = super().main(*args, standalone_mode=False, **kwargs)
         except Exit as done:
