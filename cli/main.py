@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import importing, operating, people, reading, recording, setup
+from cli import importing, operating, people, reading, recording, review, setup
 from cli.errors import LedgerGroup
 from cli.session import Session
 from ledger.settings import Settings
@@ -56,6 +56,7 @@ setup.register(app)
 people.register(app)
 recording.register(app)
 reading.register(app)
+review.register(app)
 operating.register(app)
 importing.register(app)
 

@@ -49,17 +49,23 @@ def show(
 ) -> None:
     """Show an offender: MAPPA category and level, latest risk, owners, licence.
 
+    --at T shows the world at valid time T from everything recorded so far; --as-of T shows only
+    what the ledger held at transaction time T (corrections recorded later do not apply).
+
     Example: ledger show WMP-000123 --at 2016-10-20 --json
     """
+    from domain.clock import iso
     from domain.errors import UnknownOffenderError
     from projections import views
 
     s = session(ctx)
+    asked_as_of, asked_at = when(as_of), when(at)
     records = load_records(s, ref)
-    doc = views.show(records, as_of=when(as_of), at=when(at))
+    views.require_registration(records, ref.strip(), as_of=asked_as_of, at=asked_at)
+    doc = views.show(records, as_of=asked_as_of, at=asked_at)
     if doc is None:
         raise UnknownOffenderError(ref)
-    doc["as_of"], doc["at"] = as_of, at
+    doc["as_of"], doc["at"] = iso(asked_as_of), iso(asked_at)
     if as_json:
         emit_json(doc)
         return
@@ -76,11 +82,12 @@ def show(
             ["Area", doc["area"] or ""],
             ["Entries", doc["entries"]],
         ],
-        caption=_caption(as_of, at),
+        caption=caption(as_of, at),
     )
 
 
-def _caption(as_of: str | None, at: str | None) -> str | None:
+def caption(as_of: str | None, at: str | None) -> str | None:
+    """What the view's clocks were, said under its table."""
     parts = []
     if at:
         parts.append(f"the world at {at}")
@@ -97,18 +104,27 @@ def timeline(
     date_to: str = typer.Option(None, "--to", metavar="DATE", help="Up to and including this day."),
     agency: str = typer.Option(None, "--agency", help="Only entries by this agency's staff."),
     late_after: int = typer.Option(
-        7, "--late-after", metavar="DAYS", help="Flag entries recorded more than DAYS after."
+        7,
+        "--late-after",
+        metavar="DAYS",
+        min=0,
+        envvar="LEDGER_LATE_AFTER_DAYS",
+        show_envvar=True,
+        help="Flag as late the entries recorded more than DAYS after they occurred. "
+        "Default: LEDGER_LATE_AFTER_DAYS, else 7.",
     ),
     as_json: bool = JSON,
     as_csv: bool = typer.Option(False, "--csv", help="Print CSV instead of a table."),
 ) -> None:
     """The chronology of one offender, in the order things happened.
 
-    Shows when each thing occurred and when it was recorded; late entries are flagged.
+    Shows when each thing occurred and when it was recorded; entries recorded more than
+    --late-after days (LEDGER_LATE_AFTER_DAYS, default 7) after they occurred are flagged late.
+    --as-of T shows only what the ledger held at transaction time T, with the corrections it held.
 
     Example: ledger timeline WMP-000123 --from 2016-10-01 --agency police --csv
     """
-    from domain.clock import parse_date
+    from domain.clock import iso, parse_date
     from domain.values import Agency
     from projections import views
 
@@ -126,7 +142,14 @@ def timeline(
         late_after_days=late_after,
     )
     if as_json:
-        emit_json({"ref": ref.strip(), "as_of": as_of, "entries": entries})
+        emit_json(
+            {
+                "ref": ref.strip(),
+                "as_of": iso(when(as_of)),
+                "late_after_days": late_after,
+                "entries": entries,
+            }
+        )
     elif as_csv:
         _csv(entries)
     else:
@@ -145,7 +168,7 @@ def timeline(
                 ]
                 for e in entries
             ],
-            caption=_caption(as_of, None),
+            caption=caption(as_of, None),
         )
         if not entries:
             say("no entries in that range")

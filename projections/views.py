@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain.clock import (
+    LONDON,
     ValidTime,
     chronological_key,
     end_of_day,
@@ -111,6 +112,13 @@ class NotOnRecordError(DomainError):
     the registration at the transaction time asked."""
 
 
+def said(moment: datetime | None) -> str:
+    """A query moment as a person typed it: London time, to the second."""
+    if moment is None:
+        return "now"
+    return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
 def require_registration(
     records: Sequence[EntryRecord],
     ref: str,
@@ -127,12 +135,12 @@ def require_registration(
             f" (its registration was recorded at {iso(recorded.recorded_at)})" if recorded else ""
         )
         raise NotOnRecordError(
-            f"the ledger held nothing about {ref} at --as-of {iso(as_of)}{when}; "
+            f"the ledger held nothing about {ref} at --as-of {said(as_of)}{when}; "
             "ask with a later --as-of"
         )
     if at is not None and instant(registration.occurred_at) > at:
         raise NotOnRecordError(
-            f"{ref} was not registered at --at {iso(at)}: its registration took effect "
+            f"{ref} was not registered at --at {said(at)}: its registration took effect "
             f"{iso(registration.occurred_at)}; ask with a later --at"
         )
     return registration

@@ -1,0 +1,204 @@
+"""The reviewer's views: who owned the case when, and who knew what, when."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from cli.options import AS_OF, AT, JSON
+from cli.reading import caption, load_records, when
+from cli.render import emit_json, say, table
+from cli.session import Session, session
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from domain.clock import ValidTime
+    from projections.who_knew import WhoKnew
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ownership")(ownership)
+    app.command("who-knew")(who_knew)
+
+
+def ownership(
+    ctx: typer.Context,
+    ref: str = typer.Argument(...),
+    as_of: str = AS_OF,
+    at: str = AT,
+    as_json: bool = JSON,
+) -> None:
+    """Who owned the case for each agency, period by period, and who made each transfer and why.
+
+    A period runs from the registration or transfer that began it to the transfer that ended it
+    (`to` is null for the current owner), in the order things happened, whenever recorded.
+
+    Example: ledger ownership WMP-000123 --as-of 2016-10-20 --json
+    """
+    from domain.clock import iso
+    from projections.ownership import ownership_periods, period_json
+    from projections.views import corrected_view, require_registration
+
+    s = session(ctx)
+    asked_as_of, asked_at = when(as_of), when(at)
+    records = load_records(s, ref)
+    registration = require_registration(records, ref.strip(), as_of=asked_as_of, at=asked_at)
+    view = corrected_view(records, as_of=asked_as_of, at=asked_at)
+    periods = [period_json(p) for p in ownership_periods(c.record for c in view)]
+    doc = {
+        "ref": registration.data["ref"],
+        "at": iso(asked_at),
+        "as_of": iso(asked_as_of),
+        "periods": periods,
+    }
+    if as_json:
+        emit_json(doc)
+        return
+    names = _staff_names(s)
+    table(
+        f"Ownership of {doc['ref']}",
+        ["Agency", "Owner", "From", "To", "Made by", "Why", "Entries"],
+        [
+            [
+                p["agency"],
+                _person(p["staff"], names),
+                _short(p["from"]),
+                _short(p["to"]) or "now",
+                _person(p["by"], names),
+                p["reason"] or ("registration" if p["how"] == "registration" else ""),
+                f"#{p['entry']}" + (f" to #{p['end_entry']}" if p["end_entry"] else ""),
+            ]
+            for p in periods
+        ],
+        caption=caption(as_of, at),
+    )
+
+
+def who_knew(
+    ctx: typer.Context,
+    ref: str = typer.Argument(...),
+    entry: int = typer.Option(
+        None, "--entry", metavar="N", min=1, help="Only entry REF#N, with each person who knew it."
+    ),
+    at: str = AT,
+    as_of: str = AS_OF,
+    as_json: bool = JSON,
+) -> None:
+    """Who knew each item and since when, and which owners were responsible but had not read it.
+
+    A person knows an item from when they recorded it, acknowledged it, had it shared with them,
+    or attended a MAPPA meeting that discussed it; an agency from when any of its staff did or it
+    was shared with the agency. An owner who knew it in none of these ways while owning the case is
+    "responsible but not acknowledged". People read a matrix: entries down, agencies across, the
+    day each agency first knew in the cells, "! STAFF" for an owner who had not read it.
+
+    Example: ledger who-knew WMP-000123 --at 2016-10-20 --entry 5
+    """
+    from projections.who_knew import who_knew as derive
+    from projections.who_knew import who_knew_json
+
+    s = session(ctx)
+    asked_as_of, asked_at = when(as_of), when(at)
+    records = load_records(s, ref)
+    view = derive(records, at=asked_at, as_of=asked_as_of, entry=entry)
+    if as_json:
+        emit_json(who_knew_json(view))
+        return
+    names = _staff_names(s)
+    _matrix(view, names, caption(as_of, at))
+    if entry is not None and view.items:
+        _people(view, names)
+
+
+def _matrix(view: WhoKnew, names: dict[str, str], title_note: str | None) -> None:
+    agencies = view.agencies
+    rows = []
+    for item in view.items:
+        r = item.item.record
+        unread: dict[str, list[str]] = {}
+        for duty in item.responsible_not_acknowledged:
+            unread.setdefault(duty.agency, []).append(duty.staff)
+        cells = []
+        for agency in agencies:
+            knowing = item.agencies.get(agency)
+            cell = _short(knowing.since) if knowing else "-"
+            if agency in unread:
+                cell += "".join(f"\n! {staff}" for staff in unread[agency])
+            cells.append(cell)
+        summary = r.summary if len(r.summary) <= 60 else r.summary[:57] + "..."
+        rows.append([r.entry, _short(r.occurred_at), r.type, summary, *cells])
+    owners = ", ".join(f"{a}: {_person(st, names)}" for a, st in sorted(view.owners.items()))
+    legend = (
+        "dates: when each agency first knew; -: did not know; "
+        "! STAFF: owner responsible who had not acknowledged"
+    )
+    table(
+        f"Who knew what in {view.ref}" + (f" (owners: {owners})" if owners else ""),
+        ["#", "Occurred", "Type", "Summary", *agencies],
+        rows,
+        caption="; ".join(filter(None, [title_note, legend])),
+    )
+    if not rows:
+        say("no informational entries in that view")
+
+
+def _people(view: WhoKnew, names: dict[str, str]) -> None:
+    item = view.items[0]
+    table(
+        f"Who knew {view.ref}#{item.item.record.entry}",
+        ["Staff", "Agency", "Since", "How", "Via", "Recorded"],
+        [
+            [
+                _person(k.staff, names),
+                k.agency,
+                _short(k.since),
+                k.how,
+                f"#{k.source}",
+                _short(k.recorded_at),
+            ]
+            for k in item.staff
+        ],
+    )
+    if item.responsible_not_acknowledged:
+        table(
+            "Responsible but had not acknowledged",
+            ["Staff", "Agency", "Responsible from", "Until"],
+            [
+                [
+                    _person(d.staff, names),
+                    d.agency,
+                    _short(d.responsible_from),
+                    _short(d.responsible_to) or "still owner",
+                ]
+                for d in item.responsible_not_acknowledged
+            ],
+        )
+
+
+def _short(value: ValidTime | datetime | str | None) -> str:
+    """A valid time as people read it: the London day, and the time when known."""
+    from datetime import datetime
+
+    from domain.clock import LONDON, parse_time
+
+    if value is None:
+        return ""
+    moment = parse_time(value) if isinstance(value, str) else value
+    if isinstance(moment, datetime):
+        return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
+    return moment.isoformat()
+
+
+def _person(staff: str | None, names: dict[str, str]) -> str:
+    if staff is None:
+        return ""
+    return f"{staff} {names[staff]}" if staff in names else staff
+
+
+def _staff_names(s: Session) -> dict[str, str]:
+    from projections.queries import list_staff
+
+    with s.engine().connect() as conn:
+        return {row["staff_id"]: row["name"] for row in list_staff(conn)}
