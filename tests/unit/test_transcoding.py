@@ -1,0 +1,198 @@
+"""Events survive the trip into stored form and back, through the ledger's own mapper.
+
+The application runs on the library's in-memory persistence: no file, no server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from domain.identity import offender_id
+from domain.offender import Offender
+from domain.staff import Person
+from domain.values import Agency, AssessmentTool, RecallChoice, RiskLevel, ShareMeans, VisitKind
+from ledger.app import OffenderLedger
+
+SOM = Person(staff="4521", agency=Agency.POLICE, rank="PC", senior=False)
+PROBATION = Person(staff="7702", agency=Agency.PROBATION, rank="Probation Officer", senior=False)
+WHEN = datetime(2016, 10, 17, 13, 30, tzinfo=UTC)
+DAY = date(2016, 10, 17)
+
+
+@pytest.fixture
+def ledger() -> Iterator[OffenderLedger]:
+    app = OffenderLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app.enrol_staff(
+        None, "4521", "Sam Reid", Agency.POLICE, "PC", False, True, None, date(2010, 1, 1)
+    )
+    yield app
+    app.close()
+
+
+def round_trip(app: OffenderLedger, event: Any) -> Any:
+    stored = app.mapper.to_stored_event(event)
+    return app.mapper.to_domain_event(stored)
+
+
+def fresh_offender() -> Offender:
+    return Offender.register(
+        "WMP-000123", "John Doe", date(1975, 3, 2), 1, 1, "Birmingham", DAY, SOM, "1001"
+    )
+
+
+def assert_same_event(before: Any, after: Any) -> None:
+    assert type(after) is type(before)
+    assert after.__dict__ == before.__dict__
+
+
+def test_registration_keeps_its_dates_and_agency(ledger):
+    (event,) = fresh_offender().collect_events()
+    after = round_trip(ledger, event)
+    assert_same_event(event, after)
+    assert type(after.born) is date and type(after.occurred_at) is date
+    assert after.agency is Agency.POLICE
+
+
+def test_an_untimed_event_stays_a_date_and_a_timed_one_an_aware_instant(ledger):
+    offender = fresh_offender()
+    offender.record_entry(DAY, SOM, "4521", "Untimed", False)
+    offender.record_entry(WHEN, SOM, "4521", "Timed", False)
+    untimed, timed = (round_trip(ledger, e) for e in offender.collect_events()[1:])
+    assert type(untimed.occurred_at) is date and untimed.occurred_at == DAY
+    assert type(timed.occurred_at) is datetime and timed.occurred_at == WHEN
+    assert timed.occurred_at.tzinfo is not None
+
+
+def test_every_enum_comes_back_as_itself(ledger):
+    offender = fresh_offender()
+    offender.release_on_licence(DAY, SOM, "4521", date(2026, 7, 4))
+    offender.record_visit(WHEN, SOM, "4521", VisitKind.UNANNOUNCED, "Not in")
+    offender.record_assessment(WHEN, SOM, "4521", AssessmentTool.OASYS, RiskLevel.VERY_HIGH, None)
+    offender.decide_recall(WHEN, SOM, "4521", RecallChoice.NO_RECALL, "Manageable")
+    offender.share(WHEN, SOM, "4521", [1], Agency.SOCIAL_CARE, None, ShareMeans.LETTER)
+    events = offender.collect_events()
+    for event in events:
+        assert_same_event(event, round_trip(ledger, event))
+    release, visit, assessment, recall, share = (round_trip(ledger, e) for e in events[1:])
+    assert type(release.licence_end) is date
+    assert visit.kind is VisitKind.UNANNOUNCED
+    assert assessment.tool is AssessmentTool.OASYS and assessment.risk is RiskLevel.VERY_HIGH
+    assert recall.decision is RecallChoice.NO_RECALL
+    assert share.with_agency is Agency.SOCIAL_CARE and share.means is ShareMeans.LETTER
+
+
+def test_people_inside_events_keep_their_agency_enum(ledger):
+    offender = fresh_offender()
+    offender.record_escalation(WHEN, SOM, "4521", PROBATION, "Needs a second view")
+    offender.record_mappa_meeting(WHEN, SOM, "4521", 2, [SOM, PROBATION], "Plan", [1])
+    offender.transfer(WHEN, SOM, "4521", PROBATION, None)
+    offender.share(WHEN, SOM, "4521", [1], Agency.PROBATION, PROBATION, ShareMeans.EMAIL)
+    escalation, meeting, transfer, share = (
+        round_trip(ledger, e) for e in offender.collect_events()[1:]
+    )
+    assert escalation.to_person == PROBATION.as_dict()
+    assert escalation.to_person["agency"] is Agency.PROBATION
+    assert [a["agency"] for a in meeting.attendees] == [Agency.POLICE, Agency.PROBATION]
+    assert transfer.to_person["agency"] is Agency.PROBATION
+    assert share.with_person["agency"] is Agency.PROBATION and share.with_agency is Agency.PROBATION
+
+
+def test_a_correction_with_a_date_only_time_keeps_it_a_date(ledger):
+    offender = fresh_offender()
+    offender.correct(WHEN, SOM, "4521", 1, "Wrong day", None, date(2016, 7, 3))
+    offender.correct(WHEN, SOM, "4521", 1, "Wrong time", None, WHEN)
+    offender.correct(WHEN, SOM, "4521", 1, "Text only", "Better", None)
+    by_date, by_time, text_only = (round_trip(ledger, e) for e in offender.collect_events()[1:])
+    assert type(by_date.entry_occurred_at) is date
+    assert by_time.entry_occurred_at == WHEN
+    assert text_only.entry_occurred_at is None and text_only.summary == "Better"
+
+
+def test_staff_events_round_trip_with_their_dates(ledger):
+    member = ledger.get_staff("4521")
+    (enrolled,) = ledger.events.get(member.id)
+    assert enrolled.since == date(2010, 1, 1) and enrolled.agency is Agency.POLICE
+    member.change_rank("PS", False, date(2017, 3, 1), "4521")
+    (changed,) = member.collect_events()
+    assert_same_event(changed, round_trip(ledger, changed))
+
+
+# ---------------------------------------------------------------------------------- snapshots
+
+
+def record_entries(app: OffenderLedger, count: int) -> None:
+    for n in range(count):
+        app.append(
+            "4521",
+            None,
+            "WMP-000123",
+            WHEN,
+            lambda o, a, t, n=n: o.record_entry(WHEN, a, t, f"#{n}", n % 2 == 0),
+        )
+
+
+def replayed_from_scratch(app: OffenderLedger, ref: str) -> Offender:
+    aggregate: Any = None
+    for event in app.events.get(offender_id(ref)):
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
+def test_after_fifty_events_the_offender_loads_from_a_snapshot_equal_to_a_full_replay(ledger):
+    ledger.register_offender(
+        "4521", None, "WMP-000123", "John Doe", date(1975, 3, 2), 1, 1, None, DAY
+    )
+    record_entries(ledger, 20)
+    ledger.append(
+        "4521",
+        None,
+        "WMP-000123",
+        WHEN,
+        lambda o, a, t: o.release_on_licence(DAY, a, t, date(2026, 1, 1)),
+    )
+    ledger.append(
+        "4521",
+        None,
+        "WMP-000123",
+        WHEN,
+        lambda o, a, t: o.record_assessment(WHEN, a, t, AssessmentTool.ARMS, RiskLevel.HIGH, None),
+    )
+    ledger.append(
+        "4521", None, "WMP-000123", WHEN, lambda o, a, t: o.acknowledge(WHEN, a, t, [2, 3])
+    )
+    ledger.append(
+        "4521", None, "WMP-000123", WHEN, lambda o, a, t: o.transfer(WHEN, a, t, PROBATION, None)
+    )
+    record_entries(ledger, 36)
+    assert ledger.get_offender("WMP-000123").version == 61
+
+    snapshots = list(ledger.snapshots.get(offender_id("WMP-000123")))
+    assert [s.originator_version for s in snapshots] == [50]
+
+    loaded = ledger.get_offender("WMP-000123")
+    replayed = replayed_from_scratch(ledger, "WMP-000123")
+    assert loaded.__dict__ == replayed.__dict__
+    assert loaded.risk is RiskLevel.HIGH and loaded.on_licence
+    assert loaded.owners == {"police": "4521", "probation": "7702"}
+    assert loaded.acknowledged == {"4521": [2, 3]}
+
+
+def test_a_snapshot_holds_enums_and_dates_in_their_own_types(ledger):
+    ledger.register_offender(
+        "4521", None, "WMP-000123", "John Doe", date(1975, 3, 2), 1, 1, None, DAY
+    )
+    ledger.append(
+        "4521",
+        None,
+        "WMP-000123",
+        WHEN,
+        lambda o, a, t: o.record_assessment(WHEN, a, t, AssessmentTool.ARMS, RiskLevel.LOW, None),
+    )
+    ledger.take_snapshot(offender_id("WMP-000123"))
+    (snapshot,) = ledger.snapshots.get(offender_id("WMP-000123"))
+    restored = round_trip(ledger, snapshot).mutate(None)
+    assert restored.risk is RiskLevel.LOW and type(restored.born) is date
