@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from domain.clock import ValidTime, instant
+from domain.clock import ValidTime, chronological_key, instant
 from projections.records import INFORMATIONAL_TYPES, EntryRecord
 
 HOW = ("recorded", "acknowledged", "shared", "meeting")
@@ -34,9 +35,18 @@ class Knowing:
     def since_instant(self) -> datetime:
         return instant(self.since)
 
+    @property
+    def order(self) -> tuple[Any, ...]:
+        """Earliest first, as the timeline orders: on one day, a known time before a day alone."""
+        return chronological_key(self.since, self.source)
+
 
 def knowings(records: Sequence[EntryRecord]) -> list[Knowing]:
-    """Every way anyone came to know each informational item among `records`."""
+    """Every way anyone came to know each informational item among `records`.
+
+    Pass the records a view folds (`views.corrected_view`) so that corrected times, and only the
+    acknowledgements and shares the ledger held then, count.
+    """
     items = {r.entry for r in records if r.type in INFORMATIONAL_TYPES}
     found: list[Knowing] = []
     for r in records:
@@ -89,6 +99,6 @@ def first_known_by_agency(found: Iterable[Knowing], entry: int) -> dict[str, Kno
         if k.entry != entry:
             continue
         current = first.get(k.agency)
-        if current is None or (k.since_instant, k.source) < (current.since_instant, current.source):
+        if current is None or k.order < current.order:
             first[k.agency] = k
     return first

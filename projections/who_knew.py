@@ -161,10 +161,10 @@ def _item(
     agencies: dict[str, Knowing | None] = {a: None for a in owners}
     agencies.update(first_by_agency)
     first_by_staff: dict[str, Knowing] = {}
-    for k in sorted(found, key=lambda k: (k.since_instant, k.source)):
+    for k in sorted(found, key=lambda k: k.order):
         if k.staff is not None:
             first_by_staff.setdefault(k.staff, k)
-    staff = sorted(first_by_staff.values(), key=lambda k: (k.since_instant, k.staff or ""))
+    staff = sorted(first_by_staff.values(), key=lambda k: k.order)
     return ItemKnowledge(
         item=item,
         agencies=dict(sorted(agencies.items(), key=lambda pair: _agency_key(pair[0]))),

@@ -200,3 +200,15 @@ def test_an_agency_knows_from_the_earliest_moment_any_of_its_staff_knew():
     assert {k.staff for k in known_by(knowings(case.records), at=OCT_20) if k.entry == told} == {
         "7702"
     }
+
+
+def test_on_one_day_a_known_time_comes_before_a_day_alone():
+    case, told = disclosure_case()
+    # Shared with 8801 "on the 17th", time not known: it may have been after 14:30.
+    case.share("7702", [told], date(2016, 10, 17), "8801")
+
+    first = first_known_by_agency(knowings(case.records), told)
+    staff = [s["staff"] for s in item(who_knew_json(who_knew(case.records)), told)["staff"]]
+
+    assert (first["probation"].staff, first["probation"].how) == ("7702", "recorded")
+    assert staff == ["7702", "8801"]
