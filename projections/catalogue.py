@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from projections.alerts.projection import AlertsProjection
 from projections.builtin import OffenderRegister, StaffDirectory, TimelineProjection
 from projections.runner import Projection
 
 
 def all_projections(settings: Any = None) -> list[Projection]:
-    return [TimelineProjection(), OffenderRegister(), StaffDirectory()]
+    # Alerts come last: they re-read the entry rows the timeline wrote earlier in the same page.
+    policy_path = getattr(settings, "policy_path", None)
+    return [
+        TimelineProjection(),
+        OffenderRegister(),
+        StaffDirectory(),
+        AlertsProjection(policy_path),
+    ]

@@ -1,0 +1,1 @@
+"""Alerts: the serious case review's lessons as rules over every offender's events."""

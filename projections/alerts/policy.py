@@ -1,0 +1,148 @@
+"""The thresholds the alert rules apply: shipped defaults, overridden by a force's own file.
+
+The defaults live in `policy.toml` beside this module, each figure with its source. A force's file
+(`LEDGER_POLICY=path`) has the same shape and names only the rules and figures it changes; each
+rule it changes must say where its figures come from (`source`). Anything unknown is refused, so a
+misspelt rule name cannot silently leave a default in force.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from domain.errors import InvalidValueError
+from domain.values import RiskLevel
+
+RULES = (
+    "ARMS_OVERDUE",
+    "ESCALATION_NOT_ACTED_ON",
+    "ENTRY_UNACKNOWLEDGED",
+    "DISCLOSURE_NOT_SHARED",
+    "DISAGREEMENT_NOT_ESCALATED",
+    "RECALL_NOT_CONSIDERED",
+    "VISIT_OVERDUE",
+)
+
+# The figures each rule takes, all whole numbers of days.
+FIGURES: dict[str, tuple[str, ...]] = {
+    "ARMS_OVERDUE": ("days",),
+    "ESCALATION_NOT_ACTED_ON": ("days",),
+    "ENTRY_UNACKNOWLEDGED": ("days", "inherit_risk_relevant_days"),
+    "DISCLOSURE_NOT_SHARED": ("days",),
+    "DISAGREEMENT_NOT_ESCALATED": ("days",),
+    "RECALL_NOT_CONSIDERED": ("days",),
+    "VISIT_OVERDUE": tuple(level.value for level in RiskLevel),
+}
+TEXTS = ("source", "note")
+
+
+class PolicyError(InvalidValueError):
+    """The policy file cannot be used; says which file and what to put right."""
+
+
+@dataclass(frozen=True)
+class RulePolicy:
+    figures: dict[str, int]
+    source: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Policy:
+    rules: dict[str, RulePolicy]
+    origin: str  # where the figures came from: "defaults" or the override file's path
+
+    def days(self, rule: str, figure: str = "days") -> int:
+        return self.rules[rule].figures[figure]
+
+    def visit_interval(self, risk: str) -> int:
+        return self.rules["VISIT_OVERDUE"].figures[risk]
+
+    @property
+    def digest(self) -> str:
+        """Changes whenever any figure does, so stored alerts know which figures made them."""
+        figures = {rule: self.rules[rule].figures for rule in RULES}
+        return hashlib.sha256(json.dumps(figures, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def default_text() -> str:
+    return resources.files("projections.alerts").joinpath("policy.toml").read_text("utf-8")
+
+
+def load_policy(path: str | None = None) -> Policy:
+    """The shipped defaults, with the file at `path` (if any) laid over them."""
+    defaults = _parse(default_text(), "the shipped policy")
+    rules = _rules(defaults, "the shipped policy", complete=True)
+    if not path:
+        return Policy(rules, "defaults")
+    where = f"policy file {path}"
+    try:
+        text = Path(path).read_text("utf-8")
+    except OSError as error:
+        raise PolicyError(
+            f"{where} cannot be read ({error.strerror}); fix LEDGER_POLICY or unset it"
+        ) from None
+    for rule, given in _rules(_parse(text, where), where, complete=False).items():
+        base = rules[rule]
+        rules[rule] = RulePolicy({**base.figures, **given.figures}, given.source, given.note)
+    return Policy(rules, path)
+
+
+def _parse(text: str, where: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise PolicyError(f"{where} is not valid TOML ({error})") from None
+
+
+def _rules(document: dict[str, Any], where: str, *, complete: bool) -> dict[str, RulePolicy]:
+    unknown_top = set(document) - {"rules"}
+    if unknown_top or not isinstance(document.get("rules", {}), dict):
+        raise PolicyError(f"{where} must hold only [rules.NAME] tables, e.g. [rules.ARMS_OVERDUE]")
+    tables: dict[str, Any] = document.get("rules", {})
+    for name in tables:
+        if name not in RULES:
+            raise PolicyError(f"{where} names an unknown rule {name!r}; rules: {', '.join(RULES)}")
+    if complete and set(tables) != set(RULES):
+        missing = ", ".join(r for r in RULES if r not in tables)
+        raise PolicyError(f"{where} lacks rules: {missing}")
+    return {name: _rule(name, table, where, complete=complete) for name, table in tables.items()}
+
+
+def _rule(name: str, table: Any, where: str, *, complete: bool) -> RulePolicy:
+    if not isinstance(table, dict):
+        raise PolicyError(f"{where}: rules.{name} must be a table of figures")
+    allowed = FIGURES[name]
+    for key in table:
+        if key not in allowed and key not in TEXTS:
+            raise PolicyError(
+                f"{where}: rules.{name} has no figure {key!r}; it takes: {', '.join(allowed)}"
+            )
+    figures: dict[str, int] = {}
+    for key in allowed:
+        if key not in table:
+            if complete:
+                raise PolicyError(f"{where}: rules.{name} lacks {key}")
+            continue
+        value = table[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise PolicyError(
+                f"{where}: rules.{name}.{key} must be a whole number of days, 1 or more, "
+                f"not {value!r}"
+            )
+        figures[key] = value
+    source = table.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise PolicyError(
+            f'{where}: rules.{name} must say where its figures come from (source = "...")'
+        )
+    note = table.get("note")
+    if note is not None and not isinstance(note, str):
+        raise PolicyError(f"{where}: rules.{name}.note must be text")
+    return RulePolicy(figures, source.strip(), note)

@@ -1,0 +1,132 @@
+"""Reading alerts: standing at a valid time, the history of one offender, counts per area.
+
+From the projection when the question is about the world at valid time T given everything recorded
+(`at`); re-evaluated from the entry rows recorded by then when it is about what the ledger showed at
+transaction time T (`as_of`), since the stored rows know only the ledger as it stands now.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, or_, select
+
+from domain.clock import iso
+from projections.alerts.policy import Policy
+from projections.alerts.projection import alert_rows, load_histories
+from projections.alerts.rules import evaluate
+from projections.alerts.schema import AlertRow
+from projections.schema import OffenderRow
+
+
+def standing(
+    conn: Connection,
+    at: datetime,
+    *,
+    offender_id: UUID | None = None,
+    area: str | None = None,
+) -> list[dict[str, Any]]:
+    """The alerts standing at valid time `at`, from the projection."""
+    query = select(AlertRow).where(
+        AlertRow.due_at <= at, or_(AlertRow.satisfied_at.is_(None), AlertRow.satisfied_at > at)
+    )
+    if offender_id is not None:
+        query = query.where(AlertRow.offender_id == offender_id)
+    if area is not None:
+        query = query.where(AlertRow.area == area)
+    rows = conn.execute(query.order_by(AlertRow.due_at, AlertRow.ref, AlertRow.seq))
+    return [_document(row._mapping) for row in rows]
+
+
+def standing_as_of(
+    conn: Connection,
+    policy: Policy,
+    at: datetime,
+    as_of: datetime,
+    *,
+    offender_id: UUID | None = None,
+    area: str | None = None,
+) -> list[dict[str, Any]]:
+    """The alerts standing at valid time `at` as the ledger would have shown them at transaction
+    time `as_of`: the rules run again over what had been recorded by then."""
+    rows = [row for row in _evaluated(conn, policy, as_of, offender_id, area) if _stands(row, at)]
+    rows.sort(key=lambda r: (r["due_at"], r["ref"], r["seq"]))
+    return [_document(row) for row in rows]
+
+
+def history(
+    conn: Connection, offender_id: UUID, policy: Policy, as_of: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Every breach of one offender, open or closed, in order of due time."""
+    if as_of is None:
+        query = select(AlertRow).where(AlertRow.offender_id == offender_id)
+        rows = [dict(r._mapping) for r in conn.execute(query.order_by(AlertRow.seq))]
+    else:
+        rows = _evaluated(conn, policy, as_of, offender_id, None)
+    return [
+        {
+            **_document(row),
+            "satisfied_at": iso(row["satisfied_at"]),
+            "resolution": row["resolution"],
+        }
+        for row in rows
+    ]
+
+
+def summary(
+    conn: Connection,
+    at: datetime,
+    policy: Policy,
+    *,
+    as_of: datetime | None = None,
+    area: str | None = None,
+) -> list[dict[str, Any]]:
+    """How many alerts stand at `at`, per area and rule."""
+    if as_of is None:
+        found = standing(conn, at, area=area)
+    else:
+        found = standing_as_of(conn, policy, at, as_of, area=area)
+    counts = Counter((a["area"], a["rule"]) for a in found)
+    return [
+        {"area": key[0], "rule": key[1], "count": n}
+        for key, n in sorted(counts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))
+    ]
+
+
+def _evaluated(
+    conn: Connection,
+    policy: Policy,
+    as_of: datetime,
+    offender_id: UUID | None,
+    area: str | None,
+) -> list[dict[str, Any]]:
+    if offender_id is not None:
+        offenders = [offender_id]
+    else:
+        query = select(OffenderRow.offender_id).order_by(OffenderRow.ref)
+        if area is not None:
+            query = query.where(OffenderRow.area == area)
+        offenders = list(conn.scalars(query))
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(offenders), 200):
+        for oid, records in load_histories(conn, offenders[start : start + 200], as_of):
+            rows.extend(alert_rows(oid, records, evaluate(records, policy, as_of)))
+    return rows
+
+
+def _stands(row: dict[str, Any], at: datetime) -> bool:
+    return row["due_at"] <= at and (row["satisfied_at"] is None or row["satisfied_at"] > at)
+
+
+def _document(row: Any) -> dict[str, Any]:
+    return {
+        "rule": row["rule"],
+        "ref": row["ref"],
+        "entry": row["entry"],
+        "due_at": iso(row["due_at"]),
+        "detail": row["detail"],
+        "area": row["area"],
+    }

@@ -1,0 +1,481 @@
+"""The alert rules: pure functions over one offender's records and the policy.
+
+Each rule returns breaches. A breach exists from its `due_at` until `satisfied_at` (None while
+nothing has closed it); it is *standing* at valid time T when it is due by T and nothing that
+occurred by T closed it. Whether a breach exists, and when it fell due, depends only on what
+occurred before its due time; so one list of breaches, worked out from everything recorded,
+answers "what was standing on any date". A breach that is not yet due is kept too: it becomes
+standing as time passes, without anything being recorded.
+
+Records are taken with corrections applied and ordered by the instant they occurred (a date alone
+counts from the start of its London day), then by entry.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from domain.clock import LONDON, instant, london_date
+from domain.values import RiskLevel
+from projections.alerts.policy import Policy
+from projections.knowledge import Knowing, first_known_by_agency, knowings
+from projections.ownership import Period, owners_at, ownership_periods
+from projections.records import INFORMATIONAL_TYPES, EntryRecord
+from projections.views import apply_corrections
+
+
+@dataclass(frozen=True)
+class Breach:
+    rule: str
+    entry: int | None  # the entry it concerns, None where it concerns no one entry
+    due_at: datetime
+    satisfied_at: datetime | None  # when something closed it; None while open
+    detail: str
+    resolution: str | None = None  # what closed it, for the history
+
+    def standing(self, at: datetime) -> bool:
+        return self.due_at <= at and (self.satisfied_at is None or self.satisfied_at > at)
+
+
+class Case:
+    """One offender's records as the rules read them, indexed by type so that "the first X at
+    or after T" is a binary search rather than a scan."""
+
+    def __init__(self, records: Sequence[EntryRecord]) -> None:
+        self.records = list(records)
+        self._by_type: dict[str, list[EntryRecord]] = {}
+        for r in self.records:
+            self._by_type.setdefault(r.type, []).append(r)
+        self._instants = {t: [r.occurred_instant for r in rs] for t, rs in self._by_type.items()}
+        self.by_entry = {r.entry: r for r in self.records}
+
+    def __iter__(self) -> Iterator[EntryRecord]:
+        return iter(self.records)
+
+    def of(self, *types: str) -> list[EntryRecord]:
+        if len(types) == 1:
+            return self._by_type.get(types[0], [])
+        return sorted(
+            (r for t in types for r in self._by_type.get(t, [])),
+            key=lambda r: (r.occurred_instant, r.entry),
+        )
+
+    def first(
+        self,
+        types: Iterable[str],
+        start: datetime,
+        wanted: Callable[[EntryRecord], bool] = lambda r: True,
+    ) -> EntryRecord | None:
+        """The earliest record of one of `types` occurring at or after `start` that is `wanted`."""
+        best: EntryRecord | None = None
+        for t in types:
+            records = self._by_type.get(t, [])
+            for r in records[bisect_left(self._instants[t], start) :] if records else ():
+                if best is not None and (r.occurred_instant, r.entry) >= (
+                    best.occurred_instant,
+                    best.entry,
+                ):
+                    break
+                if wanted(r):
+                    best = r
+                    break
+        return best
+
+
+Rule = Callable[[Case, Policy], list[Breach]]
+
+
+def case_records(records: Sequence[EntryRecord], as_of: datetime | None = None) -> Case:
+    """One offender's records as the rules read them: those recorded by `as_of`, corrected,
+    without the corrections themselves, in the order they occurred."""
+    corrected = [c.record for c in apply_corrections(records, as_of)]
+    return Case(
+        sorted(
+            (r for r in corrected if r.type != "EntryCorrected"),
+            key=lambda r: (r.occurred_instant, r.entry),
+        )
+    )
+
+
+def evaluate(
+    records: Sequence[EntryRecord], policy: Policy, as_of: datetime | None = None
+) -> list[Breach]:
+    """Every breach of every rule for one offender, in order of due time."""
+    case = case_records(records, as_of)
+    found = [breach for rule in RULES.values() for breach in rule(case, policy)]
+    return sorted(found, key=lambda b: (b.due_at, b.rule, b.entry or 0))
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def after_days(moment: datetime, days: int) -> datetime:
+    """`days` London calendar days later, at the same London wall-clock time."""
+    return (moment.astimezone(LONDON) + timedelta(days=days)).astimezone(UTC)
+
+
+def day(moment: datetime) -> str:
+    return london_date(moment).isoformat()
+
+
+def closing(
+    rule: str,
+    entry: int | None,
+    due: datetime,
+    done: EntryRecord | None,
+    detail: str,
+    how: str,
+) -> list[Breach]:
+    """No breach when `done` came by the due time; else one, closed when `done` came."""
+    if done is not None and done.occurred_instant <= due:
+        return []
+    if done is None:
+        return [Breach(rule, entry, due, None, detail)]
+    return [Breach(rule, entry, due, done.occurred_instant, detail, f"{how} #{done.entry}")]
+
+
+def is_risk_item(r: EntryRecord) -> bool:
+    """A disclosure or entry marked risk-relevant, or any concern."""
+    return r.type == "ConcernRecorded" or (
+        r.type in ("DisclosureRecorded", "EntryRecorded") and r.risk_relevant
+    )
+
+
+def is_shared_risk_item(r: EntryRecord) -> bool:
+    """What must cross between agencies and prompt a recall decision: a risk-relevant
+    disclosure, or a concern."""
+    return r.type == "ConcernRecorded" or (r.type == "DisclosureRecorded" and r.risk_relevant)
+
+
+def names(r: EntryRecord, entry: int) -> bool:
+    return entry in (r.data.get("about") or [])
+
+
+def _label(r: EntryRecord) -> str:
+    """How a breach names its item: "concern #7 of 2016-10-17"."""
+    words = {"ReleasedOnLicence": "release on licence", "OwnershipTransferred": "transfer"}
+    kind = words.get(r.type) or r.type.removesuffix("Recorded").lower()
+    return f"{kind} #{r.entry} of {day(r.occurred_instant)}"
+
+
+# -------------------------------------------------------------------------------------- rules
+
+
+def arms_overdue(case: Case, policy: Policy) -> list[Breach]:
+    """No ARMS assessment within N days of release on licence, or of registration when the
+    offender is in the community (taken as so unless a release is recorded by the deadline)."""
+    days = policy.days("ARMS_OVERDUE")
+    triggers = list(case.of("ReleasedOnLicence"))
+    registration = next(iter(case.of("Registered")), None)
+    if registration is not None:
+        deadline = after_days(registration.occurred_instant, days)
+        if not any(r.occurred_instant <= deadline for r in triggers):
+            triggers.insert(0, registration)
+    found: list[Breach] = []
+    for trigger in triggers:
+        start = trigger.occurred_instant
+        what = "release on licence" if trigger.type == "ReleasedOnLicence" else "registration"
+        done = case.first(["AssessmentRecorded"], start, lambda r: r.data["tool"] == "ARMS")
+        detail = f"no ARMS assessment within {days} days of {what} on {day(start)}"
+        found += closing(
+            "ARMS_OVERDUE", trigger.entry, after_days(start, days), done, detail, "ARMS"
+        )
+    return found
+
+
+def escalation_not_acted_on(case: Case, policy: Policy) -> list[Breach]:
+    """A risk-relevant item not followed within N days by both a review by an inspector or above
+    (or a senior grade) and a MAPPA referral or a senior decision naming the item."""
+    days = policy.days("ESCALATION_NOT_ACTED_ON")
+    found: list[Breach] = []
+    risk: RiskLevel | None = None
+    for item in case:
+        raised = False
+        if item.type == "AssessmentRecorded":
+            new = RiskLevel(item.data["risk"])
+            raised = new.rank >= RiskLevel.HIGH.rank and (risk is None or new.rank > risk.rank)
+            risk = new
+        if not (raised or is_risk_item(item)):
+            continue
+        start, due = item.occurred_instant, after_days(item.occurred_instant, days)
+        review = case.first(["ReviewRecorded"], start, lambda r: r.senior)
+        action = case.first(
+            ["MappaReferralRecorded", "DecisionRecorded"],
+            start,
+            lambda r, n=item.entry: r.type == "MappaReferralRecorded" or (r.senior and names(r, n)),
+        )
+        missing = []
+        if review is None or review.occurred_instant > due:
+            missing.append("no review by an inspector or above")
+        if action is None or action.occurred_instant > due:
+            missing.append("no MAPPA referral or senior decision naming it")
+        if not missing:
+            continue
+        detail = f"{_label(item)}: {' and '.join(missing)} within {days} days"
+        if review is None or action is None:
+            found.append(Breach("ESCALATION_NOT_ACTED_ON", item.entry, due, None, detail))
+            continue
+        last = max((review, action), key=lambda r: (r.occurred_instant, r.entry))
+        how = f"review #{review.entry} and {action.type.removesuffix('Recorded').lower()} #{action.entry}"
+        found.append(
+            Breach("ESCALATION_NOT_ACTED_ON", item.entry, due, last.occurred_instant, detail, how)
+        )
+    return found
+
+
+def entry_unacknowledged(case: Case, policy: Policy) -> list[Breach]:
+    """An entry by anyone but the police owner of the moment, not acknowledged by that owner
+    within N days. On a transfer the new owner inherits what the previous one had not
+    acknowledged and every risk-relevant entry of the look-back before it, due N days after it;
+    the previous owner's duty ends with the transfer."""
+    days = policy.days("ENTRY_UNACKNOWLEDGED")
+    look_back = policy.days("ENTRY_UNACKNOWLEDGED", "inherit_risk_relevant_days")
+    items = [r for r in case if r.type in INFORMATIONAL_TYPES and r.type != "Registered"]
+    by_entry = case.by_entry
+    acknowledged: dict[tuple[str, int], datetime] = {}
+    for r in case.of("EntriesAcknowledged"):
+        for n in r.data["entries"]:
+            acknowledged.setdefault((r.by, n), r.occurred_instant)
+    found: list[Breach] = []
+    previous: tuple[Period, dict[int, datetime]] | None = None
+    for period in (p for p in ownership_periods(case.records) if p.agency == "police"):
+        start = instant(period.start)
+        end = instant(period.end) if period.end is not None else None
+        duties: dict[int, datetime] = {}  # entry -> when its acknowledgement falls due
+        if by_entry[period.start_entry].type == "OwnershipTransferred":
+            inherited_due = after_days(start, days)
+            if previous is not None:
+                before, their_duties = previous
+                for n in their_duties:
+                    seen = acknowledged.get((before.staff, n))
+                    if seen is None or seen > start:
+                        duties[n] = inherited_due
+            window = after_days(start, -look_back)
+            for r in items:
+                if r.risk_relevant and window <= r.occurred_instant < start:
+                    duties[r.entry] = inherited_due
+        for r in items:
+            if start <= r.occurred_instant and (end is None or r.occurred_instant < end):
+                duties.setdefault(r.entry, after_days(r.occurred_instant, days))
+        duties = {n: due for n, due in duties.items() if by_entry[n].by != period.staff}
+        for n, due in sorted(duties.items()):
+            seen = acknowledged.get((period.staff, n))
+            if (seen is not None and seen <= due) or (end is not None and end <= due):
+                continue  # acknowledged in time, or passed to the next owner before it fell due
+            item = by_entry[n]
+            inherited = item.occurred_instant < start
+            detail = (
+                f"{_label(item)} by {item.by} not acknowledged by police owner {period.staff} "
+                + (
+                    f"within {days} days of the transfer on {day(start)}"
+                    if inherited
+                    else f"within {days} days"
+                )
+            )
+            closers = [(seen, f"acknowledged by {period.staff}")] if seen is not None else []
+            if end is not None:
+                closers.append((end, f"case transferred from {period.staff} on {day(end)}"))
+            closed_at, how = min(closers, key=lambda c: c[0]) if closers else (None, None)
+            found.append(Breach("ENTRY_UNACKNOWLEDGED", n, due, closed_at, detail, how))
+        previous = (period, duties)
+    return found
+
+
+def disclosure_not_shared(case: Case, policy: Policy) -> list[Breach]:
+    """A risk-relevant disclosure or a concern known to one owning agency that another owning
+    agency did not come to know (share, acknowledgement, meeting) within N days."""
+    days = policy.days("DISCLOSURE_NOT_SHARED")
+    items = [r for r in case.of("DisclosureRecorded", "ConcernRecorded") if is_shared_risk_item(r)]
+    if not items:
+        return []
+    periods = ownership_periods(case.records)
+    by_item: dict[int, list[Knowing]] = {}
+    for k in knowings(case.records):
+        by_item.setdefault(k.entry, []).append(k)
+    found: list[Breach] = []
+    for item in items:
+        owning = set(owners_at(periods, item.occurred_instant))
+        if len(owning) < 2:
+            continue
+        first = first_known_by_agency(by_item.get(item.entry, []), item.entry)
+        known = {a: first[a] for a in owning if a in first}
+        if not known:
+            continue
+        knower = min(known, key=lambda a: (known[a].since_instant, known[a].source))
+        start = known[knower].since_instant
+        due = after_days(start, days)
+        for agency in sorted(owning - {knower}):
+            k = known.get(agency)
+            if k is not None and k.since_instant <= due:
+                continue
+            detail = (
+                f"{_label(item)} known to {knower} since {day(start)}, "
+                f"not to {agency} within {days} day{'s' if days != 1 else ''}"
+            )
+            if k is None:
+                found.append(Breach("DISCLOSURE_NOT_SHARED", item.entry, due, None, detail))
+            else:
+                found.append(
+                    Breach(
+                        "DISCLOSURE_NOT_SHARED",
+                        item.entry,
+                        due,
+                        k.since_instant,
+                        detail,
+                        f"{agency} knew by {k.how} (#{k.source})",
+                    )
+                )
+    return found
+
+
+def disagreement_not_escalated(case: Case, policy: Policy) -> list[Breach]:
+    """A disagreement not followed within N days by an escalation to an inspector or above (or a
+    senior grade), or a decision by such a person naming it."""
+    days = policy.days("DISAGREEMENT_NOT_ESCALATED")
+    found: list[Breach] = []
+    for item in case.of("DisagreementRecorded"):
+        start = item.occurred_instant
+        done = case.first(
+            ["EscalationRecorded", "DecisionRecorded"],
+            start,
+            lambda r, n=item.entry: (
+                bool(r.data["to_person"].get("senior"))
+                if r.type == "EscalationRecorded"
+                else r.senior and names(r, n)
+            ),
+        )
+        other = item.data["with_person"]["staff"]
+        detail = (
+            f"disagreement #{item.entry} of {day(start)} between {item.by} and {other} "
+            f"not escalated to an inspector or above within {days} days"
+        )
+        how = "escalation" if done is not None and done.type == "EscalationRecorded" else "decision"
+        found += closing(
+            "DISAGREEMENT_NOT_ESCALATED", item.entry, after_days(start, days), done, detail, how
+        )
+    return found
+
+
+def recall_not_considered(case: Case, policy: Policy) -> list[Breach]:
+    """While on licence, a risk-relevant disclosure or a concern not followed within N days by a
+    recall decision (recall or no recall, with its rationale)."""
+    days = policy.days("RECALL_NOT_CONSIDERED")
+    found: list[Breach] = []
+    on_licence = False
+    licence_end: str | None = None
+    for item in case:
+        if item.type == "ReleasedOnLicence":
+            on_licence, licence_end = True, str(item.data["licence_end"])
+        elif item.type == "RecallDecisionRecorded" and item.data["decision"] == "recall":
+            on_licence = False
+        if not (on_licence and is_shared_risk_item(item)):
+            continue
+        if licence_end is not None and day(item.occurred_instant) > licence_end:
+            continue
+        start = item.occurred_instant
+        done = case.first(["RecallDecisionRecorded"], start)
+        detail = f"{_label(item)} while on licence: no recall decision within {days} day" + (
+            "s" if days != 1 else ""
+        )
+        found += closing(
+            "RECALL_NOT_CONSIDERED",
+            item.entry,
+            after_days(start, days),
+            done,
+            detail,
+            "recall decision",
+        )
+    return found
+
+
+def visit_overdue(case: Case, policy: Policy) -> list[Breach]:
+    """No visit within the interval for the current risk level, counted from the last visit, or
+    from the registration or the latest release when there was none since. Nothing is due before a risk level is
+    assessed, nor while recalled to custody. When the risk rises so that a visit is already
+    overdue, it falls due at once."""
+    found: list[Breach] = []
+    anchor: datetime | None = None  # the last visit, or the start of community management
+    risk: str | None = None
+    in_custody = False
+    due: datetime | None = None
+    overdue_since: datetime | None = None
+    opened = ""  # the detail as it stood when the visit fell overdue
+
+    def schedule(now: datetime) -> datetime | None:
+        if anchor is None or risk is None or in_custody:
+            return None
+        return max(after_days(anchor, policy.visit_interval(risk)), now)
+
+    def detail() -> str:
+        every = policy.visit_interval(risk) if risk else 0
+        return f"no visit since {day(anchor)} (risk {risk}: every {every} days)" if anchor else ""
+
+    for r in case:
+        t = r.occurred_instant
+        if overdue_since is None and due is not None and due < t:
+            overdue_since = due
+            opened = detail()
+        if r.type == "VisitRecorded":
+            if overdue_since is not None:
+                found.append(
+                    Breach("VISIT_OVERDUE", None, overdue_since, t, opened, f"visit #{r.entry}")
+                )
+                overdue_since = None
+            anchor = t
+            due = schedule(t)
+        elif r.type == "AssessmentRecorded":
+            risk = str(r.data["risk"])
+            if overdue_since is None:
+                due = schedule(t)
+        elif r.type == "Registered":
+            anchor = t
+            due = schedule(t)
+        elif r.type == "ReleasedOnLicence":
+            # A release starts community management afresh: until then the offender was held.
+            if overdue_since is not None:
+                found.append(
+                    Breach(
+                        "VISIT_OVERDUE",
+                        None,
+                        overdue_since,
+                        t,
+                        opened,
+                        f"released on licence #{r.entry}: visits counted from then",
+                    )
+                )
+                overdue_since = None
+            anchor, in_custody = t, False
+            due = schedule(t)
+        elif r.type == "RecallDecisionRecorded" and r.data["decision"] == "recall":
+            if overdue_since is not None:
+                found.append(
+                    Breach(
+                        "VISIT_OVERDUE",
+                        None,
+                        overdue_since,
+                        t,
+                        opened,
+                        f"recalled to custody #{r.entry}",
+                    )
+                )
+                overdue_since = None
+            in_custody, due = True, None
+    if overdue_since is not None:
+        found.append(Breach("VISIT_OVERDUE", None, overdue_since, None, opened))
+    elif due is not None:
+        found.append(Breach("VISIT_OVERDUE", None, due, None, detail()))
+    return found
+
+
+RULES: dict[str, Rule] = {
+    "ARMS_OVERDUE": arms_overdue,
+    "ESCALATION_NOT_ACTED_ON": escalation_not_acted_on,
+    "ENTRY_UNACKNOWLEDGED": entry_unacknowledged,
+    "DISCLOSURE_NOT_SHARED": disclosure_not_shared,
+    "DISAGREEMENT_NOT_ESCALATED": disagreement_not_escalated,
+    "RECALL_NOT_CONSIDERED": recall_not_considered,
+    "VISIT_OVERDUE": visit_overdue,
+}

@@ -1,0 +1,52 @@
+"""The alerts read model's tables (Alembic revision 0100 creates them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from projections.db import UTCDateTime
+from projections.schema import Base
+
+
+class AlertRow(Base):
+    """One breach of one rule for one offender, open or closed, with the offender's area and ref
+    copied in so that an area's morning check reads this table alone."""
+
+    __tablename__ = "alerts"
+
+    offender_id: Mapped[UUID] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64))
+    area: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    rule: Mapped[str] = mapped_column(String(40))
+    entry: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    satisfied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    detail: Mapped[str] = mapped_column(Text)
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class AlertPendingRow(Base):
+    """Offenders whose alert rows may be out of date: written in the same transaction as the
+    events' position, so a crash or a deferred evaluation loses nothing."""
+
+    __tablename__ = "alerts_pending"
+
+    offender_id: Mapped[UUID] = mapped_column(primary_key=True)
+
+
+class AlertPolicyRow(Base):
+    """The digest of the policy whose figures made the stored alerts."""
+
+    __tablename__ = "alerts_policy"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+
+
+Index("ix_alerts_area_due_at", AlertRow.area, AlertRow.due_at)
+Index("ix_alerts_due_at", AlertRow.due_at)
