@@ -6,16 +6,26 @@ Usage errors 2; a domain rule refused, or an unknown offender, entry or staff me
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from typer import Abort, Exit
+from typer import Abort, Context, Exit
 from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperGroup
 
 from domain.errors import DomainError, InvalidValueError
-from ledger.errors import ConfigurationError, DatabaseUnavailableError, LedgerError
+from ledger.errors import (
+    ConfigurationError,
+    DatabaseUnavailableError,
+    LedgerError,
+    NotInitialisedError,
+)
+
+if TYPE_CHECKING:
+    from cli.session import Session
+    from ledger.settings import Database
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -34,8 +44,8 @@ def fail(message: str, code: int) -> int:
     return code
 
 
-def exit_code_for(error: BaseException) -> tuple[int, str]:
-    """The exit status and message for an exception raised by a command."""
+def exit_code_for(error: BaseException, database: Database | None = None) -> tuple[int, str]:
+    """The exit status and message for an exception raised by a command on `database`."""
     if isinstance(error, UsageError):
         hint = ""
         if error.ctx is not None:
@@ -58,7 +68,7 @@ def exit_code_for(error: BaseException) -> tuple[int, str]:
         return EXIT_REFUSED, f"{error}; see 'ledger projections status'"
     if isinstance(error, TamperingFoundError):
         return EXIT_TAMPERED, str(error)
-    unavailable = _unavailable_message(error)
+    unavailable = _unavailable_message(error, database)
     if unavailable:
         return EXIT_UNAVAILABLE, unavailable
     return (
@@ -67,14 +77,19 @@ def exit_code_for(error: BaseException) -> tuple[int, str]:
     )
 
 
-def _unavailable_message(error: BaseException) -> str | None:
+def _unavailable_message(error: BaseException, database: Database | None) -> str | None:
     """Database connection failures from any layer, as exit 4."""
     names = {cls.__name__ for cls in type(error).__mro__}
     modules = {cls.__module__.split(".")[0] for cls in type(error).__mro__}
     if isinstance(error, sqlite3.OperationalError) or (
         names & {"OperationalError", "InterfaceError"}
-        and modules & {"sqlalchemy", "psycopg", "eventsourcing", "sqlite3"}
+        and modules & {"sqlalchemy", "psycopg", "psycopg_pool", "eventsourcing", "sqlite3"}
     ):
+        if database is not None:
+            from ledger.bootstrap import unavailable_message
+
+            # SQLAlchemy wraps the driver's error; the driver's own words are the useful ones.
+            return unavailable_message(database, getattr(error, "orig", None) or error)
         text = " ".join(str(error).split())
         return (
             f"the database could not be used: {text[:300]}; check it is running, reachable, "
@@ -85,6 +100,13 @@ def _unavailable_message(error: BaseException) -> str | None:
 
 class LedgerGroup(TyperGroup):
     """The root command: runs non-standalone so that every failure is ours to report."""
+
+    root_context: Context | None = None
+
+    def invoke(self, ctx: Context) -> Any:
+        # Kept so that a failure can be reported against the session's database and logged.
+        self.root_context = ctx
+        return super().invoke(ctx)
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         from cli.coercion import install
@@ -99,6 +121,31 @@ class LedgerGroup(TyperGroup):
         except KeyboardInterrupt:
             sys.exit(fail("interrupted; nothing more was recorded", 130))
         except Exception as error:
-            code, message = exit_code_for(error)
-            sys.exit(fail(message, code))
+            session = self._session()
+            database = session.settings.database if session is not None else None
+            code, message = exit_code_for(error, database)
+            fail(message, code)
+            if session is not None:
+                _log_refusal(session, error, code, message)
+            sys.exit(code)
         sys.exit(result if isinstance(result, int) else 0)
+
+    def _session(self) -> Session | None:
+        from cli.session import Session
+
+        obj = self.root_context.obj if self.root_context is not None else None
+        return obj if isinstance(obj, Session) else None
+
+
+def _log_refusal(session: Session, error: BaseException, code: int, message: str) -> None:
+    """Adds the refused command to the access log, after its `error:` line has been printed.
+
+    A database that cannot be reached cannot take the row either; nor can one never initialised.
+    Logging never replaces or hides the original failure, so its own failure is not reported.
+    """
+    if code == EXIT_UNAVAILABLE or isinstance(error, NotInitialisedError):
+        return
+    if session.command is None and isinstance(error, UsageError) and error.ctx is not None:
+        session.attend(error.ctx)
+    with contextlib.suppress(Exception):
+        session.record_refusal(message, code)

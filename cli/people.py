@@ -133,6 +133,7 @@ def staff_list(ctx: typer.Context, as_json: bool = JSON) -> None:
     from projections.queries import list_staff
 
     s = session(ctx)
+    s.consult("staff list")
     s.catch_up()
     with s.engine().connect() as conn:
         staff = list_staff(conn)
@@ -209,6 +210,7 @@ def offender_list(
     from projections.queries import list_offenders
 
     s = session(ctx)
+    s.consult("offender list")
     s.catch_up()
     with s.engine().connect() as conn:
         offenders = list_offenders(conn, area)

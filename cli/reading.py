@@ -60,6 +60,7 @@ def show(
 
     s = session(ctx)
     asked_as_of, asked_at = when(as_of), when(at)
+    s.consult("show", offender=ref)
     records = load_records(s, ref)
     views.require_registration(records, ref.strip(), as_of=asked_as_of, at=asked_at)
     doc = views.show(records, as_of=asked_as_of, at=asked_at)
@@ -132,6 +133,7 @@ def timeline(
     chosen = Agency.parse(agency).value if agency else None
     start = parse_date(date_from) if date_from else None
     end = parse_date(date_to) if date_to else None
+    s.consult("timeline", offender=ref)
     records = load_records(s, ref)
     entries = views.timeline(
         records,

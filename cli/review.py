@@ -43,6 +43,7 @@ def ownership(
 
     s = session(ctx)
     asked_as_of, asked_at = when(as_of), when(at)
+    s.consult("ownership", offender=ref)
     records = load_records(s, ref)
     registration = require_registration(records, ref.strip(), as_of=asked_as_of, at=asked_at)
     view = corrected_view(records, as_of=asked_as_of, at=asked_at)
@@ -101,6 +102,7 @@ def who_knew(
 
     s = session(ctx)
     asked_as_of, asked_at = when(as_of), when(at)
+    s.consult("who-knew", offender=ref)
     records = load_records(s, ref)
     view = derive(records, at=asked_at, as_of=asked_as_of, entry=entry)
     if as_json:

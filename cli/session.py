@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -21,10 +23,29 @@ class Session:
     settings: Settings
     _ledger: OffenderLedger | None = field(default=None, repr=False)
     _engine: Engine | None = field(default=None, repr=False)
+    # The command being run ("staff list") and the options given to it, for the access log.
+    command: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def actor(self) -> str | None:
         return self.settings.actor
+
+    def attend(self, ctx: typer.Context) -> None:
+        """Notes which command is running, and with what, from its Typer context."""
+        names = []
+        outer = ctx
+        while outer.parent is not None:
+            names.append(outer.info_name or "")
+            outer = outer.parent
+        if not names:
+            return
+        self.command = " ".join(reversed(names))
+        self.options = {
+            name: _plain(value)
+            for name, value in ctx.params.items()
+            if value is not None and value is not False and value != ()
+        }
 
     def ledger(self) -> OffenderLedger:
         if self._ledger is None:
@@ -52,6 +73,71 @@ class Session:
 
         catch_up(self.engine(), self.ledger(), self.projections(), progress=progress)
 
+    def consult(
+        self,
+        what: str,
+        *,
+        offender: str | None = None,
+        details: Mapping[str, Any] | None = None,
+        recipients: Sequence[str] | None = None,
+    ) -> None:
+        """Logs this look at the ledger (Data Protection Act 2018 s.62) before anything is read.
+
+        Every read command calls this first. It refuses a read by no one, by someone not in post,
+        or without a justification. `details` default to the options the command was given;
+        `recipients` make the read a disclosure.
+        """
+        from ledger.errors import MissingActorError, MissingReasonError
+        from projections.access_log import CONSULTED, DISCLOSED, record_access
+
+        if not self.actor:
+            raise MissingActorError
+        if not self.settings.reason:
+            raise MissingReasonError
+        self.ledger().check_actor(self.actor)
+        logged = dict(self.options if details is None else details)
+        if recipients is not None:
+            logged["recipients"] = list(recipients)
+        with self.engine().begin() as conn:
+            record_access(
+                conn,
+                actor=self.actor,
+                command=what,
+                outcome=DISCLOSED if recipients is not None else CONSULTED,
+                offender=offender.strip() if offender else None,
+                reason=self.settings.reason,
+                details=logged,
+            )
+
+    def record_refusal(self, error: str, exit_code: int) -> None:
+        """Logs a command the ledger refused: who tried what, and why it was refused.
+
+        Option values are left out: a refused `record` command's free text belongs in the
+        (possibly encrypted) event store or nowhere.
+        """
+        from projections.access_log import REFUSED, record_access
+
+        db = self.settings.database
+        if db.is_sqlite and not Path(db.path).exists():
+            return  # never create a database file just to say that there is none
+        ref = self.options.get("ref")
+        engine = self.engine()
+        try:
+            with engine.begin() as conn:
+                record_access(
+                    conn,
+                    actor=self.actor,
+                    command=self.command or "ledger",
+                    outcome=REFUSED,
+                    offender=ref.strip() if isinstance(ref, str) else None,
+                    reason=self.settings.reason,
+                    details={"exit_code": exit_code, "options": sorted(self.options)},
+                    error=error,
+                )
+        finally:
+            # The command's own close has already run; this connection is the last.
+            engine.dispose()
+
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
@@ -59,8 +145,18 @@ class Session:
             self._ledger.close()
 
 
+def _plain(value: Any) -> Any:
+    """An option's value as JSON can hold it."""
+    if isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return str(value)
+
+
 def session(ctx: typer.Context) -> Session:
     root = ctx.find_root()
     if not isinstance(root.obj, Session):
         raise RuntimeError("the root command did not set up the session")
+    root.obj.attend(ctx)
     return root.obj

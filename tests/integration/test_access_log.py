@@ -1,0 +1,271 @@
+"""The s.62 access log: every read is logged with who, when, what and why; refusals too; the log
+cannot be changed. On SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+REF = "WMP-000123"
+
+# Every command that shows data, with arguments that make it succeed on the `registered` ledger.
+READS: dict[str, tuple[str, ...]] = {
+    "show": ("show", REF),
+    "timeline": ("timeline", REF),
+    "ownership": ("ownership", REF),
+    "who-knew": ("who-knew", REF),
+    "alerts": ("alerts",),
+    "staff list": ("staff", "list"),
+    "offender list": ("offender", "list"),
+    "audit": ("audit",),
+    "export": ("export", REF, "--format", "json", "--out", "{tmp}/export.json"),
+}
+# Commands that show no one's record: writes (each already an event), set-up and operations.
+NOT_READS = {
+    "init",
+    "keygen",
+    "staff add",
+    "staff rank",
+    "staff area",
+    "staff leave",
+    "offender register",
+    "acknowledge",
+    "transfer",
+    "share",
+    "correct",
+    "import",
+    "verify",
+    "projections status",
+    "projections rebuild",
+    "projections run",
+}
+NOT_READ_GROUPS = ("record ",)
+
+
+def command_paths() -> set[str]:
+    from typer.main import get_command
+
+    from cli.main import app
+
+    paths: set[str] = set()
+
+    def walk(command: object, prefix: str) -> None:
+        children = getattr(command, "commands", None)
+        if children is None:
+            paths.add(prefix)
+            return
+        for name, child in children.items():
+            walk(child, f"{prefix} {name}".strip())
+
+    walk(get_command(app), "")
+    return paths
+
+
+def engine_for(cli):
+    from ledger.settings import parse_database_url
+    from projections.db import make_engine
+
+    db = parse_database_url(cli.url)
+    return make_engine(db.sqlalchemy_url(), db.schema)
+
+
+def log(cli, **filters: str) -> list[dict]:
+    from projections.access_log import access_entries
+
+    engine = engine_for(cli)
+    try:
+        with engine.connect() as conn:
+            return access_entries(conn, **filters)
+    finally:
+        engine.dispose()
+
+
+def test_every_command_is_known_to_be_a_read_or_not():
+    # A new command must be placed here; if it shows data, it must call Session.consult.
+    unclassified = {
+        path
+        for path in command_paths()
+        if path not in NOT_READS and not path.startswith(NOT_READ_GROUPS)
+    }
+    assert unclassified <= set(READS), f"classify these commands: {unclassified - set(READS)}"
+
+
+@pytest.mark.parametrize("command", sorted(READS))
+def test_every_read_command_logs_who_when_what_and_why(registered, command, tmp_path):
+    if command not in command_paths():
+        pytest.skip(f"'ledger {command}' is not part of this build")
+    args = [arg.format(tmp=tmp_path) for arg in READS[command]]
+    registered.reason = "MAPPA serious case review 2020/01"
+    before = len(log(registered))
+
+    registered.ok(*args, actor="7702")
+
+    rows = log(registered)[before:]
+    consulted = [r for r in rows if r["outcome"] in ("consulted", "disclosed")]
+    assert len(consulted) == 1, rows
+    row = consulted[0]
+    assert row["command"] == command
+    assert row["actor"] == "7702"
+    assert row["reason"] == "MAPPA serious case review 2020/01"
+    assert row["at"] is not None
+    if REF in args:
+        assert row["offender"] == REF
+
+
+def test_a_read_without_a_justification_is_refused_and_shows_nothing(registered):
+    registered.reason = None
+
+    out = registered("show", REF, "--json")
+
+    assert out.exit_code == 2
+    assert out.stdout == ""
+    assert out.stderr.startswith("error: no justification")
+    assert "--reason" in out.stderr and "LEDGER_REASON" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+    refused = log(registered)[-1]
+    assert (refused["outcome"], refused["command"], refused["actor"], refused["offender"]) == (
+        "refused",
+        "show",
+        "1001",
+        REF,
+    )
+    assert "justification" in refused["error"]
+
+
+def test_a_justification_can_be_given_on_the_command_line(registered):
+    registered.reason = None
+
+    registered.ok("--reason", "home visit planning", "timeline", REF)
+
+    assert log(registered)[-1]["reason"] == "home visit planning"
+
+
+def test_a_read_by_no_one_is_refused_and_shows_nothing(registered):
+    registered.actor = None
+
+    out = registered("timeline", REF, "--json")
+
+    assert out.exit_code == 2
+    assert out.stdout == ""
+    assert "--as STAFF_ID" in out.stderr
+
+
+def test_a_read_by_someone_not_in_the_staff_directory_is_refused(registered):
+    out = registered("show", REF, "--json", actor="9999")
+
+    assert out.exit_code == 1
+    assert out.stdout == ""
+    assert log(registered)[-1]["outcome"] == "refused"
+    assert log(registered)[-1]["actor"] == "9999"
+
+
+def test_the_query_and_its_options_are_logged(registered):
+    registered.ok("timeline", REF, "--from", "2016-07-01", "--agency", "police", "--json")
+
+    details = log(registered)[-1]["details"]
+    assert details["date_from"] == "2016-07-01"
+    assert details["agency"] == "police"
+    assert details["as_json"] is True
+
+
+def test_a_refused_write_is_logged_without_its_free_text(registered):
+    out = registered("record", "disclosure", "WMP-999999", "--summary", "Thoughts of rape")
+    assert out.exit_code == 1
+
+    refused = log(registered)[-1]
+    assert refused["outcome"] == "refused"
+    assert refused["command"] == "record disclosure"
+    assert refused["offender"] == "WMP-999999"
+    assert refused["actor"] == "1001"
+    assert refused["details"]["exit_code"] == 1
+    assert "summary" in refused["details"]["options"]
+    assert "WMP-999999" in refused["error"]
+    assert "rape" not in str(refused)
+
+
+def test_a_usage_error_is_logged_as_refused(registered):
+    out = registered("record", "entry", REF, "--no-such-option")
+    assert out.exit_code == 2
+
+    refused = log(registered)[-1]
+    assert (refused["outcome"], refused["command"]) == ("refused", "record entry")
+    assert refused["details"]["exit_code"] == 2
+
+
+def test_a_successful_write_adds_nothing_to_the_log(registered):
+    before = len(log(registered))
+
+    registered.ok("record", "entry", REF, "--summary", "Intel")
+
+    assert len(log(registered)) == before
+
+
+def test_audit_answers_who_looked_at_this_offender_when_and_why(registered):
+    registered.reason = "risk review"
+    registered.ok("show", REF, actor="4521")
+    registered.ok("staff", "list", actor="7702")
+    registered.reason = "subject access request"
+
+    doc = registered.ok("audit", "--offender", REF, "--json", actor="8801").json()
+
+    seen = [(e["command"], e["actor"], e["reason"]) for e in doc["entries"]]
+    assert ("show", "4521", "risk review") in seen
+    assert ("staff list", "7702", "risk review") not in seen
+    # Reading the log is itself logged, before the log is read.
+    assert seen[-1] == ("audit", "8801", "subject access request")
+
+
+def test_audit_filters_by_actor_and_time(registered):
+    registered.ok("show", REF, actor="4521")
+    registered.ok("offender", "list", actor="7702")
+
+    by_7702 = registered.ok("audit", "--actor", "7702", "--json").json()["entries"]
+    future = registered.ok("audit", "--since", "2999-01-01", "--json").json()["entries"]
+
+    assert {e["actor"] for e in by_7702} == {"7702"}
+    assert [e["command"] for e in by_7702] == ["offender list"]
+    assert future == []
+
+
+def test_audit_without_json_prints_a_table(registered):
+    registered.ok("show", REF)
+
+    out = registered.ok("audit")
+
+    assert "Access log" in out.stdout and "show" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE access_log SET actor = 'x'", "DELETE FROM access_log"]
+)
+def test_the_database_refuses_to_change_the_log(registered, statement):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    registered.ok("show", REF)
+    before = log(registered)
+    engine = engine_for(registered)
+    try:
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
+    assert log(registered) == before
+
+
+def test_the_log_survives_a_rebuild_of_the_read_models(registered):
+    from ledger.bootstrap import open_ledger
+    from ledger.settings import Settings
+    from projections.catalogue import all_projections
+    from projections.runner import rebuild
+
+    registered.ok("show", REF)
+    before = log(registered)
+    settings = Settings.from_environment(registered.url)
+    ledger, engine = open_ledger(settings), engine_for(registered)
+    try:
+        rebuild(engine, ledger, all_projections(settings))
+    finally:
+        ledger.close()
+        engine.dispose()
+
+    assert log(registered) == before
