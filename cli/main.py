@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import importing, operating, people, reading, recording, review, setup
+from cli import audit, importing, operating, people, reading, recording, review, setup
 from cli.errors import LedgerGroup
 from cli.session import Session
 from ledger.settings import Settings
@@ -59,6 +59,7 @@ reading.register(app)
 review.register(app)
 operating.register(app)
 importing.register(app)
+audit.register(app)
 
 
 def main() -> None:
