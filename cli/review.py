@@ -130,7 +130,9 @@ def _matrix(view: WhoKnew, names: dict[str, str], title_note: str | None) -> Non
                 cell += "".join(f"\n! {staff}" for staff in unread[agency])
             cells.append(cell)
         summary = r.summary if len(r.summary) <= 60 else r.summary[:57] + "..."
-        rows.append([r.entry, _short(r.occurred_at), r.type, summary, *cells])
+        # "Disclosure" says as much as "DisclosureRecorded" in a column that must stay narrow.
+        kind = r.type.removesuffix("Recorded")
+        rows.append([r.entry, _short(r.occurred_at), kind, summary, *cells])
     owners = ", ".join(f"{a}: {_person(st, names)}" for a, st in sorted(view.owners.items()))
     legend = (
         "dates: when each agency first knew; -: did not know; "

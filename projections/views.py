@@ -132,7 +132,7 @@ def require_registration(
     if registration is None:
         recorded = next((r for r in records if r.type == "Registered"), None)
         when = (
-            f" (its registration was recorded at {iso(recorded.recorded_at)})" if recorded else ""
+            f" (its registration was recorded at {said(recorded.recorded_at)})" if recorded else ""
         )
         raise NotOnRecordError(
             f"the ledger held nothing about {ref} at --as-of {said(as_of)}{when}; "

@@ -136,7 +136,7 @@ def _check_entry(
         held = {c.record.entry: c.record for c in corrected_view(records, as_of=as_of)}
         if entry not in held:
             raise NotOnRecordError(
-                f"{ref}#{entry} was recorded at {iso(everything[entry].recorded_at)}, after "
+                f"{ref}#{entry} was recorded at {said(everything[entry].recorded_at)}, after "
                 f"--as-of {said(as_of)}; ask with a later --as-of"
             )
         raise NotOnRecordError(
