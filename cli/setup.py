@@ -9,16 +9,36 @@ from cli.session import session
 
 
 def register(app: typer.Typer) -> None:
+    from cli import integrity
+
     app.command("init")(init)
     app.command("keygen")(keygen)
+    # Verifying belongs with creating: both are about the store itself, not its contents.
+    integrity.register(app)
 
 
-def init(ctx: typer.Context) -> None:
+def init(
+    ctx: typer.Context,
+    roles: bool = typer.Option(
+        False,
+        "--roles",
+        help="PostgreSQL: also create or refresh the roles ledger_writer_<schema> (may only "
+        "INSERT and SELECT history, and maintain the read models) and ledger_reader_<schema> "
+        "(SELECT on the read models only). Run as the owner, with CREATEROLE.",
+    ),
+) -> None:
     """Create the ledger, or upgrade an existing one in place (idempotent).
 
-    Creates the event store's tables and runs the read models' migrations.
+    Creates the event store's tables, its hash chain and the triggers that refuse to change or
+    delete history, the staff_logins table (PostgreSQL), and runs the read models' migrations.
 
-    Example: ledger --database-url sqlite:///ledger.db init
+    With --roles (PostgreSQL), grant the roles to database logins, e.g.
+    'GRANT ledger_writer_public TO alice'. To bind logins to staff, so that the actor is the
+    login's own staff id and --as cannot claim anyone else, the owner inserts rows into
+    staff_logins: INSERT INTO staff_logins (login, staff_id) VALUES ('alice', '4521').
+    Once that table holds a row, every login must be bound to act.
+
+    Example: ledger --database-url postgresql://owner@db.example/ledger init --roles
     """
     from ledger.bootstrap import create_event_store
     from projections.migrate import upgrade
@@ -27,6 +47,11 @@ def init(ctx: typer.Context) -> None:
     create_event_store(s.settings).close()
     revision = upgrade(s.engine())
     say(f"ledger ready at {s.settings.database.describe()} (read models at revision {revision})")
+    if roles:
+        from ledger.access import create_roles
+
+        writer, reader = create_roles(s.settings.database)
+        say(f"roles ready: {writer} (writes history, maintains read models), {reader} (reads)")
 
 
 def keygen() -> None:

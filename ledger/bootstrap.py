@@ -10,7 +10,8 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ledger.errors import DatabaseUnavailableError, NotInitialisedError
+from ledger.errors import DatabaseUnavailableError, LedgerError, NotInitialisedError
+from ledger.integrity import install
 from ledger.settings import Database, Settings, event_store_environment
 
 if TYPE_CHECKING:
@@ -25,7 +26,13 @@ INITIALISED_MARKER = "alembic_version"
 def open_ledger(settings: Settings) -> OffenderLedger:
     """The ledger application for an initialised database."""
     check_initialised(settings.database)
-    return _construct(settings, create_tables=False)
+    ledger = _construct(settings, create_tables=False)
+    try:
+        _check_can_decode(ledger, settings)
+    except BaseException:
+        ledger.close()
+        raise
+    return ledger
 
 
 def create_event_store(settings: Settings) -> OffenderLedger:
@@ -39,7 +46,31 @@ def create_event_store(settings: Settings) -> OffenderLedger:
             )
     else:
         _ensure_schema(db)
-    return _construct(settings, create_tables=True)
+    ledger = _construct(settings, create_tables=True)
+    try:
+        install(ledger, db)
+    except BaseException:
+        ledger.close()
+        raise
+    return ledger
+
+
+def _check_can_decode(ledger: OffenderLedger, settings: Settings) -> None:
+    """Refuses, before any command runs, a cipher key that does not open this ledger's events
+    (and a missing key for an encrypted ledger), so a wrong key never writes anything."""
+    from ledger.encryption import MissingKeyError
+
+    first = ledger.recorder.select_notifications(start=None, limit=1)
+    if not first:
+        return
+    try:
+        ledger.mapper.to_domain_event(first[0])
+    except LedgerError:
+        raise
+    except Exception:
+        if settings.cipher_key:
+            raise
+        raise MissingKeyError from None
 
 
 def _construct(settings: Settings, *, create_tables: bool) -> OffenderLedger:
@@ -90,7 +121,8 @@ def _check_sqlite(db: Database) -> None:
         raise NotInitialisedError(db.describe())
 
 
-def _postgres_connect(db: Database) -> psycopg.Connection[Any]:
+def postgres_connect(db: Database) -> psycopg.Connection[Any]:
+    """A direct connection in autocommit mode, outside the library's pool."""
     import psycopg
 
     try:
@@ -108,7 +140,7 @@ def _postgres_connect(db: Database) -> psycopg.Connection[Any]:
 
 
 def _check_postgres(db: Database) -> None:
-    with _postgres_connect(db) as conn:
+    with postgres_connect(db) as conn:
         row = conn.execute(
             "SELECT to_regclass(%s)", (f"{db.schema}.{INITIALISED_MARKER}",)
         ).fetchone()
@@ -119,5 +151,5 @@ def _check_postgres(db: Database) -> None:
 def _ensure_schema(db: Database) -> None:
     from psycopg import sql
 
-    with _postgres_connect(db) as conn:
+    with postgres_connect(db) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(db.schema)))

@@ -119,12 +119,16 @@ def event_store_environment(settings: Settings, *, create_tables: bool) -> dict[
     if db.is_sqlite:
         env.update(
             PERSISTENCE_MODULE="eventsourcing.sqlite",
+            APPLICATION_RECORDER_TOPIC="ledger.sqlite_recorder:ChainedSQLiteRecorder",
             SQLITE_DBNAME=str(Path(db.path)),
             SQLITE_LOCK_TIMEOUT="10",
         )
     else:
         env.update(
             PERSISTENCE_MODULE="eventsourcing.postgres",
+            # The hash chain is written by the recorder's insert; the library's database
+            # function would bypass it, so POSTGRES_ENABLE_DB_FUNCTIONS stays off.
+            APPLICATION_RECORDER_TOPIC="ledger.postgres_recorder:ChainedPostgresRecorder",
             POSTGRES_DBNAME=db.dbname,
             POSTGRES_HOST=db.host,
             POSTGRES_PORT=str(db.port),
@@ -137,7 +141,7 @@ def event_store_environment(settings: Settings, *, create_tables: bool) -> dict[
         )
     if settings.cipher_key:
         env.update(
-            CIPHER_TOPIC="eventsourcing.cryptography:AESCipher",
+            CIPHER_TOPIC="ledger.encryption:LedgerCipher",
             CIPHER_KEY=settings.cipher_key,
         )
     return env

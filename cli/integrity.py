@@ -1,0 +1,101 @@
+"""Proving the ledger unaltered: `ledger verify`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from cli.errors import TamperingFoundError
+from cli.options import JSON
+from cli.render import emit_json, say
+from cli.session import session
+
+if TYPE_CHECKING:
+    from ledger.integrity import Report
+
+
+def register(app: typer.Typer) -> None:
+    app.command("verify")(verify)
+
+
+def verify(
+    ctx: typer.Context,
+    as_json: bool = JSON,
+    digest_out: Path = typer.Option(
+        None,
+        "--digest-out",
+        metavar="FILE",
+        dir_okay=False,
+        help="Write the current digest (newest position and its hash) to FILE, to keep outside "
+        "the ledger.",
+    ),
+    against: Path = typer.Option(
+        None,
+        "--against",
+        metavar="FILE",
+        dir_okay=False,
+        help="Also prove that the ledger still extends the digest in FILE (nothing up to that "
+        "position changed); this catches even a rewrite of the whole chain.",
+    ),
+) -> None:
+    """Re-read the whole ledger and check its hash chain; exit 3 if it was altered.
+
+    Every event is chained in commit order by SHA-256 over its position, stream, entry number,
+    type and the hash of its stored (possibly encrypted) payload. A changed, inserted, deleted
+    or reordered event anywhere is reported with its position and REF#N ('staff ID#N' for staff
+    records). The chain covers each payload only through its hash: a payload later re-encrypted
+    or erased is reported as 'payload_changed' while the chain itself still verifies
+    ("chain_intact": true). Removing the newest events together with their links, or rewriting
+    the whole chain, is caught only against a digest kept elsewhere: keep each '--digest-out' file
+    away from the database and check with '--against'.
+
+    JSON: {"ok", "events", "digest": {"position", "hash"}, "problems": [{"kind", "position",
+    "ref", "stream", "entry", "detail"}], "chain_intact", "first_broken", "against"}.
+
+    Example: ledger verify --digest-out /secure/ledger-digest.json
+    """
+    from ledger.integrity import Digest, name_problems
+    from ledger.integrity import verify as verify_ledger
+
+    s = session(ctx)
+    baseline = Digest.read(against) if against is not None else None
+    ledger = s.ledger()
+    report = verify_ledger(s.settings.database, baseline)
+    if report.problems:
+        name_problems(ledger, report)
+    if digest_out is not None and report.ok:
+        # A digest of an altered ledger would vouch for the alteration: none is written.
+        report.head.write(digest_out)
+    if as_json:
+        emit_json(report.as_dict())
+    else:
+        _print_report(report, digest_out, against)
+    if not report.ok:
+        first = report.problems[0]
+        where = f" ({first.ref})" if first.ref else ""
+        raise TamperingFoundError(
+            f"the ledger has been altered: {len(report.problems) + report.more_problems} "
+            f"problem(s), the first at position {first.position}{where}: {first.kind}"
+        )
+
+
+def _print_report(report: Report, digest_out: Path | None, against: Path | None) -> None:
+    head = report.head
+    say(f"{report.events} events, {report.links} links; digest {head.position}:{head.hash}")
+    if against is not None and report.against is not None:
+        verdict = "extends" if report.ok else "does NOT extend"
+        say(f"the ledger {verdict} the digest at position {report.against.position} ({against})")
+    if digest_out is not None:
+        say(f"digest written to {digest_out}" if report.ok else "no digest written")
+    if report.ok:
+        say("ok: the ledger is unaltered")
+        return
+    if report.chain_intact:
+        say("the chain is intact, but some payloads no longer match their links:")
+    for problem in report.problems:
+        ref = problem.ref or (str(problem.originator_id) if problem.originator_id else "-")
+        say(f"  position {problem.position} {ref}: {problem.kind}: {problem.as_dict()['detail']}")
+    if report.more_problems:
+        say(f"  ... and {report.more_problems} more")

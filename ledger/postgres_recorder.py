@@ -1,0 +1,51 @@
+"""The PostgreSQL recorder that writes each event's hash-chain link (see `ledger.integrity`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from ledger.integrity import GENESIS, PG_CHAIN, PG_LOCK_FUNCTION, links_for
+
+
+class ChainedPostgresRecorder(PostgresApplicationRecorder):
+    """Writes each event's link in the event's own transaction, after the insert has returned the
+    positions, while the library's EXCLUSIVE lock on the event table serialises writers (so commit
+    order is position order and the newest link cannot move under us). A deferred constraint
+    trigger (`ledger.integrity.install`) refuses to commit an event without its link.
+
+    The lock is taken through a SECURITY DEFINER function, because PostgreSQL allows EXCLUSIVE
+    mode only with UPDATE, DELETE or TRUNCATE rights, which the writer role must not have.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        schema = Identifier(self.datastore.schema)
+        self.lock_table_statements = [
+            SQL("SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
+            SQL("SELECT {0}.{1}()").format(schema, Identifier(PG_LOCK_FUNCTION)),
+        ]
+        self._select_last_link = SQL(
+            "SELECT link FROM {0}.{1} ORDER BY position DESC LIMIT 1"
+        ).format(schema, Identifier(PG_CHAIN))
+        self._insert_links = SQL("INSERT INTO {0}.{1} VALUES (%s,%s,%s,%s,%s,%s)").format(
+            schema, Identifier(PG_CHAIN)
+        )
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if not positions:
+            return positions
+        curs.execute(self._select_last_link, prepare=True)
+        row = curs.fetchone()
+        rows = links_for(bytes(row["link"]) if row else GENESIS, positions, stored_events)
+        curs.executemany(self._insert_links, rows)
+        return positions

@@ -1,0 +1,345 @@
+"""Tamper evidence: `ledger verify` catches every edit made directly in the database.
+
+The attacker here has the database owner's rights: before editing rows they switch off the
+append-only triggers (dropping them on SQLite, `session_replication_role = replica` on
+PostgreSQL), so these tests exercise the hash chain itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from typing import Any
+
+import pytest
+
+from ledger.integrity import (
+    GENESIS,
+    PG_CHAIN,
+    PG_EVENTS,
+    SQLITE_CHAIN,
+    SQLITE_EVENTS,
+    link_hash,
+)
+from ledger.settings import parse_database_url
+
+
+class Attacker:
+    """Direct SQL on the ledger's tables, with the append-only triggers out of the way."""
+
+    def __init__(self, url: str) -> None:
+        self.db = parse_database_url(url)
+        if self.db.is_sqlite:
+            self.conn: Any = sqlite3.connect(self.db.path, isolation_level=None)
+            for (name,) in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='trigger' AND name LIKE '%append_only%'"
+            ).fetchall():
+                self.conn.execute(f"DROP TRIGGER {name}")
+            self.events, self.pos, self.chain, self.mark = SQLITE_EVENTS, "rowid", SQLITE_CHAIN, "?"
+        else:
+            import psycopg
+
+            self.conn = psycopg.connect(
+                host=self.db.host,
+                port=self.db.port,
+                dbname=self.db.dbname,
+                user=self.db.user or None,
+                autocommit=True,
+            )
+            self.conn.execute("SET session_replication_role = replica")
+            schema = f'"{self.db.schema}"'
+            self.events = f"{schema}.{PG_EVENTS}"
+            self.chain = f"{schema}.{PG_CHAIN}"
+            self.pos, self.mark = "notification_id", "%s"
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def sql(self, statement: str, *params: Any) -> list[Any]:
+        cursor = self.conn.execute(statement.replace("?", self.mark), params)
+        return list(cursor.fetchall()) if cursor.description else []
+
+    def positions(self) -> list[int]:
+        return [r[0] for r in self.sql(f"SELECT {self.pos} FROM {self.events} ORDER BY {self.pos}")]
+
+    def state(self, position: int) -> bytes:
+        return bytes(
+            self.sql(f"SELECT state FROM {self.events} WHERE {self.pos} = ?", position)[0][0]
+        )
+
+    def set_state(self, position: int, state: bytes) -> None:
+        self.sql(f"UPDATE {self.events} SET state = ? WHERE {self.pos} = ?", state, position)
+
+    def move(self, position: int, to: int) -> None:
+        self.sql(f"UPDATE {self.events} SET {self.pos} = ? WHERE {self.pos} = ?", to, position)
+
+    def rechain(self) -> None:
+        """Recomputes every link from the events as they now are: a consistent forgery."""
+        previous = GENESIS
+        rows = self.sql(
+            f"SELECT {self.pos}, originator_id, originator_version, topic, state "
+            f"FROM {self.events} ORDER BY {self.pos}"
+        )
+        for position, oid, version, topic, state in rows:
+            oid_bytes = bytes.fromhex(oid) if isinstance(oid, str) else oid.bytes
+            state_hash = hashlib.sha256(bytes(state)).digest()
+            previous = link_hash(previous, position, oid_bytes, version, topic, state_hash)
+            self.sql(
+                f"UPDATE {self.chain} SET state_hash = ?, link = ? WHERE position = ?",
+                state_hash,
+                previous,
+                position,
+            )
+
+
+@pytest.fixture
+def ledger_with_history(registered):
+    """WMP-000123 with entries 2..4 after the four staff enrolments and its registration."""
+    registered.ok(
+        "record", "disclosure", "WMP-000123", "--summary", "Feels isolated", "--by", "7702"
+    )
+    registered.ok("record", "entry", "WMP-000123", "--summary", "New address", "--by", "4521")
+    registered.ok("record", "concern", "WMP-000123", "--summary", "Seen near a school")
+    return registered
+
+
+@pytest.fixture
+def attacker(ledger_with_history):
+    attacker = Attacker(ledger_with_history.url)
+    yield attacker
+    attacker.close()
+
+
+def verify(cli, *args: str) -> tuple[int, dict[str, Any]]:
+    outcome = cli("verify", "--json", *args)
+    return outcome.exit_code, outcome.json()
+
+
+def test_an_untouched_ledger_verifies_and_gives_its_digest(ledger_with_history):
+    code, report = verify(ledger_with_history)
+    assert code == 0
+    assert report["ok"] is True and report["problems"] == []
+    assert report["events"] == 8
+    assert report["digest"]["position"] == 8 and len(report["digest"]["hash"]) == 64
+
+
+def test_a_changed_byte_of_a_payload_is_caught_and_named(ledger_with_history, attacker):
+    position = attacker.positions()[5]  # WMP-000123#2, the disclosure
+    state = bytearray(attacker.state(position))
+    state[len(state) // 2] ^= 0x01
+    attacker.set_state(position, bytes(state))
+
+    outcome = ledger_with_history("verify", "--json")
+
+    assert outcome.exit_code == 3
+    assert outcome.stderr.startswith("error:") and "WMP-000123#2" in outcome.stderr
+    report = outcome.json()
+    assert report["ok"] is False
+    assert report["problems"][0]["kind"] == "payload_changed"
+    assert report["problems"][0]["position"] == position
+    assert report["problems"][0]["ref"] == "WMP-000123#2"
+    # Only the payload differs from what was chained: the chain itself still holds.
+    assert report["chain_intact"] is True
+
+
+def test_a_deleted_event_is_caught(ledger_with_history, attacker):
+    position = attacker.positions()[6]  # WMP-000123#3
+    attacker.sql(f"DELETE FROM {attacker.events} WHERE {attacker.pos} = ?", position)
+
+    code, report = verify(ledger_with_history)
+
+    assert code == 3
+    assert report["first_broken"] == {"position": position, "ref": "WMP-000123#3"}
+    assert report["problems"][0]["kind"] == "event_missing"
+
+
+def test_a_deleted_event_and_its_link_break_the_chain(ledger_with_history, attacker):
+    position = attacker.positions()[6]
+    attacker.sql(f"DELETE FROM {attacker.events} WHERE {attacker.pos} = ?", position)
+    attacker.sql(f"DELETE FROM {attacker.chain} WHERE position = ?", position)
+
+    code, report = verify(ledger_with_history)
+
+    assert code == 3
+    assert report["problems"][0]["kind"] == "chain_broken"
+    assert report["problems"][0]["position"] == attacker.positions()[6]
+    assert report["chain_intact"] is False
+
+
+def test_a_forged_event_is_caught(ledger_with_history, attacker):
+    last = attacker.positions()[-1]
+    oid, version, topic, state = attacker.sql(
+        f"SELECT originator_id, originator_version, topic, state FROM {attacker.events} "
+        f"WHERE {attacker.pos} = ?",
+        last,
+    )[0]
+    attacker.sql(
+        f"INSERT INTO {attacker.events} ({attacker.pos}, originator_id, originator_version, "
+        "topic, state) VALUES (?, ?, ?, ?, ?)",
+        last + 1,
+        oid,
+        version + 1,
+        topic,
+        bytes(state),
+    )
+
+    code, report = verify(ledger_with_history)
+
+    assert code == 3
+    assert report["problems"][0]["kind"] == "event_unchained"
+    assert report["problems"][0]["position"] == last + 1
+    assert report["problems"][0]["ref"] == "WMP-000123#5"
+
+
+def test_a_forged_event_with_a_forged_link_is_caught(ledger_with_history, attacker):
+    last = attacker.positions()[-1]
+    oid, version, topic, state = attacker.sql(
+        f"SELECT originator_id, originator_version, topic, state FROM {attacker.events} "
+        f"WHERE {attacker.pos} = ?",
+        last,
+    )[0]
+    attacker.sql(
+        f"INSERT INTO {attacker.events} ({attacker.pos}, originator_id, originator_version, "
+        "topic, state) VALUES (?, ?, ?, ?, ?)",
+        last + 1,
+        oid,
+        version + 1,
+        topic,
+        bytes(state),
+    )
+    attacker.sql(
+        f"INSERT INTO {attacker.chain} VALUES (?, ?, ?, ?, ?, ?)",
+        last + 1,
+        oid,
+        version + 1,
+        topic,
+        hashlib.sha256(bytes(state)).digest(),
+        bytes(32),
+    )
+
+    code, report = verify(ledger_with_history)
+
+    assert code == 3
+    assert [p["kind"] for p in report["problems"]] == ["chain_broken"]
+    assert report["problems"][0]["position"] == last + 1
+
+
+def test_two_swapped_events_are_caught(ledger_with_history, attacker):
+    first, second = attacker.positions()[5:7]
+    attacker.move(first, 10_000)
+    attacker.move(second, first)
+    attacker.move(10_000, second)
+
+    code, report = verify(ledger_with_history)
+
+    assert code == 3
+    assert [(p["kind"], p["position"]) for p in report["problems"]] == [
+        ("event_changed", first),
+        ("event_changed", second),
+    ]
+    assert report["problems"][0]["ref"] == "WMP-000123#3"  # the event now found at `first`
+
+
+def test_a_changed_link_is_caught(ledger_with_history, attacker):
+    position = attacker.positions()[2]
+    attacker.sql(f"UPDATE {attacker.chain} SET link = ? WHERE position = ?", bytes(32), position)
+
+    code, report = verify(ledger_with_history)
+
+    assert code == 3
+    assert report["problems"][0] == {
+        **report["problems"][0],
+        "kind": "chain_broken",
+        "position": position,
+        "ref": "staff 7702#1",
+    }
+
+
+def test_removing_the_newest_event_is_caught(ledger_with_history, attacker):
+    newest = attacker.positions()[-1]
+    attacker.sql(f"DELETE FROM {attacker.events} WHERE {attacker.pos} = ?", newest)
+
+    code, report = verify(ledger_with_history)
+
+    assert code == 3
+    assert report["first_broken"] == {"position": newest, "ref": "WMP-000123#4"}
+
+
+def test_removing_the_newest_event_with_its_link_is_caught_against_a_kept_digest(
+    ledger_with_history, attacker, tmp_path
+):
+    digest = tmp_path / "digest.json"
+    ledger_with_history.ok("verify", "--digest-out", str(digest))
+    newest = attacker.positions()[-1]
+    attacker.sql(f"DELETE FROM {attacker.events} WHERE {attacker.pos} = ?", newest)
+    attacker.sql(f"DELETE FROM {attacker.chain} WHERE position = ?", newest)
+
+    # The rest of the chain is consistent: only the digest kept elsewhere shows the loss.
+    assert verify(ledger_with_history)[0] == 0
+    code, report = verify(ledger_with_history, "--against", str(digest))
+
+    assert code == 3
+    assert report["problems"][0]["kind"] == "digest_truncated"
+    assert report["problems"][0]["position"] == newest
+
+
+def test_a_consistently_rewritten_chain_is_caught_only_against_a_kept_digest(
+    ledger_with_history, attacker, tmp_path
+):
+    digest = tmp_path / "digest.json"
+    ledger_with_history.ok("verify", "--digest-out", str(digest))
+    position = attacker.positions()[5]
+    attacker.set_state(position, attacker.state(position).replace(b"isolated", b"fine....."))
+    attacker.rechain()
+
+    assert verify(ledger_with_history)[0] == 0
+    code, report = verify(ledger_with_history, "--against", str(digest))
+
+    assert code == 3
+    assert report["problems"][0]["kind"] == "digest_mismatch"
+
+
+def test_a_ledger_that_grew_still_extends_an_older_digest(ledger_with_history, tmp_path):
+    digest = tmp_path / "digest.json"
+    ledger_with_history.ok("verify", "--digest-out", str(digest))
+    kept = json.loads(digest.read_text())
+    ledger_with_history.ok("record", "entry", "WMP-000123", "--summary", "Later intelligence")
+
+    code, report = verify(ledger_with_history, "--against", str(digest))
+
+    assert code == 0
+    assert report["against"] == kept
+    assert report["digest"]["position"] > kept["position"]
+
+
+def test_no_digest_is_written_for_an_altered_ledger(ledger_with_history, attacker, tmp_path):
+    position = attacker.positions()[-1]
+    attacker.sql(f"DELETE FROM {attacker.events} WHERE {attacker.pos} = ?", position)
+    digest = tmp_path / "digest.json"
+
+    outcome = ledger_with_history("verify", "--digest-out", str(digest))
+
+    assert outcome.exit_code == 3
+    assert not digest.exists()
+
+
+def test_a_malformed_digest_file_is_a_usage_error(ledger_with_history, tmp_path):
+    digest = tmp_path / "digest.json"
+    digest.write_text("not a digest")
+
+    outcome = ledger_with_history("verify", "--against", str(digest))
+
+    assert outcome.exit_code == 2
+    assert outcome.stderr.startswith("error:") and len(outcome.stderr.strip().splitlines()) == 1
+
+
+def test_verify_pages_through_a_ledger_longer_than_one_page(ledger_with_history):
+    from ledger.integrity import verify as verify_ledger
+
+    db = parse_database_url(ledger_with_history.url)
+    whole = verify_ledger(db)
+    paged = verify_ledger(db, page=3)
+
+    assert paged.ok and paged.events == whole.events == 8
+    assert paged.head == whole.head
