@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import audit, importing, operating, people, reading, recording, review, setup
+from cli import alerts, audit, importing, operating, people, reading, recording, review, setup
 from cli.errors import LedgerGroup
 from cli.session import Session
 from ledger.settings import Settings
@@ -58,6 +58,7 @@ recording.register(app)
 reading.register(app)
 review.register(app)
 operating.register(app)
+alerts.register(app)
 importing.register(app)
 audit.register(app)
 

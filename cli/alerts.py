@@ -1,0 +1,155 @@
+"""`ledger alerts`: the serious case review's lessons, raised as alerts over every offender."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import typer
+
+from cli.options import AS_OF, JSON
+from cli.render import emit_json, say, table
+from cli.session import session
+
+
+def register(app: typer.Typer) -> None:
+    app.command("alerts")(alerts)
+
+
+def alerts(
+    ctx: typer.Context,
+    offender: str = typer.Option(None, "--offender", metavar="REF", help="Only this offender."),
+    area: str = typer.Option(None, "--area", metavar="AREA", help="Only offenders in this area."),
+    at: str = typer.Option(
+        None,
+        "--at",
+        metavar="T",
+        help="The alerts standing at valid time T (a date means the end of that day). "
+        "Default: now.",
+    ),
+    as_of: str = AS_OF,
+    history: bool = typer.Option(
+        False, "--history", help="Every breach of one offender (--offender), open or closed."
+    ),
+    summary: bool = typer.Option(
+        False, "--summary", help="Counts of standing alerts per area and rule."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Alerts standing at a moment: ARMS overdue, risk not escalated, entries unacknowledged,
+    disclosures not shared, disagreements not escalated, recall not considered, visits overdue.
+
+    An alert stands at T when it fell due by T and nothing that occurred by T satisfied it.
+    The thresholds come from the policy shipped with the ledger, or LEDGER_POLICY=path.
+
+    Example: ledger alerts --area Birmingham --at 2016-11-01 --json
+    """
+    from domain.clock import iso, parse_query_time, utc_now
+    from domain.errors import InvalidValueError
+    from projections.alerts import queries
+    from projections.alerts.policy import load_policy
+    from projections.alerts.projection import settle
+
+    if history and not offender:
+        raise InvalidValueError("--history needs --offender REF: whose breaches to list")
+    if history and summary:
+        raise InvalidValueError("choose one of --history and --summary")
+    policy = load_policy(session(ctx).settings.policy_path)
+    moment = parse_query_time(at) if at else utc_now()
+    recorded_by = parse_query_time(as_of) if as_of else None
+    area = area.strip() if area else None
+    s = session(ctx)
+    s.catch_up()
+    with s.engine().begin() as conn:
+        settle(conn, policy)
+    with s.engine().connect() as conn:
+        offender_id = _offender_id(conn, offender) if offender else None
+        if history and offender_id is not None:
+            rows = queries.history(conn, offender_id, policy, recorded_by)
+            doc: dict[str, Any] = {"ref": offender.strip(), "as_of": iso(recorded_by)}
+            doc["alerts"] = [{**r, "state": _state(r, moment)} for r in rows]
+        elif summary:
+            counts = queries.summary(conn, moment, policy, as_of=recorded_by, area=area)
+            doc = {"at": iso(moment), "as_of": iso(recorded_by), "summary": counts}
+            doc["total"] = sum(c["count"] for c in counts)
+        else:
+            if recorded_by is None:
+                found = queries.standing(conn, moment, offender_id=offender_id, area=area)
+            else:
+                found = queries.standing_as_of(
+                    conn, policy, moment, recorded_by, offender_id=offender_id, area=area
+                )
+            doc = {"at": iso(moment), "as_of": iso(recorded_by), "alerts": found}
+    doc["policy"] = policy.origin
+    if as_json:
+        emit_json(doc)
+    elif history:
+        _history_table(doc)
+    elif summary:
+        _summary_table(doc)
+    else:
+        _alerts_table(doc)
+
+
+def _offender_id(conn: Any, ref: str) -> Any:
+    from sqlalchemy import select
+
+    from domain.errors import UnknownOffenderError
+    from projections.schema import OffenderRow
+
+    found = conn.scalar(select(OffenderRow.offender_id).where(OffenderRow.ref == ref.strip()))
+    if found is None:
+        raise UnknownOffenderError(ref)
+    return found
+
+
+def _state(row: dict[str, Any], moment: datetime) -> str:
+    if datetime.fromisoformat(row["due_at"]) > moment:
+        return "not yet due"
+    if row["satisfied_at"] is None or datetime.fromisoformat(row["satisfied_at"]) > moment:
+        return "open"
+    return "satisfied late"
+
+
+def _alerts_table(doc: dict[str, Any]) -> None:
+    rows = doc["alerts"]
+    caption = f"at {doc['at']}" + (
+        f", as the ledger stood at {doc['as_of']}" if doc["as_of"] else ""
+    )
+    table(
+        f"Alerts standing: {len(rows)}",
+        ["Rule", "Ref", "Entry", "Due", "Detail"],
+        [[a["rule"], a["ref"], a["entry"] or "", a["due_at"][:16], a["detail"]] for a in rows],
+        caption=caption,
+    )
+    if not rows:
+        say("no alerts standing")
+
+
+def _history_table(doc: dict[str, Any]) -> None:
+    table(
+        f"Breaches of {doc['ref']}",
+        ["Rule", "Entry", "Due", "Closed", "State", "Detail", "Closed by"],
+        [
+            [
+                a["rule"],
+                a["entry"] or "",
+                a["due_at"][:16],
+                (a["satisfied_at"] or "")[:16],
+                a["state"],
+                a["detail"],
+                a["resolution"] or "",
+            ]
+            for a in doc["alerts"]
+        ],
+    )
+    if not doc["alerts"]:
+        say("no breaches")
+
+
+def _summary_table(doc: dict[str, Any]) -> None:
+    table(
+        f"Alerts standing at {doc['at']}: {doc['total']}",
+        ["Area", "Rule", "Count"],
+        [[c["area"] or "(none)", c["rule"], c["count"]] for c in doc["summary"]],
+    )
