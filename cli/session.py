@@ -26,10 +26,20 @@ class Session:
     # The command being run ("staff list") and the options given to it, for the access log.
     command: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    _bound_actor: tuple[str | None] | None = field(default=None, repr=False)
 
     @property
     def actor(self) -> str | None:
-        return self.settings.actor
+        """--as/LEDGER_ACTOR; on a PostgreSQL ledger that binds database logins to staff, the
+        login's own staff id, and a claim to be anyone else is refused (`ledger.access`)."""
+        if self.settings.database.is_sqlite:
+            return self.settings.actor
+        if self._bound_actor is None:
+            from ledger.access import acting_staff
+
+            db = self.settings.database
+            self._bound_actor = (acting_staff(self.ledger(), db, self.settings.actor),)
+        return self._bound_actor[0]
 
     def attend(self, ctx: typer.Context) -> None:
         """Notes which command is running, and with what, from its Typer context."""
