@@ -1,12 +1,20 @@
-"""Operating the read models."""
+"""Operating the read models: where each stands, rebuilding them, and following the ledger."""
 
 from __future__ import annotations
+
+import sys
+import time
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cli.options import JSON
-from cli.render import emit_json, table
-from cli.session import session
+from cli.render import emit_json, say, table, warn
+from cli.session import Session, session
+
+if TYPE_CHECKING:
+    from projections.following import Link
+    from projections.runner import Projection
 
 projections_app = typer.Typer(help="The read models: their positions, rebuilding and following.")
 
@@ -21,21 +29,214 @@ def status(ctx: typer.Context, as_json: bool = JSON) -> None:
 
     Example: ledger projections status --json
     """
-    from projections.runner import ensure_positions, positions
+    from projections.runner import ensure_positions, positions_detail
 
     s = session(ctx)
     head = s.ledger().head()
     names = [p.name for p in s.projections()]
     ensure_positions(s.engine(), names)
-    current = positions(s.engine())
-    rows = [
-        {"name": n, "position": current.get(n, 0), "lag": head - current.get(n, 0)} for n in names
-    ]
+    current = positions_detail(s.engine())
+    rows = []
+    for name in names:
+        position, updated_at = current.get(name, (0, None))
+        rows.append(
+            {
+                "name": name,
+                "position": position,
+                "lag": head - position,
+                "updated_at": updated_at.isoformat() if updated_at else None,
+            }
+        )
     if as_json:
         emit_json({"head": head, "projections": rows})
         return
+    behind = sum(1 for r in rows if r["lag"])
     table(
         f"Projections (ledger head {head})",
-        ["Projection", "Position", "Behind by"],
-        [[r["name"], r["position"], r["lag"]] for r in rows],
+        ["Projection", "Position", "Behind by", "Last written (UTC)"],
+        [[r["name"], r["position"], r["lag"], r["updated_at"] or "never"] for r in rows],
+        caption="all up to date" if not behind else f"{behind} behind: 'ledger projections run'",
     )
+
+
+@projections_app.command("rebuild")
+def rebuild(
+    ctx: typer.Context,
+    name: str = typer.Argument(None, metavar="[NAME]", help="One projection (default: all)."),
+    as_json: bool = JSON,
+) -> None:
+    """Drop a projection's rows (or every projection's) and rebuild them from the first event.
+
+    The result is the same as the one built event by event. Readers see the projection fill up
+    again while it runs; a rebuild interrupted with Ctrl-C resumes with 'ledger projections run'.
+
+    Example: ledger projections rebuild timeline
+    """
+    from projections.runner import rebuild as rebuild_projections
+
+    s = session(ctx)
+    chosen = _chosen(s, name)
+    ledger = s.ledger()
+    head = ledger.head()
+    started = time.perf_counter()
+    with _progress_bar(head, enabled=not as_json) as advance:
+        rebuild_projections(s.engine(), ledger, chosen, progress=advance)
+    seconds = time.perf_counter() - started
+    rate = head / seconds if seconds > 0 else 0.0
+    names = [p.name for p in chosen]
+    if as_json:
+        emit_json(
+            {
+                "rebuilt": names,
+                "events": head,
+                "position": head,
+                "seconds": round(seconds, 3),
+                "events_per_second": round(rate),
+            }
+        )
+        return
+    say(f"rebuilt {', '.join(names)} from {head} events in {seconds:.1f} s ({rate:,.0f} events/s)")
+
+
+@projections_app.command("run")
+def run(
+    ctx: typer.Context,
+    follow: bool = typer.Option(
+        False, "--follow", help="Keep following new events until Ctrl-C (SIGINT) or SIGTERM."
+    ),
+    poll_interval: float = typer.Option(
+        0.5, "--poll-interval", metavar="SECONDS", help="How often SQLite is polled when following."
+    ),
+) -> None:
+    """Bring every projection up to date once, or keep following the ledger with --follow.
+
+    On PostgreSQL the follower wakes on the event store's notifications (LISTEN/NOTIFY); on SQLite
+    it polls. If the database goes away it waits and retries, saying so on stderr.
+
+    Example: ledger projections run --follow
+    """
+    from projections.following import Follower
+
+    s = session(ctx)
+    s.ledger()  # refuses an uninitialised ledger before anything starts
+    follower = Follower(lambda: _connect(s, poll_interval), s.projections(), warn)
+    if follow:
+        warn(f"following {s.settings.database.describe()}; Ctrl-C stops")
+    with _stop_on_signals(follower.stop):
+        position = follower.run(follow)
+    if follower.stopping:
+        warn(
+            f"stopped at position {position} (ledger head {follower.head}); "
+            "'ledger projections run' carries on from there"
+        )
+        return
+    say(f"caught up to position {position}: {follower.applied} event applications")
+
+
+def _chosen(s: Session, name: str | None) -> list[Projection]:
+    from domain.errors import InvalidValueError
+
+    every = s.projections()
+    if name is None:
+        return every
+    for projection in every:
+        if projection.name == name.strip():
+            return [projection]
+    names = ", ".join(p.name for p in every)
+    raise InvalidValueError(f"there is no projection called {name!r}; choose one of: {names}")
+
+
+def _connect(s: Session, poll_interval: float) -> Link:
+    """A fresh ledger application and engine: after the database went away, the old connections
+    are of no use."""
+    from ledger.bootstrap import open_ledger
+    from projections.db import make_engine
+    from projections.following import Link, PollingWaiter, SubscriptionWaiter
+
+    ledger = open_ledger(s.settings)
+    db = s.settings.database
+    engine = make_engine(db.sqlalchemy_url(), db.schema)
+    waiter: Any
+    if db.is_sqlite:
+        waiter = PollingWaiter(ledger, poll_interval)
+    else:
+        waiter = SubscriptionWaiter(lambda after: ledger.recorder.subscribe(gt=after))
+
+    def close() -> None:
+        try:
+            engine.dispose()
+        finally:
+            ledger.close()
+
+    return Link(engine=engine, source=ledger, waiter=waiter, close=close)
+
+
+class _stop_on_signals:
+    """Turns SIGINT and SIGTERM into a clean stop while following; a second signal interrupts."""
+
+    def __init__(self, stop: Any) -> None:
+        self._stop = stop
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> None:
+        import signal
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            return
+
+        def handle(signum: int, frame: Any) -> None:
+            for number, previous in self._previous.items():
+                signal.signal(number, previous)
+            self._stop()
+
+        for number in (signal.SIGINT, signal.SIGTERM):
+            self._previous[number] = signal.signal(number, handle)
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for number, previous in self._previous.items():
+            signal.signal(number, previous)
+        self._previous.clear()
+
+
+class _progress_bar:
+    """A rich progress bar on stderr; `advance(position, head)` moves it."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self._total = total
+        self._enabled = enabled
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Any:
+        if not self._enabled:
+            return lambda position, head: None
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self._progress = Progress(
+            TextColumn("rebuilding"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(file=sys.stderr),
+            transient=False,
+        )
+        self._progress.start()
+        self._task = self._progress.add_task("rebuild", total=max(self._total, 1))
+        return self._advance
+
+    def _advance(self, position: int, head: int) -> None:
+        self._progress.update(self._task, completed=position, total=max(head, 1))
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()

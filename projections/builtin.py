@@ -7,7 +7,7 @@ from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from domain.clock import instant
 from domain.offender import Offender
@@ -22,6 +22,7 @@ class TimelineProjection(Projection):
     """Every offender event as one `entries` row, inserted in bulk per page."""
 
     name = "timeline"
+    handles = (Offender.Event,)
 
     def __init__(self) -> None:
         self._rows: list[dict[str, Any]] = []
@@ -49,6 +50,7 @@ class OffenderRegister(Projection):
     """The register of offenders: who, where, which MAPPA level now, how many entries."""
 
     name = "offenders"
+    handles = (Offender.Event,)
 
     def __init__(self) -> None:
         self._new: dict[UUID, dict[str, Any]] = {}
@@ -90,9 +92,17 @@ class OffenderRegister(Projection):
     def end_page(self, conn: Connection) -> None:
         if self._new:
             conn.execute(insert(OffenderRow), list(self._new.values()))
-        for offender_id, values in self._changes.items():
+        # One statement per page for all offenders whose level did not change, one for the rest:
+        # a page of a large ledger touches hundreds of offenders.
+        for with_level, changes in _split_by_level(self._changes).items():
+            values = {"events": bindparam("new_events")}
+            if with_level:
+                values["level"] = bindparam("new_level")
             conn.execute(
-                update(OffenderRow).where(OffenderRow.offender_id == offender_id).values(**values)
+                update(OffenderRow)
+                .where(OffenderRow.offender_id == bindparam("changed_id"))
+                .values(**values),
+                changes,
             )
         self._new, self._changes = {}, {}
 
@@ -100,10 +110,21 @@ class OffenderRegister(Projection):
         conn.execute(delete(OffenderRow))
 
 
+def _split_by_level(changes: dict[UUID, dict[str, Any]]) -> dict[bool, list[dict[str, Any]]]:
+    groups: dict[bool, list[dict[str, Any]]] = {}
+    for offender_id, values in changes.items():
+        row = {"changed_id": offender_id, "new_events": values["events"]}
+        if "level" in values:
+            row["new_level"] = values["level"]
+        groups.setdefault("level" in values, []).append(row)
+    return groups
+
+
 class StaffDirectory(Projection):
     """The staff directory as it stands: current rank, area, and whether they have left."""
 
     name = "staff"
+    handles = (StaffMember.Event,)
 
     def start_page(self) -> None:
         pass

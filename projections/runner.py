@@ -2,26 +2,33 @@
 
 Each projection's position is stored in `projection_positions` and written in the same transaction
 as the rows it produced from that page of events: a crash anywhere rolls both back together, so no
-event is applied twice or skipped. The tracking rows are locked for the page (`FOR UPDATE` on
-PostgreSQL, `BEGIN IMMEDIATE` on SQLite), so two readers catching up at once queue: the second
-finds the work done and applies nothing.
+event is applied twice or skipped. The tracking rows are locked for the page (`FOR UPDATE`, in name
+order, on PostgreSQL; `BEGIN IMMEDIATE` on SQLite), so two readers catching up at once queue: the
+second finds the work done and applies nothing.
+
+A projection that fails on an event stops there: everything before that event is kept, its position
+(and that of the projections run with it) is left just before it, and `ProjectionFailedError` names
+the projection and the event. A database that cannot be reached is not a projection's failure: those
+errors pass through unchanged, so a follower can wait and retry (`is_transient`).
 """
 
 from __future__ import annotations
 
-import contextlib
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from projections.schema import ProjectionPosition
 
 PAGE_SIZE = 1000
+# Rebuilds read bigger pages: fewer commits, and memory stays flat all the same.
+REBUILD_PAGE_SIZE = 5000
 
 
 class EventSource(Protocol):
@@ -39,6 +46,8 @@ class Projection(ABC):
     page's transaction; `end_page` flushes what it buffered before the position is written."""
 
     name: ClassVar[str]
+    # The event classes this projection reads; the runner does not hand it any other.
+    handles: ClassVar[tuple[type, ...]] = (object,)
 
     def start_page(self) -> None:  # noqa: B027 - optional hook
         """Forget anything buffered from a page that was rolled back."""
@@ -58,33 +67,71 @@ class Projection(ABC):
 
 
 class ProjectionFailedError(Exception):
+    """A projection raised on an event; it (and the projections run with it) stopped before it."""
+
     def __init__(self, projection: str, position: int, event: Any, error: BaseException) -> None:
         entry = getattr(event, "originator_version", "?")
+        stream = getattr(event, "originator_id", "?")
+        reason = " ".join(str(error).split())[:300] or type(error).__name__
         super().__init__(
             f"projection {projection!r} failed on the event at position {position} "
-            f"({type(event).__name__}, entry {entry}): {error}; it stopped before that event"
+            f"({type(event).__name__}, entry {entry} of stream {stream}): "
+            f"{type(error).__name__}: {reason}; its position was left at {position - 1}, "
+            "before that event"
         )
         self.projection = projection
         self.position = position
+        self.event = event
+        self.error = error
 
 
 Progress = Callable[[int, int], None]
+StopRequested = Callable[[], bool]
+
+
+def is_transient(error: BaseException) -> bool:
+    """A database that is down, unreachable or locked, from any layer: worth waiting for."""
+    for cls in type(error).__mro__:
+        root = cls.__module__.split(".")[0]
+        if cls.__name__ in ("OperationalError", "InterfaceError") and root in (
+            "sqlalchemy",
+            "psycopg",
+            "eventsourcing",
+            "sqlite3",
+        ):
+            return True
+    return isinstance(error, ConnectionError | TimeoutError)
 
 
 def ensure_positions(engine: Engine, names: Sequence[str]) -> None:
-    with engine.connect() as conn:
-        present = set(conn.scalars(select(ProjectionPosition.name)))
-    missing = [n for n in names if n not in present]
-    if not missing:
-        return
-    # Another process may add them first; theirs serve as well.
-    with contextlib.suppress(IntegrityError), engine.begin() as conn:
-        conn.execute(insert(ProjectionPosition), [{"name": n, "position": 0} for n in missing])
+    """Gives every named projection a position row (0 for a new one)."""
+    for _ in range(5):
+        with engine.connect() as conn:
+            present = set(conn.scalars(select(ProjectionPosition.name)))
+        missing = [n for n in names if n not in present]
+        if not missing:
+            return
+        try:
+            with engine.begin() as conn:
+                conn.execute(
+                    insert(ProjectionPosition), [{"name": n, "position": 0} for n in missing]
+                )
+        except IntegrityError:
+            # Another reader added some of them first; look again for the rest.
+            time.sleep(0.01)
+    raise RuntimeError(f"could not create the positions of {', '.join(names)}")
 
 
 def positions(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {row.name: row.position for row in conn.execute(select(ProjectionPosition))}
+
+
+def positions_detail(engine: Engine) -> dict[str, tuple[int, datetime | None]]:
+    """Each projection's position and when it was last written."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(ProjectionPosition))
+        return {row.name: (row.position, row.updated_at) for row in rows}
 
 
 def catch_up(
@@ -95,11 +142,13 @@ def catch_up(
     stop: int | None = None,
     page_size: int = PAGE_SIZE,
     progress: Progress | None = None,
+    should_stop: StopRequested | None = None,
 ) -> int:
     """Applies every event up to `stop` (default: the head now) to each projection; returns how
-    many (event, projection) applications were made."""
-    names = [p.name for p in projections]
-    ensure_positions(engine, names)
+    many (event, projection) applications were made. `should_stop` is asked between pages."""
+    if not projections:
+        return 0
+    ensure_positions(engine, [p.name for p in projections])
     target = source.head() if stop is None else stop
     applied = 0
     while True:
@@ -107,8 +156,21 @@ def catch_up(
         applied += count
         if progress is not None:
             progress(page_end, target)
-        if done:
+        if done or (should_stop is not None and should_stop()):
             return applied
+
+
+class _PageFailed(Exception):
+    """Raised inside a page's transaction to roll it back; carries what failed."""
+
+    def __init__(
+        self, projection: Projection, page: list[tuple[int, Any]], index: int | None
+    ) -> None:
+        super().__init__(projection.name)
+        self.projection = projection
+        self.page = page
+        # The failing event's index in the page, or None when the bulk write at the end failed.
+        self.index = index
 
 
 def _apply_page(
@@ -117,65 +179,106 @@ def _apply_page(
     projections: Sequence[Projection],
     target: int,
     page_size: int,
-    limit_to: int | None = None,
 ) -> tuple[bool, int, int]:
-    with engine.begin() as conn:
-        current = _lock_positions(conn, [p.name for p in projections])
-        start = min(current.values())
-        if start >= target:
-            return True, start, 0
-        stop = target if limit_to is None else min(target, limit_to)
-        page = source.read_events(start, page_size, stop=stop)
-        if not page:
-            return True, start, 0
-        for projection in projections:
-            projection.start_page()
-        count = 0
-        failed: tuple[Projection, int, Any, BaseException] | None = None
-        for projection in projections:
-            after = current[projection.name]
-            for position, event in page:
-                if position <= after:
-                    continue
-                try:
-                    projection.process(event, position, conn)
-                except Exception as error:
-                    failed = (projection, position, event, error)
-                    break
-                count += 1
-            if failed:
-                break
-        if failed is None:
-            for projection in projections:
-                projection.end_page(conn)
+    """Applies the next page up to `target`; returns (done, the position reached, applications)."""
+    try:
+        with engine.begin() as conn:
+            current = _lock_positions(conn, [p.name for p in projections])
+            start = min(current.values())
+            if start >= target:
+                return True, start, 0
+            page = source.read_events(start, page_size, stop=target)
+            if not page:
+                return True, start, 0
+            count = _project_page(conn, projections, current, page)
             page_end = page[-1][0]
             _write_positions(conn, {p.name: max(current[p.name], page_end) for p in projections})
             return page_end >= target, page_end, count
-        conn.rollback()
-    projection, position, event, error = failed
-    # Keep everything before the failing event, then stop there.
-    if position - 1 > start:
-        _apply_page(engine, source, projections, target, page_size, limit_to=position - 1)
-    raise ProjectionFailedError(projection.name, position, event, error) from error
+    except _PageFailed as failed:
+        applied = _stop_at_failure(engine, source, projections, failed)
+        return False, failed.page[-1][0], applied
+
+
+def _project_page(
+    conn: Connection,
+    projections: Sequence[Projection],
+    current: dict[str, int],
+    page: list[tuple[int, Any]],
+) -> int:
+    count = 0
+    for projection in projections:
+        projection.start_page()
+        after = current[projection.name]
+        handles = projection.handles
+        process = projection.process
+        for index, (position, event) in enumerate(page):
+            if position <= after or not isinstance(event, handles):
+                continue
+            try:
+                process(event, position, conn)
+            except Exception as error:
+                if is_transient(error):
+                    raise
+                raise _PageFailed(projection, page, index) from error
+            count += 1
+    for projection in projections:
+        try:
+            projection.end_page(conn)
+        except Exception as error:
+            if is_transient(error):
+                raise
+            raise _PageFailed(projection, page, None) from error
+    return count
+
+
+def _stop_at_failure(
+    engine: Engine,
+    source: EventSource,
+    projections: Sequence[Projection],
+    failed: _PageFailed,
+) -> int:
+    """Keeps every event before the failing one, then raises `ProjectionFailedError` for it.
+
+    When only the page's bulk write failed, the page is applied again one event at a time to find
+    the event; should that succeed throughout (the failure did not recur), the applications made
+    are returned instead."""
+    page = failed.page
+    cause = failed.__cause__ or failed
+    if failed.index is not None or len(page) == 1:
+        index = failed.index or 0
+        position, event = page[index]
+        if index > 0:
+            # Everything before the failing event, in one page of its own.
+            catch_up(engine, source, projections, stop=page[index - 1][0], page_size=index)
+        raise ProjectionFailedError(failed.projection.name, position, event, cause) from cause
+    # A bulk write failed: go again one event at a time, which finds the event that fails.
+    return catch_up(engine, source, projections, stop=page[-1][0], page_size=1)
 
 
 def _lock_positions(conn: Connection, names: Sequence[str]) -> dict[str, int]:
-    query = select(ProjectionPosition.name, ProjectionPosition.position).where(
-        ProjectionPosition.name.in_(names)
+    query = (
+        select(ProjectionPosition.name, ProjectionPosition.position)
+        .where(ProjectionPosition.name.in_(names))
+        .order_by(ProjectionPosition.name)
     )
     if conn.dialect.name == "postgresql":
+        # Always in name order, so that two readers of overlapping sets cannot deadlock.
         query = query.with_for_update()
-    return {row.name: row.position for row in conn.execute(query)}
+    found = {row.name: row.position for row in conn.execute(query)}
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise RuntimeError(f"no position recorded for {', '.join(missing)}")
+    return found
 
 
 def _write_positions(conn: Connection, new: dict[str, int]) -> None:
     now = datetime.now(UTC)
-    for name, position in new.items():
-        conn.execute(
-            update(ProjectionPosition)
-            .where(ProjectionPosition.name == name)
-            .values(position=position, updated_at=now)
-        )
+    conn.execute(
+        update(ProjectionPosition)
+        .where(ProjectionPosition.name == bindparam("projection"))
+        .values(position=bindparam("reached"), updated_at=now),
+        [{"projection": name, "reached": position} for name, position in new.items()],
+    )
 
 
 def rebuild(
@@ -184,6 +287,8 @@ def rebuild(
     projections: Sequence[Projection],
     *,
     progress: Progress | None = None,
+    page_size: int = REBUILD_PAGE_SIZE,
+    should_stop: StopRequested | None = None,
 ) -> int:
     """Clears the projections' rows and positions and applies the whole log again."""
     ensure_positions(engine, [p.name for p in projections])
@@ -192,4 +297,11 @@ def rebuild(
         for projection in projections:
             projection.clear(conn)
         _write_positions(conn, {p.name: 0 for p in projections})
-    return catch_up(engine, source, projections, progress=progress)
+    return catch_up(
+        engine,
+        source,
+        projections,
+        progress=progress,
+        page_size=page_size,
+        should_stop=should_stop,
+    )

@@ -17,6 +17,7 @@ def test_generates_the_requested_histories_into_a_readable_ledger(database_url: 
     assert generated.refs == [f"SYN-{i:06d}" for i in range(1, 7)]
     assert generated.areas == ["Birmingham", "Coventry", "Wolverhampton"]
     cli = LedgerCLI(database_url)
+    cli.actor = "9000"  # the generated administrator
     status = cli.ok("projections", "status", "--json").json()
     # Offender events plus the staff directory's own; the read models are caught up.
     assert status["head"] == generated.events > 6 * 40

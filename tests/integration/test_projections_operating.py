@@ -1,0 +1,312 @@
+"""Operating the read models: status, exact rebuilds, failures that stop at the failing event,
+concurrent readers, and `init` upgrading an existing ledger in place. Every scenario runs on SQLite
+and on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, Engine, MetaData, select
+
+from bench.synthetic import generate_ledger
+from domain.offender import Offender
+from projections.builtin import OffenderRegister, StaffDirectory, TimelineProjection
+from projections.catalogue import all_projections
+from projections.db import make_engine
+from projections.runner import (
+    Projection,
+    ProjectionFailedError,
+    catch_up,
+    positions,
+    rebuild,
+)
+from projections.schema import EntryRow
+from tests.conftest import LedgerCLI
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+@pytest.fixture
+def opened(database_url: str) -> Iterator[tuple[Any, Engine]]:
+    """A generated ledger (its read models not yet built), with its application and engine."""
+    generate_ledger(database_url, offenders=5, events_per_offender=60, areas=2, project=False)
+    ledger, engine = _open(database_url)
+    yield ledger, engine
+    engine.dispose()
+    ledger.close()
+
+
+def _open(url: str) -> tuple[Any, Engine]:
+    from ledger.bootstrap import open_ledger
+    from ledger.settings import Settings, parse_database_url
+
+    settings = Settings(database=parse_database_url(url))
+    db = settings.database
+    return open_ledger(settings), make_engine(db.sqlalchemy_url(), db.schema)
+
+
+def dump_read_models(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table but the migrations' own, rows sorted; positions without their write times."""
+    metadata = MetaData()
+    metadata.reflect(engine)
+    dump: dict[str, list[tuple[Any, ...]]] = {}
+    with engine.connect() as conn:
+        for name, table in sorted(metadata.tables.items()):
+            if name == "alembic_version" or name.endswith("_events") or "stored_" in name:
+                continue
+            columns = [
+                c
+                for c in table.columns
+                if not (name == "projection_positions" and c.name == "updated_at")
+            ]
+            rows = conn.execute(select(*columns)).all()
+            dump[name] = sorted((tuple(row) for row in rows), key=repr)
+    return dump
+
+
+def offender_positions(ledger: Any) -> list[int]:
+    return [p for p, e in ledger.read_events(0, 10**9) if isinstance(e, Offender.Event)]
+
+
+# ------------------------------------------------------------------------------------- status
+
+
+def test_status_shows_each_projection_behind_until_run_catches_up(registered: LedgerCLI) -> None:
+    registered.ok("record", "entry", "WMP-000123", "--summary", "New car", "--by", "4521")
+
+    before = registered.ok("projections", "status", "--json").json()
+    ran = registered.ok("projections", "run")
+    after = registered.ok("projections", "status", "--json").json()
+
+    assert {p["name"] for p in before["projections"]} >= {"timeline", "offenders", "staff"}
+    assert all(p["lag"] >= 1 for p in before["projections"])
+    assert all(p["position"] == before["head"] - p["lag"] for p in before["projections"])
+    assert "caught up to position" in ran.stdout
+    assert all(p["lag"] == 0 and p["updated_at"] for p in after["projections"])
+
+
+# ------------------------------------------------------------------------------------ rebuild
+
+
+def test_a_rebuild_gives_exactly_what_was_built_event_by_event(database_url: str) -> None:
+    generate_ledger(database_url, offenders=6, events_per_offender=70, areas=2, project=False)
+    ledger, engine = _open(database_url)
+    try:
+        # Incrementally, as readers do while people write: many small catch-ups, odd page sizes.
+        head = ledger.head()
+        for stop in range(0, head + 1, 37):
+            catch_up(engine, ledger, all_projections(), stop=stop, page_size=11)
+        cli = LedgerCLI(database_url)
+        cli.actor = "9000"
+        for n in range(3):
+            cli.ok("record", "concern", "SYN-000002", "--summary", f"Concern {n}", "--by", "10101")
+            cli.ok("show", "SYN-000002", "--json")  # every read catches up first
+        cli.ok("transfer", "SYN-000002", "--to", "10102", "--by", "10104")
+        cli.ok("projections", "run")
+        incremental = dump_read_models(engine)
+
+        rebuilt = cli.ok("projections", "rebuild", "--json").json()
+        assert dump_read_models(engine) == incremental
+        assert rebuilt["events"] == ledger.head()
+
+        cli.ok("projections", "rebuild", "timeline")
+        assert dump_read_models(engine) == incremental
+    finally:
+        engine.dispose()
+        ledger.close()
+    assert len(incremental["entries"]) == 6 * 70 + 4
+
+
+def test_rebuilding_an_unknown_projection_is_a_usage_error(cli: LedgerCLI) -> None:
+    outcome = cli("projections", "rebuild", "no-such-thing")
+
+    assert outcome.exit_code == 2
+    assert "no projection called 'no-such-thing'" in outcome.stderr
+    assert "timeline" in outcome.stderr
+
+
+# ----------------------------------------------------------------------------------- failures
+
+
+class Exploding(Projection):
+    """Counts offender events; raises on the event at `fail_at`, in `process` or at `end_page`."""
+
+    name = "exploding"
+    handles = (Offender.Event,)
+
+    def __init__(self, fail_at: int | None, in_bulk: bool = False) -> None:
+        self.fail_at = fail_at
+        self.in_bulk = in_bulk
+        self.page: list[int] = []
+
+    def start_page(self) -> None:
+        self.page = []
+
+    def process(self, event: Any, position: int, conn: Connection) -> None:
+        if position == self.fail_at and not self.in_bulk:
+            raise ValueError("cannot read this event")
+        self.page.append(position)
+
+    def end_page(self, conn: Connection) -> None:
+        if self.in_bulk and self.fail_at in self.page:
+            raise ValueError("the bulk insert was refused")
+
+    def clear(self, conn: Connection) -> None:
+        pass
+
+
+@pytest.mark.parametrize("in_bulk", [False, True], ids=["in-process", "in-end-page"])
+def test_a_failing_projection_stops_just_before_the_event_it_fails_on(
+    opened: tuple[Any, Engine], in_bulk: bool
+) -> None:
+    ledger, engine = opened
+    bad = offender_positions(ledger)[150]
+    projections = [TimelineProjection(), Exploding(bad, in_bulk)]
+
+    with pytest.raises(ProjectionFailedError) as failure:
+        catch_up(engine, ledger, projections, page_size=100)
+
+    message = str(failure.value)
+    assert "projection 'exploding'" in message and f"at position {bad}" in message
+    assert "entry " in message and f"left at {bad - 1}" in message
+    reached = positions(engine)
+    assert reached["timeline"] == reached["exploding"] == bad - 1
+    with engine.connect() as conn:
+        kept = conn.scalars(select(EntryRow.position)).all()
+    assert max(kept) < bad and len(kept) == len([p for p in offender_positions(ledger) if p < bad])
+
+    # Once the projection is mended, it carries on from where it stopped.
+    catch_up(engine, ledger, [TimelineProjection(), Exploding(None)])
+    assert positions(engine)["exploding"] == ledger.head()
+    with engine.connect() as conn:
+        assert len(conn.scalars(select(EntryRow.position)).all()) == len(offender_positions(ledger))
+
+
+def test_a_failure_at_the_first_event_of_a_page_keeps_the_pages_before(
+    opened: tuple[Any, Engine],
+) -> None:
+    ledger, engine = opened
+    catch_up(engine, ledger, [TimelineProjection(), Exploding(None)], stop=200)
+    bad = next(p for p in offender_positions(ledger) if p > 200)
+
+    with pytest.raises(ProjectionFailedError):
+        catch_up(engine, ledger, [TimelineProjection(), Exploding(bad)], page_size=50)
+
+    assert positions(engine)["exploding"] == bad - 1
+
+
+# -------------------------------------------------------------------------------- concurrency
+
+
+def test_two_readers_catching_up_at_once_apply_each_event_once(
+    opened: tuple[Any, Engine], database_url: str
+) -> None:
+    ledger, _ = opened
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+    applied: list[int] = []
+
+    def reader() -> None:
+        own_ledger, own_engine = _open(database_url)
+        try:
+            start.wait()
+            applied.append(catch_up(own_engine, own_ledger, all_projections(), page_size=50))
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            own_engine.dispose()
+            own_ledger.close()
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    _, engine = opened
+    with engine.connect() as conn:
+        entries = conn.scalars(select(EntryRow.position)).all()
+    assert sorted(entries) == offender_positions(ledger)
+    assert set(positions(engine).values()) == {ledger.head()}
+    # Between them they made each application exactly once.
+    assert sum(applied) == applied_once(ledger)
+
+
+def applied_once(ledger: Any) -> int:
+    """How many (event, projection) applications one full catch-up makes."""
+    count = 0
+    for _, event in ledger.read_events(0, 10**9):
+        count += sum(isinstance(event, p.handles) for p in all_projections())
+    return count
+
+
+def test_rebuild_leaves_other_projections_alone(opened: tuple[Any, Engine]) -> None:
+    ledger, engine = opened
+    catch_up(engine, ledger, all_projections())
+    before = dump_read_models(engine)
+
+    rebuild(engine, ledger, [TimelineProjection()])
+
+    assert dump_read_models(engine) == before
+
+
+# ---------------------------------------------------------------------------------- upgrading
+
+
+def test_init_twice_keeps_the_ledger_as_it_was(registered: LedgerCLI) -> None:
+    shown = registered.ok("show", "WMP-000123", "--json").json()
+
+    registered.ok("init")
+    registered.ok("init")
+
+    assert registered.ok("show", "WMP-000123", "--json").json()["entries"] == shown["entries"]
+
+
+def test_init_upgrades_a_ledger_created_at_the_first_revision(database_url: str) -> None:
+    from datetime import date
+
+    from alembic import command
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from ledger.bootstrap import create_event_store
+    from ledger.settings import Settings, parse_database_url
+    from projections.migrate import MIGRATIONS
+
+    # A ledger as the first release left it: the core read models only, with data in them.
+    settings = Settings(database=parse_database_url(database_url))
+    db = settings.database
+    ledger = create_event_store(settings)
+    engine = make_engine(db.sqlalchemy_url(), db.schema)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+    from domain.values import Agency
+
+    ledger.enrol_staff(
+        None, "1001", "Ann Admin", Agency.POLICE, "Insp", False, True, None, date(2010, 1, 1)
+    )
+    ledger.register_offender(
+        "1001", None, "WMP-000777", "Old Case", date(1970, 1, 1), 1, 1, "Walsall", date(2015, 5, 5)
+    )
+    # The projections of that release, whose tables revision 0001 made.
+    catch_up(engine, ledger, [TimelineProjection(), OffenderRegister(), StaffDirectory()])
+    ledger.close()
+
+    cli = LedgerCLI(database_url)
+    cli.actor = "1001"
+    cli.ok("init")
+
+    with engine.connect() as conn:
+        current = set(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+    engine.dispose()
+    assert current == set(ScriptDirectory.from_config(config).get_heads())
+    assert cli.ok("show", "WMP-000777", "--json").json()["name"] == "Old Case"
+    cli.ok("record", "entry", "WMP-000777", "--summary", "After the upgrade")
+    assert cli.ok("show", "WMP-000777", "--json").json()["entries"] == 2
