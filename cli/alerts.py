@@ -59,6 +59,7 @@ def alerts(
     recorded_by = parse_query_time(as_of) if as_of else None
     area = area.strip() if area else None
     s = session(ctx)
+    s.consult("alerts", offender=offender)
     s.catch_up()
     with s.engine().begin() as conn:
         settle(conn, policy)
