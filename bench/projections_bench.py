@@ -1,0 +1,297 @@
+"""How fast the read models rebuild, and whether reading one offender stays flat as the ledger grows.
+
+Every figure is printed beside a floor measured in the same run, on the same backend:
+
+1. Rebuild: a full rebuild of every projection over N events (default 1,000,000), in events/s,
+   against merely reading and decoding the same events in pages (`read_events`). Target: ratio
+   >= 0.5. Peak memory of the process doing it (ru_maxrss; it runs in a child process of its own,
+   so generating the ledger does not count). Target: < 300 MB.
+2. Reading one offender with 200 events (`show`, `timeline`, `who-knew`: the read model query and
+   the view built from it, as the CLI runs them) in a ledger of N events against one of 10,000.
+   Target: ratio <= 1.2.
+
+Example: python -m bench.projections_bench --backend both --events 1000000
+         python -m bench.projections_bench --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from bench.synthetic import generate_ledger
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+PER_OFFENDER = 200
+SMALL_EVENTS = 10_000
+READ_PAGE = 5000
+RATE_TARGET = 0.5
+MEMORY_TARGET_MB = 300
+QUERY_TARGET = 1.2
+
+
+@dataclass
+class Sizes:
+    events: int
+    small: int
+    repeats: int
+
+
+# ------------------------------------------------------------------------------ ledgers to hand
+
+
+@contextmanager
+def ledger_url(backend: str, postgres: str, workdir: str, name: str) -> Iterator[str]:
+    """A URL for a new, empty ledger; a PostgreSQL schema is dropped afterwards."""
+    if backend == "sqlite":
+        path = os.path.join(workdir, f"{name}.db")
+        if os.path.exists(path):
+            os.remove(path)
+        yield f"sqlite:///{path}"
+        return
+    schema = f"bench_{name}_{uuid.uuid4().hex[:8]}"
+    joiner = "&" if "?" in postgres else "?"
+    try:
+        yield f"{postgres}{joiner}schema={schema}"
+    finally:
+        _drop_schema(postgres, schema)
+
+
+def _drop_schema(postgres: str, schema: str) -> None:
+    import psycopg
+
+    from ledger.settings import parse_database_url
+
+    db = parse_database_url(postgres)
+    with psycopg.connect(
+        host=db.host, port=db.port, dbname=db.dbname, user=db.user or None, autocommit=True
+    ) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _open(url: str) -> tuple[Any, Any, Any]:
+    from ledger.bootstrap import open_ledger
+    from ledger.settings import Settings, parse_database_url
+    from projections.db import make_engine
+
+    settings = Settings(database=parse_database_url(url))
+    db = settings.database
+    return settings, open_ledger(settings), make_engine(db.sqlalchemy_url(), db.schema)
+
+
+def generate(url: str, events: int) -> Any:
+    offenders = max(1, events // PER_OFFENDER)
+    started = time.perf_counter()
+    generated = generate_ledger(
+        url, offenders=offenders, events_per_offender=PER_OFFENDER, project=False
+    )
+    seconds = time.perf_counter() - started
+    print(
+        f"  generated {generated.events:,} events ({offenders:,} offenders) in {seconds:.1f} s "
+        f"({generated.events / seconds:,.0f} events/s)",
+        flush=True,
+    )
+    return generated
+
+
+# ---------------------------------------------------------------------------------- the rebuild
+
+
+def measure_rebuild(url: str) -> dict[str, float]:
+    """In this process: the read floor, then a full rebuild; peak memory of the two."""
+    import resource
+
+    from projections.catalogue import all_projections
+    from projections.runner import rebuild
+
+    settings, ledger, engine = _open(url)
+    try:
+        head = ledger.head()
+        started = time.perf_counter()
+        after, count = 0, 0
+        while after < head:
+            page = ledger.read_events(after, READ_PAGE, stop=head)
+            if not page:
+                break
+            after, count = page[-1][0], count + len(page)
+        read_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        rebuild(engine, ledger, all_projections(settings))
+        rebuild_seconds = time.perf_counter() - started
+    finally:
+        engine.dispose()
+        ledger.close()
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "events": head,
+        "read": count,
+        "read_rate": count / read_seconds,
+        "rebuild_rate": head / rebuild_seconds,
+        "rebuild_seconds": rebuild_seconds,
+        "peak_mb": peak_kb / 1024,
+    }
+
+
+def rebuild_in_child(url: str) -> dict[str, float]:
+    """Runs `measure_rebuild` in a fresh interpreter, so its peak memory is its own."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.projections_bench", "--measure-rebuild", url],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+# ----------------------------------------------------------------------------------- the queries
+
+
+def query_functions() -> dict[str, Callable[[Any, Any], Any]]:
+    """What `show`, `timeline` and `who-knew` do in process: read the offender's rows, fold."""
+    from projections import views
+    from projections.queries import offender_records
+
+    functions: dict[str, Callable[[Any, Any], Any]] = {
+        "show": lambda conn, oid: views.show(offender_records(conn, oid)),
+        "timeline": lambda conn, oid: views.timeline(offender_records(conn, oid)),
+    }
+    try:
+        from projections.who_knew import who_knew, who_knew_json
+    except ImportError:
+        print("  who-knew: projections/who_knew.py is not in this build; not measured")
+    else:
+        functions["who-knew"] = lambda conn, oid: who_knew_json(
+            who_knew(offender_records(conn, oid))
+        )
+    return functions
+
+
+def time_queries(url: str, ref: str, repeats: int) -> dict[str, float]:
+    """Median seconds of each query for one offender, on a warmed-up connection."""
+    from domain.identity import offender_id
+
+    _, ledger, engine = _open(url)
+    oid = offender_id(ref)
+    timings: dict[str, float] = {}
+    try:
+        with engine.connect() as conn:
+            for name, function in query_functions().items():
+                function(conn, oid)  # warm caches and compiled statements alike
+                samples = []
+                for _ in range(repeats):
+                    started = time.perf_counter()
+                    function(conn, oid)
+                    samples.append(time.perf_counter() - started)
+                timings[name] = statistics.median(samples)
+    finally:
+        engine.dispose()
+        ledger.close()
+    return timings
+
+
+def catch_up_all(url: str) -> None:
+    from projections.catalogue import all_projections
+    from projections.runner import catch_up
+
+    settings, ledger, engine = _open(url)
+    try:
+        catch_up(engine, ledger, all_projections(settings), page_size=5000)
+    finally:
+        engine.dispose()
+        ledger.close()
+
+
+# ------------------------------------------------------------------------------------ reporting
+
+
+def verdict(ok: bool) -> str:
+    return "meets target" if ok else "MISSES target"
+
+
+def bench_backend(backend: str, sizes: Sizes, postgres: str, workdir: str) -> bool:
+    print(f"\n== {backend}: {sizes.events:,} events against {sizes.small:,} ==", flush=True)
+    ok = True
+    with (
+        ledger_url(backend, postgres, workdir, "big") as big,
+        ledger_url(backend, postgres, workdir, "small") as small,
+    ):
+        big_ledger = generate(big, sizes.events)
+        small_ledger = generate(small, sizes.small)
+
+        figures = rebuild_in_child(big)
+        ratio = figures["rebuild_rate"] / figures["read_rate"]
+        memory_ok = figures["peak_mb"] < MEMORY_TARGET_MB
+        print(
+            f"  rebuild of all projections: {figures['rebuild_rate']:,.0f} events/s "
+            f"({figures['events']:,.0f} events in {figures['rebuild_seconds']:.1f} s)\n"
+            f"  floor, read and decode only: {figures['read_rate']:,.0f} events/s\n"
+            f"  ratio {ratio:.2f} (target >= {RATE_TARGET}): {verdict(ratio >= RATE_TARGET)}\n"
+            f"  peak memory {figures['peak_mb']:.0f} MB (target < {MEMORY_TARGET_MB} MB): "
+            f"{verdict(memory_ok)}",
+            flush=True,
+        )
+        ok = ok and ratio >= RATE_TARGET and memory_ok
+
+        catch_up_all(small)
+        ref = big_ledger.refs[0]
+        big_times = time_queries(big, ref, sizes.repeats)
+        small_times = time_queries(small, small_ledger.refs[0], sizes.repeats)
+        for name, seconds in big_times.items():
+            floor = small_times[name]
+            ratio = seconds / floor
+            print(
+                f"  {name} of one offender with {PER_OFFENDER} events: "
+                f"{seconds * 1000:.2f} ms in {sizes.events:,} events, "
+                f"{floor * 1000:.2f} ms in {sizes.small:,}: ratio {ratio:.2f} "
+                f"(target <= {QUERY_TARGET}): {verdict(ratio <= QUERY_TARGET)}",
+                flush=True,
+            )
+            ok = ok and ratio <= QUERY_TARGET
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the script runs")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("LEDGER_TEST_POSTGRES_URL", DEFAULT_POSTGRES),
+        help="server for the PostgreSQL runs (a schema of its own is made and dropped)",
+    )
+    parser.add_argument("--workdir", help="folder for the SQLite files (default: a temporary one)")
+    parser.add_argument("--measure-rebuild", metavar="URL", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.measure_rebuild:
+        print(json.dumps(measure_rebuild(args.measure_rebuild)))
+        return 0
+    if args.quick:
+        sizes = Sizes(events=2 * PER_OFFENDER * 5, small=PER_OFFENDER * 2, repeats=3)
+    else:
+        sizes = Sizes(events=args.events, small=SMALL_EVENTS, repeats=30)
+    backends = ("sqlite", "postgres") if args.backend == "both" else (args.backend,)
+    all_ok = True
+    with tempfile.TemporaryDirectory(dir=args.workdir) as workdir:
+        for backend in backends:
+            all_ok = bench_backend(backend, sizes, args.postgres_url, workdir) and all_ok
+    print("\nall targets met" if all_ok else "\nsome targets missed (see above)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
