@@ -1,0 +1,201 @@
+"""Two people writing to the same offender at the same moment, on SQLite and on PostgreSQL.
+
+Each writer is a thread with its own `OffenderLedger` (its own connections), as two users' commands
+would be. A barrier inside the command makes both writers load the same version of the offender
+before either saves, so every round really collides: one save wins, the other hits the store's
+version conflict and runs its command again on the fresh state.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from domain.errors import (
+    AlreadyAcknowledgedError,
+    AlreadyOwnerError,
+    DomainError,
+    OffenderAlreadyRegisteredError,
+)
+from domain.offender import Offender
+from domain.staff import Person
+from ledger.app import OffenderLedger
+from ledger.bootstrap import open_ledger
+from ledger.settings import Settings
+
+REF = "WMP-000123"
+ROUNDS = 15
+
+
+@pytest.fixture
+def ledgers(registered) -> Iterator[Callable[[], OffenderLedger]]:
+    """Opens as many independent ledger applications as a test asks for, and closes them."""
+    opened: list[OffenderLedger] = []
+
+    def open_one() -> OffenderLedger:
+        app = open_ledger(Settings.from_environment(registered.url))
+        opened.append(app)
+        return app
+
+    yield open_one
+    for app in opened:
+        app.close()
+
+
+class Collision:
+    """Makes the first attempt of each writer wait until every writer has loaded the offender."""
+
+    def __init__(self, writers: int) -> None:
+        self.barrier = threading.Barrier(writers, timeout=20)
+        self.attempts = 0
+        self._lock = threading.Lock()
+
+    def wrap(self, command: Callable[[Offender, Person, str], None]) -> Callable[..., None]:
+        first = [True]
+
+        def run(offender: Offender, author: Person, entered_by: str) -> None:
+            with self._lock:
+                self.attempts += 1
+            if first[0]:
+                first[0] = False
+                self.barrier.wait()
+            command(offender, author, entered_by)
+
+        return run
+
+
+def race(
+    apps: list[OffenderLedger], commands: list[Callable[..., None]], by: list[str]
+) -> list[Any]:
+    """Runs one append per app at the same moment; returns each entry number or the refusal."""
+    collision = Collision(len(apps))
+
+    def write(i: int) -> Any:
+        try:
+            return apps[i].append("1001", by[i], REF, _now(), collision.wrap(commands[i]))
+        except DomainError as refusal:
+            return refusal
+
+    with ThreadPoolExecutor(len(apps)) as pool:
+        outcomes = list(pool.map(write, range(len(apps))))
+    assert collision.attempts > len(apps), "the writers did not collide"
+    return outcomes
+
+
+def _now() -> Any:
+    from domain.clock import utc_now
+
+    return utc_now()
+
+
+def entry(summary: str) -> Callable[..., None]:
+    return lambda o, author, typist: o.record_entry(_now(), author, typist, summary, False)
+
+
+def test_two_writers_appending_at_the_same_moment_both_succeed_and_nothing_is_lost(ledgers):
+    apps = [ledgers(), ledgers()]
+    written: list[int] = []
+    for n in range(ROUNDS):
+        outcomes = race(apps, [entry(f"A{n}"), entry(f"B{n}")], by=["4521", "7702"])
+        assert all(isinstance(o, int) for o in outcomes), outcomes
+        written.extend(outcomes)
+
+    events = apps[0].offender_events(REF)
+    assert sorted(written) == list(range(2, 2 + 2 * ROUNDS))
+    assert [e.originator_version for e in events] == list(range(1, 2 + 2 * ROUNDS))
+    summaries = {e.summary for e in events if isinstance(e, Offender.EntryRecorded)}
+    assert summaries == {f"{w}{n}" for n in range(ROUNDS) for w in "AB"}
+
+
+def test_four_writers_at_once_all_succeed(ledgers):
+    apps = [ledgers() for _ in range(4)]
+    for n in range(5):
+        outcomes = race(apps, [entry(f"{w}{n}") for w in "ABCD"], by=["4521", "7702"] * 2)
+        assert all(isinstance(o, int) for o in outcomes), outcomes
+    assert apps[0].get_offender(REF).version == 1 + 4 * 5
+
+
+def test_two_acknowledgements_of_one_entry_by_one_person_record_exactly_one(ledgers):
+    apps = [ledgers(), ledgers()]
+    apps[0].append("1001", "7702", REF, _now(), entry("Intel"))
+    acknowledge = lambda o, author, typist: o.acknowledge(_now(), author, typist, [2])  # noqa: E731
+    outcomes = race(apps, [acknowledge, acknowledge], by=["4521", "4521"])
+    assert sorted(type(o).__name__ for o in outcomes) == ["AlreadyAcknowledgedError", "int"]
+    refusal = next(o for o in outcomes if isinstance(o, AlreadyAcknowledgedError))
+    assert "4521 has already acknowledged" in str(refusal)
+    acks = [e for e in apps[1].offender_events(REF) if isinstance(e, Offender.EntriesAcknowledged)]
+    assert len(acks) == 1
+
+
+def test_two_transfers_to_the_same_new_owner_record_exactly_one(ledgers):
+    apps = [ledgers(), ledgers()]
+    new_owner = apps[0].person("7702", _now())
+
+    def transfer(o: Offender, author: Person, typist: str) -> None:
+        o.transfer(_now(), author, typist, new_owner, "Moved")
+
+    outcomes = race(apps, [transfer, transfer], by=["1001", "8801"])
+    assert sorted(type(o).__name__ for o in outcomes) == ["AlreadyOwnerError", "int"]
+    assert any(isinstance(o, AlreadyOwnerError) for o in outcomes)
+    assert apps[0].get_offender(REF).owners == {"police": "4521", "probation": "7702"}
+
+
+def test_two_registrations_of_one_reference_at_once_record_exactly_one(ledgers):
+    from datetime import date
+
+    apps = [ledgers(), ledgers()]
+    barrier = threading.Barrier(2, timeout=20)
+
+    def register(app: OffenderLedger) -> Any:
+        barrier.wait()
+        try:
+            return app.register_offender(
+                "1001", "4521", "WMP-000999", "Jo Roe", date(1980, 1, 1), 1, 1, None, _now()
+            )
+        except DomainError as refusal:
+            return refusal
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(register, apps))
+    assert sorted(type(o).__name__ for o in outcomes) == ["OffenderAlreadyRegisteredError", "int"]
+    assert any(isinstance(o, OffenderAlreadyRegisteredError) for o in outcomes)
+    assert len(apps[0].offender_events("WMP-000999")) == 1
+
+
+def test_separate_ledger_processes_appending_at_once_lose_nothing(registered, tmp_path: Path):
+    """The installed command, run as several processes at the same time."""
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": registered.url,
+        "LEDGER_ACTOR": "4521",
+        "LEDGER_REASON": "testing",
+    }
+    ledger = str(Path(sys.executable).with_name("ledger"))
+    per_process, processes = 4, 4
+    script = " && ".join(
+        f'"{ledger}" record entry {REF} --summary "P$0-{n}"' for n in range(per_process)
+    )
+    runs = [
+        subprocess.Popen(["sh", "-c", script, str(p)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for p in range(processes)
+    ]  # fmt: skip
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+        assert err == "" and len(out.splitlines()) == per_process
+    app = open_ledger(Settings.from_environment(registered.url))
+    try:
+        events = app.offender_events(REF)
+    finally:
+        app.close()
+    summaries = {e.summary for e in events if isinstance(e, Offender.EntryRecorded)}
+    assert summaries == {f"P{p}-{n}" for p in range(processes) for n in range(per_process)}
+    assert [e.originator_version for e in events] == list(range(1, 2 + per_process * processes))
