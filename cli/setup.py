@@ -41,9 +41,14 @@ def init(
     Example: ledger --database-url postgresql://owner@db.example/ledger init --roles
     """
     from ledger.bootstrap import create_event_store
+    from ledger.errors import ConfigurationError
     from projections.migrate import upgrade
 
     s = session(ctx)
+    if roles and s.settings.database.is_sqlite:
+        raise ConfigurationError(
+            "--roles needs a PostgreSQL ledger; a SQLite ledger is guarded by its file's permissions"
+        )
     create_event_store(s.settings).close()
     revision = upgrade(s.engine())
     say(f"ledger ready at {s.settings.database.describe()} (read models at revision {revision})")
