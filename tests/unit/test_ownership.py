@@ -103,15 +103,20 @@ def test_a_transfer_naming_the_owner_of_that_moment_changes_nothing():
     ]
 
 
-def test_a_corrected_transfer_date_moves_the_period_boundary():
+def test_a_corrected_transfer_date_moves_the_period_boundary_once_recorded():
     case = Case()
     case.register("4521", date(2016, 7, 4))
     transfer = case.transfer("1001", "4633", date(2016, 11, 1))
     case.correct("1001", transfer, "Wrong date typed", entry_occurred_at="2016-10-01")
+    before_correction = case.records[transfer - 1].recorded_at
 
-    periods = ownership_periods(c.record for c in views.corrected_view(case.records))
+    def first_period_end(**clock: object) -> object:
+        view = views.corrected_view(case.records, **clock)  # type: ignore[arg-type]
+        return ownership_periods(c.record for c in view)[0].end
 
-    assert periods[0].end == date(2016, 10, 1)
+    assert first_period_end() == date(2016, 10, 1)
+    # Until the correction was recorded the ledger showed the date as first typed.
+    assert first_period_end(as_of=before_correction) == date(2016, 11, 1)
 
 
 def test_show_names_the_owners_that_ownership_says_are_current():
