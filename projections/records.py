@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -68,8 +69,10 @@ class EntryRecord:
     risk_relevant: bool
     data: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def occurred_instant(self) -> datetime:
+        # Cached: rules and views compare it many times per record (a frozen dataclass still
+        # has an instance __dict__, which is where cached_property keeps it).
         return instant(self.occurred_at)
 
 
