@@ -49,8 +49,9 @@ def show(
 ) -> None:
     """Show an offender: MAPPA category and level, latest risk, owners, licence.
 
-    --at T shows the world at valid time T from everything recorded so far; --as-of T shows only
-    what the ledger held at transaction time T (corrections recorded later do not apply).
+    --at T shows the world at valid time T from everything recorded so far;
+    --as-of T shows only what the ledger held at transaction time T
+    (corrections recorded later do not apply).
 
     Example: ledger show WMP-000123 --at 2016-10-20 --json
     """
@@ -119,9 +120,10 @@ def timeline(
 ) -> None:
     """The chronology of one offender, in the order things happened.
 
-    Shows when each thing occurred and when it was recorded; entries recorded more than
-    --late-after days (LEDGER_LATE_AFTER_DAYS, default 7) after they occurred are flagged late.
-    --as-of T shows only what the ledger held at transaction time T, with the corrections it held.
+    Shows when each thing occurred and when it was recorded; entries recorded
+    more than --late-after days (LEDGER_LATE_AFTER_DAYS, default 7) after they
+    occurred are flagged late. --as-of T shows only what the ledger held at
+    transaction time T, with the corrections it held then.
 
     Example: ledger timeline WMP-000123 --from 2016-10-01 --agency police --csv
     """

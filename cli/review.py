@@ -32,8 +32,9 @@ def ownership(
 ) -> None:
     """Who owned the case for each agency, period by period, and who made each transfer and why.
 
-    A period runs from the registration or transfer that began it to the transfer that ended it
-    (`to` is null for the current owner), in the order things happened, whenever recorded.
+    A period runs from the registration or transfer that began it to the
+    transfer that ended it (`to` is null for the current owner), in the order
+    things happened, however late they were recorded.
 
     Example: ledger ownership WMP-000123 --as-of 2016-10-20 --json
     """
@@ -89,11 +90,12 @@ def who_knew(
 ) -> None:
     """Who knew each item and since when, and which owners were responsible but had not read it.
 
-    A person knows an item from when they recorded it, acknowledged it, had it shared with them,
-    or attended a MAPPA meeting that discussed it; an agency from when any of its staff did or it
-    was shared with the agency. An owner who knew it in none of these ways while owning the case is
-    "responsible but not acknowledged". People read a matrix: entries down, agencies across, the
-    day each agency first knew in the cells, "! STAFF" for an owner who had not read it.
+    A person knows an item from when they recorded it, acknowledged it, had it
+    shared with them, or attended a MAPPA meeting that discussed it; an agency
+    from when any of its staff did, or it was shared with the agency. An owner
+    who knew it in none of these ways while owning the case is "responsible but
+    not acknowledged". The matrix: entries down, agencies across, the day each
+    agency first knew in the cells, "! STAFF" for an owner who had not read it.
 
     Example: ledger who-knew WMP-000123 --at 2016-10-20 --entry 5
     """
