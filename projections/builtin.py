@@ -13,9 +13,12 @@ from domain.clock import instant
 from domain.offender import Offender
 from domain.staff import StaffMember
 from domain.values import Agency, is_senior
+from projections.bulk import BulkInsert
 from projections.records import record_from_event, row_values
 from projections.runner import Projection
 from projections.schema import EntryRow, OffenderRow, StaffRow
+
+_insert_entries = BulkInsert(EntryRow.__table__)  # type: ignore[arg-type]
 
 
 class TimelineProjection(Projection):
@@ -35,8 +38,7 @@ class TimelineProjection(Projection):
             self._rows.append(row_values(record_from_event(event, position)))
 
     def end_page(self, conn: Connection) -> None:
-        if self._rows:
-            conn.execute(insert(EntryRow), self._rows)
+        _insert_entries(conn, self._rows)
         self._rows = []
 
     def touched_offenders(self) -> Iterable[UUID]:

@@ -1,0 +1,70 @@
+"""Inserting a page of rows in one driver call.
+
+`conn.execute(insert(table), rows)` spends more time in SQLAlchemy's per-row bookkeeping than the
+database spends storing the rows; during a rebuild that is most of the cost. `BulkInsert` compiles
+the statement once per dialect, applies the same per-column conversions SQLAlchemy would (each
+column type's own bind processor, so the stored form is identical) and hands all rows to the
+driver's `executemany`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, insert
+from sqlalchemy.engine import Dialect
+
+Processor = Callable[[Any], Any]
+
+
+class _Prepared:
+    def __init__(self, table: Table, dialect: Dialect) -> None:
+        compiled = insert(table).compile(dialect=dialect)
+        self.sql = compiled.string
+        self.positional = compiled.positional
+        keys = list(compiled.positiontup or []) if self.positional else list(compiled.params)
+        self.keys = keys
+        processors = []
+        for key in keys:
+            column = table.c[key]
+            processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                processors.append((key, keys.index(key), processor))
+        self.processors = processors
+
+    def rows(self, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        keys, processors = self.keys, self.processors
+        if self.positional:
+            prepared_rows: list[Any] = []
+            for row in rows:
+                values = [row.get(key) for key in keys]
+                for _, index, process in processors:
+                    values[index] = process(values[index])
+                prepared_rows.append(tuple(values))
+            return prepared_rows
+        named_rows: list[Any] = []
+        for row in rows:
+            named = {key: row.get(key) for key in keys}
+            for key, _, process in processors:
+                named[key] = process(named[key])
+            named_rows.append(named)
+        return named_rows
+
+
+class BulkInsert:
+    """Inserts rows (dicts by column name; a column left out is NULL) in one executemany."""
+
+    def __init__(self, table: Table) -> None:
+        self._table = table
+        self._prepared: dict[tuple[str, str], _Prepared] = {}
+
+    def __call__(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        dialect = conn.dialect
+        key = (dialect.name, dialect.driver)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            prepared = self._prepared[key] = _Prepared(self._table, dialect)
+        conn.exec_driver_sql(prepared.sql, prepared.rows(rows))
