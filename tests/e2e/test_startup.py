@@ -1,0 +1,50 @@
+"""Recording an entry starts quickly: it never imports the heavy libraries it does not need."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from tests.e2e.conftest import Shell
+
+HEAVY = ("sqlalchemy", "psycopg", "rich", "pydantic", "alembic")
+
+
+def imported_modules(shell: Shell, *args: str) -> set[str]:
+    """The top-level packages the installed command imports, read from `python -X importtime`."""
+    script = Path(shell.command)
+    python = script.read_text().splitlines()[0].removeprefix("#!")
+    done = subprocess.run(
+        [python, "-X", "importtime", str(script), *args],
+        cwd=shell.folder,
+        env=shell.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    names = re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*([\w.]+)$", done.stderr, re.MULTILINE)
+    assert names, "python -X importtime printed nothing"
+    return {name.split(".")[0] for name in names}
+
+
+def test_recording_an_entry_on_sqlite_imports_no_heavy_library(tmp_path: Path):
+    shell = Shell(tmp_path, "sqlite:///ledger.db")
+    shell.ok("init")
+    shell.ok("staff", "add", "1001", "--name", "Ann", "--agency", "police", "--rank", "Insp")
+    shell.env["LEDGER_ACTOR"] = "1001"
+    shell.ok(
+        "offender",
+        "register",
+        "WMP-000123",
+        "--name",
+        "J",
+        "--born",
+        "1975-03-02",
+        "--category",
+        "1",
+    )
+    modules = imported_modules(shell, "record", "entry", "WMP-000123", "--summary", "Seen")
+    assert {"cli", "ledger", "domain", "eventsourcing", "typer"} <= modules
+    assert modules.isdisjoint(HEAVY), sorted(modules & set(HEAVY))
