@@ -83,13 +83,30 @@ def alerts(
             doc = {"at": iso(moment), "as_of": iso(recorded_by), "alerts": found}
     doc["policy"] = policy.origin
     if as_json:
-        emit_json(doc)
+        _emit_json(doc)
     elif history:
         _history_table(doc)
     elif summary:
         _summary_table(doc)
     else:
         _alerts_table(doc)
+
+
+def _emit_json(doc: dict[str, Any]) -> None:
+    """One JSON document, one alert per line: an area's alerts run to tens of thousands, and
+    only unindented JSON gets the standard library's C encoder (several times faster)."""
+    import json
+    import sys
+
+    items = doc.pop("alerts", None)
+    if items is None:
+        emit_json(doc)
+        return
+    head = json.dumps(doc, ensure_ascii=False)[:-1]
+    body = ",\n  ".join(json.dumps(item, ensure_ascii=False, default=str) for item in items)
+    sys.stdout.write(
+        f'{head}, "alerts": [\n  {body}\n]}}\n' if items else f'{head}, "alerts": []}}\n'
+    )
 
 
 def _offender_id(conn: Any, ref: str) -> Any:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, Select, select, union_all
 
 from domain.clock import iso
 from projections.alerts.policy import Policy
@@ -29,15 +29,29 @@ def standing(
     offender_id: UUID | None = None,
     area: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The alerts standing at valid time `at`, from the projection."""
-    query = select(AlertRow).where(
-        AlertRow.due_at <= at, or_(AlertRow.satisfied_at.is_(None), AlertRow.satisfied_at > at)
-    )
-    if offender_id is not None:
-        query = query.where(AlertRow.offender_id == offender_id)
-    if area is not None:
-        query = query.where(AlertRow.area == area)
-    rows = conn.execute(query.order_by(AlertRow.due_at, AlertRow.ref, AlertRow.seq))
+    """The alerts standing at valid time `at`, from the projection: those still open and those
+    closed only after `at`, each found by its own index range scan."""
+
+    def due_by_at(closed: Any) -> Select[Any]:
+        query = select(
+            AlertRow.rule,
+            AlertRow.ref,
+            AlertRow.entry,
+            AlertRow.due_at,
+            AlertRow.detail,
+            AlertRow.area,
+            AlertRow.seq,
+        ).where(closed, AlertRow.due_at <= at)
+        if offender_id is not None:
+            query = query.where(AlertRow.offender_id == offender_id)
+        if area is not None:
+            query = query.where(AlertRow.area == area)
+        return query
+
+    both = union_all(
+        due_by_at(AlertRow.satisfied_at.is_(None)), due_by_at(AlertRow.satisfied_at > at)
+    ).subquery()
+    rows = conn.execute(select(both).order_by(both.c.due_at, both.c.ref, both.c.seq))
     return [_document(row._mapping) for row in rows]
 
 

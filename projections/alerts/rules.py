@@ -17,6 +17,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from domain.clock import LONDON, instant, london_date
 from domain.values import RiskLevel
@@ -117,6 +118,7 @@ def after_days(moment: datetime, days: int) -> datetime:
     return (moment.astimezone(LONDON) + timedelta(days=days)).astimezone(UTC)
 
 
+@lru_cache(maxsize=8192)
 def day(moment: datetime) -> str:
     return london_date(moment).isoformat()
 

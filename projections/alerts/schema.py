@@ -48,5 +48,7 @@ class AlertPolicyRow(Base):
     digest: Mapped[str] = mapped_column(String(64))
 
 
-Index("ix_alerts_area_due_at", AlertRow.area, AlertRow.due_at)
-Index("ix_alerts_due_at", AlertRow.due_at)
+# "Standing at T" is two range scans: open rows (satisfied_at IS NULL) due by T, and rows closed
+# after T; most rows are closed long before, and these indexes let both scans skip them.
+Index("ix_alerts_area_standing", AlertRow.area, AlertRow.satisfied_at, AlertRow.due_at)
+Index("ix_alerts_standing", AlertRow.satisfied_at, AlertRow.due_at)

@@ -33,8 +33,8 @@ def upgrade() -> None:
         sa.Column("resolution", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("offender_id", "seq", name="pk_alerts"),
     )
-    op.create_index("ix_alerts_area_due_at", "alerts", ["area", "due_at"])
-    op.create_index("ix_alerts_due_at", "alerts", ["due_at"])
+    op.create_index("ix_alerts_area_standing", "alerts", ["area", "satisfied_at", "due_at"])
+    op.create_index("ix_alerts_standing", "alerts", ["satisfied_at", "due_at"])
     op.create_table(
         "alerts_pending",
         sa.Column("offender_id", sa.Uuid(), nullable=False),
@@ -51,6 +51,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("alerts_policy")
     op.drop_table("alerts_pending")
-    op.drop_index("ix_alerts_due_at", table_name="alerts")
-    op.drop_index("ix_alerts_area_due_at", table_name="alerts")
+    op.drop_index("ix_alerts_standing", table_name="alerts")
+    op.drop_index("ix_alerts_area_standing", table_name="alerts")
     op.drop_table("alerts")
