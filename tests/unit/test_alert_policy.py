@@ -1,0 +1,59 @@
+"""The alert policy: shipped defaults with their sources, and a force's overrides."""
+
+from __future__ import annotations
+
+import pytest
+
+from projections.alerts.policy import RULES, PolicyError, load_policy
+
+
+def test_every_rule_ships_with_figures_and_a_source():
+    policy = load_policy()
+    assert set(policy.rules) == set(RULES)
+    assert policy.days("ARMS_OVERDUE") == 42
+    assert policy.visit_interval("very-high") == 28
+    assert all(rule.source for rule in policy.rules.values())
+    assert "West Midlands" in policy.rules["ARMS_OVERDUE"].note
+    assert "local settings" in policy.rules["VISIT_OVERDUE"].note
+
+
+def test_a_force_file_changes_only_what_it_names(tmp_path):
+    path = tmp_path / "force.toml"
+    path.write_text(
+        '[rules.VISIT_OVERDUE]\nhigh = 30\nsource = "Force visiting policy 2019"\n',
+        encoding="utf-8",
+    )
+    policy = load_policy(str(path))
+    assert policy.visit_interval("high") == 30
+    assert policy.visit_interval("low") == 182
+    assert policy.days("ARMS_OVERDUE") == 42
+    assert policy.rules["VISIT_OVERDUE"].source == "Force visiting policy 2019"
+    assert policy.origin == str(path)
+    assert policy.digest != load_policy().digest
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("not toml at all [", "is not valid TOML"),
+        ('[rules.ARMS_OVERDUE]\nweeks = 6\nsource = "x"\n', "has no figure 'weeks'"),
+        ('[rules.ARMS_OVERDUE]\ndays = "six"\nsource = "x"\n', "whole number of days"),
+        ('[rules.ARMS_OVERDUE]\ndays = true\nsource = "x"\n', "whole number of days"),
+        ('[rules.ARMS_OVERDUE]\ndays = 0\nsource = "x"\n', "whole number of days"),
+        ('[rules.ARMS_OVERDUE]\ndays = 10\nsource = ""\n', "must say where its figures come from"),
+        ("[thresholds]\narms = 10\n", "only [rules.NAME] tables"),
+        ('[rules.NOT_A_RULE]\ndays = 10\nsource = "x"\n', "unknown rule 'NOT_A_RULE'"),
+    ],
+)
+def test_a_malformed_file_is_refused_saying_what_is_wrong(tmp_path, text, says):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError) as refused:
+        load_policy(str(path))
+    assert says in str(refused.value)
+    assert str(path) in str(refused.value)
+
+
+def test_a_missing_file_is_refused(tmp_path):
+    with pytest.raises(PolicyError, match="cannot be read"):
+        load_policy(str(tmp_path / "absent.toml"))
