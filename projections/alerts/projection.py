@@ -40,15 +40,9 @@ class AlertsProjection(Projection):
     handles: ClassVar[tuple[type, ...]] = (Offender.Event,)
 
     def __init__(self, policy_path: str | None = None) -> None:
-        self._policy_path = policy_path
-        self._policy: Policy | None = None
+        # Loaded now, so that a malformed LEDGER_POLICY is one clear error before any page.
+        self.policy: Policy = load_policy(policy_path)
         self._touched: set[UUID] = set()
-
-    @property
-    def policy(self) -> Policy:
-        if self._policy is None:
-            self._policy = load_policy(self._policy_path)
-        return self._policy
 
     def start_page(self) -> None:
         self._touched = set()

@@ -226,3 +226,11 @@ def test_an_unknown_offender_is_refused(registered):
     out = registered("alerts", "--offender", "WMP-404404", "--json")
     assert out.exit_code == 1 and out.stdout == ""
     assert out.stderr.startswith("error: no offender with reference 'WMP-404404'")
+
+
+def test_a_malformed_policy_stops_other_reads_with_the_same_error(registered, tmp_path):
+    policy = tmp_path / "bad.toml"
+    policy.write_text("[rules.ARMS_OVERDUE\n", encoding="utf-8")
+    out = registered("show", REF, "--json", env={"LEDGER_POLICY": str(policy)})
+    assert out.exit_code == 2
+    assert out.stderr.startswith("error: policy file") and len(out.stderr.splitlines()) == 1
