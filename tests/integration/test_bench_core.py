@@ -1,0 +1,43 @@
+"""The core benchmark runs end to end at tiny sizes, so that it cannot rot unnoticed.
+
+Its figures mean nothing at these sizes; the full run is made by hand: python -m bench.core_bench
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import postgres_base_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_core_benchmark_runs_quickly_on_both_backends(postgres_available: None) -> None:
+    outcome = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.core_bench",
+            "--quick",
+            "--postgres-url",
+            postgres_base_url(),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+    assert outcome.returncode == 0, outcome.stderr
+    out = outcome.stdout
+    assert "(a) CLI write latency, SQLite" in out
+    assert "ledger record entry:" in out and "floor: python -c" in out
+    for backend in ("sqlite", "postgres"):
+        assert f"(b) append one event against history, {backend}" in out
+        assert f"(c) bulk append, {backend}" in out
+    assert out.count("(target <= 1.5)") == 2
+    assert out.count("snapshots: latest at version 100;") == 2
+    assert out.count("floor: raw executemany of the same rows:") == 2
+    assert out.count("(no target yet)") == 2
