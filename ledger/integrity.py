@@ -228,6 +228,8 @@ KIND_MESSAGES = {
     "digest_mismatch": "the chain no longer holds the digest's hash at the digest's position: "
     "history up to it was rewritten",
     "digest_truncated": "the ledger ends before the digest's position: events were removed",
+    "read_models_ahead": "the read models have processed events up to this position, beyond the "
+    "ledger's newest: the newest events were removed",
 }
 
 
@@ -352,6 +354,14 @@ def check(
     report.head = head
     report.problems = sorted(problems, key=lambda p: p.position)
     return report
+
+
+def check_read_models(report: Report, processed: int) -> None:
+    """Adds a problem when the read models have seen a position the ledger no longer reaches:
+    evidence, kept apart from the chain, that the newest events were removed with their links."""
+    if processed > report.head.position:
+        report.problems.append(Problem("read_models_ahead", processed))
+        report.problems.sort(key=lambda p: p.position)
 
 
 def name_problems(ledger: OffenderLedger, report: Report) -> None:

@@ -284,6 +284,22 @@ def test_removing_the_newest_event_with_its_link_is_caught_against_a_kept_digest
     assert report["problems"][0]["position"] == newest
 
 
+def test_removing_events_the_read_models_had_seen_is_caught_without_a_digest(
+    ledger_with_history, attacker
+):
+    ledger_with_history.ok("show", "WMP-000123")  # the read models catch up to the newest event
+    newest = attacker.positions()[-1]
+    attacker.sql(f"DELETE FROM {attacker.events} WHERE {attacker.pos} = ?", newest)
+    attacker.sql(f"DELETE FROM {attacker.chain} WHERE position = ?", newest)
+
+    code, report = verify(ledger_with_history)
+
+    assert code == 3
+    assert [(p["kind"], p["position"]) for p in report["problems"]] == [
+        ("read_models_ahead", newest)
+    ]
+
+
 def test_a_consistently_rewritten_chain_is_caught_only_against_a_kept_digest(
     ledger_with_history, attacker, tmp_path
 ):
