@@ -119,7 +119,9 @@ def run(
 
     s = session(ctx)
     s.ledger()  # refuses an uninitialised ledger before anything starts
-    follower = Follower(lambda: _connect(s, poll_interval), s.projections(), warn)
+    follower = Follower(
+        lambda: _connect(s, poll_interval), s.projections(), warn, transient=_transient
+    )
     if follow:
         warn(f"following {s.settings.database.describe()}; Ctrl-C stops")
     with _stop_on_signals(follower.stop):
@@ -144,6 +146,14 @@ def _chosen(s: Session, name: str | None) -> list[Projection]:
             return [projection]
     names = ", ".join(p.name for p in every)
     raise InvalidValueError(f"there is no projection called {name!r}; choose one of: {names}")
+
+
+def _transient(error: BaseException) -> bool:
+    """Worth waiting for: the database is down or unreachable, whichever layer noticed."""
+    from ledger.errors import DatabaseUnavailableError
+    from projections.runner import is_transient
+
+    return isinstance(error, DatabaseUnavailableError) or is_transient(error)
 
 
 def _connect(s: Session, poll_interval: float) -> Link:

@@ -124,8 +124,10 @@ class Follower:
         *,
         first_delay: float = 0.5,
         longest_delay: float = 30.0,
+        transient: Callable[[BaseException], bool] = is_transient,
     ) -> None:
         self._connect = connect
+        self._transient = transient
         self._projections = projections
         self._say = say
         self._first_delay = first_delay
@@ -167,7 +169,7 @@ class Follower:
                         break
                     link.waiter.wait(self.position)
                 except Exception as error:
-                    if not (follow and is_transient(error)):
+                    if not (follow and self._transient(error)):
                         raise
                     failing = True
                     self._say(
@@ -208,7 +210,7 @@ class Follower:
                 release()
             except Exception as error:
                 # Closing what a vanished database left behind may fail too; it is gone anyway.
-                if not is_transient(error):
+                if not self._transient(error):
                     raise
 
 

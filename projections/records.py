@@ -76,7 +76,13 @@ class EntryRecord:
         return instant(self.occurred_at)
 
 
+# Already JSON as they are: most facts are, and a rebuild asks this of every one of them.
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
 def json_safe(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
