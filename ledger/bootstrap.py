@@ -6,6 +6,7 @@ half-ledger is ever created by accident); `create_event_store` is what `ledger i
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,13 @@ def create_event_store(settings: Settings) -> OffenderLedger:
             raise DatabaseUnavailableError(
                 f"cannot create {db.describe()}: folder {parent} does not exist"
             )
+        # An up-to-date ledger needs no write to initialise; say so now rather than at the
+        # first record.
+        if Path(db.path).exists() and not os.access(db.path, os.W_OK):
+            raise DatabaseUnavailableError(
+                f"cannot use the database {db.describe()}: the file is read-only; "
+                "check the file exists, is readable and writable, and is not locked"
+            )
     else:
         _ensure_schema(db)
     ledger = _construct(settings, create_tables=True)
@@ -80,9 +88,14 @@ def _construct(settings: Settings, *, create_tables: bool) -> OffenderLedger:
 
     env = event_store_environment(settings, create_tables=create_tables)
     try:
-        return OffenderLedger(env=env)
+        ledger = OffenderLedger(env=env)
     except (InterfaceError, OperationalError, sqlite3.Error) as error:
         raise DatabaseUnavailableError(unavailable_message(settings.database, error)) from None
+    if not settings.database.is_sqlite:
+        from ledger.failfast import fail_fast
+
+        fail_fast(ledger.recorder.datastore, settings.database)
+    return ledger
 
 
 def unavailable_message(db: Database, error: BaseException) -> str:

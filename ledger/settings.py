@@ -121,7 +121,9 @@ def event_store_environment(settings: Settings, *, create_tables: bool) -> dict[
             PERSISTENCE_MODULE="eventsourcing.sqlite",
             APPLICATION_RECORDER_TOPIC="ledger.sqlite_recorder:ChainedSQLiteRecorder",
             SQLITE_DBNAME=str(Path(db.path)),
-            SQLITE_LOCK_TIMEOUT="10",
+            # Another writer holds the lock for milliseconds; a lock held longer than this is
+            # reported (exit 4) while a command can still fail within 10 seconds.
+            SQLITE_LOCK_TIMEOUT="5",
         )
     else:
         env.update(

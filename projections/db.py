@@ -33,7 +33,9 @@ def make_engine(url: str, schema: str = "public") -> Engine:
     processes catching up at once queue rather than fail; on PostgreSQL, `schema` is the search path.
     """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        # Long enough to queue behind another process's page; short enough that a lock held by
+        # someone else is reported (exit 4) within 10 seconds.
+        engine = create_engine(url, connect_args={"timeout": 5})
 
         @event.listens_for(engine, "connect")
         def _autocommit_driver(dbapi_connection: Any, _: Any) -> None:

@@ -1,0 +1,530 @@
+"""When the database cannot be used, every command exits 4 with one `error:` line naming the
+database and what to check, within 10 seconds, and leaves nothing half-written.
+
+PostgreSQL is stopped only in a cluster of these tests' own (`pg_createcluster 15 failtest` on
+port 5499, created on first use), never the shared one. The 10-second bound is the contract's
+promise to a user waiting at a prompt, asserted as such; it is not a benchmark.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import LedgerCLI
+from tests.integration.test_access_log import command_paths
+
+REF = "WMP-000123"
+DEADLINE = 10.0
+LEDGER = Path(sys.executable).with_name("ledger")
+CLUSTER_VERSION, CLUSTER_NAME = "15", "failtest"
+OWN_PORT = int(os.environ.get("LEDGER_TEST_OWN_PG_PORT", "5499"))
+TRUST = ("--", "--auth=trust")  # initdb's option, through pg_createcluster
+
+# One invocation of every command that uses the database (keygen does not).
+COMMANDS: dict[str, list[str]] = {
+    "init": ["init"],
+    "verify": ["verify", "--json"],
+    "acknowledge": ["acknowledge", REF, "1"],
+    "transfer": ["transfer", REF, "--to", "7702"],
+    "share": ["share", REF, "1", "--with", "probation"],
+    "correct": ["correct", REF, "1", "--reason", "Typo"],
+    "show": ["show", REF, "--json"],
+    "timeline": ["timeline", REF, "--json"],
+    "ownership": ["ownership", REF, "--json"],
+    "who-knew": ["who-knew", REF, "--json"],
+    "alerts": ["alerts", "--json"],
+    "import": ["import", "{import_file}"],
+    "audit": ["audit", "--json"],
+    "export": ["export", REF, "--format", "json", "--out", "{tmp}/export.json"],
+    "staff add": ["staff", "add", "5555", "--name", "New", "--agency", "police", "--rank", "PC"],
+    "staff rank": ["staff", "rank", "4521", "--rank", "PS", "--since", "2020-01-01"],
+    "staff area": ["staff", "area", "4521", "--area", "Coventry"],
+    "staff leave": ["staff", "leave", "4521"],
+    "staff list": ["staff", "list", "--json"],
+    "offender register": [
+        "offender",
+        "register",
+        "WMP-000999",
+        "--name",
+        "Al Smith",
+        "--born",
+        "1980-01-01",
+        "--category",
+        "1",
+    ],
+    "offender list": ["offender", "list", "--json"],
+    "record release": ["record", "release", REF, "--licence-end", "2030-01-01"],
+    "record disclosure": ["record", "disclosure", REF, "--summary", "Feels isolated"],
+    "record visit": ["record", "visit", REF, "--kind", "home", "--outcome", "Seen"],
+    "record entry": ["record", "entry", REF, "--summary", "Intel"],
+    "record concern": ["record", "concern", REF, "--summary", "Loitering"],
+    "record assessment": ["record", "assessment", REF, "--tool", "ARMS", "--risk", "high"],
+    "record review": ["record", "review", REF, "--summary", "Risk up"],
+    "record decision": ["record", "decision", REF, "--decision", "Visit", "--rationale", "Risk"],
+    "record disagreement": ["record", "disagreement", REF, "--with", "7702", "--summary", "No"],
+    "record escalation": ["record", "escalation", REF, "--to", "8801", "--reason", "Risk"],
+    "record mappa-referral": ["record", "mappa-referral", REF, "--level", "2", "--reason", "R"],
+    "record mappa-meeting": [
+        "record",
+        "mappa-meeting",
+        REF,
+        "--level",
+        "2",
+        "--attendees",
+        "4521,7702",
+        "--summary",
+        "Met",
+    ],
+    "record recall-decision": [
+        "record",
+        "recall-decision",
+        REF,
+        "--decision",
+        "no-recall",
+        "--rationale",
+        "Stable",
+    ],
+    "projections status": ["projections", "status", "--json"],
+    "projections rebuild": ["projections", "rebuild"],
+    "projections run": ["projections", "run"],
+}
+WITHOUT_DATABASE = {"keygen"}
+# Under a held lock each command waits out the busy timeout; these cover every place that waits
+# (the event store, the read models, the access log, the first look at the file).
+LOCK_SAMPLE = ["init", "verify", "record entry", "staff add", "show", "staff list", "audit"]
+
+
+@dataclass
+class Ran:
+    args: list[str]
+    code: int
+    stdout: str
+    stderr: str
+    elapsed: float
+
+
+def invocation(name: str, tmp: Path) -> list[str]:
+    import_file = tmp / "import.jsonl"
+    if not import_file.exists():
+        import_file.write_text(json.dumps({"command": "entry", "ref": REF, "summary": "x"}) + "\n")
+    return [a.format(tmp=tmp, import_file=import_file) for a in COMMANDS[name]]
+
+
+def run_ledger(url: str, args: list[str], timeout: float = 60) -> Ran:
+    env = dict(
+        os.environ,
+        LEDGER_DATABASE_URL=url,
+        LEDGER_ACTOR="1001",
+        LEDGER_REASON="testing failures",
+        LEDGER_CIPHER_KEY="",
+    )
+    start = time.monotonic()
+    done = subprocess.run(
+        [str(LEDGER), *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+    return Ran(args, done.returncode, done.stdout, done.stderr, time.monotonic() - start)
+
+
+def run_all(url: str, invocations: list[list[str]], workers: int) -> list[Ran]:
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(lambda args: run_ledger(url, args), invocations))
+
+
+def assert_unavailable(ran: Ran, where: str, hint: str) -> None:
+    lines = ran.stderr.strip().splitlines()
+    assert ran.code == 4, f"{ran.args}: exit {ran.code}: {ran.stderr}"
+    assert len(lines) == 1 and lines[0].startswith("error: "), f"{ran.args}: {ran.stderr}"
+    assert where in lines[0], f"{ran.args} does not name the database: {lines[0]}"
+    assert hint in lines[0], f"{ran.args} does not say what to check: {lines[0]}"
+    assert ran.stdout == "", f"{ran.args} printed {ran.stdout!r}"
+    assert ran.elapsed < DEADLINE, f"{ran.args} took {ran.elapsed:.1f}s"
+
+
+def populate(cli: LedgerCLI) -> None:
+    cli.ok("init")
+    staff = [
+        ("1001", "Ann Admin", "police", "Insp", "--admin"),
+        ("4521", "Sam Reid", "police", "PC", None),
+        ("7702", "Pat Lowe", "probation", "Probation Officer", None),
+        ("8801", "Kim Senior", "probation", "Senior Probation Officer", "--senior"),
+    ]
+    for staff_id, name, agency, rank, flag in staff:
+        args = ["staff", "add", staff_id, "--name", name, "--agency", agency, "--rank", rank]
+        cli.ok(*args, "--since", "2010-01-01", *([flag] if flag else []))
+        cli.actor = "1001"
+    cli.ok(
+        "offender",
+        "register",
+        REF,
+        "--name",
+        "John Doe",
+        "--born",
+        "1975-03-02",
+        "--category",
+        "1",
+        "--occurred-at",
+        "2016-07-04",
+        "--by",
+        "4521",
+    )
+
+
+def event_count(url: str) -> int:
+    from ledger.bootstrap import open_ledger
+    from ledger.settings import Settings
+
+    ledger = open_ledger(Settings.from_environment(url))
+    try:
+        return ledger.head()
+    finally:
+        ledger.close()
+
+
+def access_log_size(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from ledger.settings import parse_database_url
+    from projections.access_log import AccessRow
+    from projections.db import make_engine
+
+    db = parse_database_url(url)
+    engine = make_engine(db.sqlalchemy_url(), db.schema)
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(AccessRow)) or 0
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def installed_command() -> None:
+    if not LEDGER.exists():
+        pytest.skip(f"the ledger command is not installed at {LEDGER}")
+
+
+def test_every_command_that_uses_the_database_is_exercised_here():
+    missing = command_paths() - set(COMMANDS) - WITHOUT_DATABASE
+    assert not missing, f"add a sample invocation for: {missing}"
+
+
+# ------------------------------------------------------------------------ unreachable server
+
+
+@pytest.mark.parametrize(
+    ("url", "where"),
+    [
+        ("postgresql://postgres@127.0.0.1:1/test", "127.0.0.1:1/test"),
+        ("postgresql://postgres@no-such-host.invalid:5432/test", "no-such-host.invalid"),
+    ],
+    ids=["wrong-port", "unknown-host"],
+)
+def test_every_command_exits_4_when_the_server_cannot_be_reached(url, where, tmp_path):
+    names = sorted(set(COMMANDS) & command_paths())
+    cli = LedgerCLI(url)
+    cli.actor = "1001"
+    for name in names:
+        start = time.monotonic()
+        out = cli(*invocation(name, tmp_path))
+        ran = Ran(COMMANDS[name], out.exit_code, out.stdout, out.stderr, time.monotonic() - start)
+        assert_unavailable(ran, where, "check the server is running")
+
+
+# --------------------------------------------------------------- a PostgreSQL of our own, stopped
+
+
+def pg_ctl(action: str, *extra: str) -> None:
+    subprocess.run(
+        [
+            "pg_ctlcluster",
+            "--skip-systemctl-redirect",
+            CLUSTER_VERSION,
+            CLUSTER_NAME,
+            action,
+            *extra,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+def pg_running() -> bool:
+    status = subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", CLUSTER_VERSION, CLUSTER_NAME, "status"],
+        capture_output=True,
+    )
+    return status.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def own_postgres() -> Iterator[str]:
+    """The base URL of a PostgreSQL cluster that only these tests use, and may stop."""
+    if shutil.which("pg_ctlcluster") is None or shutil.which("pg_createcluster") is None:
+        pytest.skip("no pg_ctlcluster here to run a PostgreSQL cluster of the tests' own")
+    listing = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True).stdout
+    clusters = {tuple(line.split()[:2]): line.split()[2] for line in listing.splitlines() if line}
+    port = clusters.get((CLUSTER_VERSION, CLUSTER_NAME))
+    if port is None:
+        made = subprocess.run(
+            ["pg_createcluster", CLUSTER_VERSION, CLUSTER_NAME, "-p", str(OWN_PORT), *TRUST],
+            capture_output=True,
+            text=True,
+        )
+        if made.returncode != 0:
+            pytest.skip(f"cannot create a PostgreSQL cluster of our own: {made.stderr.strip()}")
+        port = str(OWN_PORT)
+    if not pg_running():
+        pg_ctl("start")
+    yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    if pg_running():
+        pg_ctl("stop")
+
+
+@pytest.fixture
+def own_ledger(own_postgres: str) -> Iterator[LedgerCLI]:
+    """A populated ledger in a fresh schema of our own cluster, left running."""
+    schema = f"f_{uuid.uuid4().hex[:12]}"
+    cli = LedgerCLI(f"{own_postgres}?schema={schema}")
+    populate(cli)
+    yield cli
+    if not pg_running():
+        pg_ctl("start")
+    import psycopg
+
+    with psycopg.connect(f"{own_postgres.split('?')[0]}", autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.mark.slow
+def test_every_command_exits_4_when_postgresql_is_stopped(own_ledger, tmp_path):
+    names = sorted(set(COMMANDS) & command_paths())
+    before = event_count(own_ledger.url)
+    logged = access_log_size(own_ledger.url)
+    pg_ctl("stop")
+    try:
+        results = run_all(own_ledger.url, [invocation(n, tmp_path) for n in names], workers=3)
+    finally:
+        pg_ctl("start")
+    for ran in results:
+        assert_unavailable(ran, f"127.0.0.1:{OWN_PORT}/postgres", "check the server is running")
+    assert event_count(own_ledger.url) == before
+    assert access_log_size(own_ledger.url) == logged
+
+
+WRITER = """
+import sys, time
+from cli.main import app
+ref, count = sys.argv[1], int(sys.argv[2])
+for i in range(count):
+    start = time.monotonic()
+    try:
+        app(["record", "entry", ref, "--summary", f"entry {i}"], prog_name="ledger")
+    except SystemExit as done:
+        print(i, done.code, round(time.monotonic() - start, 2), flush=True)
+"""
+
+READER = """
+from cli.main import app
+while True:
+    try:
+        app(["timeline", sys.argv[1], "--json"], prog_name="ledger")
+    except SystemExit:
+        pass
+""".replace("from cli", "import sys\nfrom cli")
+
+
+@contextmanager
+def running(script: str, url: str, *args: str, out: Path) -> Iterator[subprocess.Popen[str]]:
+    env = dict(os.environ, LEDGER_DATABASE_URL=url, LEDGER_ACTOR="1001", LEDGER_REASON="load")
+    with out.open("w") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script, *args],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=30)
+
+
+def outcomes(out: Path) -> list[tuple[int, int, float]]:
+    """(attempt, exit status, seconds) for each write the writer attempted."""
+    rows = []
+    for line in out.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            rows.append((int(parts[0]), int(parts[1]), float(parts[2])))
+    return rows
+
+
+def wait_for(condition, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the background run did not get that far in time")
+        time.sleep(0.1)
+
+
+def assert_ledger_consistent(cli: LedgerCLI, succeeded: set[int]) -> None:
+    """After recovery: every event has its read-model row, no entry is missing or doubled, every
+    write that reported success is there, and the hash chain is whole."""
+    from ledger.bootstrap import open_ledger
+    from ledger.settings import Settings
+
+    timeline = cli.ok("timeline", REF, "--json").json()["entries"]
+    ledger = open_ledger(Settings.from_environment(cli.url))
+    try:
+        events = ledger.offender_events(REF)
+    finally:
+        ledger.close()
+    assert [e["entry"] for e in timeline] == sorted(e["entry"] for e in timeline)
+    assert sorted(e["entry"] for e in timeline) == list(range(1, len(events) + 1))
+    summaries = [e["summary"] for e in timeline if e["summary"].startswith("entry ")]
+    assert len(summaries) == len(set(summaries)), "a write was applied twice"
+    assert {f"entry {i}" for i in succeeded} <= set(summaries), "a reported write is missing"
+    status = cli.ok("projections", "status", "--json").json()
+    assert all(p["lag"] == 0 for p in status["projections"]), status
+    if "verify" in command_paths():
+        assert cli.ok("verify", "--json").json()["ok"] is True
+
+
+@pytest.mark.slow
+def test_a_server_stopped_in_the_middle_of_writes_leaves_every_write_whole_or_absent(
+    own_ledger, tmp_path
+):
+    writes, reads = tmp_path / "writes.txt", tmp_path / "reads.txt"
+    with (
+        running(WRITER, own_ledger.url, REF, "100000", out=writes),
+        running(READER, own_ledger.url, REF, out=reads),
+    ):
+        wait_for(lambda: sum(1 for o in outcomes(writes) if o[1] == 0) >= 20, 60)
+        pg_ctl("stop", "-m", "immediate")  # as a crash would: no checkpoint, connections cut
+        try:
+            wait_for(lambda: sum(1 for o in outcomes(writes) if o[1] != 0) >= 3, 60)
+        finally:
+            pg_ctl("start")
+
+    attempts = outcomes(writes)
+    failed = [o for o in attempts if o[1] != 0]
+    assert {o[1] for o in failed} == {4}, failed
+    assert max(o[2] for o in failed) < DEADLINE, failed
+    assert_ledger_consistent(own_ledger, {o[0] for o in attempts if o[1] == 0})
+    # And the ledger takes writes again.
+    own_ledger.ok("record", "entry", REF, "--summary", "after the restart")
+
+
+@pytest.mark.slow
+def test_a_sqlite_writer_killed_in_the_middle_leaves_every_write_whole_or_absent(
+    sqlite_url, tmp_path
+):
+    cli = LedgerCLI(sqlite_url)
+    populate(cli)
+    writes, reads = tmp_path / "writes.txt", tmp_path / "reads.txt"
+    with (
+        running(WRITER, sqlite_url, REF, "100000", out=writes) as writer,
+        running(READER, sqlite_url, REF, out=reads) as reader,
+    ):
+        wait_for(lambda: len(outcomes(writes)) >= 30, 60)
+        writer.send_signal(signal.SIGKILL)
+        reader.send_signal(signal.SIGKILL)
+
+    attempts = outcomes(writes)
+    assert {o[1] for o in attempts} == {0}, attempts
+    assert_ledger_consistent(cli, {o[0] for o in attempts})
+    cli.ok("record", "entry", REF, "--summary", "after the crash")
+
+
+# ---------------------------------------------------------------------- SQLite: locked, read-only
+
+
+@contextmanager
+def exclusively_locked(path: str) -> Iterator[None]:
+    """Another connection holding SQLite's exclusive lock: no one else may read or write."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+@pytest.mark.slow
+def test_commands_on_a_locked_sqlite_file_exit_4_within_the_deadline(sqlite_url, tmp_path):
+    cli = LedgerCLI(sqlite_url)
+    populate(cli)
+    path = sqlite_url[len("sqlite:///") :]
+    before, logged = event_count(sqlite_url), access_log_size(sqlite_url)
+    names = [n for n in LOCK_SAMPLE if n in command_paths()]
+
+    with exclusively_locked(path):
+        results = run_all(sqlite_url, [invocation(n, tmp_path) for n in names], workers=2)
+
+    for ran in results:
+        assert_unavailable(ran, path, "not locked")
+        assert "locked" in ran.stderr
+    assert event_count(sqlite_url) == before
+    assert access_log_size(sqlite_url) == logged
+
+
+@contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """`path` cannot be written, even by root (who ignores permission bits)."""
+    if os.geteuid() == 0:
+        made = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+        if made.returncode != 0:
+            pytest.skip(f"cannot make {path} immutable here: {made.stderr.strip()}")
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+    else:
+        mode = path.stat().st_mode
+        path.chmod(0o555 if path.is_dir() else 0o444)
+        try:
+            yield
+        finally:
+            path.chmod(mode)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_commands_on_a_read_only_sqlite_ledger_exit_4(what, tmp_path):
+    folder = tmp_path / "ledger"
+    folder.mkdir()
+    url = f"sqlite:///{folder}/ledger.db"
+    cli = LedgerCLI(url)
+    populate(cli)
+    before = event_count(url)
+    target = folder / "ledger.db" if what == "file" else folder
+
+    with read_only(target):
+        results = run_all(
+            url, [invocation(n, tmp_path) for n in ("record entry", "show", "init")], workers=3
+        )
+
+    for ran in results:
+        assert_unavailable(ran, str(folder / "ledger.db"), "writable")
+    assert event_count(url) == before
