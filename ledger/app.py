@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Transcoder
 
@@ -165,8 +165,11 @@ class OffenderLedger(Application[UUID]):
         on the fresh state, so an additive command still succeeds and a rule whose outcome the
         other write changed is checked again (and may now refuse).
         """
-        entered_by = self.check_actor(actor).staff_id
-        author = self.person(by or entered_by, occurred_at)
+        typist = self.check_actor(actor)
+        entered_by = typist.staff_id
+        # The typist's own stream was just read: read it again only when someone else is named.
+        author_member = typist if by in (None, "", entered_by) else self.get_staff(by)
+        author = author_member.as_of(london_date(occurred_at))
         for attempt in range(RETRIES):
             offender = self.get_offender(ref)
             command(offender, author, entered_by)
@@ -179,6 +182,31 @@ class OffenderLedger(Application[UUID]):
         raise ConcurrentWriteError(
             f"{ref} is being written by others too often to record this; try again"
         )
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshots each aggregate whose save crossed a multiple of its interval, in one write.
+
+        The library rebuilds each snapshot by reading the stream back and writes it in a
+        transaction of its own, once per multiple crossed; a batched save of thousands of
+        events spent most of its time there. The aggregate in hand is the state just saved
+        (state changes only by applying its events), so it is snapshotted as it stands, at its
+        newest version, and every snapshot of one save goes in one transaction.
+        """
+        if self.snapshots is None:
+            return
+        due: dict[UUID, Any] = {}
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval and event.originator_version % interval == 0:
+                due[event.originator_id] = aggregate
+        if due:
+            self.snapshots.put(
+                [
+                    getattr(type(a), "Snapshot", type(self).snapshot_class).take(a)
+                    for a in due.values()
+                ]
+            )
 
     # --------------------------------------------------------------------------- the event log
 

@@ -5,6 +5,7 @@ Its figures mean nothing at these sizes; the full run is made by hand: python -m
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +39,7 @@ def test_the_core_benchmark_runs_quickly_on_both_backends(postgres_available: No
         assert f"(b) append one event against history, {backend}" in out
         assert f"(c) bulk append, {backend}" in out
     assert out.count("(target <= 1.5)") == 2
-    assert out.count("snapshots: latest at version 100;") == 2
+    # The long history was saved in batches: a snapshot was taken, and the append used it.
+    assert len(re.findall(r"snapshots: latest at version [1-9]\d*;", out)) == 2
     assert out.count("floor: raw executemany of the same rows:") == 2
     assert out.count("(no target yet)") == 2

@@ -196,3 +196,33 @@ def test_a_snapshot_holds_enums_and_dates_in_their_own_types(ledger):
     (snapshot,) = ledger.snapshots.get(offender_id("WMP-000123"))
     restored = round_trip(ledger, snapshot).mutate(None)
     assert restored.risk is RiskLevel.LOW and type(restored.born) is date
+
+
+def test_a_batched_save_across_multiples_of_fifty_writes_one_snapshot_of_the_state_saved(ledger):
+    ledger.register_offender(
+        "4521", None, "WMP-000123", "John Doe", date(1975, 3, 2), 1, 1, None, DAY
+    )
+    offender = ledger.get_offender("WMP-000123")
+    author = ledger.person("4521", WHEN)
+    for n in range(119):
+        offender.record_entry(WHEN, author, "4521", f"#{n}", False)
+    offender.acknowledge(WHEN, author, "4521", [2, 60, 110])
+    offender.transfer(WHEN, author, "4521", PROBATION, "Batch")
+    ledger.save(offender)
+
+    snapshots = list(ledger.snapshots.get(offender_id("WMP-000123")))
+    assert [s.originator_version for s in snapshots] == [122]
+    loaded = ledger.get_offender("WMP-000123")
+    assert loaded.__dict__ == replayed_from_scratch(ledger, "WMP-000123").__dict__
+    assert loaded.acknowledged == {"4521": [2, 60, 110]}
+    assert loaded.owners == {"police": "4521", "probation": "7702"}
+
+
+def test_a_save_that_crosses_no_multiple_of_fifty_writes_no_snapshot(ledger):
+    ledger.register_offender(
+        "4521", None, "WMP-000123", "John Doe", date(1975, 3, 2), 1, 1, None, DAY
+    )
+    record_entries(ledger, 48)
+    assert list(ledger.snapshots.get(offender_id("WMP-000123"))) == []
+    record_entries(ledger, 1)
+    assert [s.originator_version for s in ledger.snapshots.get(offender_id("WMP-000123"))] == [50]
