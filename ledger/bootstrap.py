@@ -66,8 +66,6 @@ def create_event_store(settings: Settings) -> OffenderLedger:
 def _check_can_decode(ledger: OffenderLedger, settings: Settings) -> None:
     """Refuses, before any command runs, a cipher key that does not open this ledger's events
     (and a missing key for an encrypted ledger), so a wrong key never writes anything."""
-    from ledger.encryption import MissingKeyError
-
     first = ledger.recorder.select_notifications(start=None, limit=1)
     if not first:
         return
@@ -78,6 +76,9 @@ def _check_can_decode(ledger: OffenderLedger, settings: Settings) -> None:
     except Exception:
         if settings.cipher_key:
             raise
+        # Imported only here: it loads the `cryptography` package, ~10 ms on every command.
+        from ledger.encryption import MissingKeyError
+
         raise MissingKeyError from None
 
 
