@@ -8,7 +8,18 @@ from __future__ import annotations
 
 import typer
 
-from cli import alerts, audit, importing, operating, people, reading, recording, review, setup
+from cli import (
+    alerts,
+    audit,
+    export,
+    importing,
+    operating,
+    people,
+    reading,
+    recording,
+    review,
+    setup,
+)
 from cli.errors import LedgerGroup
 from cli.session import Session
 from ledger.settings import Settings
@@ -61,6 +72,7 @@ operating.register(app)
 alerts.register(app)
 importing.register(app)
 audit.register(app)
+export.register(app)
 
 
 def main() -> None:

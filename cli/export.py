@@ -1,0 +1,297 @@
+"""`ledger export`: the complete record of one offender for a coroner's information request.
+
+An export is a disclosure: it is logged (Data Protection Act 2018 s.62) with who, when, why, the
+recipients and the destination before anything is read. The file is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from cli.options import AS_OF, JSON
+from cli.render import emit_json, say
+from cli.session import session
+
+FORMATS = ("json", "csv", "html", "pdf")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export)
+
+
+def export(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="The offender's reference, e.g. WMP-000123."),
+    fmt: str = typer.Option(
+        ..., "--format", metavar="FORMAT", help="json, csv (the chronology only) or html."
+    ),
+    out: Path = typer.Option(..., "--out", metavar="PATH", dir_okay=False, help="File to write."),
+    as_of: str = AS_OF,
+    anonymise: bool = typer.Option(
+        False, "--anonymise", help="Replace the offender and staff with stable pseudonyms."
+    ),
+    recipients: list[str] = typer.Option(
+        None, "--to", metavar="RECIPIENT", help="Who receives the export (repeat for each)."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Export the complete record of one offender: details, ownership, chronology, staff.
+
+    The chronology shows when each thing occurred beside when it was recorded, each entry's facts
+    and ledger position, and every correction beside the original. JSON and HTML also carry the
+    ledger's verified digest (position and hash, as 'ledger verify' prints it), so the recipient
+    can later check the export against the ledger. PDF is not built in: export HTML and print it
+    to PDF from a browser. The export is logged as a disclosure, with --to and the file.
+
+    Example: ledger --reason "Coroner's request 2020/117" export WMP-000123 --format html --out wmp-000123.html --to "HM Coroner, Birmingham"
+    """
+    from domain.clock import iso, parse_query_time, utc_now
+    from domain.errors import InvalidValueError
+    from domain.identity import normalise_ref
+    from ledger.integrity import verify
+    from projections.disclosure import anonymise as pseudonymise
+    from projections.disclosure import disclosure_document
+    from projections.queries import list_staff
+
+    s = session(ctx)
+    chosen = fmt.strip().lower()
+    if chosen == "pdf":
+        raise InvalidValueError(
+            "PDF is not built in: use --format html and print the file to PDF from a browser"
+        )
+    if chosen not in FORMATS:
+        raise InvalidValueError(f"--format must be json, csv or html, not {fmt!r}")
+    reference = normalise_ref(ref)
+    moment = parse_query_time(as_of) if as_of else None
+    destination = out.expanduser().resolve()
+    if not destination.parent.is_dir():
+        raise InvalidValueError(f"cannot write {out}: folder {destination.parent} does not exist")
+    s.consult(
+        "export",
+        offender=reference,
+        details={
+            "format": chosen,
+            "destination": str(destination),
+            "as_of": iso(moment),
+            "anonymised": anonymise,
+        },
+        recipients=recipients or [],
+    )
+    from cli.reading import load_records
+
+    records = load_records(s, reference)
+    with s.engine().connect() as conn:
+        staff = list_staff(conn)
+    document = disclosure_document(records, staff, ref=reference, as_of=moment)
+    report = verify(s.settings.database)
+    document = {
+        "export": {
+            "ref": reference,
+            "generated_at": iso(utc_now()),
+            "generated_by": s.actor,
+            "reason": s.settings.reason,
+            "recipients": recipients or [],
+            "as_of": iso(moment),
+            "anonymised": anonymise,
+            "ledger": {
+                "verified": report.ok,
+                "events": report.events,
+                "digest": report.head.as_dict(),
+                "problems": len(report.problems) + report.more_problems,
+            },
+        },
+        **document,
+    }
+    if anonymise:
+        # The recipients are the disclosure's addressees, not people in the record.
+        kept = document["export"]["recipients"]
+        document = pseudonymise(document)
+        document["export"]["recipients"] = kept
+    _write_atomically(destination, WRITERS[chosen](document))
+    summary = {
+        "ref": reference,
+        "format": chosen,
+        "out": str(destination),
+        "entries": len(document["timeline"]),
+        "anonymised": anonymise,
+        "digest": document["export"]["ledger"]["digest"],
+        "verified": report.ok,
+    }
+    if as_json:
+        emit_json(summary)
+    else:
+        digest = summary["digest"]
+        say(
+            f"wrote {destination} ({summary['entries']} entries; ledger digest "
+            f"{digest['position']}:{digest['hash']}{'' if report.ok else ', NOT VERIFIED'})"
+        )
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Writes the whole file or, on any failure, leaves whatever was at `path` untouched."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# ------------------------------------------------------------------------------------- formats
+
+
+def _json(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+CSV_COLUMNS = (
+    "entry",
+    "position",
+    "type",
+    "occurred_at",
+    "recorded_at",
+    "recorded_after_days",
+    "late",
+    "by",
+    "agency",
+    "rank",
+    "entered_by",
+    "summary",
+    "risk_relevant",
+    "corrected",
+    "original_summary",
+    "original_occurred_at",
+    "corrections",
+    "facts",
+)
+
+
+def _csv(document: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for row in document["timeline"]:
+        writer.writerow(
+            {
+                **row,
+                "corrections": "; ".join(_correction(c) for c in row["corrections"]),
+                "facts": json.dumps(row["facts"], ensure_ascii=False, sort_keys=True),
+            }
+        )
+    return buffer.getvalue()
+
+
+def _correction(c: dict[str, Any]) -> str:
+    return f"#{c['entry']} by {c['by']} recorded {c['recorded_at']}: {c['reason']}"
+
+
+def _html(document: dict[str, Any]) -> str:
+    e, header, offender = html.escape, document["export"], document["offender"]
+    ledger = header["ledger"]
+
+    def table(columns: list[str], rows: list[list[Any]]) -> str:
+        head = "".join(f"<th>{e(c)}</th>" for c in columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows
+        )
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    def text(value: Any) -> str:
+        return "" if value is None else e(str(value))
+
+    about = [
+        ["Reference", text(offender["ref"])],
+        ["Name", text(offender["name"])],
+        ["Born", text(offender["born"])],
+        ["MAPPA", text(f"category {offender['category']}, level {offender['level']}")],
+        ["Risk of serious harm", text(offender["risk"] or "not assessed")],
+        ["Area", text(offender["area"])],
+        [
+            "On licence",
+            text(f"until {offender['licence_end']}" if offender["on_licence"] else "no"),
+        ],
+        ["Owners", text(", ".join(f"{a}: {s}" for a, s in sorted(offender["owners"].items())))],
+    ]
+    disclosure = [
+        ["Generated", text(header["generated_at"])],
+        ["By", text(header["generated_by"])],
+        ["Justification", text(header["reason"])],
+        ["Recipients", text(", ".join(header["recipients"]) or "not stated")],
+        ["As the ledger stood at", text(header["as_of"] or "the time of export")],
+        ["Anonymised", "yes" if header["anonymised"] else "no"],
+        [
+            "Ledger digest",
+            text(f"position {ledger['digest']['position']}, SHA-256 {ledger['digest']['hash']}")
+            + ("" if ledger["verified"] else " <strong>(verification found problems)</strong>"),
+        ],
+    ]
+    periods = [
+        [text(p["agency"]), text(p["staff"]), text(p["from"]), text(p["to"] or "now"),
+         text(p["by"]), text(p["reason"])]
+        for p in document["ownership"]
+    ]  # fmt: skip
+    chronology = [
+        [
+            text(r["entry"]),
+            text(r["occurred_at"]),
+            text(r["recorded_at"]) + (" <strong>LATE</strong>" if r["late"] else ""),
+            text(r["by"]),
+            text(f"{r['agency']}, {r['rank']}"),
+            text(r["type"]),
+            _summary_cell(r, text),
+        ]
+        for r in document["timeline"]
+    ]
+    staff = [
+        [text(m["staff_id"]), text(m["name"]), text(m["agency"]), text(m["rank"])]
+        for m in document["staff"]
+    ]
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Record of {text(offender["ref"])}</title>
+<style>
+body {{ font-family: sans-serif; font-size: 10pt; margin: 1.5em; }}
+table {{ border-collapse: collapse; width: 100%; margin-bottom: 1.5em; }}
+th, td {{ border: 1px solid #999; padding: 3px 5px; text-align: left; vertical-align: top; }}
+th {{ background: #eee; }}
+del {{ color: #a00; }}
+@page {{ size: A4 landscape; margin: 12mm; }}
+</style></head><body>
+<h1>Record of {text(offender["ref"])}</h1>
+<p>Exported from the offender timeline ledger. Each entry shows when it occurred and when the
+ledger recorded it; corrections are shown beside the original, which is never deleted.</p>
+<h2>Disclosure</h2>
+{table(["", ""], disclosure)}
+<h2>Offender</h2>
+{table(["", ""], about)}
+<h2>Ownership</h2>
+{table(["Agency", "Owner", "From", "To", "Made by", "Reason"], periods)}
+<h2>Chronology</h2>
+{table(["#", "Occurred", "Recorded", "By", "Agency, rank", "Type", "Summary"], chronology)}
+<h2>Staff in this record</h2>
+{table(["Staff id", "Name", "Agency", "Rank"], staff)}
+</body></html>
+"""
+
+
+def _summary_cell(row: dict[str, Any], text: Callable[[Any], str]) -> str:
+    cell = text(row["summary"])
+    if row["corrected"]:
+        notes = "".join(f"<br><small>{text(_correction(c))}</small>" for c in row["corrections"])
+        cell += f"<br>originally: <del>{text(row['original_summary'])}</del>{notes}"
+    return cell
+
+
+WRITERS: dict[str, Callable[[dict[str, Any]], str]] = {"json": _json, "csv": _csv, "html": _html}

@@ -1,0 +1,160 @@
+"""`ledger export`: the complete record of one offender for a coroner, logged as a disclosure.
+On SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from tests.integration.test_access_log import log
+
+REF = "WMP-000123"
+
+
+@pytest.fixture
+def history(registered):
+    """A disclosure to probation, corrected later, and a transfer: what a coroner asks about."""
+    registered.ok(
+        "record",
+        "disclosure",
+        REF,
+        "--summary",
+        "John Doe told Pat Lowe he has thoughts of <rape>",
+        "--risk-relevant",
+        "--occurred-at",
+        "2016-10-17T14:30",
+        "--by",
+        "7702",
+    )
+    registered.ok("correct", REF, "2", "--reason", "Words misheard", "--summary", "Feels isolated")
+    registered.ok("transfer", REF, "--to", "7702", "--occurred-at", "2016-11-01")
+    return registered
+
+
+def export(cli, tmp_path, *args, name="record.json"):
+    out = tmp_path / name
+    cli.ok("export", REF, "--out", str(out), *args)
+    return out
+
+
+def test_a_json_export_holds_the_whole_record_with_both_clocks_and_corrections(history, tmp_path):
+    doc = json.loads(export(history, tmp_path, "--format", "json").read_text())
+
+    assert doc["offender"]["ref"] == REF and doc["offender"]["name"] == "John Doe"
+    # In the order things happened: the correction was made years after the transfer.
+    assert [e["entry"] for e in doc["timeline"]] == [1, 2, 4, 3]
+    disclosure = doc["timeline"][1]
+    assert disclosure["occurred_at"] == "2016-10-17T13:30:00+00:00"
+    assert disclosure["recorded_at"] > disclosure["occurred_at"]
+    assert disclosure["late"] is True
+    assert disclosure["summary"] == "Feels isolated"
+    assert disclosure["original_summary"].startswith("John Doe told Pat Lowe")
+    assert disclosure["corrections"][0]["reason"] == "Words misheard"
+    assert disclosure["facts"]["risk_relevant"] is True
+    assert {(p["agency"], p["staff"]) for p in doc["ownership"]} >= {
+        ("police", "4521"),
+        ("probation", "7702"),
+    }
+    assert {m["staff_id"] for m in doc["staff"]} == {"1001", "4521", "7702"}
+
+
+def test_an_export_carries_the_verified_ledger_digest(history, tmp_path):
+    doc = json.loads(export(history, tmp_path, "--format", "json").read_text())
+    verified = history.ok("verify", "--json").json()
+
+    assert doc["export"]["ledger"]["verified"] is True
+    assert doc["export"]["ledger"]["digest"] == verified["digest"]
+
+
+def test_an_export_is_logged_as_a_disclosure_to_its_recipients(history, tmp_path):
+    history.reason = "Coroner's request 2020/117"
+    out = export(
+        history,
+        tmp_path,
+        "--format",
+        "html",
+        "--to",
+        "HM Coroner",
+        "--to",
+        "SCR panel",
+        name="r.html",
+    )
+
+    row = log(history)[-1]
+    assert (row["command"], row["outcome"], row["offender"]) == ("export", "disclosed", REF)
+    assert row["reason"] == "Coroner's request 2020/117"
+    assert row["details"]["recipients"] == ["HM Coroner", "SCR panel"]
+    assert row["details"]["destination"] == str(out.resolve())
+    assert row["details"]["format"] == "html"
+
+
+def test_as_of_exports_what_the_ledger_held_then(history, tmp_path):
+    entries = history.ok("timeline", REF, "--json").json()["entries"]
+    before_transfer = next(e["recorded_at"] for e in entries if e["entry"] == 3)
+
+    doc = json.loads(
+        export(history, tmp_path, "--format", "json", "--as-of", before_transfer).read_text()
+    )
+
+    assert sorted(e["entry"] for e in doc["timeline"]) == [1, 2, 3]
+    assert doc["export"]["as_of"] == before_transfer
+
+
+def test_anonymising_replaces_every_person_with_a_stable_pseudonym(history, tmp_path):
+    text = export(history, tmp_path, "--format", "json", "--anonymise").read_text()
+    doc = json.loads(text)
+
+    for identifying in ("John", "Doe", "Pat Lowe", "Lowe", "Sam Reid", "4521", "7702", REF):
+        assert identifying not in text, identifying
+    assert doc["offender"]["name"] == "Subject" and doc["offender"]["born"] == "1975"
+    owner = doc["ownership"][0]["staff"]
+    assert owner.startswith("Staff ") and doc["timeline"][0]["by"] == owner
+    assert doc["timeline"][1]["original_summary"].startswith("Subject told Staff")
+    # Roles stay: a review needs to know an agency's rank, not a name.
+    assert {m["agency"] for m in doc["staff"]} == {"police", "probation"}
+
+
+def test_a_csv_export_is_the_chronology_one_row_per_entry(history, tmp_path):
+    out = export(history, tmp_path, "--format", "csv", name="r.csv")
+
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["entry"] for r in rows] == ["1", "2", "4", "3"]
+    assert rows[1]["corrected"] == "True" and rows[1]["original_summary"].startswith("John Doe")
+    assert rows[1]["occurred_at"] and rows[1]["recorded_at"]
+
+
+def test_an_html_export_escapes_what_was_typed(history, tmp_path):
+    page = export(history, tmp_path, "--format", "html", name="r.html").read_text()
+
+    assert page.startswith("<!DOCTYPE html>")
+    assert "thoughts of &lt;rape&gt;" in page and "<rape>" not in page
+    assert "<del>" in page and "Words misheard" in page
+
+
+def test_pdf_is_refused_with_the_way_to_get_one(history, tmp_path):
+    out = history("export", REF, "--format", "pdf", "--out", str(tmp_path / "r.pdf"))
+
+    assert out.exit_code == 2
+    assert "--format html" in out.stderr and "print" in out.stderr
+    assert not (tmp_path / "r.pdf").exists()
+
+
+def test_an_export_without_a_justification_writes_nothing(history, tmp_path):
+    history.reason = None
+
+    out = history("export", REF, "--format", "json", "--out", str(tmp_path / "r.json"))
+
+    assert out.exit_code == 2 and "--reason" in out.stderr
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_exporting_an_unknown_offender_writes_nothing(history, tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+
+    out = history("export", "WMP-404", "--format", "json", "--out", str(folder / "r.json"))
+
+    assert out.exit_code == 1
+    assert list(folder.iterdir()) == []
