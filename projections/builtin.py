@@ -14,7 +14,7 @@ from domain.offender import Offender
 from domain.staff import StaffMember
 from domain.values import Agency, is_senior
 from projections.bulk import BulkInsert
-from projections.records import record_from_event, row_values
+from projections.records import row_from_event
 from projections.runner import Projection
 from projections.schema import EntryRow, OffenderRow, StaffRow
 
@@ -35,7 +35,7 @@ class TimelineProjection(Projection):
 
     def process(self, event: Any, position: int, conn: Connection) -> None:
         if isinstance(event, Offender.Event):
-            self._rows.append(row_values(record_from_event(event, position)))
+            self._rows.append(row_from_event(event, position))
 
     def end_page(self, conn: Connection) -> None:
         _insert_entries(conn, self._rows)

@@ -10,9 +10,10 @@ driver's `executemany`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Boolean, Connection, Table, insert
 from sqlalchemy.engine import Dialect
 
 Processor = Callable[[Any], Any]
@@ -25,20 +26,30 @@ class _Prepared:
         self.positional = compiled.positional
         keys = list(compiled.positiontup or []) if self.positional else list(compiled.params)
         self.keys = keys
+        # itemgetter of one key returns the value itself, not a 1-tuple.
+        self.pick = itemgetter(*keys) if len(keys) > 1 else (lambda row: (row[keys[0]],))
         processors = []
-        for key in keys:
+        for index, key in enumerate(keys):
             column = table.c[key]
+            if isinstance(column.type, Boolean):
+                # Both drivers store a Python bool as SQLAlchemy would (1/0 in SQLite, boolean
+                # in PostgreSQL); its processor only checks and converts what needs nothing.
+                continue
             processor = column.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
-                processors.append((key, keys.index(key), processor))
+                processors.append((key, index, processor))
         self.processors = processors
 
     def rows(self, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
         keys, processors = self.keys, self.processors
         if self.positional:
+            pick = self.pick
             prepared_rows: list[Any] = []
             for row in rows:
-                values = [row.get(key) for key in keys]
+                try:
+                    values = list(pick(row))
+                except KeyError:
+                    values = [row.get(key) for key in keys]
                 for _, index, process in processors:
                     values[index] = process(values[index])
                 prepared_rows.append(tuple(values))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
@@ -151,13 +152,59 @@ def catch_up(
     ensure_positions(engine, [p.name for p in projections])
     target = source.head() if stop is None else stop
     applied = 0
-    while True:
-        done, page_end, count = _apply_page(engine, source, projections, target, page_size)
-        applied += count
-        if progress is not None:
-            progress(page_end, target)
-        if done or (should_stop is not None and should_stop()):
-            return applied
+    reader = _PageReader(source, page_size, target)
+    try:
+        while True:
+            done, page_end, count = _apply_page(engine, reader, projections, target)
+            applied += count
+            if progress is not None:
+                progress(page_end, target)
+            if done or (should_stop is not None and should_stop()):
+                return applied
+    finally:
+        reader.close()
+
+
+class _PageReader:
+    """Reads the log a page ahead: while one page is projected, a thread fetches the next (the
+    database's work and the wait for it release the GIL). A page read ahead is used only if the
+    next page does start where it does; otherwise (another reader moved the positions) it is
+    dropped and the page read afresh."""
+
+    def __init__(self, source: EventSource, page_size: int, target: int) -> None:
+        self.source = source
+        self._source = source
+        self._page_size = page_size
+        self._target = target
+        self._pool: ThreadPoolExecutor | None = None
+        self._ahead: tuple[int, Future[list[tuple[int, Any]]]] | None = None
+
+    def read(self, after: int) -> list[tuple[int, Any]]:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] == after:
+            page = ahead[1].result()
+        else:
+            if ahead is not None:
+                ahead[1].cancel()
+            page = self._source.read_events(after, self._page_size, stop=self._target)
+        if len(page) == self._page_size and page[-1][0] < self._target:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
+            following = page[-1][0]
+            self._ahead = (
+                following,
+                self._pool.submit(
+                    self._source.read_events, following, self._page_size, self._target
+                ),
+            )
+        return page
+
+    def close(self) -> None:
+        if self._ahead is not None:
+            self._ahead[1].cancel()
+            self._ahead = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
 
 class _PageFailed(Exception):
@@ -175,10 +222,9 @@ class _PageFailed(Exception):
 
 def _apply_page(
     engine: Engine,
-    source: EventSource,
+    reader: _PageReader,
     projections: Sequence[Projection],
     target: int,
-    page_size: int,
 ) -> tuple[bool, int, int]:
     """Applies the next page up to `target`; returns (done, the position reached, applications)."""
     try:
@@ -187,7 +233,7 @@ def _apply_page(
             start = min(current.values())
             if start >= target:
                 return True, start, 0
-            page = source.read_events(start, page_size, stop=target)
+            page = reader.read(start)
             if not page:
                 return True, start, 0
             count = _project_page(conn, projections, current, page)
@@ -195,7 +241,7 @@ def _apply_page(
             _write_positions(conn, {p.name: max(current[p.name], page_end) for p in projections})
             return page_end >= target, page_end, count
     except _PageFailed as failed:
-        applied = _stop_at_failure(engine, source, projections, failed)
+        applied = _stop_at_failure(engine, reader.source, projections, failed)
         return False, failed.page[-1][0], applied
 
 

@@ -1,0 +1,46 @@
+"""The timeline's direct row for an event is the row of its record, for every kind of event."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from domain.offender import Offender
+from domain.staff import Person
+from domain.values import Agency, AssessmentTool, RecallChoice, RiskLevel, ShareMeans, VisitKind
+from projections.records import record_from_event, row_from_event, row_values
+
+PC = Person("4521", Agency.POLICE, "PC", False)
+PO = Person("7702", Agency.PROBATION, "Probation Officer", False)
+
+
+def a_full_history() -> list[Offender.Event]:
+    when = datetime(2016, 10, 17, 13, 30, tzinfo=UTC)
+    day = date(2016, 10, 18)
+    offender = Offender.register("WMP-1", "J D", date(1970, 1, 1), 1, 1, "Walsall", day, PC, "4521")
+    offender.transfer(when, PC, "4521", PO, "Allocated")
+    offender.release_on_licence(day, PO, "7702", date(2020, 1, 1))
+    offender.record_disclosure(when, PO, "7702", "Feels isolated", "At the office", True)
+    offender.record_visit(day, PC, "1001", VisitKind.HOME, "Nothing of concern")
+    offender.record_entry(when, PC, "4521", "New car", False)
+    offender.record_concern(when, PC, "4521", "Rising risk")
+    offender.record_assessment(day, PO, "7702", AssessmentTool.ARMS, RiskLevel.HIGH, None)
+    offender.record_review(when, PO, "7702", "Reviewed")
+    offender.record_decision(when, PO, "7702", "More visits", "Risk", [4, 7])
+    offender.record_disagreement(when, PC, "4521", PO, "Risk level")
+    offender.record_escalation(when, PC, "4521", PO, "Needs a decision")
+    offender.refer_to_mappa(when, PC, "4521", 2, True, "Escalating")
+    offender.record_mappa_meeting(when, PC, "4521", 2, [PC, PO], "Plan", [4])
+    offender.decide_recall(when, PO, "7702", RecallChoice.NO_RECALL, "Considered")
+    offender.acknowledge(when, PC, "4521", [4, 5])
+    offender.share(when, PC, "4521", [4], Agency.PROBATION, None, ShareMeans.EMAIL)
+    offender.share(when, PC, "4521", [6], Agency.HEALTH, PO, ShareMeans.PHONE)
+    offender.correct(when, PC, "4521", 6, "Wrong car", "Old car", day)
+    return list(offender.collect_events())
+
+
+def test_every_kind_of_event_gives_the_same_row_both_ways() -> None:
+    events = a_full_history()
+
+    assert len({type(e) for e in events}) == 18  # every class, sharing twice
+    for position, event in enumerate(events, start=10):
+        assert row_from_event(event, position) == row_values(record_from_event(event, position))
