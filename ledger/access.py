@@ -4,9 +4,9 @@
 ledgers in different schemas of one database keep apart):
 
 - `ledger_writer_<schema>`: SELECT and INSERT on the events, their hash chain and snapshots, and
-  the right to take the writers' lock through a function; SELECT on `staff_logins`; SELECT,
-  INSERT, UPDATE and DELETE on the read models (the projections rebuild them). Never UPDATE or
-  DELETE on history: the application's own login cannot rewrite it.
+  the s.62 access log; the right to take the writers' lock through a function; SELECT on
+  `staff_logins`; SELECT, INSERT, UPDATE and DELETE on the read models (the projections rebuild
+  them). Never UPDATE or DELETE on history: the application's own login cannot rewrite it.
 - `ledger_reader_<schema>`: SELECT on the read models only (reports, dashboards).
 
 Grant them to logins: `GRANT ledger_writer_public TO alice;`.
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 STAFF_LOGINS = "staff_logins"
 # Tables that are not read models: history, the binding table, and the migrations' own marker.
 _NOT_READ_MODELS = {PG_EVENTS, PG_CHAIN, PG_SNAPSHOTS, STAFF_LOGINS, "alembic_version"}
+# The s.62 access log: every read by a writer appends to it; no one reads it but `ledger audit`.
+ACCESS_LOG = "access_log"
 
 
 class ActorBindingError(LedgerError):
@@ -75,7 +77,7 @@ def create_roles(db: Database) -> tuple[str, str]:
                     "SELECT tablename FROM pg_tables WHERE schemaname = %s", (db.schema,)
                 )
             ]
-            read_models = sorted(set(tables) - _NOT_READ_MODELS)
+            read_models = sorted(set(tables) - _NOT_READ_MODELS - {ACCESS_LOG})
             conn.execute(
                 SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {0} FROM {1}, {2}").format(s, w, r)
             )
@@ -87,6 +89,12 @@ def create_roles(db: Database) -> tuple[str, str]:
             conn.execute(
                 SQL("GRANT SELECT ON {0}.{1} TO {2}").format(s, Identifier(STAFF_LOGINS), w)
             )
+            if ACCESS_LOG in tables:
+                conn.execute(
+                    SQL("GRANT SELECT, INSERT ON {0}.{1} TO {2}").format(
+                        s, Identifier(ACCESS_LOG), w
+                    )
+                )
             conn.execute(
                 SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {0} TO {1}").format(s, w)
             )

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+# `logins`: two real database logins with the writer role, bound to staff 4521 and 7702.
+from tests.integration.test_actor_binding import logins, postgres_only  # noqa: F401
+
 REF = "WMP-000123"
 
 # Every command that shows data, with arguments that make it succeed on the `registered` ledger.
@@ -269,3 +272,49 @@ def test_the_log_survives_a_rebuild_of_the_read_models(registered):
         engine.dispose()
 
     assert log(registered) == before
+
+
+# ------------------------------------------- PostgreSQL logins bound to staff (ledger.access)
+
+
+@postgres_only
+def test_a_bound_login_s_reads_are_logged_with_the_login(registered, logins):  # noqa: F811
+    from ledger.settings import parse_database_url
+
+    schema = parse_database_url(registered.url).schema
+
+    logins["4521"].ok("show", REF)
+
+    row = log(registered)[-1]
+    assert (row["actor"], row["login"], row["outcome"]) == ("4521", f"alice_{schema}", "consulted")
+
+
+@postgres_only
+def test_a_login_claiming_to_be_someone_else_is_logged_as_refused(registered, logins):  # noqa: F811
+    from ledger.settings import parse_database_url
+
+    schema = parse_database_url(registered.url).schema
+
+    out = logins["4521"]("show", REF, actor="7702")
+
+    assert out.exit_code == 1 and out.stdout == ""
+    row = log(registered)[-1]
+    assert (row["actor"], row["login"], row["outcome"]) == ("7702", f"alice_{schema}", "refused")
+    assert "4521" in row["error"]
+
+
+@postgres_only
+def test_the_writer_role_may_add_to_the_log_but_not_change_it(registered, logins):  # noqa: F811
+    import psycopg
+
+    from ledger.settings import parse_database_url
+
+    db = parse_database_url(registered.url)
+    logins["4521"].ok("show", REF)
+    with (
+        psycopg.connect(
+            host=db.host, port=db.port, dbname=db.dbname, user=f"alice_{db.schema}"
+        ) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute(f'DELETE FROM "{db.schema}".access_log')
