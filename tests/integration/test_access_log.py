@@ -318,3 +318,29 @@ def test_the_writer_role_may_add_to_the_log_but_not_change_it(registered, logins
         pytest.raises(psycopg.errors.InsufficientPrivilege),
     ):
         conn.execute(f'DELETE FROM "{db.schema}".access_log')
+
+
+def test_the_access_log_benchmark_runs(postgres_available):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import postgres_base_url
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.access_bench",
+            "--quick",
+            "--postgres-url",
+            postgres_base_url(),
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert [line.split(":")[0] for line in done.stdout.splitlines()] == ["sqlite", "postgres"]
