@@ -97,8 +97,11 @@ class Session:
         or without a justification. `details` default to the options the command was given;
         `recipients` make the read a disclosure.
         """
-        from ledger.errors import MissingActorError, MissingReasonError
-        from projections.access_log import CONSULTED, DISCLOSED, record_access
+        from sqlalchemy import inspect
+        from sqlalchemy.exc import DBAPIError
+
+        from ledger.errors import LedgerError, MissingActorError, MissingReasonError
+        from projections.access_log import ACCESS_LOG, CONSULTED, DISCLOSED, record_access
 
         if not self.actor:
             raise MissingActorError
@@ -108,16 +111,24 @@ class Session:
         logged = dict(self.options if details is None else details)
         if recipients is not None:
             logged["recipients"] = list(recipients)
-        with self.engine().begin() as conn:
-            record_access(
-                conn,
-                actor=self.actor,
-                command=what,
-                outcome=DISCLOSED if recipients is not None else CONSULTED,
-                offender=offender.strip() if offender else None,
-                reason=self.settings.reason,
-                details=logged,
-            )
+        try:
+            with self.engine().begin() as conn:
+                record_access(
+                    conn,
+                    actor=self.actor,
+                    command=what,
+                    outcome=DISCLOSED if recipients is not None else CONSULTED,
+                    offender=offender.strip() if offender else None,
+                    reason=self.settings.reason,
+                    details=logged,
+                )
+        except DBAPIError:
+            if not inspect(self.engine()).has_table(ACCESS_LOG):
+                raise LedgerError(
+                    "this ledger predates the access log, so it cannot be read yet: "
+                    "upgrade it with 'ledger init'"
+                ) from None
+            raise
 
     def record_refusal(self, error: str, exit_code: int) -> None:
         """Logs a command the ledger refused: who tried what, and why it was refused.

@@ -31,6 +31,7 @@ from domain.clock import iso
 from projections.db import UTCDateTime
 from projections.schema import Base
 
+ACCESS_LOG = "access_log"
 CONSULTED = "consulted"
 DISCLOSED = "disclosed"
 REFUSED = "refused"
@@ -39,7 +40,7 @@ REFUSED = "refused"
 class AccessRow(Base):
     """One consultation, disclosure or refused command."""
 
-    __tablename__ = "access_log"
+    __tablename__ = ACCESS_LOG
 
     # SQLite numbers rows only through an INTEGER PRIMARY KEY; elsewhere 64 bits.
     id: Mapped[int] = mapped_column(

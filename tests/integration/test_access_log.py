@@ -344,3 +344,23 @@ def test_the_access_log_benchmark_runs(postgres_available):
 
     assert done.returncode == 0, done.stderr
     assert [line.split(":")[0] for line in done.stdout.splitlines()] == ["sqlite", "postgres"]
+
+
+def test_a_ledger_from_before_the_access_log_must_be_upgraded_before_it_is_read(registered):
+    from sqlalchemy import text
+
+    engine = engine_for(registered)
+    try:
+        with engine.begin() as conn:  # as a ledger initialised before revision 0200 would be
+            conn.execute(text("DROP TABLE access_log"))
+            conn.execute(text("DELETE FROM alembic_version WHERE version_num = '0200'"))
+    finally:
+        engine.dispose()
+
+    refused = registered("show", REF)
+    assert refused.exit_code == 1 and refused.stdout == ""
+    assert "ledger init" in refused.stderr and len(refused.stderr.splitlines()) == 1
+
+    registered.ok("init")
+    registered.ok("show", REF)
+    assert log(registered)[-1]["command"] == "show"

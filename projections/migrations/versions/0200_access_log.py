@@ -53,7 +53,7 @@ def upgrade() -> None:
     if postgres:
         op.execute(
             f"""
-            CREATE FUNCTION access_log_refuse_change() RETURNS trigger
+            CREATE OR REPLACE FUNCTION access_log_refuse_change() RETURNS trigger
             LANGUAGE plpgsql AS $$
             BEGIN
                 RAISE EXCEPTION '{REFUSAL} (% refused)', TG_OP;
