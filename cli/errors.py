@@ -112,6 +112,7 @@ class LedgerGroup(TyperGroup):
         from cli.coercion import install
 
         install()
+        self.root_context = None  # a failure before this run's invoke has no session to log
         try:
             result = super().main(*args, standalone_mode=False, **kwargs)
         except Exit as done:
