@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from cli.options import AS_OF, JSON
-from cli.render import emit_json, say, table
+from cli.render import say, table
 from cli.session import session
 
 
@@ -73,6 +73,12 @@ def alerts(
             counts = queries.summary(conn, moment, policy, as_of=recorded_by, area=area)
             doc = {"at": iso(moment), "as_of": iso(recorded_by), "summary": counts}
             doc["total"] = sum(c["count"] for c in counts)
+        elif as_json and recorded_by is None:
+            # The stored documents go out as they are: nothing to rebuild per alert.
+            found = queries.standing_documents(conn, moment, offender_id=offender_id, area=area)
+            head = {"at": iso(moment), "as_of": None, "policy": policy.origin}
+            _emit_documents(head, found)
+            return
         else:
             if recorded_by is None:
                 found = queries.standing(conn, moment, offender_id=offender_id, area=area)
@@ -93,19 +99,23 @@ def alerts(
 
 
 def _emit_json(doc: dict[str, Any]) -> None:
-    """One JSON document, one alert per line: an area's alerts run to tens of thousands, and
-    only unindented JSON gets the standard library's C encoder (several times faster)."""
+    """One JSON document without indentation: an area's alerts run to tens of thousands, and only
+    unindented JSON gets the standard library's C encoder (several times faster)."""
     import json
     import sys
 
-    items = doc.pop("alerts", None)
-    if items is None:
-        emit_json(doc)
-        return
-    head = json.dumps(doc, ensure_ascii=False)[:-1]
-    body = ",\n  ".join(json.dumps(item, ensure_ascii=False, default=str) for item in items)
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
+
+
+def _emit_documents(head: dict[str, Any], documents: list[str]) -> None:
+    """`{...head, "alerts": [...]}` from alerts already in JSON, one per line."""
+    import json
+    import sys
+
+    opening = json.dumps(head, ensure_ascii=False)[:-1]
+    body = ",\n  ".join(documents)
     sys.stdout.write(
-        f'{head}, "alerts": [\n  {body}\n]}}\n' if items else f'{head}, "alerts": []}}\n'
+        f'{opening}, "alerts": [\n  {body}\n]}}\n' if documents else f'{opening}, "alerts": []}}\n'
     )
 
 

@@ -13,6 +13,7 @@ pending and so re-evaluated under the new figures before anything is read.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from itertools import groupby
 from typing import Any, ClassVar
@@ -153,21 +154,32 @@ def alert_rows(
     if registration is None:
         return []
     ref, area = registration.data["ref"], registration.data.get("area")
-    return [
-        {
-            "offender_id": offender_id,
-            "seq": seq,
-            "ref": ref,
-            "area": area,
+    rows = []
+    for seq, b in enumerate(breaches, start=1):
+        document = {
             "rule": b.rule,
+            "ref": ref,
             "entry": b.entry,
-            "due_at": b.due_at,
-            "satisfied_at": b.satisfied_at,
+            "due_at": b.due_at.isoformat(),
             "detail": b.detail,
-            "resolution": b.resolution,
+            "area": area,
         }
-        for seq, b in enumerate(breaches, start=1)
-    ]
+        rows.append(
+            {
+                "offender_id": offender_id,
+                "seq": seq,
+                "ref": ref,
+                "area": area,
+                "rule": b.rule,
+                "entry": b.entry,
+                "due_at": b.due_at,
+                "satisfied_at": b.satisfied_at,
+                "detail": b.detail,
+                "resolution": b.resolution,
+                "document": json.dumps(document, ensure_ascii=False),
+            }
+        )
+    return rows
 
 
 def _chunks(items: Sequence[UUID], size: int) -> Iterable[Sequence[UUID]]:

@@ -7,12 +7,14 @@ transaction time T (`as_of`), since the stored rows know only the ledger as it s
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Select, select, union_all
+from sqlalchemy import Connection, Select, Subquery, func, select, union_all
 
 from domain.clock import iso
 from projections.alerts.policy import Policy
@@ -22,6 +24,44 @@ from projections.alerts.schema import AlertRow
 from projections.schema import OffenderRow
 
 
+def _standing(
+    columns: Sequence[Any],
+    at: datetime,
+    offender_id: UUID | None,
+    area: str | None,
+) -> Subquery:
+    """The rows standing at valid time `at`: those still open and those closed only after `at`,
+    each found by its own index range scan (most rows closed long before)."""
+
+    def due_by(closed: Any) -> Select[Any]:
+        query = select(*columns).where(closed, AlertRow.due_at <= at)
+        if offender_id is not None:
+            query = query.where(AlertRow.offender_id == offender_id)
+        if area is not None:
+            query = query.where(AlertRow.area == area)
+        return query
+
+    return union_all(
+        due_by(AlertRow.satisfied_at.is_(None)), due_by(AlertRow.satisfied_at > at)
+    ).subquery()
+
+
+def standing_documents(
+    conn: Connection,
+    at: datetime,
+    *,
+    offender_id: UUID | None = None,
+    area: str | None = None,
+) -> list[str]:
+    """The alerts standing at valid time `at`, from the projection, each as the JSON text that
+    `ledger alerts --json` prints, in order of due time."""
+    both = _standing(
+        [AlertRow.document, AlertRow.due_at, AlertRow.ref, AlertRow.seq], at, offender_id, area
+    )
+    query = select(both.c.document).order_by(both.c.due_at, both.c.ref, both.c.seq)
+    return list(conn.scalars(query))
+
+
 def standing(
     conn: Connection,
     at: datetime,
@@ -29,30 +69,9 @@ def standing(
     offender_id: UUID | None = None,
     area: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The alerts standing at valid time `at`, from the projection: those still open and those
-    closed only after `at`, each found by its own index range scan."""
-
-    def due_by_at(closed: Any) -> Select[Any]:
-        query = select(
-            AlertRow.rule,
-            AlertRow.ref,
-            AlertRow.entry,
-            AlertRow.due_at,
-            AlertRow.detail,
-            AlertRow.area,
-            AlertRow.seq,
-        ).where(closed, AlertRow.due_at <= at)
-        if offender_id is not None:
-            query = query.where(AlertRow.offender_id == offender_id)
-        if area is not None:
-            query = query.where(AlertRow.area == area)
-        return query
-
-    both = union_all(
-        due_by_at(AlertRow.satisfied_at.is_(None)), due_by_at(AlertRow.satisfied_at > at)
-    ).subquery()
-    rows = conn.execute(select(both).order_by(both.c.due_at, both.c.ref, both.c.seq))
-    return [_document(row._mapping) for row in rows]
+    """The alerts standing at valid time `at`, from the projection, in order of due time."""
+    found = standing_documents(conn, at, offender_id=offender_id, area=area)
+    return [json.loads(text) for text in found]
 
 
 def standing_as_of(
@@ -100,10 +119,12 @@ def summary(
 ) -> list[dict[str, Any]]:
     """How many alerts stand at `at`, per area and rule."""
     if as_of is None:
-        found = standing(conn, at, area=area)
+        both = _standing([AlertRow.area, AlertRow.rule], at, None, area)
+        query = select(both.c.area, both.c.rule, func.count()).group_by(both.c.area, both.c.rule)
+        counts = Counter({(row[0], row[1]): row[2] for row in conn.execute(query)})
     else:
         found = standing_as_of(conn, policy, at, as_of, area=area)
-    counts = Counter((a["area"], a["rule"]) for a in found)
+        counts = Counter((a["area"], a["rule"]) for a in found)
     return [
         {"area": key[0], "rule": key[1], "count": n}
         for key, n in sorted(counts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))

@@ -28,6 +28,9 @@ class AlertRow(Base):
     satisfied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     detail: Mapped[str] = mapped_column(Text)
     resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The alert as `ledger alerts --json` prints it, made once when the breach is evaluated: an
+    # area's check then joins stored text rather than rebuilding tens of thousands of objects.
+    document: Mapped[str] = mapped_column(Text)
 
 
 class AlertPendingRow(Base):

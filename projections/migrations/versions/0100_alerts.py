@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("satisfied_at", UTCDateTime(), nullable=True),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("resolution", sa.Text(), nullable=True),
+        sa.Column("document", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("offender_id", "seq", name="pk_alerts"),
     )
     op.create_index("ix_alerts_area_standing", "alerts", ["area", "satisfied_at", "due_at"])
