@@ -173,7 +173,6 @@ class _PageReader:
 
     def __init__(self, source: EventSource, page_size: int, target: int) -> None:
         self.source = source
-        self._source = source
         self._page_size = page_size
         self._target = target
         self._pool: ThreadPoolExecutor | None = None
@@ -186,7 +185,7 @@ class _PageReader:
         else:
             if ahead is not None:
                 ahead[1].cancel()
-            page = self._source.read_events(after, self._page_size, stop=self._target)
+            page = self.source.read_events(after, self._page_size, stop=self._target)
         if len(page) == self._page_size and page[-1][0] < self._target:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
@@ -194,7 +193,7 @@ class _PageReader:
             self._ahead = (
                 following,
                 self._pool.submit(
-                    self._source.read_events, following, self._page_size, self._target
+                    self.source.read_events, following, self._page_size, self._target
                 ),
             )
         return page
