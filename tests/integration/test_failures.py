@@ -1,8 +1,8 @@
 """When the database cannot be used, every command exits 4 with one `error:` line naming the
 database and what to check, within 10 seconds, and leaves nothing half-written.
 
-PostgreSQL is stopped only in a cluster of these tests' own (`pg_createcluster 15 failtest` on
-port 5499, created on first use), never the shared one. The 10-second bound is the contract's
+PostgreSQL is stopped only in a cluster these tests create for themselves (`pg_createcluster`, a
+free port, dropped afterwards), never the shared one, nor one another run of the suite is using. The 10-second bound is the contract's
 promise to a user waiting at a prompt, asserted as such; it is not a benchmark.
 """
 
@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -31,9 +32,7 @@ from tests.integration.test_access_log import command_paths
 REF = "WMP-000123"
 DEADLINE = 10.0
 LEDGER = Path(sys.executable).with_name("ledger")
-CLUSTER_VERSION, CLUSTER_NAME = "15", "failtest"
-OWN_PORT = int(os.environ.get("LEDGER_TEST_OWN_PG_PORT", "5499"))
-TRUST = ("--", "--auth=trust")  # initdb's option, through pg_createcluster
+PG_VERSION = os.environ.get("LEDGER_TEST_PG_VERSION", "15")
 
 # One invocation of every command that uses the database (keygen does not).
 COMMANDS: dict[str, list[str]] = {
@@ -247,81 +246,82 @@ def test_every_command_exits_4_when_the_server_cannot_be_reached(url, where, tmp
 # --------------------------------------------------------------- a PostgreSQL of our own, stopped
 
 
-def pg_ctl(action: str, *extra: str) -> None:
-    subprocess.run(
-        [
-            "pg_ctlcluster",
-            "--skip-systemctl-redirect",
-            CLUSTER_VERSION,
-            CLUSTER_NAME,
-            action,
-            *extra,
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+@dataclass
+class Cluster:
+    """A PostgreSQL cluster made for one test run: concurrent runs each stop only their own."""
+
+    name: str
+    port: int
+
+    def ctl(self, action: str, *extra: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, self.name, action, *extra],
+            capture_output=True,
+            timeout=60,
+        )
+
+    def start(self) -> None:
+        if self.ctl("status").returncode != 0:
+            self.ctl("start").check_returncode()
+
+    def stop(self, mode: str = "fast") -> None:
+        self.ctl("stop", "-m", mode).check_returncode()
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
 
-def pg_running() -> bool:
-    status = subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", CLUSTER_VERSION, CLUSTER_NAME, "status"],
-        capture_output=True,
-    )
-    return status.returncode == 0
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
-def own_postgres() -> Iterator[str]:
-    """The base URL of a PostgreSQL cluster that only these tests use, and may stop."""
+def own_postgres() -> Iterator[Cluster]:
+    """A PostgreSQL cluster that only this module's tests use and may stop; dropped at the end."""
     if shutil.which("pg_ctlcluster") is None or shutil.which("pg_createcluster") is None:
-        pytest.skip("no pg_ctlcluster here to run a PostgreSQL cluster of the tests' own")
-    listing = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True).stdout
-    clusters = {tuple(line.split()[:2]): line.split()[2] for line in listing.splitlines() if line}
-    port = clusters.get((CLUSTER_VERSION, CLUSTER_NAME))
-    if port is None:
-        made = subprocess.run(
-            ["pg_createcluster", CLUSTER_VERSION, CLUSTER_NAME, "-p", str(OWN_PORT), *TRUST],
-            capture_output=True,
-            text=True,
+        pytest.skip("no pg_createcluster here to run a PostgreSQL cluster of the tests' own")
+    cluster = Cluster(f"ledgertest_{uuid.uuid4().hex[:8]}", free_port())
+    trust = ("--", "--auth=trust")  # initdb's option, passed through
+    made = subprocess.run(
+        ["pg_createcluster", PG_VERSION, cluster.name, "-p", str(cluster.port), *trust],
+        capture_output=True,
+        text=True,
+    )
+    if made.returncode != 0:
+        pytest.skip(f"cannot create a PostgreSQL cluster of our own: {made.stderr.strip()}")
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        subprocess.run(
+            ["pg_dropcluster", PG_VERSION, cluster.name, "--stop"], capture_output=True, timeout=60
         )
-        if made.returncode != 0:
-            pytest.skip(f"cannot create a PostgreSQL cluster of our own: {made.stderr.strip()}")
-        port = str(OWN_PORT)
-    if not pg_running():
-        pg_ctl("start")
-    yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    if pg_running():
-        pg_ctl("stop")
 
 
 @pytest.fixture
-def own_ledger(own_postgres: str) -> Iterator[LedgerCLI]:
-    """A populated ledger in a fresh schema of our own cluster, left running."""
-    schema = f"f_{uuid.uuid4().hex[:12]}"
-    cli = LedgerCLI(f"{own_postgres}?schema={schema}")
+def own_ledger(own_postgres: Cluster) -> LedgerCLI:
+    """A populated ledger in a fresh schema of our own cluster (dropped with the cluster)."""
+    own_postgres.start()
+    cli = LedgerCLI(f"{own_postgres.url}?schema=f_{uuid.uuid4().hex[:12]}")
     populate(cli)
-    yield cli
-    if not pg_running():
-        pg_ctl("start")
-    import psycopg
-
-    with psycopg.connect(f"{own_postgres.split('?')[0]}", autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    return cli
 
 
 @pytest.mark.slow
-def test_every_command_exits_4_when_postgresql_is_stopped(own_ledger, tmp_path):
+def test_every_command_exits_4_when_postgresql_is_stopped(own_postgres, own_ledger, tmp_path):
     names = sorted(set(COMMANDS) & command_paths())
     before = event_count(own_ledger.url)
     logged = access_log_size(own_ledger.url)
-    pg_ctl("stop")
+    own_postgres.stop()
     try:
         results = run_all(own_ledger.url, [invocation(n, tmp_path) for n in names], workers=3)
     finally:
-        pg_ctl("start")
+        own_postgres.start()
     for ran in results:
-        assert_unavailable(ran, f"127.0.0.1:{OWN_PORT}/postgres", "check the server is running")
+        assert_unavailable(ran, f"127.0.0.1:{own_postgres.port}/postgres", "server is running")
     assert event_count(own_ledger.url) == before
     assert access_log_size(own_ledger.url) == logged
 
@@ -411,7 +411,7 @@ def assert_ledger_consistent(cli: LedgerCLI, succeeded: set[int]) -> None:
 
 @pytest.mark.slow
 def test_a_server_stopped_in_the_middle_of_writes_leaves_every_write_whole_or_absent(
-    own_ledger, tmp_path
+    own_postgres, own_ledger, tmp_path
 ):
     writes, reads = tmp_path / "writes.txt", tmp_path / "reads.txt"
     with (
@@ -419,11 +419,11 @@ def test_a_server_stopped_in_the_middle_of_writes_leaves_every_write_whole_or_ab
         running(READER, own_ledger.url, REF, out=reads),
     ):
         wait_for(lambda: sum(1 for o in outcomes(writes) if o[1] == 0) >= 20, 60)
-        pg_ctl("stop", "-m", "immediate")  # as a crash would: no checkpoint, connections cut
+        own_postgres.stop("immediate")  # as a crash would: no checkpoint, connections cut
         try:
             wait_for(lambda: sum(1 for o in outcomes(writes) if o[1] != 0) >= 3, 60)
         finally:
-            pg_ctl("start")
+            own_postgres.start()
 
     attempts = outcomes(writes)
     failed = [o for o in attempts if o[1] != 0]
