@@ -55,3 +55,5 @@ class AlertPolicyRow(Base):
 # after T; most rows are closed long before, and these indexes let both scans skip them.
 Index("ix_alerts_area_standing", AlertRow.area, AlertRow.satisfied_at, AlertRow.due_at)
 Index("ix_alerts_standing", AlertRow.satisfied_at, AlertRow.due_at)
+# One offender's: without it, planners take the index above and scan every open alert.
+Index("ix_alerts_offender_standing", AlertRow.offender_id, AlertRow.satisfied_at, AlertRow.due_at)

@@ -36,6 +36,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_alerts_area_standing", "alerts", ["area", "satisfied_at", "due_at"])
     op.create_index("ix_alerts_standing", "alerts", ["satisfied_at", "due_at"])
+    op.create_index(
+        "ix_alerts_offender_standing", "alerts", ["offender_id", "satisfied_at", "due_at"]
+    )
     op.create_table(
         "alerts_pending",
         sa.Column("offender_id", sa.Uuid(), nullable=False),
@@ -52,6 +55,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("alerts_policy")
     op.drop_table("alerts_pending")
+    op.drop_index("ix_alerts_offender_standing", table_name="alerts")
     op.drop_index("ix_alerts_standing", table_name="alerts")
     op.drop_index("ix_alerts_area_standing", table_name="alerts")
     op.drop_table("alerts")
