@@ -281,12 +281,17 @@ def bench_backend(backend: str, sizes: Sizes, postgres: str, workdir: str) -> bo
         )
         ok = ok and ratio >= RATE_TARGET and memory_ok
 
-        costs = per_projection(small)
-        print(
-            "  per projection, us/event beyond the floor (small ledger): "
-            + ", ".join(f"{name} {us:.1f}" for name, us in costs.items()),
-            flush=True,
-        )
+        try:
+            costs = per_projection(small)
+        except Exception as error:
+            # A profile, not a target: say why it is missing and measure the rest.
+            print(f"  per projection: not measured ({type(error).__name__}: {error})"[:300])
+        else:
+            print(
+                "  per projection, us/event beyond the floor (small ledger): "
+                + ", ".join(f"{name} {us:.1f}" for name, us in costs.items()),
+                flush=True,
+            )
         catch_up_all(small)
         ref = big_ledger.refs[0]
         big_times = time_queries(big, ref, sizes.repeats)
