@@ -42,20 +42,27 @@ def verify(
 ) -> None:
     """Re-read the whole ledger and check its hash chain; exit 3 if it was altered.
 
-        Every event is chained in commit order by SHA-256 over its position, stream, entry number,
-        type and the hash of its stored (possibly encrypted) payload. A changed, inserted, deleted
-        or reordered event anywhere is reported with its position and REF#N ('staff ID#N' for staff
-        records). The chain covers each payload only through its hash: a payload later re-encrypted
-        or erased is reported as 'payload_changed' while the chain itself still verifies
-        ("chain_intact": true). Removing the newest events together with their links, or rewriting
-        the whole chain, is caught only against a digest kept elsewhere: keep each '--digest-out' file
-        away from the database and check with '--against'. (If the read models had already processed
-    the removed events, that is reported too, as 'read_models_ahead'.)
+    Every event is chained in commit order by SHA-256 over its position,
+    stream, entry number, type and the hash of its stored (possibly
+    encrypted) payload. A changed, inserted, deleted or reordered event
+    anywhere is reported with its position and REF#N ('staff ID#N' for
+    staff records).
 
-        JSON: {"ok", "events", "digest": {"position", "hash"}, "problems": [{"kind", "position",
-        "ref", "stream", "entry", "detail"}], "chain_intact", "first_broken", "against"}.
+    The chain covers each payload only through its hash: a payload later
+    re-encrypted or erased is reported as 'payload_changed' while the chain
+    itself still verifies ("chain_intact": true).
 
-        Example: ledger verify --digest-out /secure/ledger-digest.json
+    Removing the newest events together with their links, or rewriting the
+    whole chain, shows only against a digest kept elsewhere: keep each
+    --digest-out file away from the database and check with --against. (If
+    the read models had processed the removed events, 'read_models_ahead'
+    reports it too.) No digest is written for an altered ledger.
+
+    JSON: {"ok", "events", "digest": {"position", "hash"}, "problems":
+    [{"kind", "position", "ref", "stream", "entry", "detail"}],
+    "chain_intact", "first_broken", "against"}.
+
+    Example: ledger verify --digest-out /secure/ledger-digest.json
     """
     from ledger.integrity import Digest, check_read_models, name_problems
     from ledger.integrity import verify as verify_ledger

@@ -29,16 +29,19 @@ def init(
 ) -> None:
     """Create the ledger, or upgrade an existing one in place (idempotent).
 
-    Creates the event store's tables, its hash chain and the triggers that refuse to change or
-    delete history, the staff_logins table (PostgreSQL), and runs the read models' migrations.
+    Creates the event store's tables, its hash chain, the triggers that
+    refuse to change or delete history, the staff_logins table (PostgreSQL),
+    and runs the read models' migrations.
 
     With --roles (PostgreSQL), grant the roles to database logins, e.g.
-    'GRANT ledger_writer_public TO alice'. To bind logins to staff, so that the actor is the
-    login's own staff id and --as cannot claim anyone else, the owner inserts rows into
-    staff_logins: INSERT INTO staff_logins (login, staff_id) VALUES ('alice', '4521').
+    GRANT ledger_writer_public TO alice.
+
+    To bind logins to staff (the actor is then the login's own staff id and
+    --as cannot claim anyone else), the owner inserts rows into staff_logins:
+    INSERT INTO staff_logins (login, staff_id) VALUES ('alice', '4521').
     Once that table holds a row, every login must be bound to act.
 
-    Example: ledger --database-url postgresql://owner@db.example/ledger init --roles
+    Example: ledger init --roles
     """
     from ledger.bootstrap import create_event_store
     from ledger.errors import ConfigurationError
