@@ -35,10 +35,15 @@ class Session:
         if self.settings.database.is_sqlite:
             return self.settings.actor
         if self._bound_actor is None:
-            from ledger.access import acting_staff
+            from ledger.access import ActorBindingError, acting_staff
 
             db = self.settings.database
-            self._bound_actor = (acting_staff(self.ledger(), db, self.settings.actor),)
+            try:
+                self._bound_actor = (acting_staff(self.ledger(), db, self.settings.actor),)
+            except ActorBindingError as refused:
+                # The command stops here; the refusal is logged against whoever really tried.
+                self._bound_actor = (refused.staff,)
+                raise
         return self._bound_actor[0]
 
     def attend(self, ctx: typer.Context) -> None:

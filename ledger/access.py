@@ -37,7 +37,14 @@ ACCESS_LOG = "access_log"
 
 
 class ActorBindingError(LedgerError):
-    """The database login is not bound to the staff member claimed, or to anyone (exit 1)."""
+    """The database login is not bound to the staff member claimed, or to anyone (exit 1).
+
+    `staff` is who the login really is (None for an unbound login): the one who tried.
+    """
+
+    def __init__(self, message: str, staff: str | None) -> None:
+        super().__init__(message)
+        self.staff = staff
 
 
 def role_names(db: Database) -> tuple[str, str]:
@@ -137,11 +144,13 @@ def acting_staff(ledger: OffenderLedger, db: Database, claimed: str | None) -> s
     if bound is None:
         raise ActorBindingError(
             f"the database login {login!r} is not bound to a staff member, and this ledger binds "
-            f"logins to staff: ask the database owner to add it to {db.schema}.{STAFF_LOGINS}"
+            f"logins to staff: ask the database owner to add it to {db.schema}.{STAFF_LOGINS}",
+            None,
         )
     if claimed and claimed != bound:
         raise ActorBindingError(
             f"the database login {login!r} is bound to staff {bound}; it cannot act as {claimed} "
-            "(connect as that person's own login instead)"
+            "(connect as that person's own login instead)",
+            str(bound),
         )
     return str(bound)

@@ -182,6 +182,20 @@ def test_a_bound_login_cannot_claim_to_be_someone_else(registered, logins):
 
 
 @postgres_only
+def test_an_attempt_to_act_as_someone_else_is_logged_against_who_really_tried(registered, logins):
+    logins["4521"]("record", "entry", "WMP-000123", "--summary", "As Pat", actor="7702")
+
+    db = parse_database_url(registered.url)
+    with _owner() as conn:
+        rows = conn.execute(
+            f"SELECT actor, error FROM \"{db.schema}\".access_log WHERE outcome = 'refused'"
+        ).fetchall()
+
+    assert [actor for actor, _ in rows] == ["4521"]
+    assert "cannot act as 7702" in rows[0][1]
+
+
+@postgres_only
 def test_a_bound_login_may_name_itself(registered, logins):
     out = logins["4521"].ok("record", "entry", "WMP-000123", "--summary", "Me", actor="4521")
 
