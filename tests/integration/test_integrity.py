@@ -359,3 +359,41 @@ def test_verify_pages_through_a_ledger_longer_than_one_page(ledger_with_history)
 
     assert paged.ok and paged.events == whole.events == 8
     assert paged.head == whole.head
+
+
+def test_writers_appending_at_once_leave_one_unbroken_chain(ledger_with_history):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from domain.clock import utc_now
+    from ledger.bootstrap import open_ledger
+    from ledger.settings import Settings
+
+    refs = [f"WMP-90000{i}" for i in range(4)]
+    for ref in refs:
+        ledger_with_history.ok(
+            "offender", "register", ref, "--name", "N", "--born", "1980-01-01", "--category", "1"
+        )
+    apps = [open_ledger(Settings.from_environment(ledger_with_history.url)) for _ in refs]
+
+    def write(i: int) -> None:
+        for n in range(10):
+            apps[i].append(
+                "1001",
+                None,
+                refs[i],
+                utc_now(),
+                lambda o, author, typist, n=n: o.record_entry(
+                    utc_now(), author, typist, f"entry {n}", False
+                ),
+            )
+
+    try:
+        with ThreadPoolExecutor(len(refs)) as pool:
+            list(pool.map(write, range(len(refs))))
+    finally:
+        for app in apps:
+            app.close()
+
+    code, report = verify(ledger_with_history)
+    assert code == 0, report["problems"]
+    assert report["events"] == 8 + 4 + 40
