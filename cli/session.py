@@ -147,8 +147,9 @@ class Session:
         if db.is_sqlite and not Path(db.path).exists():
             return  # never create a database file just to say that there is none
         ref = self.options.get("ref")
-        # Who was acting if that was established, else who was claimed (the refusal may be that
-        # claim); on PostgreSQL the row also gets the login that made it.
+        # Who was acting if that was established (a login bound to staff, even when its claim to
+        # be someone else was the refusal), else who was claimed; on PostgreSQL the row also gets
+        # the login that made it.
         actor = self._bound_actor[0] if self._bound_actor is not None else self.settings.actor
         engine = self.engine()
         try:
