@@ -45,7 +45,7 @@ def export(
     ),
     as_json: bool = JSON,
 ) -> None:
-    """Export the complete record of one offender: details, ownership, chronology, staff.
+    """Export the complete record of one offender: details, ownership, chronology, who knew.
 
     The chronology shows when each thing occurred beside when it was recorded, each entry's facts
     and ledger position, and every correction beside the original. JSON and HTML also carry the
@@ -254,6 +254,25 @@ def _html(document: dict[str, Any]) -> str:
         ]
         for r in document["timeline"]
     ]
+    knowledge = [
+        [
+            text(item["entry"]),
+            text(item["type"]),
+            text(item["summary"]),
+            "<br>".join(
+                text(f"{agency}: {since or 'not known'}")
+                for agency, since in sorted(item["agencies"].items())
+            ),
+            "<br>".join(
+                text(f"{k['staff']} ({k['agency']}) {k['how']} {k['since']}") for k in item["staff"]
+            ),
+            "<br>".join(
+                text(f"{r['staff']} ({r['agency']}) from {r['responsible_from']}")
+                for r in item["responsible_not_acknowledged"]
+            ),
+        ]
+        for item in document["who_knew"]
+    ]
     staff = [
         [text(m["staff_id"]), text(m["name"]), text(m["agency"]), text(m["rank"])]
         for m in document["staff"]
@@ -280,6 +299,8 @@ ledger recorded it; corrections are shown beside the original, which is never de
 {table(["Agency", "Owner", "From", "To", "Made by", "Reason"], periods)}
 <h2>Chronology</h2>
 {table(["#", "Occurred", "Recorded", "By", "Agency, rank", "Type", "Summary"], chronology)}
+<h2>Who knew each item, how and since when</h2>
+{table(["#", "Type", "Summary", "Agencies", "Staff", "Responsible, not acknowledged"], knowledge)}
 <h2>Staff in this record</h2>
 {table(["Staff id", "Name", "Agency", "Rank"], staff)}
 </body></html>

@@ -2,7 +2,8 @@
 
 The chronology keeps both clocks side by side (when each thing happened, when the ledger recorded
 it), each entry's full facts and its place in the ledger's commit order, and every correction
-beside the original it corrects. `anonymise` replaces the people in it with stable pseudonyms.
+beside the original it corrects; who knew each item, how and since when, is beside it.
+`anonymise` replaces the people in it with stable pseudonyms.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from projections import views
 from projections.ownership import ownership_periods, period_json
 from projections.records import EntryRecord, json_safe
+from projections.who_knew import who_knew, who_knew_json
 
 SUBJECT = "Subject"
 
@@ -26,7 +28,8 @@ def disclosure_document(
     ref: str,
     as_of: datetime | None = None,
 ) -> dict[str, Any]:
-    """The offender, ownership, chronology and staff involved, as the ledger held them at `as_of`."""
+    """The offender, ownership, chronology, who knew what, and the staff involved, as the ledger
+    held them at `as_of`."""
     views.require_registration(records, ref, as_of=as_of, at=None)
     items = views.corrected_view(records, as_of=as_of)
     by_entry = {item.record.entry: item for item in items}
@@ -39,6 +42,7 @@ def disclosure_document(
         "offender": views.show(records, as_of=as_of),
         "ownership": [period_json(p) for p in ownership_periods(i.record for i in items)],
         "timeline": chronology,
+        "who_knew": who_knew_json(who_knew(records, as_of=as_of))["items"],
     }
     mentioned = set(_strings(document))
     document["staff"] = [dict(member) for member in staff if member["staff_id"] in mentioned]

@@ -58,6 +58,10 @@ def test_a_json_export_holds_the_whole_record_with_both_clocks_and_corrections(h
         ("probation", "7702"),
     }
     assert {m["staff_id"] for m in doc["staff"]} == {"1001", "4521", "7702"}
+    # Who knew the disclosure: probation from when it was made; police, who owned the case, never.
+    knew = next(i for i in doc["who_knew"] if i["entry"] == 2)
+    assert knew["agencies"]["probation"] == "2016-10-17T13:30:00+00:00"
+    assert knew["agencies"]["police"] is None
 
 
 def test_an_export_carries_the_verified_ledger_digest(history, tmp_path):
@@ -131,6 +135,7 @@ def test_an_html_export_escapes_what_was_typed(history, tmp_path):
     assert page.startswith("<!DOCTYPE html>")
     assert "thoughts of &lt;rape&gt;" in page and "<rape>" not in page
     assert "<del>" in page and "Words misheard" in page
+    assert "Who knew each item" in page
 
 
 def test_pdf_is_refused_with_the_way_to_get_one(history, tmp_path):
