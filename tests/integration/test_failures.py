@@ -243,6 +243,49 @@ def test_every_command_exits_4_when_the_server_cannot_be_reached(url, where, tmp
         assert_unavailable(ran, where, "check the server is running")
 
 
+@contextmanager
+def hung_server() -> Iterator[int]:
+    """A port where connections are accepted and never answered, like a server that hangs."""
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    listener.settimeout(0.2)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for conn in accepted:
+            conn.close()
+        listener.close()
+
+
+@pytest.mark.slow
+def test_commands_against_a_server_that_never_answers_exit_4_within_the_deadline(tmp_path):
+    names = [n for n in LOCK_SAMPLE if n in command_paths()]
+    with hung_server() as port:
+        url = f"postgresql://postgres@127.0.0.1:{port}/test"
+        results = run_all(url, [invocation(n, tmp_path) for n in names], workers=3)
+
+    for ran in results:
+        assert_unavailable(ran, f"127.0.0.1:{port}/test", "check the server is running")
+        assert "timeout" in ran.stderr
+
+
 # --------------------------------------------------------------- a PostgreSQL of our own, stopped
 
 
