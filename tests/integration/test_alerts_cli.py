@@ -234,3 +234,15 @@ def test_a_malformed_policy_stops_other_reads_with_the_same_error(registered, tm
     out = registered("show", REF, "--json", env={"LEDGER_POLICY": str(policy)})
     assert out.exit_code == 2
     assert out.stderr.startswith("error: policy file") and len(out.stderr.splitlines()) == 1
+
+
+def test_people_read_tables_of_alerts_history_and_summary(lost_case):
+    # Tables fold long cells over lines, so look for the titles and short cells.
+    now = lost_case.ok("alerts", "--area", "Birmingham", "--at", "2016-09-06").stdout
+    assert "Alerts standing: 3" in now and REF in now
+    past = lost_case.ok("alerts", "--history", "--offender", REF).stdout
+    assert f"Breaches of {REF}" in past and "open" in past
+    counts = lost_case.ok("alerts", "--summary", "--at", "2016-10-28").stdout
+    assert f": {len(ALL_FAILURES)}" in counts and "Birmingham" in counts
+    quiet = lost_case.ok("alerts", "--area", "Coventry").stdout
+    assert "no alerts standing" in quiet
