@@ -7,8 +7,8 @@ that would cost more - a rebuild, a bulk import - leaves them pending, and the n
 them: each offender is then evaluated once, not once per page it appears in. Re-evaluating an
 offender replaces all of its alert rows, so doing it twice gives the same rows.
 
-The policy's digest is stored with the rows: when the figures change, every offender is marked
-pending and so re-evaluated under the new figures before anything is read.
+The policy's digest and the rules' version are stored with the rows: when the figures or the
+rules change, every offender is marked pending, and so re-evaluated before anything is read.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from projections.schema import EntryRow, OffenderRow, ProjectionPosition
 NAME = "alerts"
 # Entry rows a page may re-read to evaluate its offenders at once; beyond, they wait for a reader.
 LIVE_BUDGET = 20_000
+# Raise when a rule's meaning changes: stored alerts are then re-evaluated before the next read.
+RULES_VERSION = 1
 # Offenders evaluated per query when settling many.
 CHUNK = 200
 
@@ -73,17 +75,17 @@ class AlertsProjection(Projection):
 
 
 def check_policy(conn: Connection, policy: Policy) -> None:
-    """Marks every offender pending when the stored alerts were made under other figures."""
+    """Marks every offender pending when the stored alerts were made under other figures or by
+    another version of the rules."""
+    made_by = f"{RULES_VERSION}:{policy.digest}"
     stored = conn.scalar(select(AlertPolicyRow.digest).where(AlertPolicyRow.name == "current"))
-    if stored == policy.digest:
+    if stored == made_by:
         return
     if stored is None:
-        conn.execute(insert(AlertPolicyRow).values(name="current", digest=policy.digest))
+        conn.execute(insert(AlertPolicyRow).values(name="current", digest=made_by))
     else:
         conn.execute(
-            update(AlertPolicyRow)
-            .where(AlertPolicyRow.name == "current")
-            .values(digest=policy.digest)
+            update(AlertPolicyRow).where(AlertPolicyRow.name == "current").values(digest=made_by)
         )
     mark_pending(conn, conn.scalars(select(OffenderRow.offender_id)))
 
