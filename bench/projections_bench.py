@@ -213,26 +213,36 @@ def query_functions() -> dict[str, Callable[[Any, Any], Any]]:
     return functions
 
 
-def time_queries(url: str, ref: str, repeats: int) -> dict[str, float]:
-    """Median seconds of each query for one offender, on a warmed-up connection."""
+def time_queries(
+    big: tuple[str, str], small: tuple[str, str], repeats: int
+) -> dict[str, tuple[float, float]]:
+    """Median seconds of each query for one offender in each ledger, `(big, small)`.
+
+    The two ledgers are timed in alternation, query by query, so that other load on the machine
+    falls on both alike rather than on whichever happened to run during it."""
     from domain.identity import offender_id
 
-    _, ledger, engine = _open(url)
-    oid = offender_id(ref)
-    timings: dict[str, float] = {}
+    opened = [_open(url) for url, _ in (big, small)]
+    ids = [offender_id(ref) for _, ref in (big, small)]
+    timings: dict[str, tuple[float, float]] = {}
     try:
-        with engine.connect() as conn:
-            for name, function in query_functions().items():
+        conns = [engine.connect() for _, _, engine in opened]
+        for name, function in query_functions().items():
+            samples: list[list[float]] = [[], []]
+            for conn, oid in zip(conns, ids, strict=True):
                 function(conn, oid)  # warm caches and compiled statements alike
-                samples = []
-                for _ in range(repeats):
+            for _ in range(repeats):
+                for side, (conn, oid) in enumerate(zip(conns, ids, strict=True)):
                     started = time.perf_counter()
                     function(conn, oid)
-                    samples.append(time.perf_counter() - started)
-                timings[name] = statistics.median(samples)
+                    samples[side].append(time.perf_counter() - started)
+            timings[name] = (statistics.median(samples[0]), statistics.median(samples[1]))
+        for conn in conns:
+            conn.close()
     finally:
-        engine.dispose()
-        ledger.close()
+        for _, ledger, engine in opened:
+            engine.dispose()
+            ledger.close()
     return timings
 
 
@@ -294,10 +304,8 @@ def bench_backend(backend: str, sizes: Sizes, postgres: str, workdir: str) -> bo
             )
         catch_up_all(small)
         ref = big_ledger.refs[0]
-        big_times = time_queries(big, ref, sizes.repeats)
-        small_times = time_queries(small, small_ledger.refs[0], sizes.repeats)
-        for name, seconds in big_times.items():
-            floor = small_times[name]
+        times = time_queries((big, ref), (small, small_ledger.refs[0]), sizes.repeats)
+        for name, (seconds, floor) in times.items():
             ratio = seconds / floor
             print(
                 f"  {name} of one offender with {PER_OFFENDER} events: "
