@@ -136,74 +136,43 @@ class LedgerCLI:
         return outcome
 
 
-@pytest.fixture
-def cli(database_url: str) -> LedgerCLI:
-    """The CLI on a fresh, initialised ledger with an administrator (1001, an inspector), a police
-    officer (4521), a probation officer (7702) and a probation senior manager (8801)."""
-    runner = LedgerCLI(database_url)
+# The staff every scenario starts with: id, name, agency, rank, and any further flags.
+STAFF = (
+    ("1001", "Ann Admin", "police", "Insp", "--admin"),
+    ("4521", "Sam Reid", "police", "PC"),
+    ("7702", "Pat Lowe", "probation", "Probation Officer"),
+    ("8801", "Kim Senior", "probation", "Senior Probation Officer", "--senior"),
+)
+
+
+def enrol(runner: LedgerCLI, *staff_ids: str) -> LedgerCLI:
+    """Initialises the ledger and enrols the named members of STAFF (all, if none are named),
+    the administrator 1001 first; 1001 is then the actor."""
     runner.ok("init")
-    runner.ok(
-        "staff",
-        "add",
-        "1001",
-        "--name",
-        "Ann Admin",
-        "--agency",
-        "police",
-        "--rank",
-        "Insp",
-        "--admin",
-        "--since",
-        "2010-01-01",
-    )
-    runner.actor = "1001"
-    runner.ok(
-        "staff",
-        "add",
-        "4521",
-        "--name",
-        "Sam Reid",
-        "--agency",
-        "police",
-        "--rank",
-        "PC",
-        "--since",
-        "2010-01-01",
-    )
-    runner.ok(
-        "staff",
-        "add",
-        "7702",
-        "--name",
-        "Pat Lowe",
-        "--agency",
-        "probation",
-        "--rank",
-        "Probation Officer",
-        "--since",
-        "2010-01-01",
-    )
-    runner.ok(
-        "staff",
-        "add",
-        "8801",
-        "--name",
-        "Kim Senior",
-        "--agency",
-        "probation",
-        "--rank",
-        "Senior Probation Officer",
-        "--senior",
-        "--since",
-        "2010-01-01",
-    )
+    for staff_id, name, agency, rank, *flags in STAFF:
+        if staff_ids and staff_id not in staff_ids and staff_id != "1001":
+            continue
+        runner.ok(
+            "staff",
+            "add",
+            staff_id,
+            "--name",
+            name,
+            "--agency",
+            agency,
+            "--rank",
+            rank,
+            *flags,
+            "--since",
+            "2010-01-01",
+        )
+        runner.actor = "1001"
     return runner
 
 
-@pytest.fixture
-def registered(cli: LedgerCLI) -> LedgerCLI:
-    """As `cli`, with WMP-000123 registered by 4521 (police owner) on 2016-07-04, area Birmingham."""
-    cli.ok(
+def register_offender(runner: LedgerCLI, *extra: str) -> LedgerCLI:
+    """Registers WMP-000123, John Doe, category 1, on 2016-07-04."""
+    runner.ok(
         "offender",
         "register",
         "WMP-000123",
@@ -213,11 +182,21 @@ def registered(cli: LedgerCLI) -> LedgerCLI:
         "1975-03-02",
         "--category",
         "1",
-        "--area",
-        "Birmingham",
         "--occurred-at",
         "2016-07-04",
-        "--by",
-        "4521",
+        *extra,
     )
-    return cli
+    return runner
+
+
+@pytest.fixture
+def cli(database_url: str) -> LedgerCLI:
+    """The CLI on a fresh, initialised ledger with an administrator (1001, an inspector), a police
+    officer (4521), a probation officer (7702) and a probation senior manager (8801)."""
+    return enrol(LedgerCLI(database_url))
+
+
+@pytest.fixture
+def registered(cli: LedgerCLI) -> LedgerCLI:
+    """As `cli`, with WMP-000123 registered by 4521 (police owner) on 2016-07-04, area Birmingham."""
+    return register_offender(cli, "--area", "Birmingham", "--by", "4521")

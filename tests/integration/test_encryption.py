@@ -11,7 +11,7 @@ import pytest
 
 from ledger.integrity import PG_EVENTS, SQLITE_EVENTS
 from ledger.settings import parse_database_url
-from tests.conftest import LedgerCLI
+from tests.conftest import LedgerCLI, enrol, register_offender
 
 SECRET = "Says he has thoughts of rape"
 
@@ -33,48 +33,8 @@ class KeyedCLI(LedgerCLI):
 def encrypted(database_url: str) -> KeyedCLI:
     key = LedgerCLI(database_url).ok("keygen").stdout.strip()
     cli = KeyedCLI(database_url, key)
-    cli.ok("init")
-    cli.ok(
-        "staff",
-        "add",
-        "1001",
-        "--name",
-        "Ann Admin",
-        "--agency",
-        "police",
-        "--rank",
-        "Insp",
-        "--admin",
-        "--since",
-        "2010-01-01",
-    )
-    cli.actor = "1001"
-    cli.ok(
-        "staff",
-        "add",
-        "7702",
-        "--name",
-        "Pat Lowe",
-        "--agency",
-        "probation",
-        "--rank",
-        "Probation Officer",
-        "--since",
-        "2010-01-01",
-    )
-    cli.ok(
-        "offender",
-        "register",
-        "WMP-000123",
-        "--name",
-        "John Doe",
-        "--born",
-        "1975-03-02",
-        "--category",
-        "1",
-        "--occurred-at",
-        "2016-07-04",
-    )
+    enrol(cli, "7702")
+    register_offender(cli)
     cli.ok(
         "record",
         "disclosure",
