@@ -38,7 +38,11 @@ from domain.values import (
 class Offender(Aggregate):
     # ----------------------------------------------------------------------------------- events
 
-    class Recorded(Aggregate.Event):
+    class Event(Aggregate.Event):
+        """Every offender event. Declared here, and every event below derives from it, so that
+        the library uses these classes as written instead of defining a subclass of each."""
+
+    class Recorded(Event):
         """What every offender event carries besides its own facts."""
 
         occurred_at: datetime | date
@@ -51,7 +55,7 @@ class Offender(Aggregate):
         def apply(self, offender: Offender) -> None:
             """Most events add to the record without changing what later commands check."""
 
-    class Registered(Aggregate.Created):
+    class Registered(Event, Aggregate.Created):
         ref: str
         name: str
         born: date

@@ -36,7 +36,11 @@ class Person:
 
 
 class StaffMember(Aggregate):
-    class Enrolled(Aggregate.Created):
+    class Event(Aggregate.Event):
+        """Every staff event. Declared here, and every event below derives from it, so that the
+        library uses these classes as written instead of defining a subclass of each."""
+
+    class Enrolled(Event, Aggregate.Created):
         staff_id: str
         name: str
         agency: Agency
@@ -47,7 +51,7 @@ class StaffMember(Aggregate):
         since: date
         by: str | None
 
-    class RankChanged(Aggregate.Event):
+    class RankChanged(Event):
         rank: str
         senior_grade: bool
         since: date
@@ -57,7 +61,7 @@ class StaffMember(Aggregate):
             staff._posts.append([self.since, self.rank, self.senior_grade])
             staff._posts.sort(key=lambda post: post[0])
 
-    class AreaChanged(Aggregate.Event):
+    class AreaChanged(Event):
         area: str | None
         since: date
         by: str
@@ -65,7 +69,7 @@ class StaffMember(Aggregate):
         def apply(self, staff: StaffMember) -> None:
             staff.area = self.area
 
-    class Left(Aggregate.Event):
+    class Left(Event):
         since: date
         by: str
 
