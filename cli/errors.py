@@ -47,10 +47,10 @@ def fail(message: str, code: int) -> int:
 def exit_code_for(error: BaseException, database: Database | None = None) -> tuple[int, str]:
     """The exit status and message for an exception raised by a command on `database`."""
     if isinstance(error, UsageError):
-        hint = ""
+        message = error.format_message()
         if error.ctx is not None:
-            hint = f"; see '{error.ctx.command_path} --help'"
-        return EXIT_USAGE, f"{error.format_message()}{hint}"
+            message = f"{message.rstrip('.')}; see '{error.ctx.command_path} --help'"
+        return EXIT_USAGE, message
     if isinstance(error, ClickException):
         return error.exit_code, error.format_message()
     if isinstance(error, ConfigurationError):

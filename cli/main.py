@@ -8,27 +8,43 @@ from __future__ import annotations
 
 import typer
 
-from cli import (
-    alerts,
-    audit,
-    export,
-    importing,
-    operating,
-    people,
-    reading,
-    recording,
-    review,
-    setup,
-)
-from cli.errors import LedgerGroup
-from cli.session import Session
-from ledger.settings import Settings
+from cli.lazy import LazyLedgerGroup
+
+# Every top-level command, in the order help lists them, and the module whose `register(app)`
+# defines it. A command's module is imported only when that command runs.
+COMMANDS: dict[str, str] = {
+    "init": "cli.setup",
+    "keygen": "cli.setup",
+    "verify": "cli.integrity",
+    "staff": "cli.people",
+    "offender": "cli.people",
+    "record": "cli.recording",
+    "acknowledge": "cli.recording",
+    "transfer": "cli.recording",
+    "share": "cli.recording",
+    "correct": "cli.recording",
+    "show": "cli.reading",
+    "timeline": "cli.reading",
+    "ownership": "cli.review",
+    "who-knew": "cli.review",
+    "projections": "cli.operating",
+    "alerts": "cli.alerts",
+    "import": "cli.importing",
+    "audit": "cli.audit",
+    "export": "cli.export",
+}
+
+
+class Ledger(LazyLedgerGroup):
+    modules = COMMANDS
+
 
 app = typer.Typer(
-    cls=LedgerGroup,
+    cls=Ledger,
     name="ledger",
     help="The offender timeline ledger: every disclosure, visit, acknowledgement, risk assessment, "
-    "MAPPA referral, transfer and decision as an immutable, attributable, timestamped event.",
+    "MAPPA referral, transfer and decision as an immutable, attributable, timestamped event."
+    '\n\nExample: ledger --as 4521 record disclosure WMP-000123 --summary "Says he feels isolated"',
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -59,20 +75,11 @@ def root(
 
     Example: ledger --as 4521 record disclosure WMP-000123 --summary "Says he feels isolated"
     """
+    from cli.session import Session
+    from ledger.settings import Settings
+
     ctx.obj = Session(Settings.from_environment(database_url, actor, reason))
     ctx.call_on_close(ctx.obj.close)
-
-
-setup.register(app)
-people.register(app)
-recording.register(app)
-reading.register(app)
-review.register(app)
-operating.register(app)
-alerts.register(app)
-importing.register(app)
-audit.register(app)
-export.register(app)
 
 
 def main() -> None:

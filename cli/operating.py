@@ -16,7 +16,10 @@ if TYPE_CHECKING:
     from projections.following import Link
     from projections.runner import Projection
 
-projections_app = typer.Typer(help="The read models: their positions, rebuilding and following.")
+projections_app = typer.Typer(
+    help="The read models: their positions, rebuilding and following.\n\n"
+    "Example: ledger projections status"
+)
 
 
 def register(app: typer.Typer) -> None:

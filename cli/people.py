@@ -8,8 +8,14 @@ from cli.options import BY, JSON, OCCURRED_AT
 from cli.render import emit_entry, emit_json, say, table, warn
 from cli.session import session
 
-staff_app = typer.Typer(help="The staff directory: who may record, with their agency and rank.")
-offender_app = typer.Typer(help="The offenders under management.")
+staff_app = typer.Typer(
+    help="The staff directory: who may record, with their agency and rank.\n\n"
+    'Example: ledger staff add 4521 --name "Pat Smith" --agency police --rank DC'
+)
+offender_app = typer.Typer(
+    help="The offenders under management.\n\n"
+    'Example: ledger offender register WMP-000123 --name "John Doe" --born 1975-03-02 --category 1'
+)
 
 
 def register(app: typer.Typer) -> None:

@@ -16,7 +16,10 @@ if TYPE_CHECKING:
     from domain.offender import Offender
     from domain.staff import Person
 
-record_app = typer.Typer(help="Record what happened: one immutable, attributed event each.")
+record_app = typer.Typer(
+    help="Record what happened: one immutable, attributed event each.\n\n"
+    'Example: ledger record visit WMP-000123 --kind home --outcome "Seen; no concerns"'
+)
 
 # Runs the domain command, given the offender, the author, who typed it and when it happened.
 Recorder = Callable[["Offender", "Person", str, "ValidTime"], None]

@@ -9,12 +9,8 @@ from cli.session import session
 
 
 def register(app: typer.Typer) -> None:
-    from cli import integrity
-
     app.command("init")(init)
     app.command("keygen")(keygen)
-    # Verifying belongs with creating: both are about the store itself, not its contents.
-    integrity.register(app)
 
 
 def init(

@@ -2,34 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-
-def command_tree() -> Any:
-    import typer.main
-
-    from cli.main import app
-
-    return typer.main.get_command(app)
-
-
-def leaf_commands() -> list[tuple[tuple[str, ...], Any]]:
-    """Every command that does something, with its path from the root (groups only dispatch)."""
-    found: list[tuple[tuple[str, ...], Any]] = []
-
-    def walk(command: Any, path: tuple[str, ...]) -> None:
-        children = getattr(command, "commands", None)
-        if children is None:
-            found.append((path, command))
-            return
-        for name, child in sorted(children.items()):
-            walk(child, (*path, name))
-
-    walk(command_tree(), ())
-    return found
-
+from tests.commands import groups_and_leaves, leaf_commands
 
 COMMANDS = leaf_commands()
 
@@ -62,3 +37,20 @@ def test_every_command_shows_its_example_under_help(path, command):
     out = CliRunner().invoke(cli.main.app, [*path, "--help"], env={"COLUMNS": "200"})
     assert out.exit_code == 0, out.stderr
     assert "Example:" in out.stdout
+
+
+GROUPS = groups_and_leaves()[0]
+
+
+@pytest.mark.parametrize(
+    ("path", "group"), GROUPS, ids=[" ".join(p) or "ledger" for p, _ in GROUPS]
+)
+def test_every_group_shows_an_example_under_help(path, group):
+    from typer.testing import CliRunner
+
+    import cli.main
+
+    out = CliRunner().invoke(cli.main.app, [*path, "--help"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.stderr
+    examples = [line for line in out.stdout.splitlines() if "Example:" in line]
+    assert any(f"ledger {' '.join(path)}".strip() in line for line in examples), out.stdout

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.commands import leaf_commands
+
 # `logins`: two real database logins with the writer role, bound to staff 4521 and 7702.
 from tests.integration.test_actor_binding import logins, postgres_only  # noqa: F401
 
@@ -45,22 +47,7 @@ NOT_READ_GROUPS = ("record ",)
 
 
 def command_paths() -> set[str]:
-    from typer.main import get_command
-
-    from cli.main import app
-
-    paths: set[str] = set()
-
-    def walk(command: object, prefix: str) -> None:
-        children = getattr(command, "commands", None)
-        if children is None:
-            paths.add(prefix)
-            return
-        for name, child in children.items():
-            walk(child, f"{prefix} {name}".strip())
-
-    walk(get_command(app), "")
-    return paths
+    return {" ".join(path) for path, _ in leaf_commands()}
 
 
 def engine_for(cli):
