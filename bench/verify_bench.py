@@ -5,7 +5,7 @@ several times each (the median is kept):
 
 - the floor: reading and decoding every event in pages (`OffenderLedger.read_events`, pages of
   5,000), as the projections do;
-- verification: `ledger.integrity.verify` re-reading both the events and the hash chain from one
+- verification: `ledger.verification.verify` re-reading both the events and the hash chain from one
   snapshot, hashing every payload and every link.
 
 Target: verification rate / floor rate >= 0.5. The ledger is unencrypted (the generator writes
@@ -81,8 +81,8 @@ def read_all(ledger: Any) -> int:
 
 def bench_backend(backend: str, events: int, runs: int, postgres: str, workdir: str) -> bool:
     from ledger.bootstrap import open_ledger
-    from ledger.integrity import verify
     from ledger.settings import Settings, parse_database_url
+    from ledger.verification import verify
 
     print(f"\n== {backend}: {events:,} events ==", flush=True)
     with ledger_url(backend, postgres, workdir) as url:

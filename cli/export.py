@@ -58,7 +58,7 @@ def export(
     from domain.clock import iso, parse_query_time, utc_now
     from domain.errors import InvalidValueError
     from domain.identity import normalise_ref
-    from ledger.integrity import verify
+    from ledger.verification import verify
     from projections.disclosure import anonymise as pseudonymise
     from projections.disclosure import disclosure_document
     from projections.queries import list_staff

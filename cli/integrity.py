@@ -13,7 +13,7 @@ from cli.render import emit_json, say
 from cli.session import session
 
 if TYPE_CHECKING:
-    from ledger.integrity import Report
+    from ledger.verification import Report
 
 
 def register(app: typer.Typer) -> None:
@@ -64,8 +64,8 @@ def verify(
 
     Example: ledger verify --digest-out /secure/ledger-digest.json
     """
-    from ledger.integrity import Digest, check_read_models, name_problems
-    from ledger.integrity import verify as verify_ledger
+    from ledger.verification import Digest, check_read_models, name_problems
+    from ledger.verification import verify as verify_ledger
     from projections.runner import positions
 
     s = session(ctx)

@@ -351,7 +351,7 @@ def test_a_malformed_digest_file_is_a_usage_error(ledger_with_history, tmp_path)
 
 
 def test_verify_pages_through_a_ledger_longer_than_one_page(ledger_with_history):
-    from ledger.integrity import verify as verify_ledger
+    from ledger.verification import verify as verify_ledger
 
     db = parse_database_url(ledger_with_history.url)
     whole = verify_ledger(db)

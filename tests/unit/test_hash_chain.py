@@ -9,7 +9,8 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from ledger.errors import ConfigurationError
-from ledger.integrity import GENESIS, Digest, check, link_hash, links_for
+from ledger.integrity import GENESIS, link_hash, links_for
+from ledger.verification import Digest, check
 
 STREAM = uuid4()
 

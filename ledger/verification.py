@@ -1,0 +1,339 @@
+"""Checking the hash chain (`ledger verify`): every event against its link, every link against
+the one before, and the newest link against a digest kept elsewhere.
+
+The chain itself, and how each link is written with its event, is in `ledger.integrity`; this
+module only reads. It is kept apart so that recording, which writes links, never loads it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from ledger.errors import ConfigurationError
+from ledger.integrity import (
+    GENESIS,
+    PG_CHAIN,
+    PG_EVENTS,
+    SQLITE_CHAIN,
+    SQLITE_EVENTS,
+    link_hash,
+)
+from ledger.settings import Database
+
+if TYPE_CHECKING:
+    from ledger.app import OffenderLedger
+
+# The tables, as the eventsourcing library names them for this application, and the chain's.
+# ------------------------------------------------------------------------------------- digests
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Where the chain stood: its newest position and that position's link."""
+
+    position: int
+    hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"position": self.position, "hash": self.hash}
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(self.as_dict(), indent=2) + "\n")
+
+    @classmethod
+    def read(cls, path: Path) -> Digest:
+        try:
+            document = json.loads(path.read_text())
+            digest = cls(position=int(document["position"]), hash=str(document["hash"]).lower())
+            bytes.fromhex(digest.hash)
+        except FileNotFoundError:
+            raise ConfigurationError(f"no digest file at {path}") from None
+        except (ValueError, KeyError, TypeError, OSError):
+            raise ConfigurationError(
+                f"{path} is not a digest written by 'ledger verify --digest-out'"
+            ) from None
+        if digest.position < 0 or len(digest.hash) != 64:
+            raise ConfigurationError(
+                f"{path} is not a digest written by 'ledger verify --digest-out'"
+            )
+        return digest
+
+
+# ------------------------------------------------------------------------------------ verifying
+
+KIND_MESSAGES = {
+    "payload_changed": "the stored payload differs from the one chained when it was written "
+    "(edited, re-encrypted or erased); the chain itself is intact here",
+    "event_changed": "the event's stream, entry number or type differs from what was chained",
+    "event_missing": "the chain records an event at this position that is no longer in the ledger",
+    "event_unchained": "an event is at this position that was never chained (written around the "
+    "ledger)",
+    "chain_broken": "this link does not follow from the one before it (a link was altered, "
+    "inserted or removed)",
+    "digest_mismatch": "the chain no longer holds the digest's hash at the digest's position: "
+    "history up to it was rewritten",
+    "digest_truncated": "the ledger ends before the digest's position: events were removed",
+    "read_models_ahead": "the read models have processed events up to this position, beyond the "
+    "ledger's newest: the newest events were removed",
+}
+
+
+@dataclass
+class Problem:
+    kind: str
+    position: int
+    originator_id: UUID | None = None
+    version: int | None = None
+    ref: str | None = None
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "position": self.position,
+            "ref": self.ref,
+            "stream": str(self.originator_id) if self.originator_id else None,
+            "entry": self.version,
+            "detail": self.detail or KIND_MESSAGES[self.kind],
+        }
+
+
+@dataclass
+class Report:
+    events: int = 0
+    links: int = 0
+    head: Digest = field(default_factory=lambda: Digest(0, GENESIS.hex()))
+    problems: list[Problem] = field(default_factory=list)
+    more_problems: int = 0
+    against: Digest | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def chain_intact(self) -> bool:
+        """True when every problem is a payload that no longer matches its (intact) link."""
+        return all(p.kind == "payload_changed" for p in self.problems)
+
+    def as_dict(self) -> dict[str, Any]:
+        first = self.problems[0] if self.problems else None
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "digest": self.head.as_dict(),
+            "problems": [p.as_dict() for p in self.problems],
+            "more_problems": self.more_problems,
+            "chain_intact": self.chain_intact,
+            "first_broken": {"position": first.position, "ref": first.ref} if first else None,
+            "against": self.against.as_dict() if self.against else None,
+        }
+
+
+MAX_PROBLEMS = 1000
+PAGE = 2000
+
+# (position, originator id bytes, version, topic, state)
+EventRow = tuple[int, bytes, int, str, bytes]
+# (position, originator id bytes, version, topic, state hash, link)
+LinkRow = tuple[int, bytes, int, str, bytes, bytes]
+
+
+def verify(db: Database, against: Digest | None = None, *, page: int = PAGE) -> Report:
+    """Re-reads the whole ledger, in pages, from one consistent snapshot of the database."""
+    with _streams(db, page) as (events, links):
+        return check(events, links, against)
+
+
+def check(
+    events: Iterator[EventRow], links: Iterator[LinkRow], against: Digest | None = None
+) -> Report:
+    """Walks the events and the chain side by side in position order."""
+    report = Report(against=against)
+    problems: list[Problem] = []
+
+    def found(kind: str, position: int, oid: bytes | None, version: int | None) -> None:
+        if len(problems) < MAX_PROBLEMS:
+            problems.append(Problem(kind, position, UUID(bytes=oid) if oid else None, version))
+        else:
+            report.more_problems += 1
+
+    previous = GENESIS
+    head = Digest(0, GENESIS.hex())
+    against_seen = against is None or against.position == 0
+    event = next(events, None)
+    link = next(links, None)
+    sha256 = hashlib.sha256
+    while True:
+        if event is not None and (link is None or event[0] < link[0]):
+            report.events += 1
+            found("event_unchained", event[0], event[1], event[2])
+            event = next(events, None)
+            continue
+        if link is None:
+            break
+        position, oid, version, topic, state_hash, recorded = link
+        report.links += 1
+        if link_hash(previous, position, oid, version, topic, state_hash) != recorded:
+            found("chain_broken", position, oid, version)
+        if event is None or event[0] > position:
+            found("event_missing", position, oid, version)
+        else:
+            report.events += 1
+            if event[1] != oid or event[2] != version or event[3] != topic:
+                found("event_changed", position, event[1], event[2])
+            elif sha256(event[4]).digest() != state_hash:
+                found("payload_changed", position, oid, version)
+            event = next(events, None)
+        if against is not None and not against_seen and position >= against.position:
+            against_seen = True
+            if position > against.position:
+                found("digest_mismatch", against.position, None, None)
+            elif recorded.hex() != against.hash:
+                found("digest_mismatch", position, oid, version)
+        previous = recorded
+        head = Digest(position, recorded.hex())
+        link = next(links, None)
+    if against is not None and not against_seen:
+        found("digest_truncated", against.position, None, None)
+    report.head = head
+    report.problems = sorted(problems, key=lambda p: p.position)
+    return report
+
+
+def check_read_models(report: Report, processed: int) -> None:
+    """Adds a problem when the read models have seen a position the ledger no longer reaches:
+    evidence, kept apart from the chain, that the newest events were removed with their links."""
+    if processed > report.head.position:
+        report.problems.append(Problem("read_models_ahead", processed))
+        report.problems.sort(key=lambda p: p.position)
+
+
+def name_problems(ledger: OffenderLedger, report: Report) -> None:
+    """Names each problem's stream as REF#N (offenders) or `staff ID#N`, from the stream's first
+    event; a stream whose first event cannot be read keeps only its id."""
+    names: dict[UUID, str | None] = {}
+    for problem in report.problems:
+        oid = problem.originator_id
+        if oid is None:
+            continue
+        if oid not in names:
+            names[oid] = _stream_name(ledger, oid)
+        name = names[oid]
+        if name is not None:
+            problem.ref = f"{name}#{problem.version}"
+
+
+def _stream_name(ledger: OffenderLedger, oid: UUID) -> str | None:
+    try:
+        first = ledger.recorder.select_events(oid, limit=1)
+        if not first:
+            return None
+        event = ledger.mapper.to_domain_event(first[0])
+    except Exception:
+        # Tampered or erased beyond decoding: the stream id still locates it.
+        return None
+    ref = getattr(event, "ref", None)
+    if isinstance(ref, str):
+        return ref
+    staff = getattr(event, "staff_id", None)
+    return f"staff {staff}" if isinstance(staff, str) else None
+
+
+@contextmanager
+def _streams(db: Database, page: int) -> Iterator[tuple[Iterator[EventRow], Iterator[LinkRow]]]:
+    if db.is_sqlite:
+        with _sqlite_streams(db, page) as streams:
+            yield streams
+    else:
+        with _postgres_streams(db, page) as streams:
+            yield streams
+
+
+@contextmanager
+def _sqlite_streams(
+    db: Database, page: int
+) -> Iterator[tuple[Iterator[EventRow], Iterator[LinkRow]]]:
+    conn = sqlite3.connect(f"file:{Path(db.path)}?mode=ro", uri=True, timeout=10)
+    try:
+        # One read transaction: both streams see the same committed state (WAL snapshot).
+        conn.execute("BEGIN")
+        events = conn.execute(
+            f"SELECT rowid, originator_id, originator_version, topic, state FROM {SQLITE_EVENTS} "
+            "ORDER BY rowid"
+        )
+        links = conn.execute(
+            "SELECT position, originator_id, originator_version, topic, state_hash, link "
+            f"FROM {SQLITE_CHAIN} ORDER BY position"
+        )
+
+        def event_rows() -> Iterator[EventRow]:
+            fromhex = bytes.fromhex
+            while rows := events.fetchmany(page):
+                for p, oid, v, t, s in rows:
+                    yield p, fromhex(oid), v, t, s
+
+        def link_rows() -> Iterator[LinkRow]:
+            fromhex = bytes.fromhex
+            while rows := links.fetchmany(page):
+                for p, oid, v, t, h, link in rows:
+                    yield p, fromhex(oid), v, t, h, link
+
+        yield event_rows(), link_rows()
+    finally:
+        conn.close()
+
+
+@contextmanager
+def _postgres_streams(
+    db: Database, page: int
+) -> Iterator[tuple[Iterator[EventRow], Iterator[LinkRow]]]:
+    from psycopg import IsolationLevel
+    from psycopg.sql import SQL, Identifier
+
+    from ledger.bootstrap import postgres_connect
+
+    conn = postgres_connect(db)
+    try:
+        conn.autocommit = False
+        conn.isolation_level = IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        s = Identifier(db.schema)
+        with conn.transaction():
+            # Server-side cursors stream each table in position order from one snapshot.
+            events = conn.cursor(name="verify_events")
+            events.itersize = page
+            events.execute(
+                SQL(
+                    "SELECT notification_id, originator_id, originator_version, topic, state "
+                    "FROM {0}.{1} ORDER BY notification_id"
+                ).format(s, Identifier(PG_EVENTS))
+            )
+            links = conn.cursor(name="verify_links")
+            links.itersize = page
+            links.execute(
+                SQL(
+                    "SELECT position, originator_id, originator_version, topic, state_hash, link "
+                    "FROM {0}.{1} ORDER BY position"
+                ).format(s, Identifier(PG_CHAIN))
+            )
+
+            def event_rows() -> Iterator[EventRow]:
+                for p, oid, v, t, state in events:
+                    yield p, oid.bytes, v, t, bytes(state)
+
+            def link_rows() -> Iterator[LinkRow]:
+                for p, oid, v, t, h, link in links:
+                    yield p, oid.bytes, v, t, bytes(h), bytes(link)
+
+            yield event_rows(), link_rows()
+    finally:
+        conn.close()
