@@ -54,6 +54,28 @@ def _append(
     emit_entry(ref.strip(), entry, as_json)
 
 
+def _append_naming(
+    ctx: typer.Context,
+    ref: str,
+    occurred_at: str | None,
+    by: str | None,
+    as_json: bool,
+    staff_id: str,
+    command: Callable[[Offender, Person, str, ValidTime, Person], None],
+) -> None:
+    """`_append` for events that name another member of staff, as they stood when it happened."""
+    named: list[Person] = []
+    _append(
+        ctx,
+        ref,
+        occurred_at,
+        by,
+        as_json,
+        lambda o, a, t, w: command(o, a, t, w, named[0]),
+        prepare=lambda s, w: named.append(s.ledger().person(staff_id.strip(), w)),
+    )
+
+
 def _text(value: str | None, option: str) -> str:
     from domain.values import parse_text
 
@@ -267,15 +289,14 @@ def disagreement(
     Example: ledger record disagreement WMP-000123 --with 7702 --summary "Probation sees no need to recall"
     """
     text = _text(summary, "--summary")
-    other: dict[str, Person] = {}
-    _append(
+    _append_naming(
         ctx,
         ref,
         occurred_at,
         by,
         as_json,
-        lambda o, a, t, w: o.record_disagreement(w, a, t, other["p"], text),
-        prepare=lambda s, w: other.update(p=s.ledger().person(with_staff.strip(), w)),
+        with_staff,
+        lambda o, a, t, w, other: o.record_disagreement(w, a, t, other, text),
     )
 
 
@@ -294,15 +315,14 @@ def escalation(
     Example: ledger record escalation WMP-000123 --to 3001 --reason "Managers disagree on recall"
     """
     text = _text(reason, "--reason")
-    target: dict[str, Person] = {}
-    _append(
+    _append_naming(
         ctx,
         ref,
         occurred_at,
         by,
         as_json,
-        lambda o, a, t, w: o.record_escalation(w, a, t, target["p"], text),
-        prepare=lambda s, w: target.update(p=s.ledger().person(to.strip(), w)),
+        to,
+        lambda o, a, t, w, target: o.record_escalation(w, a, t, target, text),
     )
 
 
@@ -427,15 +447,14 @@ def transfer(
     Example: ledger --as 3001 transfer WMP-000123 --to 4633 --reason "Moved to Coventry"
     """
     why = _optional(reason)
-    target: dict[str, Person] = {}
-    _append(
+    _append_naming(
         ctx,
         ref,
         occurred_at,
         by,
         as_json,
-        lambda o, a, t, w: o.transfer(w, a, t, target["p"], why),
-        prepare=lambda s, w: target.update(p=s.ledger().person(to.strip(), w)),
+        to,
+        lambda o, a, t, w, owner: o.transfer(w, a, t, owner, why),
     )
 
 
