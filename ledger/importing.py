@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from domain.clock import ValidTime, london_date, parse_date, parse_past_time, utc_now
 from domain.errors import (
@@ -46,92 +46,66 @@ from ledger.app import RETRIES, OffenderLedger
 # --------------------------------------------------------------------------------- the records
 
 
+def _accepted(check: Callable[[Any], object]) -> AfterValidator:
+    """Keeps the value as written, once `check` (which raises on a bad one) accepts it."""
+
+    def keep(value: Any) -> Any:
+        check(value)
+        return value
+
+    return AfterValidator(keep)
+
+
+def _named(parse: Callable[[str], Any]) -> AfterValidator:
+    """Stores the canonical name of an enumerated value (`parse` raises on an unknown one)."""
+    return AfterValidator(lambda value: parse(value).value)
+
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+EntryNumber = Annotated[int, Field(ge=1)]
+Entries = Annotated[list[EntryNumber], Field(min_length=1)]
+DateText = Annotated[str, _accepted(parse_date)]
+PastTime = Annotated[str, _accepted(parse_past_time)]
+Ref = Annotated[str, AfterValidator(normalise_ref)]
+
+
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
 
 class _OffenderRecord(_Record):
-    ref: str
-    occurred_at: str | None = None
+    ref: Ref
+    occurred_at: PastTime | None = None
     by: str | None = None
-
-    @field_validator("ref")
-    @classmethod
-    def _ref(cls, value: str) -> str:
-        return normalise_ref(value)
-
-    @field_validator("occurred_at")
-    @classmethod
-    def _time(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_past_time(value)
-        return value
 
     def when(self, now: Any) -> ValidTime:
         return parse_past_time(self.occurred_at, now)
-
-
-NonEmpty = Annotated[str, Field(min_length=1)]
-Entries = Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1)]
 
 
 class StaffRecord(_Record):
     command: Literal["staff"]
     staff_id: NonEmpty
     name: NonEmpty
-    agency: str
+    agency: Annotated[str, _named(Agency.parse)]
     rank: NonEmpty
     area: str | None = None
     senior: bool = False
     admin: bool = False
-    since: str
-
-    @field_validator("agency")
-    @classmethod
-    def _agency(cls, value: str) -> str:
-        return Agency.parse(value).value
-
-    @field_validator("since")
-    @classmethod
-    def _since(cls, value: str) -> str:
-        parse_date(value)
-        return value
+    since: DateText
 
 
 class RegisterRecord(_OffenderRecord):
     command: Literal["register"]
     name: NonEmpty
-    born: str
-    category: int
-    level: int = 1
+    born: DateText
+    category: Annotated[int, AfterValidator(parse_category)]
+    level: Annotated[int, AfterValidator(parse_level)] = 1
     area: str | None = None
-
-    @field_validator("born")
-    @classmethod
-    def _born(cls, value: str) -> str:
-        parse_date(value)
-        return value
-
-    @field_validator("category")
-    @classmethod
-    def _category(cls, value: int) -> int:
-        return parse_category(value)
-
-    @field_validator("level")
-    @classmethod
-    def _level(cls, value: int) -> int:
-        return parse_level(value)
 
 
 class ReleaseRecord(_OffenderRecord):
     command: Literal["release"]
-    licence_end: str
-
-    @field_validator("licence_end")
-    @classmethod
-    def _end(cls, value: str) -> str:
-        parse_date(value)
-        return value
+    licence_end: DateText
 
 
 class DisclosureRecord(_OffenderRecord):
@@ -143,13 +117,8 @@ class DisclosureRecord(_OffenderRecord):
 
 class VisitRecord(_OffenderRecord):
     command: Literal["visit"]
-    kind: str
+    kind: Annotated[str, _named(VisitKind.parse)]
     outcome: NonEmpty
-
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, value: str) -> str:
-        return VisitKind.parse(value).value
 
 
 class EntryRecordLine(_OffenderRecord):
@@ -165,19 +134,9 @@ class ConcernRecord(_OffenderRecord):
 
 class AssessmentRecord(_OffenderRecord):
     command: Literal["assessment"]
-    tool: str
-    risk: str
+    tool: Annotated[str, _named(AssessmentTool.parse)]
+    risk: Annotated[str, _named(RiskLevel.parse)]
     summary: str | None = None
-
-    @field_validator("tool")
-    @classmethod
-    def _tool(cls, value: str) -> str:
-        return AssessmentTool.parse(value).value
-
-    @field_validator("risk")
-    @classmethod
-    def _risk(cls, value: str) -> str:
-        return RiskLevel.parse(value).value
 
 
 class ReviewRecord(_OffenderRecord):
@@ -189,7 +148,7 @@ class DecisionRecord(_OffenderRecord):
     command: Literal["decision"]
     decision: NonEmpty
     rationale: NonEmpty
-    about: list[Annotated[int, Field(ge=1)]] = []
+    about: list[EntryNumber] = []
 
 
 class DisagreementRecord(_OffenderRecord):
@@ -216,18 +175,13 @@ class MappaMeetingRecord(_OffenderRecord):
     level: Literal[1, 2, 3]
     attendees: Annotated[list[NonEmpty], Field(min_length=1)]
     summary: NonEmpty
-    discussed: list[Annotated[int, Field(ge=1)]] = []
+    discussed: list[EntryNumber] = []
 
 
 class RecallDecisionRecord(_OffenderRecord):
     command: Literal["recall-decision"]
-    decision: str
+    decision: Annotated[str, _named(RecallChoice.parse)]
     rationale: NonEmpty
-
-    @field_validator("decision")
-    @classmethod
-    def _decision(cls, value: str) -> str:
-        return RecallChoice.parse(value).value
 
 
 class AcknowledgeRecord(_OffenderRecord):
@@ -245,27 +199,15 @@ class ShareRecord(_OffenderRecord):
     command: Literal["share"]
     entries: Entries
     with_: NonEmpty = Field(alias="with")
-    means: str = "email"
-
-    @field_validator("means")
-    @classmethod
-    def _means(cls, value: str) -> str:
-        return ShareMeans.parse(value).value
+    means: Annotated[str, _named(ShareMeans.parse)] = "email"
 
 
 class CorrectRecord(_OffenderRecord):
     command: Literal["correct"]
-    entry: Annotated[int, Field(ge=1)]
+    entry: EntryNumber
     reason: NonEmpty
     summary: str | None = None
-    entry_occurred_at: str | None = None
-
-    @field_validator("entry_occurred_at")
-    @classmethod
-    def _fixed(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_past_time(value)
-        return value
+    entry_occurred_at: PastTime | None = None
 
 
 ImportRecord = Annotated[
