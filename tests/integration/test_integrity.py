@@ -71,6 +71,22 @@ class Attacker:
     def set_state(self, position: int, state: bytes) -> None:
         self.sql(f"UPDATE {self.events} SET state = ? WHERE {self.pos} = ?", state, position)
 
+    def forge_after_newest(self) -> tuple[int, Any, int, str, bytes]:
+        """Inserts a copy of the newest event as the next one in its stream; returns the copy."""
+        last = self.positions()[-1]
+        oid, version, topic, state = self.sql(
+            f"SELECT originator_id, originator_version, topic, state FROM {self.events} "
+            f"WHERE {self.pos} = ?",
+            last,
+        )[0]
+        forged = (last + 1, oid, version + 1, topic, bytes(state))
+        self.sql(
+            f"INSERT INTO {self.events} ({self.pos}, originator_id, originator_version, "
+            "topic, state) VALUES (?, ?, ?, ?, ?)",
+            *forged,
+        )
+        return forged
+
     def move(self, position: int, to: int) -> None:
         self.sql(f"UPDATE {self.events} SET {self.pos} = ? WHERE {self.pos} = ?", to, position)
 
@@ -168,53 +184,26 @@ def test_a_deleted_event_and_its_link_break_the_chain(ledger_with_history, attac
 
 
 def test_a_forged_event_is_caught(ledger_with_history, attacker):
-    last = attacker.positions()[-1]
-    oid, version, topic, state = attacker.sql(
-        f"SELECT originator_id, originator_version, topic, state FROM {attacker.events} "
-        f"WHERE {attacker.pos} = ?",
-        last,
-    )[0]
-    attacker.sql(
-        f"INSERT INTO {attacker.events} ({attacker.pos}, originator_id, originator_version, "
-        "topic, state) VALUES (?, ?, ?, ?, ?)",
-        last + 1,
-        oid,
-        version + 1,
-        topic,
-        bytes(state),
-    )
+    position, *_ = attacker.forge_after_newest()
 
     code, report = verify(ledger_with_history)
 
     assert code == 3
     assert report["problems"][0]["kind"] == "event_unchained"
-    assert report["problems"][0]["position"] == last + 1
+    assert report["problems"][0]["position"] == position
+    assert report["problems"][0]["ref"] == "WMP-000123#5"
     assert report["problems"][0]["ref"] == "WMP-000123#5"
 
 
 def test_a_forged_event_with_a_forged_link_is_caught(ledger_with_history, attacker):
-    last = attacker.positions()[-1]
-    oid, version, topic, state = attacker.sql(
-        f"SELECT originator_id, originator_version, topic, state FROM {attacker.events} "
-        f"WHERE {attacker.pos} = ?",
-        last,
-    )[0]
-    attacker.sql(
-        f"INSERT INTO {attacker.events} ({attacker.pos}, originator_id, originator_version, "
-        "topic, state) VALUES (?, ?, ?, ?, ?)",
-        last + 1,
-        oid,
-        version + 1,
-        topic,
-        bytes(state),
-    )
+    position, oid, version, topic, state = attacker.forge_after_newest()
     attacker.sql(
         f"INSERT INTO {attacker.chain} VALUES (?, ?, ?, ?, ?, ?)",
-        last + 1,
+        position,
         oid,
-        version + 1,
+        version,
         topic,
-        hashlib.sha256(bytes(state)).digest(),
+        hashlib.sha256(state).digest(),
         bytes(32),
     )
 
@@ -222,7 +211,7 @@ def test_a_forged_event_with_a_forged_link_is_caught(ledger_with_history, attack
 
     assert code == 3
     assert [p["kind"] for p in report["problems"]] == ["chain_broken"]
-    assert report["problems"][0]["position"] == last + 1
+    assert report["problems"][0]["position"] == position
 
 
 def test_two_swapped_events_are_caught(ledger_with_history, attacker):
