@@ -73,9 +73,21 @@ class BulkInsert:
     def __call__(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
-        dialect = conn.dialect
+        prepared = self._for(conn.dialect)
+        conn.exec_driver_sql(prepared.sql, prepared.rows(rows))
+
+    def driver_rows(self, dialect: Dialect, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """The rows as the driver takes them, made here (in a worker process, say) and inserted
+        elsewhere with `insert_driver_rows` on a connection of the same dialect."""
+        return self._for(dialect).rows(rows)
+
+    def insert_driver_rows(self, conn: Connection, rows: Sequence[Any]) -> None:
+        if rows:
+            conn.exec_driver_sql(self._for(conn.dialect).sql, list(rows))
+
+    def _for(self, dialect: Dialect) -> _Prepared:
         key = (dialect.name, dialect.driver)
         prepared = self._prepared.get(key)
         if prepared is None:
             prepared = self._prepared[key] = _Prepared(self._table, dialect)
-        conn.exec_driver_sql(prepared.sql, prepared.rows(rows))
+        return prepared

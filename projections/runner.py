@@ -66,6 +66,15 @@ class Projection(ABC):
     def touched_offenders(self) -> Iterable[UUID]:
         return ()
 
+    def start_rebuild(self) -> None:  # noqa: B027 - optional hook
+        """A rebuild is starting: work that is cheaper done once at the end may be left until
+        `finish_rebuild`, provided what each page commits says what is left to do."""
+
+    def finish_rebuild(self, engine: Engine, reached: bool) -> None:  # noqa: B027 - optional hook
+        """The rebuild's pages are done. When it `reached` its target, do what was left until the
+        end (part of the rebuild, and of its time); when it failed or stopped early, only stop
+        deferring: what is left is marked, and the next reader does it."""
+
 
 class ProjectionFailedError(Exception):
     """A projection raised on an event; it (and the projections run with it) stopped before it."""
@@ -147,8 +156,30 @@ def catch_up(
 ) -> int:
     """Applies every event up to `stop` (default: the head now) to each projection; returns how
     many (event, projection) applications were made. `should_stop` is asked between pages."""
+    return _catch_up(
+        engine,
+        source,
+        projections,
+        stop=stop,
+        page_size=page_size,
+        progress=progress,
+        should_stop=should_stop,
+    )[0]
+
+
+def _catch_up(
+    engine: Engine,
+    source: EventSource,
+    projections: Sequence[Projection],
+    *,
+    stop: int | None,
+    page_size: int,
+    progress: Progress | None,
+    should_stop: StopRequested | None,
+) -> tuple[int, bool]:
+    """`catch_up`, saying also whether the target was reached (rather than stopped early)."""
     if not projections:
-        return 0
+        return 0, True
     ensure_positions(engine, [p.name for p in projections])
     target = source.head() if stop is None else stop
     applied = 0
@@ -159,8 +190,10 @@ def catch_up(
             applied += count
             if progress is not None:
                 progress(page_end, target)
-            if done or (should_stop is not None and should_stop()):
-                return applied
+            if done:
+                return applied, True
+            if should_stop is not None and should_stop():
+                return applied, False
     finally:
         reader.close()
 
@@ -342,11 +375,20 @@ def rebuild(
         for projection in projections:
             projection.clear(conn)
         _write_positions(conn, {p.name: 0 for p in projections})
-    return catch_up(
-        engine,
-        source,
-        projections,
-        progress=progress,
-        page_size=page_size,
-        should_stop=should_stop,
-    )
+    for projection in projections:
+        projection.start_rebuild()
+    reached = False
+    try:
+        applied, reached = _catch_up(
+            engine,
+            source,
+            projections,
+            stop=None,
+            progress=progress,
+            page_size=page_size,
+            should_stop=should_stop,
+        )
+    finally:
+        for projection in projections:
+            projection.finish_rebuild(engine, reached)
+    return applied

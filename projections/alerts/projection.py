@@ -14,17 +14,23 @@ rules change, every offender is marked pending, and so re-evaluated before anyth
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from datetime import UTC, date, datetime
 from itertools import groupby
+from json.encoder import encode_basestring as _encode_text
+from operator import itemgetter
 from typing import Any, ClassVar
 from uuid import UUID
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from domain.offender import Offender
 from projections.alerts.policy import Policy, load_policy
 from projections.alerts.rules import Breach, evaluate
 from projections.alerts.schema import AlertPendingRow, AlertPolicyRow, AlertRow
+from projections.bulk import BulkInsert
 from projections.records import EntryRecord, record_from_row
 from projections.runner import Projection
 from projections.schema import EntryRow, OffenderRow, ProjectionPosition
@@ -36,6 +42,13 @@ LIVE_BUDGET = 20_000
 RULES_VERSION = 1
 # Offenders evaluated per query when settling many.
 CHUNK = 200
+# Past this many entry rows to read, a settle evaluates in worker processes, this many.
+PARALLEL_ROWS = 100_000
+WORKERS = 2
+# Offenders per worker task: one transaction each when written.
+WORKER_CHUNK = 50
+
+insert_alerts = BulkInsert(AlertRow.__table__)  # type: ignore[arg-type]
 
 
 class AlertsProjection(Projection):
@@ -46,6 +59,8 @@ class AlertsProjection(Projection):
         # Loaded now, so that a malformed LEDGER_POLICY is one clear error before any page.
         self.policy: Policy = load_policy(policy_path)
         self._touched: set[UUID] = set()
+        # During a rebuild every offender is re-read at the end, once: pages only mark them.
+        self._deferring = False
 
     def start_page(self) -> None:
         self._touched = set()
@@ -59,6 +74,9 @@ class AlertsProjection(Projection):
         if not touched:
             return
         check_policy(conn, self.policy)
+        if self._deferring:
+            _insert_pending(conn, touched)
+            return
         mark_pending(conn, touched)
         size = conn.scalar(
             select(func.coalesce(func.sum(OffenderRow.events), 0)).where(
@@ -68,10 +86,29 @@ class AlertsProjection(Projection):
         if int(size or 0) <= LIVE_BUDGET:
             reevaluate(conn, self.policy, sorted(touched))
 
+    def start_rebuild(self) -> None:
+        self._deferring = True
+
+    def finish_rebuild(self, engine: Engine, reached: bool) -> None:
+        """Evaluates every offender the rebuild marked, each once, from its complete history."""
+        self._deferring = False
+        if reached:
+            settle_in_chunks(engine, self.policy)
+
     def clear(self, conn: Connection) -> None:
         conn.execute(delete(AlertRow))
         conn.execute(delete(AlertPendingRow))
         conn.execute(delete(AlertPolicyRow))
+
+
+def _insert_pending(conn: Connection, offenders: Iterable[UUID]) -> None:
+    """Marks offenders pending, those already marked staying as they are (one driver call)."""
+    if conn.dialect.name == "sqlite":
+        sql = "INSERT INTO alerts_pending (offender_id) VALUES (?) ON CONFLICT DO NOTHING"
+        conn.exec_driver_sql(sql, [(o.hex,) for o in sorted(offenders)])
+    else:
+        sql = "INSERT INTO alerts_pending (offender_id) VALUES (%s) ON CONFLICT DO NOTHING"
+        conn.exec_driver_sql(sql, [(o,) for o in sorted(offenders)])
 
 
 def check_policy(conn: Connection, policy: Policy) -> None:
@@ -109,14 +146,123 @@ def mark_pending(conn: Connection, offenders: Iterable[UUID]) -> None:
 def settle(conn: Connection, policy: Policy) -> int:
     """Re-evaluates every pending offender; returns how many. Serialised with catch-up by the
     alerts projection's position row, so two readers never evaluate the same offender at once."""
-    lock = select(ProjectionPosition.position).where(ProjectionPosition.name == NAME)
-    if conn.dialect.name == "postgresql":
-        lock = lock.with_for_update()
-    conn.execute(lock)
+    _lock(conn)
     check_policy(conn, policy)
     pending = sorted(conn.scalars(select(AlertPendingRow.offender_id)))
     reevaluate(conn, policy, pending)
     return len(pending)
+
+
+def settle_in_chunks(engine: Engine, policy: Policy, workers: int | None = None) -> int:
+    """`settle`, a transaction per chunk of offenders: after a rebuild that is every offender, and
+    one transaction for all would hold the alerts' lock (and the rows in memory) throughout.
+    Stopped half-way, the chunks not done are still pending, and the next reader settles them.
+
+    When there are many entry rows to read, worker processes read and evaluate the offenders
+    (the rules are pure Python: one process uses one core) while this one writes their rows."""
+    with engine.begin() as conn:
+        _lock(conn)
+        check_policy(conn, policy)
+        pending = sorted(conn.scalars(select(AlertPendingRow.offender_id)))
+        size = _history_size(conn, pending)
+        stamp = _stamp(conn)
+        where = _location(conn)
+    if workers is None:
+        workers = WORKERS if size >= PARALLEL_ROWS else 0
+    if workers > 0 and pending:
+        _settle_in_workers(engine, policy, pending, stamp, where, workers)
+        return len(pending)
+    for chunk in _chunks(pending, CHUNK):
+        with engine.begin() as conn:
+            _lock(conn)
+            reevaluate(conn, policy, chunk)
+    return len(pending)
+
+
+def _history_size(conn: Connection, offenders: Sequence[UUID]) -> int:
+    """How many entry rows the offenders have (as the register counts them)."""
+    total = 0
+    for chunk in _chunks(offenders, CHUNK * 5):
+        found = conn.scalar(
+            select(func.coalesce(func.sum(OffenderRow.events), 0)).where(
+                OffenderRow.offender_id.in_(chunk)
+            )
+        )
+        total += int(found or 0)
+    return total
+
+
+def _stamp(conn: Connection) -> tuple[Any, Any]:
+    """What a settle's evaluations were made against: the alerts' position and the rules' digest.
+    Pending marks are only added by a transaction that changes one of the two."""
+    position = conn.scalar(
+        select(ProjectionPosition.position).where(ProjectionPosition.name == NAME)
+    )
+    digest = conn.scalar(select(AlertPolicyRow.digest).where(AlertPolicyRow.name == "current"))
+    return position, digest
+
+
+def _location(conn: Connection) -> tuple[str, str | None]:
+    """How a worker process reaches the same database: its URL and (PostgreSQL) search path."""
+    url = conn.engine.url.render_as_string(hide_password=False)
+    if conn.dialect.name != "postgresql":
+        return url, None
+    return url, str(conn.exec_driver_sql("SHOW search_path").scalar())
+
+
+def _settle_in_workers(
+    engine: Engine,
+    policy: Policy,
+    pending: Sequence[UUID],
+    stamp: tuple[Any, Any],
+    where: tuple[str, str | None],
+    workers: int,
+) -> None:
+    """Worker processes read and evaluate chunks of offenders; this process writes each chunk's
+    rows in a transaction of its own as they come back. A chunk is written only if nothing was
+    marked pending since the evaluations began (the stamp is unchanged); otherwise it is
+    evaluated again here, inside the transaction that writes it. Should a worker fail, the
+    chunks left are evaluated here."""
+    from projections.alerts.workers import Evaluators, WorkerError
+
+    chunks = list(_chunks(pending, WORKER_CHUNK))
+    ahead = workers * 2  # chunks asked for beyond the one awaited: keeps every worker busy
+    done = 0
+    try:
+        pool = Evaluators(workers, *where, policy)
+        try:
+            for chunk in chunks[:ahead]:
+                pool.submit(chunk)
+            for index, chunk in enumerate(chunks):
+                rows = pool.next_result()
+                if index + ahead < len(chunks):
+                    pool.submit(chunks[index + ahead])
+                with engine.begin() as conn:
+                    _lock(conn)
+                    if _stamp(conn) != stamp:
+                        reevaluate(conn, policy, chunk)
+                    else:
+                        _replace_alerts(conn, chunk, rows)
+                done = index + 1
+        finally:
+            pool.close()
+    except (OSError, EOFError, WorkerError) as error:
+        warnings.warn(
+            f"alerts: evaluating in worker processes failed ({error}); evaluating here instead",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        for chunk in chunks[done:]:
+            with engine.begin() as conn:
+                _lock(conn)
+                reevaluate(conn, policy, chunk)
+
+
+def _lock(conn: Connection) -> None:
+    lock = select(ProjectionPosition.position).where(ProjectionPosition.name == NAME)
+    if conn.dialect.name == "postgresql":
+        lock = lock.with_for_update()
+    conn.execute(lock)
 
 
 def reevaluate(conn: Connection, policy: Policy, offenders: Sequence[UUID]) -> None:
@@ -125,28 +271,126 @@ def reevaluate(conn: Connection, policy: Policy, offenders: Sequence[UUID]) -> N
         rows: list[dict[str, Any]] = []
         for offender_id, records in load_histories(conn, chunk):
             rows.extend(alert_rows(offender_id, records, evaluate(records, policy)))
-        conn.execute(delete(AlertRow).where(AlertRow.offender_id.in_(chunk)))
-        conn.execute(delete(AlertPendingRow).where(AlertPendingRow.offender_id.in_(chunk)))
-        if rows:
-            conn.execute(insert(AlertRow), rows)
+        _replace_alerts(conn, chunk, insert_alerts.driver_rows(conn.dialect, rows))
+
+
+def _replace_alerts(conn: Connection, offenders: Sequence[UUID], rows: Sequence[Any]) -> None:
+    """The offenders' alert rows replaced by `rows` (as the driver takes them); none pending."""
+    conn.execute(delete(AlertRow).where(AlertRow.offender_id.in_(offenders)))
+    conn.execute(delete(AlertPendingRow).where(AlertPendingRow.offender_id.in_(offenders)))
+    insert_alerts.insert_driver_rows(conn, rows)
 
 
 def load_histories(
     conn: Connection, offenders: Sequence[UUID], as_of: Any = None
 ) -> list[tuple[UUID, list[EntryRecord]]]:
     """Each offender's entry rows as records (those recorded by `as_of`, when given)."""
+    if as_of is None:
+        return _load_histories_raw(conn, offenders)
     query = (
         select(EntryRow)
         .where(EntryRow.offender_id.in_(offenders))
+        .where(EntryRow.recorded_at <= as_of)
         .order_by(EntryRow.offender_id, EntryRow.entry)
     )
-    if as_of is not None:
-        query = query.where(EntryRow.recorded_at <= as_of)
     rows = conn.execute(query)
     return [
         (offender_id, [record_from_row(row) for row in group])
         for offender_id, group in groupby(rows, key=lambda row: row.offender_id)
     ]
+
+
+_HISTORY_COLUMNS = (
+    'entry, position, type, occurred_at, occurred_date, time_known, recorded_at, "by", agency, '
+    "rank, senior, entered_by, summary, risk_relevant, data, offender_id"
+)
+
+
+def _load_histories_raw(
+    conn: Connection, offenders: Sequence[UUID]
+) -> list[tuple[UUID, list[EntryRecord]]]:
+    """`load_histories` as of now, through the driver: settling after a rebuild reads every entry
+    row back, and SQLAlchemy's per-value result processing would cost more than the rules. The
+    records are the same as `record_from_row` makes (UTC-aware instants, dates, bools, dicts)."""
+    if not offenders:
+        return []
+    if conn.dialect.name == "sqlite":
+        ids = {o.hex: o for o in offenders}
+        marks = ", ".join("?" * len(ids))
+        sql = f"SELECT {_HISTORY_COLUMNS} FROM entries WHERE offender_id IN ({marks})"
+        rows = conn.exec_driver_sql(sql + " ORDER BY offender_id, entry", tuple(ids)).fetchall()
+        stamp, day, loads = _sqlite_instant, date.fromisoformat, json.loads
+    else:
+        ids = {o: o for o in offenders}
+        sql = f"SELECT {_HISTORY_COLUMNS} FROM entries WHERE offender_id = ANY(%(ids)s)"
+        rows = conn.exec_driver_sql(
+            sql + " ORDER BY offender_id, entry", {"ids": list(ids)}
+        ).fetchall()
+        stamp, day, loads = _naive_instant, _same, _same
+    new, fill = object.__new__, _RECORD_FIELDS
+    histories: list[tuple[UUID, list[EntryRecord]]] = []
+    for key, group in groupby(rows, key=itemgetter(15)):
+        offender_id = ids[key]
+        records: list[EntryRecord] = []
+        for (
+            entry,
+            position,
+            kind,
+            at,
+            on,
+            known,
+            recorded,
+            by,
+            agency,
+            rank,
+            senior,
+            entered,
+            summary,
+            risk,
+            data,
+            _,
+        ) in group:
+            record = new(EntryRecord)
+            record.__dict__.update(
+                zip(
+                    fill,
+                    (
+                        offender_id,
+                        entry,
+                        position,
+                        kind,
+                        stamp(at) if known else day(on),
+                        stamp(recorded),
+                        by,
+                        agency,
+                        rank,
+                        bool(senior),
+                        entered,
+                        summary,
+                        bool(risk),
+                        (loads(data) if data else None) or {},
+                    ),
+                    strict=True,
+                )
+            )
+            records.append(record)
+        histories.append((offender_id, records))
+    return histories
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(EntryRecord))
+
+
+def _sqlite_instant(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _naive_instant(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC)
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def alert_rows(
@@ -157,15 +401,16 @@ def alert_rows(
         return []
     ref, area = registration.data["ref"], registration.data.get("area")
     rows = []
+    quote = _quote
+    head = f'"ref": {quote(ref)}, '
+    tail = f', "area": {quote(area)}}}'
     for seq, b in enumerate(breaches, start=1):
-        document = {
-            "rule": b.rule,
-            "ref": ref,
-            "entry": b.entry,
-            "due_at": b.due_at.isoformat(),
-            "detail": b.detail,
-            "area": area,
-        }
+        # As json.dumps(..., ensure_ascii=False) writes it, key for key, without building a dict.
+        entry = "null" if b.entry is None else int.__repr__(b.entry)
+        document = (
+            f'{{"rule": {quote(b.rule)}, {head}"entry": {entry}, '
+            f'"due_at": {quote(b.due_at.isoformat())}, "detail": {quote(b.detail)}{tail}'
+        )
         rows.append(
             {
                 "offender_id": offender_id,
@@ -178,10 +423,16 @@ def alert_rows(
                 "satisfied_at": b.satisfied_at,
                 "detail": b.detail,
                 "resolution": b.resolution,
-                "document": json.dumps(document, ensure_ascii=False),
+                "document": document,
             }
         )
     return rows
+
+
+def _quote(value: Any) -> str:
+    if type(value) is str:
+        return _encode_text(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _chunks(items: Sequence[UUID], size: int) -> Iterable[Sequence[UUID]]:

@@ -120,6 +120,55 @@ def test_a_rebuild_gives_exactly_what_was_built_event_by_event(database_url: str
     assert len(incremental["entries"]) == 6 * 70 + 4
 
 
+def test_a_rebuild_evaluating_alerts_in_worker_processes_gives_the_same_rows(
+    opened: tuple[Any, Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from projections.alerts import projection as alerts
+
+    ledger, engine = opened
+    head = ledger.head()
+    for stop in [*range(0, head, 29), head]:
+        catch_up(engine, ledger, all_projections(), stop=stop, page_size=13)
+    incremental = dump_read_models(engine)
+    # However small the ledger, the rebuild's alerts go to two workers, two offenders a chunk.
+    monkeypatch.setattr(alerts, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(alerts, "WORKER_CHUNK", 2)
+    started: list[int] = []
+    real = alerts._settle_in_workers
+
+    def counted(*args: Any) -> None:
+        started.append(len(args[2]))
+        real(*args)
+
+    monkeypatch.setattr(alerts, "_settle_in_workers", counted)
+
+    rebuild(engine, ledger, all_projections())
+
+    assert started == [5]
+    assert dump_read_models(engine) == incremental
+
+
+def test_a_rebuild_stopped_early_leaves_its_offenders_pending_for_the_next_reader(
+    opened: tuple[Any, Engine],
+) -> None:
+    from projections.alerts.projection import AlertsProjection, settle
+    from projections.alerts.schema import AlertPendingRow
+
+    ledger, engine = opened
+    catch_up(engine, ledger, all_projections())
+    built = dump_read_models(engine)
+
+    # Stopped after its first page, as Ctrl-C would stop it.
+    rebuild(engine, ledger, all_projections(), page_size=40, should_stop=lambda: True)
+
+    with engine.connect() as conn:
+        assert conn.scalars(select(AlertPendingRow.offender_id)).all()
+    catch_up(engine, ledger, all_projections())
+    with engine.begin() as conn:
+        settle(conn, AlertsProjection().policy)
+    assert dump_read_models(engine) == built
+
+
 def test_rebuilding_an_unknown_projection_is_a_usage_error(cli: LedgerCLI) -> None:
     outcome = cli("projections", "rebuild", "no-such-thing")
 
