@@ -54,6 +54,8 @@ insert_alerts = BulkInsert(AlertRow.__table__)  # type: ignore[arg-type]
 class AlertsProjection(Projection):
     name = NAME
     handles: ClassVar[tuple[type, ...]] = (Offender.Event,)
+    # Every secondary index of the alerts table: a rebuild writes all of its rows at the end.
+    deferred_indexes = tuple(sorted(AlertRow.__table__.indexes, key=lambda i: str(i.name)))
 
     def __init__(self, policy_path: str | None = None) -> None:
         # Loaded now, so that a malformed LEDGER_POLICY is one clear error before any page.

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, MetaData, select
+from sqlalchemy import Connection, Engine, MetaData, inspect, select
 
 from bench.synthetic import generate_ledger
 from domain.offender import Offender
@@ -205,6 +205,34 @@ class Exploding(Projection):
 
     def clear(self, conn: Connection) -> None:
         pass
+
+
+def secondary_indexes(engine: Engine) -> set[str]:
+    found: set[str] = set()
+    for table in ("entries", "alerts"):
+        found.update(str(i["name"]) for i in inspect(engine).get_indexes(table))
+    return found
+
+
+def test_a_rebuild_creates_the_indexes_it_dropped_again_even_when_a_projection_fails(
+    opened: tuple[Any, Engine],
+) -> None:
+    ledger, engine = opened
+    wanted = {
+        "ix_entries_offender_type",
+        "ix_alerts_area_standing",
+        "ix_alerts_standing",
+        "ix_alerts_offender_standing",
+    }
+    assert wanted <= secondary_indexes(engine)
+    bad = offender_positions(ledger)[150]
+
+    with pytest.raises(ProjectionFailedError):
+        rebuild(engine, ledger, [*all_projections(), Exploding(bad)], page_size=100)
+    assert wanted <= secondary_indexes(engine)
+
+    rebuild(engine, ledger, all_projections())
+    assert wanted <= secondary_indexes(engine)
 
 
 @pytest.mark.parametrize("in_bulk", [False, True], ids=["in-process", "in-end-page"])

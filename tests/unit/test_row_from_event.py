@@ -44,3 +44,18 @@ def test_every_kind_of_event_gives_the_same_row_both_ways() -> None:
     assert len({type(e) for e in events}) == 18  # every class, sharing twice
     for position, event in enumerate(events, start=10):
         assert row_from_event(event, position) == row_values(record_from_event(event, position))
+
+
+def test_the_sqlite_row_is_what_sqlalchemy_would_bind_for_that_row() -> None:
+    from sqlalchemy.dialects import sqlite
+
+    from projections.bulk import BulkInsert
+    from projections.records import sqlite_row_from_event
+    from projections.schema import EntryRow
+
+    bulk = BulkInsert(EntryRow.__table__)  # type: ignore[arg-type]
+    for position, event in enumerate(a_full_history(), start=10):
+        expected = bulk.driver_rows(sqlite.dialect(), [row_from_event(event, position)])[0]
+        made = sqlite_row_from_event(event, position)
+        assert made == expected
+        assert [type(v) for v in made] == [type(v) for v in expected]
