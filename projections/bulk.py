@@ -1,10 +1,11 @@
-"""Inserting a page of rows in one driver call.
+"""Inserting a page of rows in one driver call (on PostgreSQL, one COPY).
 
 `conn.execute(insert(table), rows)` spends more time in SQLAlchemy's per-row bookkeeping than the
 database spends storing the rows; during a rebuild that is most of the cost. `BulkInsert` compiles
 the statement once per dialect, applies the same per-column conversions SQLAlchemy would (each
 column type's own bind processor, so the stored form is identical) and hands all rows to the
-driver's `executemany`.
+driver's `executemany`; with psycopg it writes them with COPY instead, in the same transaction,
+which PostgreSQL takes several times faster than as many INSERTs.
 """
 
 from __future__ import annotations
@@ -23,9 +24,15 @@ class _Prepared:
     def __init__(self, table: Table, dialect: Dialect) -> None:
         compiled = insert(table).compile(dialect=dialect)
         self.sql = compiled.string
-        self.positional = compiled.positional
-        keys = list(compiled.positiontup or []) if self.positional else list(compiled.params)
+        # psycopg: COPY, which the server takes several times faster than as many INSERTs.
+        self.copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
+        self.positional = compiled.positional or self.copy
+        keys = list(compiled.positiontup or []) if compiled.positional else list(compiled.params)
         self.keys = keys
+        if self.copy:
+            quote = dialect.identifier_preparer
+            columns = ", ".join(quote.quote(key) for key in keys)
+            self.sql = f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
         # itemgetter of one key returns the value itself, not a 1-tuple.
         self.pick = itemgetter(*keys) if len(keys) > 1 else (lambda row: (row[keys[0]],))
         processors = []
@@ -74,7 +81,7 @@ class BulkInsert:
         if not rows:
             return
         prepared = self._for(conn.dialect)
-        conn.exec_driver_sql(prepared.sql, prepared.rows(rows))
+        _write(conn, prepared, prepared.rows(rows))
 
     def driver_rows(self, dialect: Dialect, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
         """The rows as the driver takes them, made here (in a worker process, say) and inserted
@@ -83,7 +90,7 @@ class BulkInsert:
 
     def insert_driver_rows(self, conn: Connection, rows: Sequence[Any]) -> None:
         if rows:
-            conn.exec_driver_sql(self._for(conn.dialect).sql, list(rows))
+            _write(conn, self._for(conn.dialect), rows)
 
     def _for(self, dialect: Dialect) -> _Prepared:
         key = (dialect.name, dialect.driver)
@@ -91,3 +98,15 @@ class BulkInsert:
         if prepared is None:
             prepared = self._prepared[key] = _Prepared(self._table, dialect)
         return prepared
+
+
+def _write(conn: Connection, prepared: _Prepared, rows: Sequence[Any]) -> None:
+    if not prepared.copy:
+        conn.exec_driver_sql(prepared.sql, list(rows))
+        return
+    # In the transaction the connection is in, as any statement on it would be.
+    driver = conn.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(prepared.sql) as copy:  # type: ignore[union-attr]
+        write = copy.write_row
+        for row in rows:
+            write(row)

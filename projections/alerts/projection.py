@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import fields
 from datetime import UTC, date, datetime
 from itertools import groupby
 from json.encoder import encode_basestring as _encode_text
@@ -148,7 +147,7 @@ def mark_pending(conn: Connection, offenders: Iterable[UUID]) -> None:
 def settle(conn: Connection, policy: Policy) -> int:
     """Re-evaluates every pending offender; returns how many. Serialised with catch-up by the
     alerts projection's position row, so two readers never evaluate the same offender at once."""
-    _lock(conn)
+    lock(conn)
     check_policy(conn, policy)
     pending = sorted(conn.scalars(select(AlertPendingRow.offender_id)))
     reevaluate(conn, policy, pending)
@@ -163,11 +162,11 @@ def settle_in_chunks(engine: Engine, policy: Policy, workers: int | None = None)
     When there are many entry rows to read, worker processes read and evaluate the offenders
     (the rules are pure Python: one process uses one core) while this one writes their rows."""
     with engine.begin() as conn:
-        _lock(conn)
+        lock(conn)
         check_policy(conn, policy)
         pending = sorted(conn.scalars(select(AlertPendingRow.offender_id)))
         size = _history_size(conn, pending)
-        stamp = _stamp(conn)
+        stamp = stamp_of(conn)
         where = _location(conn)
     if workers is None:
         workers = WORKERS if size >= PARALLEL_ROWS else 0
@@ -176,7 +175,7 @@ def settle_in_chunks(engine: Engine, policy: Policy, workers: int | None = None)
         return len(pending)
     for chunk in _chunks(pending, CHUNK):
         with engine.begin() as conn:
-            _lock(conn)
+            lock(conn)
             reevaluate(conn, policy, chunk)
     return len(pending)
 
@@ -194,7 +193,7 @@ def _history_size(conn: Connection, offenders: Sequence[UUID]) -> int:
     return total
 
 
-def _stamp(conn: Connection) -> tuple[Any, Any]:
+def stamp_of(conn: Connection) -> tuple[Any, Any]:
     """What a settle's evaluations were made against: the alerts' position and the rules' digest.
     Pending marks are only added by a transaction that changes one of the two."""
     position = conn.scalar(
@@ -220,32 +219,25 @@ def _settle_in_workers(
     where: tuple[str, str | None],
     workers: int,
 ) -> None:
-    """Worker processes read and evaluate chunks of offenders; this process writes each chunk's
-    rows in a transaction of its own as they come back. A chunk is written only if nothing was
-    marked pending since the evaluations began (the stamp is unchanged); otherwise it is
-    evaluated again here, inside the transaction that writes it. Should a worker fail, the
-    chunks left are evaluated here."""
+    """Worker processes read, evaluate and write chunks of offenders, each chunk in a transaction
+    of its own (see `workers.serve`); this process only hands them out. Should a worker fail,
+    the chunks not known to be written are evaluated here (doing one twice gives the same rows).
+    """
     from projections.alerts.workers import Evaluators, WorkerError
 
     chunks = list(_chunks(pending, WORKER_CHUNK))
     ahead = workers * 2  # chunks asked for beyond the one awaited: keeps every worker busy
     done = 0
     try:
-        pool = Evaluators(workers, *where, policy)
+        pool = Evaluators(workers, *where, policy, stamp)
         try:
             for chunk in chunks[:ahead]:
                 pool.submit(chunk)
-            for index, chunk in enumerate(chunks):
-                rows = pool.next_result()
+            for index in range(len(chunks)):
+                pool.next_result()
+                done = index + 1
                 if index + ahead < len(chunks):
                     pool.submit(chunks[index + ahead])
-                with engine.begin() as conn:
-                    _lock(conn)
-                    if _stamp(conn) != stamp:
-                        reevaluate(conn, policy, chunk)
-                    else:
-                        _replace_alerts(conn, chunk, rows)
-                done = index + 1
         finally:
             pool.close()
     except (OSError, EOFError, WorkerError) as error:
@@ -256,11 +248,11 @@ def _settle_in_workers(
         )
         for chunk in chunks[done:]:
             with engine.begin() as conn:
-                _lock(conn)
+                lock(conn)
                 reevaluate(conn, policy, chunk)
 
 
-def _lock(conn: Connection) -> None:
+def lock(conn: Connection) -> None:
     lock = select(ProjectionPosition.position).where(ProjectionPosition.name == NAME)
     if conn.dialect.name == "postgresql":
         lock = lock.with_for_update()
@@ -273,10 +265,10 @@ def reevaluate(conn: Connection, policy: Policy, offenders: Sequence[UUID]) -> N
         rows: list[dict[str, Any]] = []
         for offender_id, records in load_histories(conn, chunk):
             rows.extend(alert_rows(offender_id, records, evaluate(records, policy)))
-        _replace_alerts(conn, chunk, insert_alerts.driver_rows(conn.dialect, rows))
+        replace_alerts(conn, chunk, insert_alerts.driver_rows(conn.dialect, rows))
 
 
-def _replace_alerts(conn: Connection, offenders: Sequence[UUID], rows: Sequence[Any]) -> None:
+def replace_alerts(conn: Connection, offenders: Sequence[UUID], rows: Sequence[Any]) -> None:
     """The offenders' alert rows replaced by `rows` (as the driver takes them); none pending."""
     conn.execute(delete(AlertRow).where(AlertRow.offender_id.in_(offenders)))
     conn.execute(delete(AlertPendingRow).where(AlertPendingRow.offender_id.in_(offenders)))
@@ -316,20 +308,22 @@ def _load_histories_raw(
     records are the same as `record_from_row` makes (UTC-aware instants, dates, bools, dicts)."""
     if not offenders:
         return []
+    driver = conn.connection.driver_connection
     if conn.dialect.name == "sqlite":
         ids = {o.hex: o for o in offenders}
         marks = ", ".join("?" * len(ids))
         sql = f"SELECT {_HISTORY_COLUMNS} FROM entries WHERE offender_id IN ({marks})"
-        rows = conn.exec_driver_sql(sql + " ORDER BY offender_id, entry", tuple(ids)).fetchall()
+        query = driver.execute(sql + " ORDER BY offender_id, entry", tuple(ids))  # type: ignore[union-attr]
+        rows = query.fetchall()
         stamp, day, loads = _sqlite_instant, date.fromisoformat, json.loads
     else:
         ids = {o: o for o in offenders}
         sql = f"SELECT {_HISTORY_COLUMNS} FROM entries WHERE offender_id = ANY(%(ids)s)"
-        rows = conn.exec_driver_sql(
-            sql + " ORDER BY offender_id, entry", {"ids": list(ids)}
-        ).fetchall()
+        with driver.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(sql + " ORDER BY offender_id, entry", {"ids": list(ids)})
+            rows = cursor.fetchall()
         stamp, day, loads = _naive_instant, _same, _same
-    new, fill = object.__new__, _RECORD_FIELDS
+    new = object.__new__
     histories: list[tuple[UUID, list[EntryRecord]]] = []
     for key, group in groupby(rows, key=itemgetter(15)):
         offender_id = ids[key]
@@ -353,34 +347,29 @@ def _load_histories_raw(
             _,
         ) in group:
             record = new(EntryRecord)
+            # The fields `EntryRecord(...)` would set (checked by the unit tests), without
+            # going through the frozen dataclass's __setattr__ once per field.
             record.__dict__.update(
-                zip(
-                    fill,
-                    (
-                        offender_id,
-                        entry,
-                        position,
-                        kind,
-                        stamp(at) if known else day(on),
-                        stamp(recorded),
-                        by,
-                        agency,
-                        rank,
-                        bool(senior),
-                        entered,
-                        summary,
-                        bool(risk),
-                        (loads(data) if data else None) or {},
-                    ),
-                    strict=True,
-                )
+                {
+                    "offender_id": offender_id,
+                    "entry": entry,
+                    "position": position,
+                    "type": kind,
+                    "occurred_at": stamp(at) if known else day(on),
+                    "recorded_at": stamp(recorded),
+                    "by": by,
+                    "agency": agency,
+                    "rank": rank,
+                    "senior": bool(senior),
+                    "entered_by": entered,
+                    "summary": summary,
+                    "risk_relevant": bool(risk),
+                    "data": (loads(data) if data else None) or {},
+                }
             )
             records.append(record)
         histories.append((offender_id, records))
     return histories
-
-
-_RECORD_FIELDS = tuple(f.name for f in fields(EntryRecord))
 
 
 def _sqlite_instant(text: str) -> datetime:

@@ -2,11 +2,10 @@
 core. Each worker is this module run as `python -m projections.alerts.workers`, so nothing of the
 caller (its main module, its threads, its open connections) is copied or re-imported into it.
 
-A worker reads the offenders' entry rows through a connection of its own (it only reads: on
-SQLite it never takes the write lock, so the caller can write meanwhile), evaluates them and
-answers with their alert rows, ready for the driver. Requests and answers are pickled, each
-preceded by its length, over the worker's stdin and stdout; the caller trusts them as it trusts
-itself: they are its own child processes.
+A worker reads the offenders' entry rows through connections of its own, evaluates them and
+writes their alert rows (see `serve`); the caller only hands out chunks and waits for each to be
+done. Requests and answers are pickled, each preceded by its length, over the worker's stdin and
+stdout; the caller trusts them as it trusts itself: they are its own child processes.
 """
 
 from __future__ import annotations
@@ -48,13 +47,16 @@ class WorkerError(RuntimeError):
 
 
 class Evaluators:
-    """Worker processes evaluating chunks of offenders, answers taken in the order asked.
+    """Worker processes evaluating and writing chunks of offenders, answers taken in the order
+    asked.
 
-    `submit` hands a chunk to the next worker in turn; `next_result` returns the rows of the
-    oldest chunk not yet collected. Each worker answers its chunks in the order given, so taking
+    `submit` hands a chunk to the next worker in turn; `next_result` waits for the oldest chunk
+    not yet collected to be written. Each worker answers its chunks in the order given, so taking
     them round-robin gives them back in the order submitted."""
 
-    def __init__(self, count: int, url: str, search_path: str | None, policy: Policy) -> None:
+    def __init__(
+        self, count: int, url: str, search_path: str | None, policy: Policy, stamp: Any
+    ) -> None:
         self._processes: list[subprocess.Popen[bytes]] = []
         self._order: deque[int] = deque()
         self._turn = 0
@@ -67,7 +69,7 @@ class Evaluators:
                 )
                 self._processes.append(process)
                 assert process.stdin is not None
-                _send(process.stdin, (url, search_path, policy))
+                _send(process.stdin, (url, search_path, policy, stamp))
         except BaseException:
             self.close()
             raise
@@ -80,13 +82,13 @@ class Evaluators:
         _send(stdin, list(offenders))
         self._order.append(index)
 
-    def next_result(self) -> list[Any]:
+    def next_result(self) -> Any:
         process = self._processes[self._order.popleft()]
         assert process.stdout is not None
         ok, answer = _receive(process.stdout)
         if not ok:
             raise WorkerError(answer)
-        return answer  # type: ignore[no-any-return]
+        return answer
 
     def close(self) -> None:
         for process in self._processes:
@@ -125,12 +127,29 @@ def _engine(url: str, search_path: str | None) -> Any:
 
 
 def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
-    """The worker's loop: set up from the first message, then one answer per chunk until None."""
-    from projections.alerts.projection import alert_rows, insert_alerts, load_histories
-    from projections.alerts.rules import evaluate
+    """The worker's loop: set up from the first message, then one answer per chunk until None.
 
-    url, search_path, policy = _receive(requests)
-    engine = _engine(url, search_path)
+    Each chunk is read and evaluated outside any transaction, then written in a transaction of
+    its own, which takes the alerts' lock first (on SQLite, the database's write lock): so the
+    two workers evaluate at once and only take turns to write. A chunk is written as evaluated
+    only if the stamp (the alerts' position and rules' digest) is the one the settle began with:
+    otherwise something was marked pending meanwhile, and the chunk is evaluated again inside
+    the writing transaction."""
+    from projections.alerts.projection import (
+        alert_rows,
+        insert_alerts,
+        load_histories,
+        lock,
+        reevaluate,
+        replace_alerts,
+        stamp_of,
+    )
+    from projections.alerts.rules import evaluate
+    from projections.db import make_engine
+
+    url, search_path, policy, stamp = _receive(requests)
+    reader = _engine(url, search_path)
+    writer = make_engine(url) if search_path is None else reader
     try:
         while True:
             offenders = _receive(requests)
@@ -138,16 +157,26 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
                 return
             try:
                 rows: list[dict[str, Any]] = []
-                with engine.connect() as conn:
+                with reader.connect() as conn:
                     for offender_id, records in load_histories(conn, offenders):
                         rows.extend(alert_rows(offender_id, records, evaluate(records, policy)))
                     conn.rollback()
-                answer: tuple[bool, Any] = (True, insert_alerts.driver_rows(engine.dialect, rows))
+                with writer.begin() as conn:
+                    lock(conn)
+                    if stamp_of(conn) != stamp:
+                        reevaluate(conn, policy, offenders)
+                    else:
+                        replace_alerts(
+                            conn, offenders, insert_alerts.driver_rows(conn.dialect, rows)
+                        )
+                answer: tuple[bool, Any] = (True, len(offenders))
             except Exception as error:
-                answer = (False, f"{type(error).__name__}: {error}")
+                reason = " ".join(str(error).split())[:300]
+                answer = (False, f"{type(error).__name__}: {reason}")
             _send(answers, answer)
     finally:
-        engine.dispose()
+        reader.dispose()
+        writer.dispose()
 
 
 if __name__ == "__main__":

@@ -120,6 +120,7 @@ def test_a_rebuild_gives_exactly_what_was_built_event_by_event(database_url: str
     assert len(incremental["entries"]) == 6 * 70 + 4
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # a worker failing is not good enough
 def test_a_rebuild_evaluating_alerts_in_worker_processes_gives_the_same_rows(
     opened: tuple[Any, Engine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -167,6 +168,25 @@ def test_a_rebuild_stopped_early_leaves_its_offenders_pending_for_the_next_reade
     with engine.begin() as conn:
         settle(conn, AlertsProjection().policy)
     assert dump_read_models(engine) == built
+
+
+def test_histories_read_through_the_driver_are_the_records_the_views_read(
+    opened: tuple[Any, Engine],
+) -> None:
+    from projections.alerts.projection import load_histories
+    from projections.queries import offender_records
+    from projections.schema import OffenderRow
+
+    ledger, engine = opened
+    catch_up(engine, ledger, all_projections())
+    with engine.connect() as conn:
+        offenders = sorted(conn.scalars(select(OffenderRow.offender_id)))
+        loaded = load_histories(conn, offenders)
+        assert [o for o, _ in loaded] == offenders
+        for offender_id, records in loaded:
+            expected = offender_records(conn, offender_id)
+            assert records == expected
+            assert [vars(r) for r in records] == [vars(r) for r in expected]
 
 
 def test_rebuilding_an_unknown_projection_is_a_usage_error(cli: LedgerCLI) -> None:
