@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.engine import Dialect
 
 from domain.offender import Offender
 from projections.alerts.policy import Policy, load_policy
@@ -69,6 +70,15 @@ class AlertsProjection(Projection):
     def process(self, event: Any, position: int, conn: Connection) -> None:
         if isinstance(event, Offender.Event):
             self._touched.add(event.originator_id)
+
+    def prepare(self, page: Sequence[tuple[int, Any]], dialect: Dialect) -> Any:
+        events = [e.originator_id for _, e in page if isinstance(e, Offender.Event)]
+        return len(events), set(events)
+
+    def process_prepared(self, prepared: Any, conn: Connection) -> int:
+        count, touched = prepared
+        self._touched |= touched
+        return int(count)
 
     def end_page(self, conn: Connection) -> None:
         touched, self._touched = self._touched, set()

@@ -10,8 +10,6 @@ stdout; the caller trusts them as it trusts itself: they are its own child proce
 
 from __future__ import annotations
 
-import pickle
-import struct
 import subprocess
 import sys
 from collections import deque
@@ -20,26 +18,9 @@ from typing import IO, Any
 from uuid import UUID
 
 from projections.alerts.policy import Policy
-
-_LENGTH = struct.Struct("!Q")
-
-
-def _send(stream: IO[bytes], message: Any) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_LENGTH.pack(len(data)))
-    stream.write(data)
-    stream.flush()
-
-
-def _receive(stream: IO[bytes]) -> Any:
-    head = stream.read(_LENGTH.size)
-    if len(head) < _LENGTH.size:
-        raise EOFError("the worker process ended")
-    (size,) = _LENGTH.unpack(head)
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError("the worker process ended mid-answer")
-    return pickle.loads(data)
+from projections.pipes import receive as _receive
+from projections.pipes import send as _send
+from projections.pipes import start as _start
 
 
 class WorkerError(RuntimeError):
@@ -62,11 +43,7 @@ class Evaluators:
         self._turn = 0
         try:
             for _ in range(count):
-                process = subprocess.Popen(
-                    [sys.executable, "-m", "projections.alerts.workers"],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                )
+                process = _start("projections.alerts.workers")
                 self._processes.append(process)
                 assert process.stdin is not None
                 _send(process.stdin, (url, search_path, policy, stamp))

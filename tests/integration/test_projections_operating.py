@@ -149,6 +149,35 @@ def test_a_rebuild_evaluating_alerts_in_worker_processes_gives_the_same_rows(
     assert dump_read_models(engine) == incremental
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # a child failing is not good enough
+def test_a_rebuild_reading_its_pages_in_child_processes_gives_the_same_rows(
+    opened: tuple[Any, Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from projections import reading, runner
+
+    ledger, engine = opened
+    head = ledger.head()
+    for stop in [*range(0, head, 31), head]:
+        catch_up(engine, ledger, all_projections(), stop=stop, page_size=17)
+    incremental = dump_read_models(engine)
+    monkeypatch.setattr(runner, "PREPARE_IN_CHILD_EVENTS", 0)
+    pages: list[int] = []
+    real = reading.PreparedPages.next_page
+
+    def counted(self: Any, after: int) -> Any:
+        got = real(self, after)
+        pages.append(0 if got is None else len(got[0]))
+        return got
+
+    monkeypatch.setattr(reading.PreparedPages, "next_page", counted)
+
+    # Pages of 23 positions, shared by the two children: the last page ends at the head.
+    rebuild(engine, ledger, all_projections(), page_size=23)
+
+    assert sum(pages) == head
+    assert dump_read_models(engine) == incremental
+
+
 def test_a_rebuild_stopped_early_leaves_its_offenders_pending_for_the_next_reader(
     opened: tuple[Any, Engine],
 ) -> None:
@@ -280,6 +309,38 @@ def test_a_failing_projection_stops_just_before_the_event_it_fails_on(
     assert positions(engine)["exploding"] == ledger.head()
     with engine.connect() as conn:
         assert len(conn.scalars(select(EntryRow.position)).all()) == len(offender_positions(ledger))
+
+
+class ExplodingWhenPrepared(Exploding):
+    """`Exploding`, with its pages prepared in the rebuild's child processes."""
+
+    def prepare(self, page: Any, dialect: Any) -> Any:
+        return [position for position, event in page if isinstance(event, Offender.Event)]
+
+    def process_prepared(self, prepared: Any, conn: Connection) -> int:
+        if self.fail_at in prepared:
+            raise ValueError("cannot read this page")
+        return len(prepared)
+
+
+def test_a_rebuild_with_prepared_pages_stops_just_before_the_failing_event(
+    opened: tuple[Any, Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from projections import runner
+
+    monkeypatch.setattr(runner, "PREPARE_IN_CHILD_EVENTS", 0)
+    ledger, engine = opened
+    bad = offender_positions(ledger)[150]
+
+    with pytest.raises(ProjectionFailedError) as failure:
+        rebuild(engine, ledger, [TimelineProjection(), ExplodingWhenPrepared(bad)], page_size=100)
+
+    assert f"at position {bad}" in str(failure.value)
+    reached = positions(engine)
+    assert reached["timeline"] == reached["exploding"] == bad - 1
+    with engine.connect() as conn:
+        kept = conn.scalars(select(EntryRow.position)).all()
+    assert len(kept) == len([p for p in offender_positions(ledger) if p < bad])
 
 
 def test_a_failure_at_the_first_event_of_a_page_keeps_the_pages_before(

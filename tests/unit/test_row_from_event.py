@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 from domain.offender import Offender
@@ -58,4 +59,22 @@ def test_the_sqlite_row_is_what_sqlalchemy_would_bind_for_that_row() -> None:
         expected = bulk.driver_rows(sqlite.dialect(), [row_from_event(event, position)])[0]
         made = sqlite_row_from_event(event, position)
         assert made == expected
+        assert [type(v) for v in made] == [type(v) for v in expected]
+
+
+def test_the_postgresql_copy_row_is_what_sqlalchemy_would_bind_for_that_row() -> None:
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    from projections.bulk import BulkInsert
+    from projections.records import pg_row_from_event
+    from projections.schema import EntryRow
+
+    bulk = BulkInsert(EntryRow.__table__)  # type: ignore[arg-type]
+    for position, event in enumerate(a_full_history(), start=10):
+        expected = list(bulk.driver_rows(psycopg.dialect(), [row_from_event(event, position)])[0])
+        # SQLAlchemy hands psycopg the facts wrapped, to be written as json.dumps writes them.
+        wrapped = expected[-1]
+        expected[-1] = (wrapped.dumps or json.dumps)(wrapped.obj)
+        made = pg_row_from_event(event, position)
+        assert list(made) == expected
         assert [type(v) for v in made] == [type(v) for v in expected]
