@@ -41,16 +41,19 @@ class Knowing:
         return chronological_key(self.since, self.source)
 
 
-def knowings(records: Sequence[EntryRecord]) -> list[Knowing]:
-    """Every way anyone came to know each informational item among `records`.
+def knowings(records: Sequence[EntryRecord], only: set[int] | None = None) -> list[Knowing]:
+    """Every way anyone came to know each informational item among `records` (of the items
+    numbered in `only`, when given: the same knowings as filtering afterwards, made faster).
 
     Pass the records a view folds (`views.corrected_view`) so that corrected times, and only the
     acknowledgements and shares the ledger held then, count.
     """
     items = {r.entry for r in records if r.type in INFORMATIONAL_TYPES}
+    if only is not None:
+        items &= only
     found: list[Knowing] = []
     for r in records:
-        if r.type in INFORMATIONAL_TYPES:
+        if r.type in INFORMATIONAL_TYPES and r.entry in items:
             found.append(
                 Knowing(r.entry, r.by, r.agency, r.occurred_at, "recorded", r.entry, r.recorded_at)
             )
@@ -71,12 +74,14 @@ def knowings(records: Sequence[EntryRecord]) -> list[Knowing]:
             )
         elif r.type == "MappaMeetingRecorded":
             discussed = [e for e in r.data["discussed"] if e in items]
+            if r.entry in items:
+                discussed.append(r.entry)
             found.extend(
                 Knowing(
                     e, a["staff"], a["agency"], r.occurred_at, "meeting", r.entry, r.recorded_at
                 )
                 for a in r.data["attendees"]
-                for e in [*discussed, r.entry]
+                for e in discussed
             )
     return found
 

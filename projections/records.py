@@ -232,7 +232,8 @@ def _naive_utc(moment: datetime) -> datetime:
 def _sqlite_instant(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    # "YYYY-MM-DD HH:MM:SS.ffffff", then the offset "+00:00", which SQLite's text leaves out.
+    return moment.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
 def record_from_row(row: Any) -> EntryRecord:

@@ -236,6 +236,8 @@ def entry_unacknowledged(case: Case, policy: Policy) -> list[Breach]:
     days = policy.days("ENTRY_UNACKNOWLEDGED")
     look_back = policy.days("ENTRY_UNACKNOWLEDGED", "inherit_risk_relevant_days")
     items = [r for r in case if r.type in INFORMATIONAL_TYPES and r.type != "Registered"]
+    # In the order they occurred (as `case` gives them): each period's are found by bisection.
+    instants = [r.occurred_instant for r in items]
     by_entry = case.by_entry
     acknowledged: dict[tuple[str, int], datetime] = {}
     for r in case.of("EntriesAcknowledged"):
@@ -256,12 +258,12 @@ def entry_unacknowledged(case: Case, policy: Policy) -> list[Breach]:
                     if seen is None or seen > start:
                         duties[n] = inherited_due
             window = after_days(start, -look_back)
-            for r in items:
-                if r.risk_relevant and window <= r.occurred_instant < start:
+            for r in items[bisect_left(instants, window) : bisect_left(instants, start)]:
+                if r.risk_relevant:
                     duties[r.entry] = inherited_due
-        for r in items:
-            if start <= r.occurred_instant and (end is None or r.occurred_instant < end):
-                duties.setdefault(r.entry, after_days(r.occurred_instant, days))
+        last = len(items) if end is None else bisect_left(instants, end)
+        for r in items[bisect_left(instants, start) : last]:
+            duties.setdefault(r.entry, after_days(r.occurred_instant, days))
         duties = {n: due for n, due in duties.items() if by_entry[n].by != period.staff}
         for n, due in sorted(duties.items()):
             seen = acknowledged.get((period.staff, n))
@@ -295,7 +297,7 @@ def disclosure_not_shared(case: Case, policy: Policy) -> list[Breach]:
         return []
     periods = ownership_periods(case.records)
     by_item: dict[int, list[Knowing]] = {}
-    for k in knowings(case.records):
+    for k in knowings(case.records, only={item.entry for item in items}):
         by_item.setdefault(k.entry, []).append(k)
     found: list[Breach] = []
     for item in items:
