@@ -3,9 +3,15 @@
 Every figure is printed beside a floor measured in the same run, on the same backend:
 
 1. Rebuild: a full rebuild of every projection over N events (default 1,000,000), in events/s,
-   against merely reading and decoding the same events in pages (`read_events`). Target: ratio
-   >= 0.5. Peak memory of the process doing it (ru_maxrss; it runs in a child process of its own,
-   so generating the ledger does not count). Target: < 300 MB.
+   from the first event to stored alerts (the alerts' end step, evaluating every offender once,
+   is inside the time), against merely reading and decoding the same events in pages, in one
+   process, through the ledger's own `read_events` (the floor). Target: ratio >= 0.5.
+   The rebuild is not one process: two helper processes read and decode the pages (with the
+   same `read_events`) and prepare rows while the rebuilding process writes, then two evaluate
+   the alerts; the floor uses one. The CPU time of both is printed. Peak memory: of the
+   rebuilding process (ru_maxrss), of its largest helper, and of all of them together (sampled
+   from /proc); it runs in a child process of its own, so generating the ledger does not count.
+   Target: < 300 MB, all processes together.
 2. Reading one offender with 200 events (`show`, `timeline`, `who-knew`: the read model query and
    the view built from it, as the CLI runs them) in a ledger of N events against one of 10,000.
    Target: ratio <= 1.2.
@@ -119,28 +125,84 @@ def read_all(ledger: Any, head: int) -> int:
     return count
 
 
+class TreeMemory:
+    """The peak resident memory of this process and all its descendants together, sampled every
+    20 ms from /proc (Linux): a rebuild works in helper processes too (two that read and decode
+    the pages, then two that evaluate alerts), and their memory counts as much as its own."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak_kb = max(self.peak_kb, _tree_rss_kb(os.getpid()))
+
+    @staticmethod
+    def available() -> bool:
+        return os.path.exists(f"/proc/{os.getpid()}/task")
+
+
+def _tree_rss_kb(pid: int) -> int:
+    total = 0
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+                    break
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as children:
+                for child in children.read().split():
+                    total += _tree_rss_kb(int(child))
+    except (OSError, ValueError):
+        pass  # a process that ended between two reads
+    return total
+
+
 def measure_rebuild(url: str) -> dict[str, float]:
     """In this process: the read floor, then a full rebuild; peak memory of the two. Wall time
-    is what counts; this process's CPU time is given too, as other load on the machine inflates
-    wall time but hardly CPU time (the PostgreSQL server's own work is not in it)."""
+    is what counts; CPU time is given too, this process's and its helper processes', as other
+    load on the machine inflates wall time but hardly CPU time (the PostgreSQL server's own work
+    is in neither)."""
     import resource
 
     from projections.catalogue import all_projections
     from projections.runner import rebuild
 
+    def cpu(who: int) -> float:
+        usage = resource.getrusage(who)
+        return usage.ru_utime + usage.ru_stime
+
     settings, ledger, engine = _open(url)
     try:
         head = ledger.head()
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, own = time.perf_counter(), cpu(resource.RUSAGE_SELF)
         count = read_all(ledger, head)
-        read_seconds, read_cpu = time.perf_counter() - wall, time.process_time() - cpu
-        wall, cpu = time.perf_counter(), time.process_time()
-        rebuild(engine, ledger, all_projections(settings))
-        rebuild_seconds, rebuild_cpu = time.perf_counter() - wall, time.process_time() - cpu
+        read_seconds, read_cpu = time.perf_counter() - wall, cpu(resource.RUSAGE_SELF) - own
+        wall, own = time.perf_counter(), cpu(resource.RUSAGE_SELF)
+        helpers = cpu(resource.RUSAGE_CHILDREN)
+        with TreeMemory() as tree:
+            rebuild(engine, ledger, all_projections(settings))
+        rebuild_seconds = time.perf_counter() - wall
+        rebuild_cpu = cpu(resource.RUSAGE_SELF) - own
+        helpers_cpu = cpu(resource.RUSAGE_CHILDREN) - helpers
     finally:
         engine.dispose()
         ledger.close()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    helper_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {
         "events": head,
         "read": count,
@@ -149,7 +211,10 @@ def measure_rebuild(url: str) -> dict[str, float]:
         "rebuild_rate": head / rebuild_seconds,
         "rebuild_seconds": rebuild_seconds,
         "rebuild_cpu_us": rebuild_cpu / max(head, 1) * 1e6,
+        "helpers_cpu_us": helpers_cpu / max(head, 1) * 1e6,
         "peak_mb": peak_kb / 1024,
+        "helper_peak_mb": helper_kb / 1024,
+        "tree_peak_mb": tree.peak_kb / 1024 if TreeMemory.available() else 0.0,
     }
 
 
@@ -277,15 +342,24 @@ def bench_backend(backend: str, sizes: Sizes, postgres: str, workdir: str) -> bo
 
         figures = rebuild_in_child(big)
         ratio = figures["rebuild_rate"] / figures["read_rate"]
-        memory_ok = figures["peak_mb"] < MEMORY_TARGET_MB
+        # Every process of the rebuild together, sampled (never less than the rebuilding
+        # process's own peak, which sampling can miss); else the largest single one.
+        largest = max(figures["peak_mb"], figures["helper_peak_mb"])
+        together = (
+            max(figures["tree_peak_mb"], figures["peak_mb"]) if figures["tree_peak_mb"] else 0
+        )
+        memory_ok = (together or largest) < MEMORY_TARGET_MB
         print(
             f"  rebuild of all projections: {figures['rebuild_rate']:,.0f} events/s "
             f"({figures['events']:,.0f} events in {figures['rebuild_seconds']:.1f} s)\n"
             f"  floor, read and decode only: {figures['read_rate']:,.0f} events/s\n"
-            f"  (this process's CPU per event: rebuild {figures['rebuild_cpu_us']:.0f} us, "
+            f"  (CPU per event: rebuild {figures['rebuild_cpu_us']:.0f} us in the rebuilding "
+            f"process + {figures['helpers_cpu_us']:.0f} us in its helper processes; "
             f"floor {figures['read_cpu_us']:.0f} us)\n"
             f"  ratio {ratio:.2f} (target >= {RATE_TARGET}): {verdict(ratio >= RATE_TARGET)}\n"
-            f"  peak memory {figures['peak_mb']:.0f} MB (target < {MEMORY_TARGET_MB} MB): "
+            f"  peak memory {figures['peak_mb']:.0f} MB in the rebuilding process, "
+            f"{figures['helper_peak_mb']:.0f} MB in the largest helper, "
+            f"{together:.0f} MB all processes together (target < {MEMORY_TARGET_MB} MB): "
             f"{verdict(memory_ok)}",
             flush=True,
         )
