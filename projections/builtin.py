@@ -49,7 +49,7 @@ class TimelineProjection(Projection):
         ]
 
     def process_prepared(self, prepared: Any, conn: Connection) -> int:
-        self._rows = prepared
+        self._rows.extend(prepared)
         return len(prepared)
 
     def end_page(self, conn: Connection) -> None:
@@ -77,8 +77,8 @@ class OffenderRegister(Projection):
     handles = (Offender.Event,)
 
     def __init__(self) -> None:
-        self._new: dict[UUID, dict[str, Any]] = {}
-        self._changes: dict[UUID, dict[str, Any]] = {}
+        self._new: dict[str, dict[str, Any]] = {}
+        self._changes: dict[str, dict[str, Any]] = {}
 
     def start_page(self) -> None:
         self._new, self._changes = {}, {}
@@ -89,8 +89,8 @@ class OffenderRegister(Projection):
 
     def prepare(self, page: Sequence[tuple[int, Any]], dialect: Dialect) -> Any:
         # The page's changes merged per offender: a few hundred offenders, not 5,000 events.
-        new: dict[UUID, dict[str, Any]] = {}
-        changes: dict[UUID, dict[str, Any]] = {}
+        new: dict[str, dict[str, Any]] = {}
+        changes: dict[str, dict[str, Any]] = {}
         count = 0
         for _, event in page:
             if isinstance(event, Offender.Event):
@@ -99,24 +99,23 @@ class OffenderRegister(Projection):
         return count, new, changes
 
     def process_prepared(self, prepared: Any, conn: Connection) -> int:
-        count, self._new, self._changes = prepared
+        count, new, changes = prepared
+        # As `_merge` would have, event by event: a change to an offender registered earlier in
+        # the page goes to its new row.
+        self._new.update(new)
+        for key, values in changes.items():
+            row = self._new.get(key)
+            if row is not None:
+                row.update(values)
+            else:
+                self._changes.setdefault(key, {}).update(values)
         return int(count)
 
     def end_page(self, conn: Connection) -> None:
         if self._new:
             conn.execute(insert(OffenderRow), list(self._new.values()))
-        # One statement per page for all offenders whose level did not change, one for the rest:
-        # a page of a large ledger touches hundreds of offenders.
-        for with_level, changes in _split_by_level(self._changes).items():
-            values = {"events": bindparam("new_events")}
-            if with_level:
-                values["level"] = bindparam("new_level")
-            conn.execute(
-                update(OffenderRow)
-                .where(OffenderRow.offender_id == bindparam("changed_id"))
-                .values(**values),
-                changes,
-            )
+        if self._changes:
+            _update_register(conn, self._changes)
         self._new, self._changes = {}, {}
 
     def clear(self, conn: Connection) -> None:
@@ -124,12 +123,14 @@ class OffenderRegister(Projection):
 
 
 def _merge(
-    new: dict[UUID, dict[str, Any]], changes: dict[UUID, dict[str, Any]], event: Offender.Event
+    new: dict[str, dict[str, Any]], changes: dict[str, dict[str, Any]], event: Offender.Event
 ) -> None:
-    """Adds what one event changes in the register to a page's new rows and changes."""
+    """Adds what one event changes in the register to a page's new rows and changes, each keyed
+    by the offender's id in hex (a few thousand a page, pickled and compared cheaply)."""
     offender_id = event.originator_id
+    key = offender_id.hex
     if isinstance(event, Offender.Registered):
-        new[offender_id] = {
+        new[key] = {
             "offender_id": offender_id,
             "ref": event.ref,
             "name": event.name,
@@ -142,22 +143,57 @@ def _merge(
             "events": 1,
         }
         return
-    values = new.get(offender_id)
+    values = new.get(key)
     if values is None:
-        values = changes.setdefault(offender_id, {})
+        values = changes.setdefault(key, {})
     values["events"] = event.originator_version
     if isinstance(event, Offender.MappaMeetingRecorded):
         values["level"] = event.level
 
 
-def _split_by_level(changes: dict[UUID, dict[str, Any]]) -> dict[bool, list[dict[str, Any]]]:
-    groups: dict[bool, list[dict[str, Any]]] = {}
-    for offender_id, values in changes.items():
-        row = {"changed_id": offender_id, "new_events": values["events"]}
-        if "level" in values:
-            row["new_level"] = values["level"]
-        groups.setdefault("level" in values, []).append(row)
-    return groups
+def _update_register(conn: Connection, changes: dict[str, dict[str, Any]]) -> None:
+    """The page's changes to offenders already registered, in one or two driver calls: a page of
+    a large ledger touches thousands of offenders."""
+    if conn.dialect.name == "sqlite":
+        plain = [(v["events"], key) for key, v in changes.items() if "level" not in v]
+        leveled = [(v["events"], v["level"], key) for key, v in changes.items() if "level" in v]
+        if plain:
+            sql = "UPDATE offenders SET events = ? WHERE offender_id = ?"
+            conn.exec_driver_sql(sql, plain)
+        if leveled:
+            sql = "UPDATE offenders SET events = ?, level = ? WHERE offender_id = ?"
+            conn.exec_driver_sql(sql, leveled)
+        return
+    if conn.dialect.name == "postgresql":
+        # One statement: the changes as arrays, a level left NULL where it did not change.
+        conn.exec_driver_sql(
+            "UPDATE offenders AS o SET events = v.events, level = COALESCE(v.level, o.level) "
+            "FROM unnest(%(ids)s::uuid[], %(events)s::int[], %(levels)s::int[]) "
+            "AS v(id, events, level) WHERE o.offender_id = v.id",
+            {
+                "ids": [UUID(hex=key) for key in changes],
+                "events": [v["events"] for v in changes.values()],
+                "levels": [v.get("level") for v in changes.values()],
+            },
+        )
+        return
+    for with_level in (False, True):
+        rows = [
+            {"changed_id": UUID(hex=key), "new_events": v["events"], "new_level": v.get("level")}
+            for key, v in changes.items()
+            if ("level" in v) == with_level
+        ]
+        if not rows:
+            continue
+        values = {"events": bindparam("new_events")}
+        if with_level:
+            values["level"] = bindparam("new_level")
+        conn.execute(
+            update(OffenderRow)
+            .where(OffenderRow.offender_id == bindparam("changed_id"))
+            .values(**values),
+            rows,
+        )
 
 
 class StaffDirectory(Projection):

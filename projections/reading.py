@@ -21,6 +21,9 @@ from typing import IO, Any
 
 from projections import pipes
 
+# Events decoded at once within a page: the page's prepared rows are kept, its events are not.
+PART = 5000
+
 
 class PreparedPages:
     """The parent's end: pages handed over in order, starting after position `start`.
@@ -48,12 +51,12 @@ class PreparedPages:
                 self._processes.append(process)
                 assert process.stdin is not None
                 setup = (spec, dict(source.env), list(projections), url, page_size, start, target)
-                pipes.send(process.stdin, (*setup, index, children))
+                pipes.send(process.stdin, (*setup, index, children, PART))
         except BaseException:
             self.close()
             raise
 
-    def next_page(self, after: int) -> tuple[list[tuple[int, Any]], dict[str, Any]] | None:
+    def next_page(self, after: int) -> tuple[list[tuple[int, Any]], list[dict[str, Any]]] | None:
         """The prepared page after `after`, or None: the children have finished, failed, or are
         not reading from there (then they are stopped, and the caller reads for itself)."""
         if not self._processes or after != self._expected:
@@ -63,7 +66,7 @@ class PreparedPages:
             process = self._processes[self._turn % len(self._processes)]
             try:
                 assert process.stdout is not None
-                ok, positions, prepared = pipes.receive(process.stdout)
+                ok, positions, prepared = pipes.receive(process.stdout)  # parts of the page
             except (OSError, EOFError) as error:
                 ok, positions, prepared = False, None, f"{type(error).__name__}: {error}"
             if not ok:
@@ -91,7 +94,8 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
     from eventsourcing.utils import resolve_topic
     from sqlalchemy import create_engine
 
-    spec, env, projections, url, page_size, start, target, index, children = pipes.receive(requests)
+    setup = pipes.receive(requests)
+    spec, env, projections, url, page_size, start, target, index, children, part_size = setup
     source = resolve_topic(spec)(env=env)
     # The dialect only says how values are bound; no connection is made.
     dialect = create_engine(url).dialect
@@ -99,9 +103,19 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
         low = start + index * page_size
         while low < target:
             high = min(low + page_size, target)
-            page = source.read_events(low, page_size, stop=high)
-            prepared = {p.name: p.prepare(page, dialect) for p in projections}
-            pipes.send(answers, (True, [position for position, _ in page], prepared))
+            # Decoded a part at a time, so that only a part's events are held at once.
+            positions: list[int] = []
+            parts: list[dict[str, Any]] = []
+            after = low
+            while after < high:
+                part = source.read_events(after, part_size, stop=high)
+                if not part:
+                    break
+                parts.append({p.name: p.prepare(part, dialect) for p in projections})
+                positions.extend(position for position, _ in part)
+                after = part[-1][0]
+                del part
+            pipes.send(answers, (True, positions, parts))
             low += children * page_size
         pipes.send(answers, (True, None, None))
     except BrokenPipeError:

@@ -60,7 +60,8 @@ class AlertsProjection(Projection):
     def __init__(self, policy_path: str | None = None) -> None:
         # Loaded now, so that a malformed LEDGER_POLICY is one clear error before any page.
         self.policy: Policy = load_policy(policy_path)
-        self._touched: set[UUID] = set()
+        # The offenders touched by the page, as ids in hex (pickled and compared cheaply).
+        self._touched: set[str] = set()
         # During a rebuild every offender is re-read at the end, once: pages only mark them.
         self._deferring = False
 
@@ -69,10 +70,10 @@ class AlertsProjection(Projection):
 
     def process(self, event: Any, position: int, conn: Connection) -> None:
         if isinstance(event, Offender.Event):
-            self._touched.add(event.originator_id)
+            self._touched.add(event.originator_id.hex)
 
     def prepare(self, page: Sequence[tuple[int, Any]], dialect: Dialect) -> Any:
-        events = [e.originator_id for _, e in page if isinstance(e, Offender.Event)]
+        events = [e.originator_id.hex for _, e in page if isinstance(e, Offender.Event)]
         return len(events), set(events)
 
     def process_prepared(self, prepared: Any, conn: Connection) -> int:
@@ -81,13 +82,14 @@ class AlertsProjection(Projection):
         return int(count)
 
     def end_page(self, conn: Connection) -> None:
-        touched, self._touched = self._touched, set()
-        if not touched:
+        keys, self._touched = self._touched, set()
+        if not keys:
             return
         check_policy(conn, self.policy)
         if self._deferring:
-            _insert_pending(conn, touched)
+            _insert_pending(conn, keys)
             return
+        touched = {UUID(hex=key) for key in keys}
         mark_pending(conn, touched)
         size = conn.scalar(
             select(func.coalesce(func.sum(OffenderRow.events), 0)).where(
@@ -112,14 +114,18 @@ class AlertsProjection(Projection):
         conn.execute(delete(AlertPolicyRow))
 
 
-def _insert_pending(conn: Connection, offenders: Iterable[UUID]) -> None:
-    """Marks offenders pending, those already marked staying as they are (one driver call)."""
+def _insert_pending(conn: Connection, keys: Iterable[str]) -> None:
+    """Marks offenders (ids in hex) pending, those already marked staying as they are, in one
+    driver call."""
     if conn.dialect.name == "sqlite":
         sql = "INSERT INTO alerts_pending (offender_id) VALUES (?) ON CONFLICT DO NOTHING"
-        conn.exec_driver_sql(sql, [(o.hex,) for o in sorted(offenders)])
+        conn.exec_driver_sql(sql, [(key,) for key in sorted(keys)])
     else:
-        sql = "INSERT INTO alerts_pending (offender_id) VALUES (%s) ON CONFLICT DO NOTHING"
-        conn.exec_driver_sql(sql, [(o,) for o in sorted(offenders)])
+        sql = (
+            "INSERT INTO alerts_pending (offender_id) SELECT unnest(%(ids)s::uuid[]) "
+            "ON CONFLICT DO NOTHING"
+        )
+        conn.exec_driver_sql(sql, {"ids": [UUID(hex=key) for key in sorted(keys)]})
 
 
 def check_policy(conn: Connection, policy: Policy) -> None:

@@ -161,6 +161,7 @@ def test_a_rebuild_reading_its_pages_in_child_processes_gives_the_same_rows(
         catch_up(engine, ledger, all_projections(), stop=stop, page_size=17)
     incremental = dump_read_models(engine)
     monkeypatch.setattr(runner, "PREPARE_IN_CHILD_EVENTS", 0)
+    monkeypatch.setattr(reading, "PART", 10)  # each page decoded and prepared in parts
     pages: list[int] = []
     real = reading.PreparedPages.next_page
 
