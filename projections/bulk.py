@@ -88,6 +88,10 @@ class BulkInsert:
         elsewhere with `insert_driver_rows` on a connection of the same dialect."""
         return self._for(dialect).rows(rows)
 
+    def keys(self, dialect: Dialect) -> tuple[str, ...]:
+        """The columns, in the order the driver's rows give them."""
+        return tuple(self._for(dialect).keys)
+
     def insert_driver_rows(self, conn: Connection, rows: Sequence[Any]) -> None:
         if rows:
             _write(conn, self._for(conn.dialect), rows)

@@ -181,10 +181,10 @@ def sqlite_row_from_event(event: Offender.Event, position: int) -> tuple[Any, ..
         event.originator_version,
         position,
         event_type,
-        _sqlite_instant(when if known else start_of_day(when)),
+        sqlite_instant(when if known else start_of_day(when)),
         (when.astimezone(LONDON).date() if known else when).isoformat(),
         known,
-        _sqlite_instant(event.timestamp),
+        sqlite_instant(event.timestamp),
         event.by,  # type: ignore[attr-defined]
         event.agency.value,  # type: ignore[attr-defined]
         event.rank,  # type: ignore[attr-defined]
@@ -229,7 +229,8 @@ def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def _sqlite_instant(moment: datetime) -> str:
+def sqlite_instant(moment: datetime) -> str:
+    """An instant as SQLAlchemy's SQLite DateTime stores it: naive UTC, as text."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
     # "YYYY-MM-DD HH:MM:SS.ffffff", then the offset "+00:00", which SQLite's text leaves out.

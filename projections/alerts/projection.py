@@ -31,7 +31,7 @@ from projections.alerts.policy import Policy, load_policy
 from projections.alerts.rules import Breach, evaluate
 from projections.alerts.schema import AlertPendingRow, AlertPolicyRow, AlertRow
 from projections.bulk import BulkInsert
-from projections.records import EntryRecord, record_from_row
+from projections.records import EntryRecord, record_from_row, sqlite_instant
 from projections.runner import Projection
 from projections.schema import EntryRow, OffenderRow, ProjectionPosition
 
@@ -280,8 +280,9 @@ def reevaluate(conn: Connection, policy: Policy, offenders: Sequence[UUID]) -> N
     for chunk in _chunks(offenders, CHUNK):
         rows: list[dict[str, Any]] = []
         for offender_id, records in load_histories(conn, chunk):
-            rows.extend(alert_rows(offender_id, records, evaluate(records, policy)))
-        replace_alerts(conn, chunk, insert_alerts.driver_rows(conn.dialect, rows))
+            breaches = evaluate(records, policy)
+            rows.extend(alert_driver_rows(conn.dialect, offender_id, records, breaches))
+        replace_alerts(conn, chunk, rows)
 
 
 def replace_alerts(conn: Connection, offenders: Sequence[UUID], rows: Sequence[Any]) -> None:
@@ -331,7 +332,7 @@ def _load_histories_raw(
         sql = f"SELECT {_HISTORY_COLUMNS} FROM entries WHERE offender_id IN ({marks})"
         query = driver.execute(sql + " ORDER BY offender_id, entry", tuple(ids))  # type: ignore[union-attr]
         rows = query.fetchall()
-        stamp, day, loads = _sqlite_instant, date.fromisoformat, json.loads
+        stamp, day, loads = _sqlite_stamp, date.fromisoformat, json.loads
     else:
         ids = {o: o for o in offenders}
         sql = f"SELECT {_HISTORY_COLUMNS} FROM entries WHERE offender_id = ANY(%(ids)s)"
@@ -388,7 +389,7 @@ def _load_histories_raw(
     return histories
 
 
-def _sqlite_instant(text: str) -> datetime:
+def _sqlite_stamp(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
@@ -403,6 +404,46 @@ def _same(value: Any) -> Any:
 def alert_rows(
     offender_id: UUID, records: Sequence[EntryRecord], breaches: Sequence[Breach]
 ) -> list[dict[str, Any]]:
+    return [
+        dict(zip(_ALERT_COLUMNS, row, strict=True)) for row in _rows(offender_id, records, breaches)
+    ]
+
+
+def alert_driver_rows(
+    dialect: Dialect, offender_id: UUID, records: Sequence[EntryRecord], breaches: Sequence[Breach]
+) -> list[Any]:
+    """`alert_rows` as the driver takes them (on SQLite made straight from the breaches: hex
+    ids and instants as text, as SQLAlchemy's bind processors would make them)."""
+    rows = _rows(offender_id, records, breaches)
+    if dialect.name != "sqlite" or insert_alerts.keys(dialect) != _ALERT_COLUMNS:
+        named = [dict(zip(_ALERT_COLUMNS, row, strict=True)) for row in rows]
+        return insert_alerts.driver_rows(dialect, named)
+    key, stamp = offender_id.hex, sqlite_instant
+    return [
+        (key, seq, ref, area, rule, entry, stamp(due), None if done is None else stamp(done), *rest)
+        for (_, seq, ref, area, rule, entry, due, done, *rest) in rows
+    ]
+
+
+# The alerts table's columns, in the order `_rows` gives them.
+_ALERT_COLUMNS = (
+    "offender_id",
+    "seq",
+    "ref",
+    "area",
+    "rule",
+    "entry",
+    "due_at",
+    "satisfied_at",
+    "detail",
+    "resolution",
+    "document",
+)
+
+
+def _rows(
+    offender_id: UUID, records: Sequence[EntryRecord], breaches: Sequence[Breach]
+) -> list[tuple[Any, ...]]:
     registration = next((r for r in records if r.type == "Registered"), None)
     if registration is None:
         return []
@@ -419,19 +460,19 @@ def alert_rows(
             f'"due_at": {quote(b.due_at.isoformat())}, "detail": {quote(b.detail)}{tail}'
         )
         rows.append(
-            {
-                "offender_id": offender_id,
-                "seq": seq,
-                "ref": ref,
-                "area": area,
-                "rule": b.rule,
-                "entry": b.entry,
-                "due_at": b.due_at,
-                "satisfied_at": b.satisfied_at,
-                "detail": b.detail,
-                "resolution": b.resolution,
-                "document": document,
-            }
+            (
+                offender_id,
+                seq,
+                ref,
+                area,
+                b.rule,
+                b.entry,
+                b.due_at,
+                b.satisfied_at,
+                b.detail,
+                b.resolution,
+                document,
+            )
         )
     return rows
 

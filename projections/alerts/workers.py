@@ -113,8 +113,7 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
     otherwise something was marked pending meanwhile, and the chunk is evaluated again inside
     the writing transaction."""
     from projections.alerts.projection import (
-        alert_rows,
-        insert_alerts,
+        alert_driver_rows,
         load_histories,
         lock,
         reevaluate,
@@ -127,25 +126,25 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
     url, search_path, policy, stamp = _receive(requests)
     reader = _engine(url, search_path)
     writer = make_engine(url) if search_path is None else reader
+    dialect = writer.dialect
     try:
         while True:
             offenders = _receive(requests)
             if offenders is None:
                 return
             try:
-                rows: list[dict[str, Any]] = []
+                rows: list[Any] = []
                 with reader.connect() as conn:
                     for offender_id, records in load_histories(conn, offenders):
-                        rows.extend(alert_rows(offender_id, records, evaluate(records, policy)))
+                        breaches = evaluate(records, policy)
+                        rows.extend(alert_driver_rows(dialect, offender_id, records, breaches))
                     conn.rollback()
                 with writer.begin() as conn:
                     lock(conn)
                     if stamp_of(conn) != stamp:
                         reevaluate(conn, policy, offenders)
                     else:
-                        replace_alerts(
-                            conn, offenders, insert_alerts.driver_rows(conn.dialect, rows)
-                        )
+                        replace_alerts(conn, offenders, rows)
                 answer: tuple[bool, Any] = (True, len(offenders))
             except Exception as error:
                 reason = " ".join(str(error).split())[:300]
