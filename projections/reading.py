@@ -22,7 +22,7 @@ from typing import IO, Any
 from projections import pipes
 
 # Events decoded at once within a page: the page's prepared rows are kept, its events are not.
-PART = 5000
+PART = 2500
 
 
 class PreparedPages:
@@ -66,7 +66,7 @@ class PreparedPages:
             process = self._processes[self._turn % len(self._processes)]
             try:
                 assert process.stdout is not None
-                ok, positions, prepared = pipes.receive(process.stdout)  # parts of the page
+                ok, positions, prepared = pipes.receive(process.stdout)
             except (OSError, EOFError) as error:
                 ok, positions, prepared = False, None, f"{type(error).__name__}: {error}"
             if not ok:
