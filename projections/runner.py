@@ -198,6 +198,23 @@ def catch_up(
     )[0]
 
 
+def _create_indexes(engine: Engine, indexes: Sequence[Index]) -> None:
+    """Creates those of `indexes` that are missing (a rebuild dropped them and was interrupted)."""
+    if not indexes:
+        return
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'index'"
+        else:
+            query = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+        present = set(conn.exec_driver_sql(query).scalars())
+    missing = [index for index in indexes if index.name not in present]
+    if missing:
+        with engine.begin() as conn:
+            for index in missing:
+                index.create(conn, checkfirst=True)
+
+
 def _catch_up(
     engine: Engine,
     source: EventSource,
@@ -215,6 +232,9 @@ def _catch_up(
     if not projections:
         return 0, True
     ensure_positions(engine, [p.name for p in projections])
+    if not prepare:
+        # An interrupted rebuild left its projections' deferred indexes to the next catch-up.
+        _create_indexes(engine, [i for p in projections for i in p.deferred_indexes])
     target = source.head() if stop is None else stop
     applied = 0
     reader = _PageReader(source, page_size, target)
@@ -436,9 +456,11 @@ def rebuild(
     """Clears the projections' rows and positions and applies the whole log again.
 
     The projections' deferred indexes are dropped with their rows and created again at the end,
-    whether the rebuild reached the head, stopped, or failed (Ctrl-C included); only a process
-    killed outright leaves them missing, and the next rebuild creates them. A projection may also
-    leave work to its `finish_rebuild`, which is part of the rebuild: its time counts."""
+    whether the rebuild reached the head, stopped or failed. Interrupted (Ctrl-C), it leaves
+    them to the next catch-up (`ledger projections run`, which resumes the rebuild): the
+    statement the interrupt cut short may still hold SQLite's lock until the process ends. A
+    projection may also leave work to its `finish_rebuild`, which is part of the rebuild: its
+    time counts."""
     ensure_positions(engine, [p.name for p in projections])
     deferred = [index for p in projections for index in p.deferred_indexes]
     with engine.begin() as conn:
@@ -451,6 +473,7 @@ def rebuild(
     for projection in projections:
         projection.start_rebuild()
     reached = False
+    interrupted = False
     try:
         applied, reached = _catch_up(
             engine,
@@ -464,12 +487,13 @@ def rebuild(
         )
         for projection in projections:
             projection.finish_rebuild(engine, reached)
+    except BaseException as error:
+        interrupted = not isinstance(error, Exception)
+        raise
     finally:
         if not reached:
             for projection in projections:
                 projection.finish_rebuild(engine, False)
-        if deferred:
-            with engine.begin() as conn:
-                for index in deferred:
-                    index.create(conn, checkfirst=True)
+        if deferred and not interrupted:
+            _create_indexes(engine, deferred)
     return applied

@@ -285,6 +285,29 @@ def test_a_rebuild_creates_the_indexes_it_dropped_again_even_when_a_projection_f
     assert wanted <= secondary_indexes(engine)
 
 
+class Interrupted(Exploding):
+    """Ctrl-C arriving while the event at `fail_at` is projected."""
+
+    def process(self, event: Any, position: int, conn: Connection) -> None:
+        if position == self.fail_at:
+            raise KeyboardInterrupt
+
+
+def test_an_interrupted_rebuild_leaves_its_indexes_to_the_next_catch_up(
+    opened: tuple[Any, Engine],
+) -> None:
+    ledger, engine = opened
+    bad = offender_positions(ledger)[150]
+
+    with pytest.raises(KeyboardInterrupt):
+        rebuild(engine, ledger, [*all_projections(), Interrupted(bad)], page_size=100)
+    assert "ix_entries_offender_type" not in secondary_indexes(engine)
+
+    catch_up(engine, ledger, all_projections())
+    assert {"ix_entries_offender_type", "ix_alerts_standing"} <= secondary_indexes(engine)
+    assert set(positions(engine).values()) >= {ledger.head()}
+
+
 @pytest.mark.parametrize("in_bulk", [False, True], ids=["in-process", "in-end-page"])
 def test_a_failing_projection_stops_just_before_the_event_it_fails_on(
     opened: tuple[Any, Engine], in_bulk: bool
