@@ -7,6 +7,7 @@ columns and its own facts in `data`, in JSON-safe form (enums as their values, d
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -168,23 +169,28 @@ def row_from_event(event: Offender.Event, position: int) -> dict[str, Any]:
     }
 
 
-def sqlite_row_from_event(event: Offender.Event, position: int) -> tuple[Any, ...]:
-    """`row_from_event` as SQLite's driver takes it, in the `entries` table's column order: what
-    SQLAlchemy's bind processors would make of that row (hex ids, naive UTC instants and dates as
-    ISO text, JSON text), made in one step. A rebuild makes a million."""
+def _driver_row(
+    event: Offender.Event,
+    position: int,
+    oid: Callable[[UUID], Any],
+    moment: Callable[[datetime], Any],
+    day: Callable[[date], Any],
+) -> tuple[Any, ...]:
+    """`row_from_event` in the `entries` table's column order, each id, instant and date made by
+    the given function as the driver takes it."""
     facts = {k: json_safe(v) for k, v in vars(event).items() if k not in COMMON_FIELDS}
     event_type = type(event).__name__
     when = event.occurred_at  # type: ignore[attr-defined]
     known = isinstance(when, datetime)
     return (
-        event.originator_id.hex,
+        oid(event.originator_id),
         event.originator_version,
         position,
         event_type,
-        sqlite_instant(when if known else start_of_day(when)),
-        (when.astimezone(LONDON).date() if known else when).isoformat(),
+        moment(when if known else start_of_day(when)),
+        day(when.astimezone(LONDON).date() if known else when),
         known,
-        sqlite_instant(event.timestamp),
+        moment(event.timestamp),
         event.by,  # type: ignore[attr-defined]
         event.agency.value,  # type: ignore[attr-defined]
         event.rank,  # type: ignore[attr-defined]
@@ -194,33 +200,27 @@ def sqlite_row_from_event(event: Offender.Event, position: int) -> tuple[Any, ..
         is_risk_relevant(event_type, facts),
         json.dumps(facts),
     )
+
+
+def sqlite_row_from_event(event: Offender.Event, position: int) -> tuple[Any, ...]:
+    """`row_from_event` as SQLite's driver takes it: what SQLAlchemy's bind processors would make
+    of that row (hex ids, naive UTC instants and dates as ISO text, JSON text), made in one step.
+    A rebuild makes a million."""
+    return _driver_row(event, position, _hex, sqlite_instant, date.isoformat)
 
 
 def pg_row_from_event(event: Offender.Event, position: int) -> tuple[Any, ...]:
-    """`row_from_event` as psycopg takes it for COPY, in the `entries` table's column order: naive
-    UTC instants, as SQLAlchemy's bind processors make them, and the facts as JSON text."""
-    facts = {k: json_safe(v) for k, v in vars(event).items() if k not in COMMON_FIELDS}
-    event_type = type(event).__name__
-    when = event.occurred_at  # type: ignore[attr-defined]
-    known = isinstance(when, datetime)
-    return (
-        event.originator_id,
-        event.originator_version,
-        position,
-        event_type,
-        _naive_utc(when if known else start_of_day(when)),
-        when.astimezone(LONDON).date() if known else when,
-        known,
-        _naive_utc(event.timestamp),
-        event.by,  # type: ignore[attr-defined]
-        event.agency.value,  # type: ignore[attr-defined]
-        event.rank,  # type: ignore[attr-defined]
-        event.senior,  # type: ignore[attr-defined]
-        event.entered_by,  # type: ignore[attr-defined]
-        summarise(event_type, facts),
-        is_risk_relevant(event_type, facts),
-        json.dumps(facts),
-    )
+    """`row_from_event` as psycopg takes it for COPY: naive UTC instants, as SQLAlchemy's bind
+    processors make them, and the facts as JSON text."""
+    return _driver_row(event, position, _same, _naive_utc, _same)
+
+
+def _hex(oid: UUID) -> str:
+    return oid.hex
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _naive_utc(moment: datetime) -> datetime:
