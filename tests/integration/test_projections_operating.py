@@ -67,6 +67,14 @@ def dump_read_models(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     return dump
 
 
+def build_in_steps(engine: Engine, ledger: Any, every: int, page_size: int) -> None:
+    """Brings every projection up to date as readers do while people write: many small
+    catch-ups of odd page sizes, the last ending at the head."""
+    head = ledger.head()
+    for stop in [*range(0, head, every), head]:
+        catch_up(engine, ledger, all_projections(), stop=stop, page_size=page_size)
+
+
 def offender_positions(ledger: Any) -> list[int]:
     return [p for p, e in ledger.read_events(0, 10**9) if isinstance(e, Offender.Event)]
 
@@ -96,9 +104,7 @@ def test_a_rebuild_gives_exactly_what_was_built_event_by_event(database_url: str
     ledger, engine = _open(database_url)
     try:
         # Incrementally, as readers do while people write: many small catch-ups, odd page sizes.
-        head = ledger.head()
-        for stop in range(0, head + 1, 37):
-            catch_up(engine, ledger, all_projections(), stop=stop, page_size=11)
+        build_in_steps(engine, ledger, every=37, page_size=11)
         cli = LedgerCLI(database_url)
         cli.actor = "9000"
         for n in range(3):
@@ -127,9 +133,7 @@ def test_a_rebuild_evaluating_alerts_in_worker_processes_gives_the_same_rows(
     from projections.alerts import projection as alerts
 
     ledger, engine = opened
-    head = ledger.head()
-    for stop in [*range(0, head, 29), head]:
-        catch_up(engine, ledger, all_projections(), stop=stop, page_size=13)
+    build_in_steps(engine, ledger, every=29, page_size=13)
     incremental = dump_read_models(engine)
     # However small the ledger, the rebuild's alerts go to two workers, two offenders a chunk.
     monkeypatch.setattr(alerts, "PARALLEL_ROWS", 0)
@@ -157,8 +161,7 @@ def test_a_rebuild_reading_its_pages_in_child_processes_gives_the_same_rows(
 
     ledger, engine = opened
     head = ledger.head()
-    for stop in [*range(0, head, 31), head]:
-        catch_up(engine, ledger, all_projections(), stop=stop, page_size=17)
+    build_in_steps(engine, ledger, every=31, page_size=17)
     incremental = dump_read_models(engine)
     monkeypatch.setattr(runner, "PREPARE_IN_CHILD_EVENTS", 0)
     monkeypatch.setattr(reading, "PART", 10)  # each page decoded and prepared in parts
