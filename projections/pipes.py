@@ -1,11 +1,19 @@
 """Talking to the project's own child processes: pickled messages, each preceded by its length,
 over the child's stdin and stdout. The parent trusts what comes back as it trusts itself: the
 children are this code, started by it (`python -m <module>`), so nothing of the parent (its main
-module, its threads, its open connections) is copied or re-imported into them."""
+module, its threads, its open connections) is copied or re-imported into them.
+
+Messages are written and read with `os.write` and `os.readv` on the file descriptors, looping
+until every byte has gone or come, as `multiprocessing.connection` does. A buffered stream's
+`write` is not safe here: when the writing process is stopped and continued (Ctrl-Z then `fg`,
+which stops the whole process group, or a sampling profiler) in the middle of a large write to a
+full pipe, the system call returns having written part of it and the rest of that message is
+lost, so the reader takes the next message's bytes for this one's."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import pickle
 import struct
 import subprocess
@@ -16,27 +24,53 @@ _LENGTH = struct.Struct("!Q")
 
 
 def send(stream: IO[bytes], message: Any) -> None:
+    """Writes one message, whole, to the pipe behind `stream` (whose buffer must be empty: only
+    this module writes to it)."""
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_LENGTH.pack(len(data)))
-    stream.write(data)
-    stream.flush()
+    _write_all(stream.fileno(), _LENGTH.pack(len(data)))
+    _write_all(stream.fileno(), data)
 
 
 def receive(stream: IO[bytes]) -> Any:
-    head = stream.read(_LENGTH.size)
-    if len(head) < _LENGTH.size:
-        raise EOFError("the child process ended")
-    (size,) = _LENGTH.unpack(head)
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError("the child process ended mid-message")
-    return pickle.loads(data)
+    """Reads one message, whole, from the pipe behind `stream` (only this module reads it)."""
+    fd = stream.fileno()
+    (size,) = _LENGTH.unpack(_read_exactly(fd, _LENGTH.size, "the child process ended"))
+    return pickle.loads(_read_exactly(fd, size, "the child process ended mid-message"))
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _read_exactly(fd: int, size: int, ended: str) -> bytearray:
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    got = 0
+    while got < size:
+        count = os.readv(fd, [view[got:]])
+        if count == 0:
+            raise EOFError(ended)
+        got += count
+    return buffer
+
+
+def child_ends() -> tuple[IO[bytes], IO[bytes]]:
+    """In a child: where requests come from and where answers go. Answers go to a copy of the
+    original stdout, and stdout itself is pointed at stderr, so that anything else the child
+    prints (a library's warning, a stray print) cannot land in the middle of a message."""
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    return sys.stdin.buffer, answers
 
 
 def start(module: str) -> subprocess.Popen[bytes]:
-    """`python -m module` with pipes to talk to it; its stderr is the parent's."""
+    """`python -m module` with pipes to talk to it, unbuffered; its stderr is the parent's."""
     return subprocess.Popen(
-        [sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        [sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0
     )
 
 

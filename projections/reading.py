@@ -130,8 +130,7 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
 
 if __name__ == "__main__":
     import signal
-    import sys
 
     # Ctrl-C is the rebuilding process's to handle: it stops its children itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    serve(*pipes.child_ends())

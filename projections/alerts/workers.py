@@ -11,13 +11,13 @@ stdout; the caller trusts them as it trusts itself: they are its own child proce
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections import deque
 from collections.abc import Sequence
 from typing import IO, Any
 from uuid import UUID
 
 from projections.alerts.policy import Policy
+from projections.pipes import child_ends
 from projections.pipes import receive as _receive
 from projections.pipes import send as _send
 from projections.pipes import start as _start
@@ -157,8 +157,7 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
 
 if __name__ == "__main__":
     import signal
-    import sys
 
     # Ctrl-C is the rebuilding process's to handle: it stops its children itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    serve(*child_ends())
