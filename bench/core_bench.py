@@ -56,7 +56,7 @@ class Sizes:
 
 
 FULL = Sizes(
-    cli_runs=15,
+    cli_runs=21,
     long_history=10_000,
     short_history=10,
     append_runs=31,
@@ -85,6 +85,37 @@ def ledger_command() -> str:
     if not found:
         raise SystemExit("the 'ledger' command is not installed; run: pip install -e .")
     return found
+
+
+def how_installed() -> str:
+    """How the measured `ledger` is installed: start-up differs between the two ways. An editable
+    install adds an import hook to every Python process (the floor's too), and its modules are
+    compiled to bytecode only when Python may write it (not under PYTHONDONTWRITEBYTECODE);
+    `pip install .` compiles them at install time, as it does every dependency."""
+    import json
+    import sysconfig
+    from importlib import metadata
+
+    # Looked up in site-packages only: run from a checkout, the current folder holds the
+    # editable install's own metadata, without the record of how it was installed.
+    found = metadata.distributions(
+        name="offender-timeline-ledger", path=[sysconfig.get_paths()["purelib"]]
+    )
+    dist = next(iter(found), None)
+    if dist is None:
+        return "not installed as a distribution"
+    direct = dist.read_text("direct_url.json")
+    editable = bool(json.loads(direct or "{}").get("dir_info", {}).get("editable"))
+    kind = "editable install (pip install -e .)" if editable else "regular install (pip install .)"
+    if editable and os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        from importlib.util import find_spec
+
+        spec = find_spec("domain.offender")
+        compiled = spec is not None and spec.cached and os.path.exists(spec.cached)
+        kind += "; PYTHONDONTWRITEBYTECODE is set" + (
+            ", bytecode written earlier is used" if compiled else ": modules compile on every run"
+        )
+    return kind
 
 
 def wall(argv: Sequence[str], env: dict[str, str], cwd: Path) -> float:
@@ -122,6 +153,7 @@ def cli_latency(folder: Path, runs: int) -> None:
     record_ms, floor_ms = median_ms(samples["record"]), median_ms(samples["floor"])
     ratio = record_ms / floor_ms
     print("(a) CLI write latency, SQLite, median of", runs, "runs")
+    print(f"    measured: {ledger}, {how_installed()}")
     print(f"    ledger record entry:                        {record_ms:7.1f} ms")
     print(f"    floor: python -c '{FLOOR_IMPORTS}': {floor_ms:7.1f} ms")
     print(f"    for reference, python -c pass:              {median_ms(samples['bare']):7.1f} ms")
