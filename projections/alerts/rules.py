@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from domain.clock import LONDON, instant, london_date
 from domain.values import RiskLevel
@@ -28,8 +28,10 @@ from projections.records import INFORMATIONAL_TYPES, EntryRecord
 from projections.views import apply_corrections
 
 
-@dataclass(frozen=True)
-class Breach:
+class Breach(NamedTuple):
+    """A value, made by the thousand per offender: a named tuple is made in a third of the time
+    of a frozen dataclass."""
+
     rule: str
     entry: int | None  # the entry it concerns, None where it concerns no one entry
     due_at: datetime
@@ -156,11 +158,17 @@ def names(r: EntryRecord, entry: int) -> bool:
     return entry in (r.data.get("about") or [])
 
 
+_KIND_WORDS = {"ReleasedOnLicence": "release on licence", "OwnershipTransferred": "transfer"}
+
+
+@lru_cache(maxsize=64)
+def _kind(event_type: str) -> str:
+    return _KIND_WORDS.get(event_type) or event_type.removesuffix("Recorded").lower()
+
+
 def _label(r: EntryRecord) -> str:
     """How a breach names its item: "concern #7 of 2016-10-17"."""
-    words = {"ReleasedOnLicence": "release on licence", "OwnershipTransferred": "transfer"}
-    kind = words.get(r.type) or r.type.removesuffix("Recorded").lower()
-    return f"{kind} #{r.entry} of {day(r.occurred_instant)}"
+    return f"{_kind(r.type)} #{r.entry} of {day(r.occurred_instant)}"
 
 
 # -------------------------------------------------------------------------------------- rules
