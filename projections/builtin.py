@@ -7,7 +7,7 @@ from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
 
 from domain.clock import instant
@@ -15,6 +15,7 @@ from domain.offender import Offender
 from domain.staff import StaffMember
 from domain.values import Agency, is_senior
 from projections.bulk import BulkInsert
+from projections.db import clear_tables
 from projections.records import pg_row_from_event, row_from_event, sqlite_row_from_event
 from projections.runner import Projection
 from projections.schema import EntryRow, OffenderRow, StaffRow
@@ -57,7 +58,7 @@ class TimelineProjection(Projection):
         self._rows = []
 
     def clear(self, conn: Connection) -> None:
-        conn.execute(delete(EntryRow))
+        clear_tables(conn, EntryRow.__table__)
 
 
 def _driver_row(dialect: Dialect) -> Callable[[Offender.Event, int], tuple[Any, ...]]:
@@ -119,7 +120,7 @@ class OffenderRegister(Projection):
         self._new, self._changes = {}, {}
 
     def clear(self, conn: Connection) -> None:
-        conn.execute(delete(OffenderRow))
+        clear_tables(conn, OffenderRow.__table__)
 
 
 def _merge(
@@ -263,4 +264,4 @@ class StaffDirectory(Projection):
         )
 
     def clear(self, conn: Connection) -> None:
-        conn.execute(delete(StaffRow))
+        clear_tables(conn, StaffRow.__table__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, Table, create_engine, delete, event
 from sqlalchemy.types import TypeDecorator
 
 
@@ -53,3 +53,19 @@ def make_engine(url: str, schema: str = "public") -> Engine:
     if options:
         connect_args["options"] = options
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+
+
+def clear_tables(conn: Connection, *tables: Table) -> None:
+    """Empties read-model tables, in the connection's transaction (before a rebuild).
+
+    On PostgreSQL with TRUNCATE: as transactional there as DELETE, it gives the space back at
+    once, where DELETE leaves a dead row version behind for every row (a million after rebuilding
+    a long ledger's timeline, each scanned past until autovacuum comes). It holds the tables'
+    exclusive lock until the transaction ends, which a rebuild's clearing transaction does at
+    once. On SQLite, a DELETE without a WHERE clause already empties a table in one step."""
+    if conn.dialect.name == "postgresql":
+        names = ", ".join(conn.dialect.identifier_preparer.format_table(t) for t in tables)
+        conn.exec_driver_sql(f"TRUNCATE TABLE {names}")
+        return
+    for table in tables:
+        conn.execute(delete(table))

@@ -30,6 +30,7 @@ from projections.alerts.policy import Policy, load_policy
 from projections.alerts.rules import Breach, evaluate
 from projections.alerts.schema import AlertPendingRow, AlertPolicyRow, AlertRow
 from projections.bulk import BulkInsert
+from projections.db import clear_tables
 from projections.records import EntryRecord, record_from_row, sqlite_instant
 from projections.runner import Projection
 from projections.schema import EntryRow, OffenderRow, ProjectionPosition
@@ -108,9 +109,7 @@ class AlertsProjection(Projection):
             settle_in_chunks(engine, self.policy)
 
     def clear(self, conn: Connection) -> None:
-        conn.execute(delete(AlertRow))
-        conn.execute(delete(AlertPendingRow))
-        conn.execute(delete(AlertPolicyRow))
+        clear_tables(conn, AlertRow.__table__, AlertPendingRow.__table__, AlertPolicyRow.__table__)
 
 
 def _insert_pending(conn: Connection, keys: Iterable[str]) -> None:

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, MetaData, inspect, select
+from sqlalchemy import Connection, Engine, MetaData, func, inspect, select, text
 
 from bench.synthetic import generate_ledger
 from domain.offender import Offender
 from projections.builtin import OffenderRegister, StaffDirectory, TimelineProjection
 from projections.catalogue import all_projections
-from projections.db import make_engine
+from projections.db import clear_tables, make_engine
 from projections.runner import (
     Projection,
     ProjectionFailedError,
@@ -222,6 +222,35 @@ def test_histories_read_through_the_driver_are_the_records_the_views_read(
             # The loader sets each record's cached instant from the row; the views work it out.
             assert [r.occurred_instant for r in records] == [r.occurred_instant for r in expected]
             assert [vars(r) for r in records] == [vars(r) for r in expected]
+
+
+def test_clearing_tables_is_transactional_and_gives_postgresqls_space_back(
+    opened: tuple[Any, Engine],
+) -> None:
+    """A rebuild empties the read models in the transaction that resets their positions: rolled
+    back, the rows stay. On PostgreSQL the table is truncated, not left full of dead rows."""
+    ledger, engine = opened
+    catch_up(engine, ledger, all_projections())
+    entries = EntryRow.__table__
+
+    def count() -> int:
+        with engine.connect() as conn:
+            return int(conn.scalar(select(func.count()).select_from(entries)) or 0)
+
+    before = count()
+    assert before > 0
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        clear_tables(conn, entries)
+        transaction.rollback()
+    assert count() == before
+
+    with engine.begin() as conn:
+        clear_tables(conn, entries)
+    assert count() == 0
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT pg_relation_size('entries')")) == 0
 
 
 def test_rebuilding_an_unknown_projection_is_a_usage_error(cli: LedgerCLI) -> None:
