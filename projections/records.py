@@ -212,7 +212,7 @@ def sqlite_row_from_event(event: Offender.Event, position: int) -> tuple[Any, ..
 def pg_row_from_event(event: Offender.Event, position: int) -> tuple[Any, ...]:
     """`row_from_event` as psycopg takes it for COPY: naive UTC instants, as SQLAlchemy's bind
     processors make them, and the facts as JSON text."""
-    return _driver_row(event, position, _same, _naive_utc, _same)
+    return _driver_row(event, position, _same, naive_utc, _same)
 
 
 def _hex(oid: UUID) -> str:
@@ -223,7 +223,7 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _naive_utc(moment: datetime) -> datetime:
+def naive_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
     return moment.astimezone(UTC).replace(tzinfo=None)

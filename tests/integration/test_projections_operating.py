@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -221,6 +222,9 @@ def test_histories_read_through_the_driver_are_the_records_the_views_read(
             assert records == expected
             # The loader sets each record's cached instant from the row; the views work it out.
             assert [r.occurred_instant for r in records] == [r.occurred_instant for r in expected]
+            assert all(
+                r.occurred_instant.tzinfo is UTC and r.recorded_at.tzinfo is UTC for r in records
+            )
             assert [vars(r) for r in records] == [vars(r) for r in expected]
 
 
