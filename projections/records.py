@@ -211,8 +211,10 @@ def sqlite_row_from_event(event: Offender.Event, position: int) -> tuple[Any, ..
 
 def pg_row_from_event(event: Offender.Event, position: int) -> tuple[Any, ...]:
     """`row_from_event` as psycopg takes it for COPY: naive UTC instants, as SQLAlchemy's bind
-    processors make them, and the facts as JSON text."""
-    return _driver_row(event, position, _same, naive_utc, _same)
+    processors make them, the facts as JSON text, and the offender's id as 32 hex digits, which
+    COPY reads as the same uuid. Made in a rebuild's helper process and pickled to the one that
+    writes: a UUID object costs several times as much as its text to pickle and unpickle."""
+    return _driver_row(event, position, _hex, naive_utc, _same)
 
 
 def _hex(oid: UUID) -> str:

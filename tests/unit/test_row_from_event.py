@@ -75,6 +75,8 @@ def test_the_postgresql_copy_row_is_what_sqlalchemy_would_bind_for_that_row() ->
         # SQLAlchemy hands psycopg the facts wrapped, to be written as json.dumps writes them.
         wrapped = expected[-1]
         expected[-1] = (wrapped.dumps or json.dumps)(wrapped.obj)
+        # The id as the text COPY reads as that uuid (the rebuild tests compare what is stored).
+        expected[0] = expected[0].hex
         made = pg_row_from_event(event, position)
         assert list(made) == expected
         assert [type(v) for v in made] == [type(v) for v in expected]
