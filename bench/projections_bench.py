@@ -220,21 +220,31 @@ def measure_rebuild(url: str) -> dict[str, float]:
 
 def per_projection(url: str) -> dict[str, float]:
     """Where a rebuild's time goes: each projection rebuilt alone, in wall microseconds per event
-    beyond the read floor (measured on the small ledger; a profile, not a target)."""
+    beyond the read floor (measured on the small ledger; a profile, not a target). Runs this
+    short vary with the machine by more than some projections cost, so each projection's rebuild
+    is timed three times, each beside a read of its own, and the median difference is given."""
     from projections.catalogue import all_projections
     from projections.runner import rebuild
 
+    def timed(work: Callable[[], object]) -> float:
+        started = time.perf_counter()
+        work()
+        return time.perf_counter() - started
+
     settings, ledger, engine = _open(url)
     costs: dict[str, float] = {}
+    floors: list[float] = []
     try:
         head = ledger.head()
-        started = time.perf_counter()
-        read_all(ledger, head)
-        floor = time.perf_counter() - started
+        read_all(ledger, head)  # warms this process: imports, compiled statements, file cache
         for projection in all_projections(settings):
-            started = time.perf_counter()
-            rebuild(engine, ledger, [projection])
-            costs[projection.name] = (time.perf_counter() - started - floor) / head * 1e6
+            differences = []
+            for _ in range(3):
+                floors.append(timed(lambda: read_all(ledger, head)))
+                seconds = timed(lambda p=projection: rebuild(engine, ledger, [p]))
+                differences.append(seconds - floors[-1])
+            costs[projection.name] = statistics.median(differences) / head * 1e6
+        floor = statistics.median(floors)
         costs["(read and decode)"] = floor / head * 1e6
     finally:
         engine.dispose()
