@@ -3,7 +3,7 @@ over the child's stdin and stdout. The parent trusts what comes back as it trust
 children are this code, started by it (`python -m <module>`), so nothing of the parent (its main
 module, its threads, its open connections) is copied or re-imported into them.
 
-Messages are written and read with `os.write` and `os.readv` on the file descriptors, looping
+Messages are written with `os.write` on the file descriptor and read with `readinto`, each looping
 until every byte has gone or come, as `multiprocessing.connection` does. A buffered stream's
 `write` is not safe here: when the writing process is stopped and continued (Ctrl-Z then `fg`,
 which stops the whole process group, or a sampling profiler) in the middle of a large write to a
@@ -33,9 +33,8 @@ def send(stream: IO[bytes], message: Any) -> None:
 
 def receive(stream: IO[bytes]) -> Any:
     """Reads one message, whole, from the pipe behind `stream` (only this module reads it)."""
-    fd = stream.fileno()
-    (size,) = _LENGTH.unpack(_read_exactly(fd, _LENGTH.size, "the child process ended"))
-    return pickle.loads(_read_exactly(fd, size, "the child process ended mid-message"))
+    (size,) = _LENGTH.unpack(_read_exactly(stream, _LENGTH.size, "the child process ended"))
+    return pickle.loads(_read_exactly(stream, size, "the child process ended mid-message"))
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -45,13 +44,13 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def _read_exactly(fd: int, size: int, ended: str) -> bytearray:
+def _read_exactly(stream: IO[bytes], size: int, ended: str) -> bytearray:
     buffer = bytearray(size)
     view = memoryview(buffer)
     got = 0
     while got < size:
-        count = os.readv(fd, [view[got:]])
-        if count == 0:
+        count = stream.readinto(view[got:])  # type: ignore[attr-defined]
+        if not count:
             raise EOFError(ended)
         got += count
     return buffer
