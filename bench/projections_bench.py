@@ -193,8 +193,14 @@ def measure_rebuild(url: str) -> dict[str, float]:
         read_seconds, read_cpu = time.perf_counter() - wall, cpu(resource.RUSAGE_SELF) - own
         wall, own = time.perf_counter(), cpu(resource.RUSAGE_SELF)
         helpers = cpu(resource.RUSAGE_CHILDREN)
+        pages_done: list[float] = []
+
+        def progress(reached: int, target: int) -> None:
+            if reached >= target and not pages_done:
+                pages_done.append(time.perf_counter() - wall)
+
         with TreeMemory() as tree:
-            rebuild(engine, ledger, all_projections(settings))
+            rebuild(engine, ledger, all_projections(settings), progress=progress)
         rebuild_seconds = time.perf_counter() - wall
         rebuild_cpu = cpu(resource.RUSAGE_SELF) - own
         helpers_cpu = cpu(resource.RUSAGE_CHILDREN) - helpers
@@ -210,6 +216,9 @@ def measure_rebuild(url: str) -> dict[str, float]:
         "read_cpu_us": read_cpu / max(count, 1) * 1e6,
         "rebuild_rate": head / rebuild_seconds,
         "rebuild_seconds": rebuild_seconds,
+        # Writing the pages, then what follows the last one: the projections' end steps (the
+        # alerts evaluated) and the deferred indexes.
+        "pages_seconds": pages_done[0] if pages_done else rebuild_seconds,
         "rebuild_cpu_us": rebuild_cpu / max(head, 1) * 1e6,
         "helpers_cpu_us": helpers_cpu / max(head, 1) * 1e6,
         "peak_mb": peak_kb / 1024,
@@ -361,7 +370,9 @@ def bench_backend(backend: str, sizes: Sizes, postgres: str, workdir: str) -> bo
         memory_ok = (together or largest) < MEMORY_TARGET_MB
         print(
             f"  rebuild of all projections: {figures['rebuild_rate']:,.0f} events/s "
-            f"({figures['events']:,.0f} events in {figures['rebuild_seconds']:.1f} s)\n"
+            f"({figures['events']:,.0f} events in {figures['rebuild_seconds']:.1f} s: pages written "
+            f"in {figures['pages_seconds']:.1f} s, then alerts evaluated and indexes built in "
+            f"{figures['rebuild_seconds'] - figures['pages_seconds']:.1f} s)\n"
             f"  floor, read and decode only: {figures['read_rate']:,.0f} events/s\n"
             f"  (CPU per event: rebuild {figures['rebuild_cpu_us']:.0f} us in the rebuilding "
             f"process + {figures['helpers_cpu_us']:.0f} us in its helper processes; "
