@@ -341,8 +341,6 @@ def _load_histories_raw(
         query = driver.execute(sql + " ORDER BY offender_id, entry", tuple(ids))  # type: ignore[union-attr]
         rows = query.fetchall()
         stamp, day = _sqlite_stamp, date.fromisoformat
-        # Every row's facts parsed in one call: json.loads costs more per call than per byte.
-        facts = json.loads("[" + ",".join(row[14] or "null" for row in rows) + "]")
     else:
         ids = {str(o): o for o in offenders}
         sql = f"SELECT {_PG_HISTORY_COLUMNS} FROM entries WHERE offender_id = ANY(%(ids)s)"
@@ -352,7 +350,8 @@ def _load_histories_raw(
             cursor.execute(sql + " ORDER BY offender_id, entry", {"ids": list(offenders)})
             rows = cursor.fetchall()
         stamp, day = _same, _same
-        facts = json.loads("[" + ",".join(row[14] or "null" for row in rows) + "]")
+    # Every row's facts parsed in one call: json.loads costs more per call than per byte.
+    facts = json.loads("[" + ",".join(row[14] or "null" for row in rows) + "]")
     new = object.__new__
     histories: list[tuple[UUID, list[EntryRecord]]] = []
     records: list[EntryRecord] = []
