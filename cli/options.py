@@ -32,15 +32,20 @@ AT = typer.Option(
 )
 
 
-def entry_numbers(values: list[str]) -> list[int]:
-    """Entry numbers typed as `4 5`, `4,5` or `#4`."""
+def entry_numbers(values: list[str], ref: str) -> list[int]:
+    """Entry numbers typed as `4 5`, `4,5`, `#4` or `REF#4` (naming this offender only)."""
     from domain.errors import InvalidValueError
 
     numbers: list[int] = []
     for value in values:
         for part in value.replace(",", " ").split():
-            text = part.split("#")[-1]
-            if not text.isdigit() or int(text) < 1:
+            prefix, _, text = part.rpartition("#")
+            if prefix and prefix != ref.strip():
+                raise InvalidValueError(
+                    f"{part!r} names an entry of {prefix!r}, not of {ref.strip()!r}; "
+                    "give this offender's entry numbers"
+                )
+            if not (text.isascii() and text.isdigit()) or int(text) < 1:
                 raise InvalidValueError(f"{part!r} is not an entry number; use e.g. 4 or 4,5")
             numbers.append(int(text))
     if not numbers:

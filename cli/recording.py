@@ -44,6 +44,8 @@ def _append(
 ) -> None:
     from domain.clock import parse_past_time
 
+    if by is not None:
+        by = _text(by, "--by")
     s = session(ctx)
     when = parse_past_time(occurred_at)
     if prepare is not None:
@@ -65,6 +67,7 @@ def _append_naming(
 ) -> None:
     """`_append` for events that name another member of staff, as they stood when it happened."""
     named: list[Person] = []
+    named_id = _text(staff_id, "the staff id")
     _append(
         ctx,
         ref,
@@ -72,7 +75,7 @@ def _append_naming(
         by,
         as_json,
         lambda o, a, t, w: command(o, a, t, w, named[0]),
-        prepare=lambda s, w: named.append(s.ledger().person(staff_id.strip(), w)),
+        prepare=lambda s, w: named.append(s.ledger().person(named_id, w)),
     )
 
 
@@ -263,7 +266,7 @@ def decision(
     Example: ledger --as 3001 record decision WMP-000123 --decision "Refer to MAPPA level 2" --rationale "Escalating risk" --about 5,6
     """
     text, why = _text(decision_text, "--decision"), _text(rationale, "--rationale")
-    entries = entry_numbers([about]) if about else []
+    entries = entry_numbers([about], ref) if about is not None else []
     _append(
         ctx,
         ref,
@@ -373,7 +376,7 @@ def mappa_meeting(
     from domain.values import parse_level
 
     chosen, text = parse_level(level), _text(summary, "--summary")
-    entries = entry_numbers([discussed]) if discussed else []
+    entries = entry_numbers([discussed], ref) if discussed is not None else []
     ids = [i.strip() for i in attendees.split(",") if i.strip()]
     people: list[Person] = []
 
@@ -429,7 +432,7 @@ def acknowledge(
 
     Example: ledger --as 4521 acknowledge WMP-000123 5 6
     """
-    numbers = entry_numbers(entries)
+    numbers = entry_numbers(entries, ref)
     _append(ctx, ref, occurred_at, by, as_json, lambda o, a, t, w: o.acknowledge(w, a, t, numbers))
 
 
@@ -476,7 +479,7 @@ def share(
     """
     from domain.values import Agency, ShareMeans
 
-    numbers, how = entry_numbers(entries), ShareMeans.parse(means)
+    numbers, how = entry_numbers(entries, ref), ShareMeans.parse(means)
     recipient: dict[str, object] = {}
 
     def resolve(s: Session, when: ValidTime) -> None:
@@ -516,7 +519,13 @@ def correct(
     entry_occurred_at: str = typer.Option(
         None, "--entry-occurred-at", metavar="T", help="The corrected time the entry occurred."
     ),
-    occurred_at: str = OCCURRED_AT,
+    occurred_at: str = typer.Option(
+        None,
+        "--occurred-at",
+        metavar="T",
+        help="When the correction itself was made (default: now); the entry's own corrected "
+        "time is --entry-occurred-at.",
+    ),
     by: str = BY,
     as_json: bool = JSON,
 ) -> None:
@@ -525,10 +534,22 @@ def correct(
     Example: ledger correct WMP-000123 5 --reason "Wrong date typed" --entry-occurred-at 2016-10-16
     """
     from domain.clock import parse_past_time
+    from domain.errors import InvalidValueError
 
-    (number,) = entry_numbers([entry_number])[:1]
+    numbers = entry_numbers([entry_number], ref)
+    if len(numbers) > 1:
+        raise InvalidValueError("a correction names one entry; correct each entry on its own")
+    (number,) = numbers
     why, text = _text(reason, "--reason"), _optional(summary)
-    fixed_time = parse_past_time(entry_occurred_at) if entry_occurred_at else None
+    fixed_time = (
+        parse_past_time(entry_occurred_at, option="--entry-occurred-at")
+        if entry_occurred_at is not None
+        else None
+    )
+    if text is None and fixed_time is None:
+        raise InvalidValueError(
+            "say what was wrong: give the corrected --summary, --entry-occurred-at or both"
+        )
     _append(
         ctx,
         ref,

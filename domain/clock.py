@@ -27,12 +27,16 @@ def utc_now() -> datetime:
 
 
 def parse_time(text: str) -> ValidTime:
-    """An ISO 8601 date (time unknown) or datetime (naive means Europe/London), as stored."""
+    """An ISO 8601 date (time unknown) or datetime (naive means Europe/London), as stored.
+
+    Any ISO 8601 form of a date alone (2016-10-17, 20161017, 2016-W42-1) is a date. A naive time
+    that London's clocks skipped, or showed twice, is refused: only an offset says which moment
+    was meant."""
     raw = text.strip()
-    if _DATE_ONLY.match(raw):
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        if _DATE_ONLY.match(raw):
             raise InvalidValueError(f"{text!r} is not a real date; use YYYY-MM-DD") from None
     try:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
@@ -41,8 +45,32 @@ def parse_time(text: str) -> ValidTime:
             f"{text!r} is not a date or time; use ISO 8601, e.g. 2016-10-17 or 2016-10-17T14:30"
         ) from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=LONDON)
-    return parsed.astimezone(UTC)
+        parsed = _in_london(text, parsed)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise InvalidValueError(f"{text!r} is out of the range of times kept") from None
+
+
+def _in_london(text: str, wall: datetime) -> datetime:
+    """A London wall-clock time as the one moment it names."""
+    first, second = wall.replace(tzinfo=LONDON, fold=0), wall.replace(tzinfo=LONDON, fold=1)
+    try:
+        shown = first.astimezone(UTC).astimezone(LONDON).replace(tzinfo=None)
+    except OverflowError:
+        raise InvalidValueError(f"{text!r} is out of the range of times kept") from None
+    if shown != wall:
+        raise InvalidValueError(
+            f"{text!r} never happened in London (the clocks went forward); give the time with "
+            "its offset: +00:00 for GMT, +01:00 for BST"
+        )
+    if first.utcoffset() != second.utcoffset():
+        raise InvalidValueError(
+            f"{text!r} happened twice in London (the clocks went back); give the time with its "
+            f"offset: {wall.isoformat(timespec='minutes')}+01:00 for the first, +00:00 for the "
+            "second"
+        )
+    return first
 
 
 def parse_date(text: str) -> date:
@@ -56,14 +84,20 @@ def parse_date(text: str) -> date:
         raise InvalidValueError(f"{text!r} is not a real date; use YYYY-MM-DD") from None
 
 
-def parse_past_time(text: str | None, now: datetime | None = None) -> ValidTime:
-    """When something happened: default now; refused when it is in the future."""
+def parse_past_time(
+    text: str | None, now: datetime | None = None, option: str = "--occurred-at"
+) -> ValidTime:
+    """When something happened: now when not given; refused when given empty or in the future."""
     now = now or utc_now()
-    if text is None or not text.strip():
+    if text is None:
         return now
+    if not text.strip():
+        raise InvalidValueError(
+            f"{option} is empty; give a date or time, or leave it out to mean now"
+        )
     when = parse_time(text)
     if is_future(when, now):
-        raise FutureTimeError(text)
+        raise FutureTimeError(text, option)
     return when
 
 
@@ -86,6 +120,8 @@ def start_of_day(day: date) -> datetime:
 
 
 def end_of_day(day: date) -> datetime:
+    if day == date.max:
+        return datetime.max.replace(tzinfo=UTC)
     return start_of_day(day + timedelta(days=1)) - timedelta(microseconds=1)
 
 

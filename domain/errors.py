@@ -65,10 +65,9 @@ class AlreadyOwnerError(DomainError):
 
 
 class FutureTimeError(DomainError):
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, option: str = "--occurred-at") -> None:
         super().__init__(
-            f"--occurred-at {text} is in the future; record what has happened, "
-            "with the time it happened"
+            f"{option} {text} is in the future; record what has happened, with the time it happened"
         )
 
 

@@ -17,12 +17,13 @@ def staff_id(staff_ref: str) -> UUID:
 
 
 def normalise_ref(ref: str) -> str:
-    """References are compared exactly as typed, without surrounding space; they must say something."""
+    """A reference to look up: compared exactly as typed, without surrounding space. What a new
+    reference may be is checked at registration (`domain.text.check_new_reference`)."""
     from domain.errors import InvalidValueError
 
     text = ref.strip()
     if not text or any(c.isspace() for c in text) or "#" in text:
         raise InvalidValueError(
-            f"{ref!r} is not a usable reference; use letters, digits and dashes, e.g. WMP-000123"
+            f"{ref!r} is not a usable reference: give it as registered, e.g. WMP-000123"
         )
     return text

@@ -25,6 +25,7 @@ from domain.errors import (
 )
 from domain.identity import offender_id
 from domain.staff import Person
+from domain.text import check_fields, check_new_reference
 from domain.values import (
     Agency,
     AssessmentTool,
@@ -211,17 +212,24 @@ class Offender(Aggregate):
         author: Person,
         entered_by: str,
     ) -> Offender:
-        return cls(
-            ref=ref,
-            name=name,
-            born=born,
-            category=category,
-            level=level,
-            area=area,
-            occurred_at=occurred_at,
-            entered_by=entered_by,
+        fields = {
+            "ref": check_new_reference(ref, "reference"),
+            "name": name,
+            "born": born,
+            "category": category,
+            "level": level,
+            "area": area,
+            "occurred_at": occurred_at,
+            "entered_by": entered_by,
             **_author_fields(author),
-        )
+        }
+        check_fields(fields)
+        return cls(**fields)
+
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        """Every command's event, once its text is known to be storable (see domain.text)."""
+        check_fields(kwargs)
+        super().trigger_event(event_class, **kwargs)
 
     # ---------------------------------------------------------------------------------- commands
 

@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import StaffNotInPostError
 from domain.identity import staff_id as derive_staff_id
+from domain.text import check_fields, check_new_reference
 from domain.values import Agency, is_senior
 
 
@@ -101,6 +102,17 @@ class StaffMember(Aggregate):
     @staticmethod
     def create_id(staff_id: str, **_: Any) -> Any:
         return derive_staff_id(staff_id)
+
+    @classmethod
+    def enrol(cls, **fields: Any) -> StaffMember:
+        """A new staff member, once the id and the text are known to be storable."""
+        check_new_reference(fields["staff_id"], "staff id")
+        check_fields(fields)
+        return cls(**fields)
+
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        check_fields(kwargs)
+        super().trigger_event(event_class, **kwargs)
 
     @property
     def rank(self) -> str:

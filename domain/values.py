@@ -154,8 +154,14 @@ def parse_level(value: int, allowed: tuple[int, ...] = (1, 2, 3)) -> int:
 
 
 def parse_text(value: str | None, what: str) -> str:
-    """Free text that must say something."""
+    """Free text that must say something: not only spaces and invisible format characters."""
     text = (value or "").strip()
-    if not text:
+    if not text or all(c.isspace() or _invisible(c) for c in text):
         raise InvalidValueError(f"{what} must not be empty")
     return text
+
+
+def _invisible(character: str) -> bool:
+    import unicodedata
+
+    return unicodedata.category(character) == "Cf"

@@ -66,7 +66,7 @@ class OffenderLedger(Application[UUID]):
             self.check_admin(actor)
         if self._exists(staff_id(staff_ref)):
             raise StaffAlreadyEnrolledError(staff_ref)
-        member = StaffMember(
+        member = StaffMember.enrol(
             staff_id=staff_ref,
             name=name,
             agency=agency,

@@ -436,7 +436,7 @@ def _enrol(batch: _Batch, typist: str, number: int, record: StaffRecord) -> Impo
         raise StaffAlreadyEnrolledError(record.staff_id)
     agency = Agency.parse(record.agency)
     first = batch.empty and not batch.staff
-    batch.staff[record.staff_id] = StaffMember(
+    batch.staff[record.staff_id] = StaffMember.enrol(
         staff_id=record.staff_id,
         name=record.name,
         agency=agency,

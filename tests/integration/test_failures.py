@@ -41,7 +41,7 @@ COMMANDS: dict[str, list[str]] = {
     "acknowledge": ["acknowledge", REF, "1"],
     "transfer": ["transfer", REF, "--to", "7702"],
     "share": ["share", REF, "1", "--with", "probation"],
-    "correct": ["correct", REF, "1", "--reason", "Typo"],
+    "correct": ["correct", REF, "1", "--reason", "Typo", "--summary", "Fixed"],
     "show": ["show", REF, "--json"],
     "timeline": ["timeline", REF, "--json"],
     "ownership": ["ownership", REF, "--json"],

@@ -173,7 +173,7 @@ REFUSED_BY_A_RULE = [
     ("acknowledging a missing entry", ["acknowledge", REF, "2", "7"], "has no entry 7"),
     ("acknowledging twice", ["acknowledge", REF, "2", "--by", "7702"], "already acknowledged"),
     ("transfer to the current owner", ["transfer", REF, "--to", "4521"], "already owns"),
-    ("correcting a missing entry", ["correct", REF, "9", "--reason", "x"], "has no entry 9"),
+    ("correcting a missing entry", ["correct", REF, "9", "--reason", "x", "--summary", "y"], "has no entry 9"),
     ("a decision about a missing entry", ["record", "decision", REF, "--decision", "d", "--rationale", "r", "--about", "9"], "has no entry 9"),
     ("sharing a missing entry", ["share", REF, "9", "--with", "probation"], "has no entry 9"),
     ("occurred in the future", ["record", "entry", REF, "--summary", "x", "--occurred-at", "2999-01-01"], "in the future"),

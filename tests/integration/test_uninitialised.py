@@ -13,7 +13,7 @@ COMMANDS = [
     ["record", "disclosure", "WMP-000123", "--summary", "Feels isolated"],
     ["acknowledge", "WMP-000123", "2"],
     ["transfer", "WMP-000123", "--to", "4521"],
-    ["correct", "WMP-000123", "2", "--reason", "Typo"],
+    ["correct", "WMP-000123", "2", "--reason", "Typo", "--summary", "Fixed"],
     [
         "staff",
         "add",

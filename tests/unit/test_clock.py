@@ -90,7 +90,45 @@ def test_today_and_the_past_are_accepted_and_no_time_means_now():
     assert parse_past_time("2020-01-21", now=NOW) == date(2020, 1, 21)
     assert parse_past_time("2020-01-21T12:00Z", now=NOW) == NOW
     assert parse_past_time(None, now=NOW) == NOW
-    assert parse_past_time("  ", now=NOW) == NOW
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_time_given_empty_is_refused_not_taken_as_now(blank: str) -> None:
+    with pytest.raises(InvalidValueError, match="--entry-occurred-at is empty"):
+        parse_past_time(blank, now=NOW, option="--entry-occurred-at")
+
+
+def test_the_future_is_refused_under_the_option_given() -> None:
+    with pytest.raises(FutureTimeError, match=r"^--entry-occurred-at 2020-01-22 is in the future"):
+        parse_past_time("2020-01-22", now=NOW, option="--entry-occurred-at")
+
+
+@pytest.mark.parametrize("text", ["2016-10-17", "20161017", "2016-W42-1"])
+def test_every_iso_form_of_a_date_alone_is_a_date(text: str) -> None:
+    assert parse_time(text) == date(2016, 10, 17)
+
+
+def test_a_london_time_the_clocks_skipped_is_refused() -> None:
+    with pytest.raises(InvalidValueError, match="never happened in London"):
+        parse_time("2016-03-27T01:30")
+    # With its offset it names one moment.
+    assert parse_time("2016-03-27T01:30+00:00") == datetime(2016, 3, 27, 1, 30, tzinfo=UTC)
+
+
+def test_a_london_time_shown_twice_is_refused_without_an_offset() -> None:
+    with pytest.raises(InvalidValueError, match="happened twice in London"):
+        parse_time("2016-10-30T01:30")
+    assert parse_time("2016-10-30T01:30+01:00") == datetime(2016, 10, 30, 0, 30, tzinfo=UTC)
+    assert parse_time("2016-10-30T01:30+00:00") == datetime(2016, 10, 30, 1, 30, tzinfo=UTC)
+    # The hours either side of the change are one moment each.
+    assert parse_time("2016-10-30T00:59") == datetime(2016, 10, 29, 23, 59, tzinfo=UTC)
+    assert parse_time("2016-10-30T02:00") == datetime(2016, 10, 30, 2, 0, tzinfo=UTC)
+
+
+def test_times_out_of_range_are_refused_and_the_last_day_ends_at_the_last_moment() -> None:
+    with pytest.raises(InvalidValueError, match="out of the range"):
+        parse_time("0001-01-01T00:30+01:00")
+    assert parse_query_time("9999-12-31") == datetime.max.replace(tzinfo=UTC)
 
 
 def test_today_is_the_london_day():

@@ -1,0 +1,69 @@
+"""What text an event may carry, checked once for every new event before it is stored.
+
+Events are kept forever and every read model must be able to hold what they say, on SQLite and on
+PostgreSQL (whose text cannot hold NUL). So a new event is refused if any of its text has a control
+character other than tab and line breaks, half of a UTF-16 surrogate pair (what undecodable bytes
+in a command line become), or more characters than anyone types into that kind of field. References
+and staff ids are checked where they are first used, at registration and enrolment: later commands
+only look them up.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from domain.errors import InvalidValueError
+
+# Names, ranks, areas and ids: a line. Free text (summaries, reasons, rationales): pages.
+SHORT_LIMIT = 200
+LONG_LIMIT = 20_000
+SHORT_FIELDS = frozenset(
+    {"ref", "name", "rank", "area", "by", "entered_by", "staff", "staff_id", "previous"}
+)
+
+REFERENCE_LIMIT = 64
+_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+_UNWANTED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def check_fields(fields: dict[str, Any]) -> None:
+    """Refuses a new event's fields if any of their text could not be stored and read back as
+    typed. Called before the event is made: events already stored are never checked again."""
+    for name, value in fields.items():
+        _check(name, value)
+
+
+def _check(name: str, value: Any) -> None:
+    if isinstance(value, str):
+        check_text(value, name)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check(str(key), item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check(name, item)
+
+
+def check_text(value: str, name: str) -> None:
+    limit = SHORT_LIMIT if name in SHORT_FIELDS else LONG_LIMIT
+    if len(value) > limit:
+        raise InvalidValueError(
+            f"{name} is {len(value):,} characters long; at most {limit:,} are kept"
+        )
+    found = _UNWANTED.search(value)
+    if found is not None:
+        raise InvalidValueError(
+            f"{name} contains the character U+{ord(found.group()):04X}, which cannot be "
+            "stored; remove it (tabs and line breaks are kept)"
+        )
+
+
+def check_new_reference(ref: str, what: str) -> str:
+    """A reference or staff id as first registered: letters and digits, with . _ / - between."""
+    if len(ref) > REFERENCE_LIMIT or not _REFERENCE.fullmatch(ref):
+        raise InvalidValueError(
+            f"{ref!r} is not a usable {what}: use at most {REFERENCE_LIMIT} letters and digits "
+            "(A-Z, 0-9), with . _ / - between them, e.g. WMP-000123"
+        )
+    return ref

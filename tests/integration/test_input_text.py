@@ -1,0 +1,194 @@
+"""What a new event may say, refused before anything is written, on SQLite and on PostgreSQL.
+
+PostgreSQL text cannot hold NUL, so an event carrying one would be stored and then break every
+read model; a control character or an unpaired surrogate cannot be shown or exported faithfully.
+New references and staff ids have a fixed form; entry numbers name this offender's entries only.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.integration.test_recording import REF, count_events, refused, timeline
+
+
+def _import(cli, tmp_path, *records: dict) -> object:
+    path = tmp_path / "records.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return cli("import", str(path))
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x07", "\x1b", "\x7f", "\x85"])
+def test_an_import_carrying_an_unstorable_character_is_refused_whole(
+    registered, tmp_path, character
+):
+    before = count_events(registered)
+    out = _import(
+        registered,
+        tmp_path,
+        {"command": "entry", "ref": REF, "summary": "Fine"},
+        {"command": "entry", "ref": REF, "summary": f"nul{character}here"},
+    )
+    assert out.exit_code == 2, out.stderr
+    assert out.stderr.startswith("error: line 2: summary contains the character U+")
+    assert count_events(registered) == before
+    # The read models still answer.
+    registered.ok("show", REF)
+
+
+def test_an_import_carrying_half_a_surrogate_pair_is_refused(registered, tmp_path):
+    before = count_events(registered)
+    out = _import(registered, tmp_path, {"command": "entry", "ref": REF, "summary": "\ud800"})
+    assert out.exit_code == 2 and out.stderr.startswith("error: line 1: "), out.stderr
+    assert count_events(registered) == before
+
+
+def test_tabs_and_line_breaks_are_kept(registered):
+    registered.ok("record", "entry", REF, "--summary", "Seen\tnear a school\nat 3pm")
+    assert timeline(registered)[-1]["summary"] == "Seen\tnear a school\nat 3pm"
+
+
+def test_a_control_character_on_the_command_line_is_refused(registered):
+    says = refused(registered, 2, "record", "entry", REF, "--summary", "bell\x07")
+    assert "U+0007" in says
+
+
+def test_text_longer_than_kept_is_refused(registered):
+    says = refused(registered, 2, "record", "entry", REF, "--summary", "x" * 20_001)
+    assert "summary is 20,001 characters long; at most 20,000" in says
+    says = refused(
+        registered, 2, "staff", "add", "9001", "--name", "N" * 201, "--agency", "police",
+        "--rank", "PC", "--since", "2015-01-01",
+    )  # fmt: skip
+    assert "name is 201 characters long; at most 200" in says
+
+
+def test_a_long_job_title_is_kept_whole(cli):
+    title = "Senior Probation Officer, Public Protection Unit, Birmingham North"
+    cli.ok(
+        "staff", "add", "9001", "--name", "Pat", "--agency", "probation", "--rank", title,
+        "--since", "2015-01-01",
+    )  # fmt: skip
+    listed = cli.ok("staff", "list", "--json").json()
+    assert title in json.dumps(listed)
+
+
+def test_a_summary_of_invisible_characters_only_is_empty(registered):
+    says = refused(registered, 2, "record", "entry", REF, "--summary", "\u200b \u2060")
+    assert "--summary must not be empty" in says
+
+
+@pytest.mark.parametrize(
+    "ref", ["WMP\x01X", "a\u200bb", "\uff371", "../etc", "_leading", "R" * 65, "two words"]
+)
+def test_a_new_reference_has_a_fixed_form(cli, ref):
+    says = refused(
+        cli, 2, "offender", "register", ref, "--name", "J D", "--born", "1975-03-02",
+        "--category", "1",
+    )  # fmt: skip
+    assert "reference" in says
+
+
+def test_references_may_hold_dots_slashes_and_underscores(cli):
+    cli.ok(
+        "offender", "register", "WM/2016_01.7", "--name", "J D", "--born", "1975-03-02",
+        "--category", "1",
+    )  # fmt: skip
+    cli.ok("show", "WM/2016_01.7")
+
+
+@pytest.mark.parametrize("staff_id", ["a b", "x\x7f", "#1", "S" * 65])
+def test_a_new_staff_id_has_a_fixed_form(cli, staff_id):
+    says = refused(
+        cli, 2, "staff", "add", staff_id, "--name", "N", "--agency", "police", "--rank", "PC",
+        "--since", "2015-01-01",
+    )  # fmt: skip
+    assert "usable" in says
+
+
+def test_an_import_cannot_enrol_a_staff_id_the_command_line_refuses(cli, tmp_path):
+    before = count_events(cli)
+    record = {
+        "command": "staff", "staff_id": "a b", "name": "N", "agency": "police", "rank": "PC",
+        "since": "2015-01-01",
+    }  # fmt: skip
+    out = _import(cli, tmp_path, record)
+    assert out.exit_code == 2 and "line 1:" in out.stderr and "staff id" in out.stderr
+    assert count_events(cli) == before
+
+
+# ------------------------------------------------------------------------------ entry numbers
+
+
+def test_an_entry_of_another_offender_is_refused(registered):
+    says = refused(registered, 2, "acknowledge", REF, "WMP-000999#1", "--by", "4521")
+    assert "names an entry of 'WMP-000999'" in says
+    says = refused(registered, 2, "acknowledge", REF, "abc#1", "--by", "4521")
+    assert "names an entry of 'abc'" in says
+
+
+def test_this_offenders_prefix_is_accepted(registered):
+    registered.ok("acknowledge", REF, f"{REF}#1", "--by", "4521")
+
+
+@pytest.mark.parametrize("number", ["²", "٣", "0", "#"])
+def test_what_is_not_an_entry_number_is_refused(registered, number):
+    says = refused(registered, 2, "acknowledge", REF, number, "--by", "4521")
+    assert "entry number" in says
+
+
+def test_a_correction_names_one_entry_and_says_what_changed(registered):
+    says = refused(registered, 2, "correct", REF, "1,1", "--reason", "typo", "--summary", "x")
+    assert "a correction names one entry" in says
+    says = refused(registered, 2, "correct", REF, "1", "--reason", "typo")
+    assert "--summary, --entry-occurred-at or both" in says
+
+
+def test_an_empty_entry_list_given_explicitly_is_refused(registered):
+    says = refused(
+        registered, 2, "record", "decision", REF, "--decision", "d", "--rationale", "r",
+        "--about", "",
+    )  # fmt: skip
+    assert "at least one entry number" in says
+
+
+# ---------------------------------------------------------------------------- empty and times
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_an_empty_time_is_refused_not_taken_as_now(registered, blank):
+    says = refused(registered, 2, "record", "entry", REF, "--summary", "x", "--occurred-at", blank)
+    assert "--occurred-at is empty" in says
+    says = refused(
+        registered, 2, "correct", REF, "1", "--reason", "r", "--entry-occurred-at", blank
+    )
+    assert "--entry-occurred-at is empty" in says
+
+
+def test_a_future_corrected_time_names_its_own_option(registered):
+    says = refused(
+        registered, 1, "correct", REF, "1", "--reason", "r", "--entry-occurred-at", "2999-01-01"
+    )
+    assert says.startswith("error: --entry-occurred-at 2999-01-01 is in the future")
+
+
+@pytest.mark.parametrize("option", ["--by", "--to"])
+def test_an_empty_staff_id_is_refused_not_defaulted(registered, option):
+    args = ["transfer", REF, "--to", "7702"] if option == "--by" else ["transfer", REF]
+    says = refused(registered, 2, *args, option, "")
+    assert "must not be empty" in says
+
+
+def test_a_london_time_the_clocks_skipped_is_refused(registered):
+    says = refused(
+        registered, 2, "record", "entry", REF, "--summary", "x", "--occurred-at",
+        "2016-03-27T01:30",
+    )  # fmt: skip
+    assert "never happened in London" in says
+
+
+def test_a_basic_iso_date_is_a_date_with_the_time_unknown(registered):
+    registered.ok("record", "entry", REF, "--summary", "x", "--occurred-at", "20161017")
+    assert timeline(registered)[-1]["occurred_at"] == "2016-10-17"
