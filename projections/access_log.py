@@ -47,13 +47,13 @@ class AccessRow(Base):
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
     )
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    actor: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    actor: Mapped[str | None] = mapped_column(Text, nullable=True)
     # On PostgreSQL the database fills in the authenticated login, which `--as` cannot choose.
     login: Mapped[str | None] = mapped_column(
         String(64), nullable=True, server_default=FetchedValue()
     )
-    command: Mapped[str] = mapped_column(String(64))
-    offender: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    command: Mapped[str] = mapped_column(Text)
+    offender: Mapped[str | None] = mapped_column(Text, nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     outcome: Mapped[str] = mapped_column(String(16))
     details: Mapped[dict[str, Any]] = mapped_column(JSON)

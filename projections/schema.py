@@ -1,5 +1,10 @@
 """The read models' tables. Alembic owns their schema (`projections/migrations`); this module
 describes them for queries and for autogenerating the next migration.
+
+Text that people type (refs, names, ranks, areas, staff ids) is unbounded, as it is in the events
+the tables are made from: a length cap would make a projection fail for good on an event that
+says more (revision 0300). Only text the code chooses (projection names, event types, agencies)
+keeps a length.
 """
 
 from __future__ import annotations
@@ -51,11 +56,11 @@ class EntryRow(Base):
     occurred_date: Mapped[date] = mapped_column(Date)
     time_known: Mapped[bool] = mapped_column(Boolean)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    by: Mapped[str] = mapped_column(String(64))
+    by: Mapped[str] = mapped_column(Text)
     agency: Mapped[str] = mapped_column(String(20))
-    rank: Mapped[str] = mapped_column(String(64))
+    rank: Mapped[str] = mapped_column(Text)
     senior: Mapped[bool] = mapped_column(Boolean)
-    entered_by: Mapped[str] = mapped_column(String(64))
+    entered_by: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text)
     risk_relevant: Mapped[bool] = mapped_column(Boolean)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -67,12 +72,12 @@ class OffenderRow(Base):
     __tablename__ = "offenders"
 
     offender_id: Mapped[UUID] = mapped_column(primary_key=True)
-    ref: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    ref: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
     born: Mapped[date] = mapped_column(Date)
     category: Mapped[int] = mapped_column(Integer)
     level: Mapped[int] = mapped_column(Integer)
-    area: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    area: Mapped[str | None] = mapped_column(Text, nullable=True, index=True)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     events: Mapped[int] = mapped_column(Integer)
@@ -83,14 +88,14 @@ class StaffRow(Base):
 
     __tablename__ = "staff"
 
-    staff_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(Text, primary_key=True)
     aggregate_id: Mapped[UUID] = mapped_column(unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(Text)
     agency: Mapped[str] = mapped_column(String(20))
-    rank: Mapped[str] = mapped_column(String(64))
+    rank: Mapped[str] = mapped_column(Text)
     senior: Mapped[bool] = mapped_column(Boolean)
     admin: Mapped[bool] = mapped_column(Boolean)
-    area: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    area: Mapped[str | None] = mapped_column(Text, nullable=True)
     since: Mapped[date] = mapped_column(Date)
     left_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -20,8 +20,8 @@ class AlertRow(Base):
 
     offender_id: Mapped[UUID] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ref: Mapped[str] = mapped_column(String(64))
-    area: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ref: Mapped[str] = mapped_column(Text)
+    area: Mapped[str | None] = mapped_column(Text, nullable=True)
     rule: Mapped[str] = mapped_column(String(40))
     entry: Mapped[int | None] = mapped_column(Integer, nullable=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)

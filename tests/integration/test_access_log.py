@@ -342,7 +342,9 @@ def test_a_ledger_from_before_the_access_log_must_be_upgraded_before_it_is_read(
     try:
         with engine.begin() as conn:  # as a ledger initialised before revision 0200 would be
             conn.execute(text("DROP TABLE access_log"))
-            conn.execute(text("DELETE FROM alembic_version WHERE version_num = '0200'"))
+            # Its read models at 0100 alone: revision 0300 has since merged 0100 and 0200.
+            conn.execute(text("DELETE FROM alembic_version"))
+            conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('0100')"))
     finally:
         engine.dispose()
 
