@@ -1,26 +1,36 @@
 """`ledger export`: the complete record of one offender for a coroner's information request.
 
 An export is a disclosure: it is logged (Data Protection Act 2018 s.62) with who, when, why, the
-recipients and the destination before anything is read. The file is written whole or not at all.
+recipients and the destination. The file is written whole or not at all: first under a temporary
+name beside its target, then the disclosure is logged, and only then is the file renamed into place.
+An export that fails or is refused, whether before or after the ledger was read, is logged as refused
+(as every refused command is), never as a disclosure.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import html
 import io
 import json
 import os
+import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cli.options import AS_OF, JSON
 from cli.render import emit_json, say
 from cli.session import session
+
+if TYPE_CHECKING:
+    from cli.session import Session
+    from domain.errors import InvalidValueError
 
 FORMATS = ("json", "csv", "html", "pdf")
 
@@ -76,48 +86,53 @@ def export(
     destination = out.expanduser().resolve()
     if not destination.parent.is_dir():
         raise InvalidValueError(f"cannot write {out}: folder {destination.parent} does not exist")
-    s.consult(
-        "export",
-        offender=reference,
-        details={
-            "format": chosen,
-            "destination": str(destination),
-            "as_of": iso(moment),
-            "anonymised": anonymise,
-        },
-        recipients=recipients or [],
-    )
-    from cli.reading import load_records
+    _check_target(destination, out)
+    _check_reader(s)
+    with _FileInPlace(destination, out) as target:
+        from cli.reading import load_records
 
-    records = load_records(s, reference)
-    with s.engine().connect() as conn:
-        staff = list_staff(conn)
-    document = disclosure_document(records, staff, ref=reference, as_of=moment)
-    report = verify(s.settings.database)
-    document = {
-        "export": {
-            "ref": reference,
-            "generated_at": iso(utc_now()),
-            "generated_by": s.actor,
-            "reason": s.settings.reason,
-            "recipients": recipients or [],
-            "as_of": iso(moment),
-            "anonymised": anonymise,
-            "ledger": {
-                "verified": report.ok,
-                "events": report.events,
-                "digest": report.head.as_dict(),
-                "problems": len(report.problems) + report.more_problems,
+        records = load_records(s, reference)
+        with s.engine().connect() as conn:
+            staff = list_staff(conn)
+        document = disclosure_document(records, staff, ref=reference, as_of=moment)
+        report = verify(s.settings.database)
+        document = {
+            "export": {
+                "ref": reference,
+                "generated_at": iso(utc_now()),
+                "generated_by": s.actor,
+                "reason": s.settings.reason,
+                "recipients": recipients or [],
+                "as_of": iso(moment),
+                "anonymised": anonymise,
+                "ledger": {
+                    "verified": report.ok,
+                    "events": report.events,
+                    "digest": report.head.as_dict(),
+                    "problems": len(report.problems) + report.more_problems,
+                },
             },
-        },
-        **document,
-    }
-    if anonymise:
-        # The recipients are the disclosure's addressees, not people in the record.
-        kept = document["export"]["recipients"]
-        document = pseudonymise(document)
-        document["export"]["recipients"] = kept
-    _write_atomically(destination, WRITERS[chosen](document))
+            **document,
+        }
+        if anonymise:
+            # The recipients are the disclosure's addressees, not people in the record.
+            kept = document["export"]["recipients"]
+            document = pseudonymise(document)
+            document["export"]["recipients"] = kept
+        target.write(WRITERS[chosen](document))
+        # Logged once the whole file waits beside its target, before anyone can see it there.
+        s.consult(
+            "export",
+            offender=reference,
+            details={
+                "format": chosen,
+                "destination": str(destination),
+                "as_of": iso(moment),
+                "anonymised": anonymise,
+            },
+            recipients=recipients or [],
+        )
+        target.put_in_place()
     summary = {
         "ref": reference,
         "format": chosen,
@@ -137,16 +152,118 @@ def export(
         )
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Writes the whole file or, on any failure, leaves whatever was at `path` untouched."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+def _check_reader(s: Session) -> None:
+    """Refuses, before anything is read, an export by no one, by someone not in post, or without
+    a justification (the checks `Session.consult` makes; the disclosure is logged later)."""
+    from ledger.errors import MissingActorError, MissingReasonError
+
+    if not s.actor:
+        raise MissingActorError
+    if not s.settings.reason:
+        raise MissingReasonError
+    s.ledger().check_actor(s.actor)
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _check_target(path: Path, given: Path) -> None:
+    """Refuses a target that exists and is not a regular file: renaming the export over a device,
+    a pipe or a socket would replace it, not write to it."""
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise _unwritable(error, given, path.parent) from None
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    raise _invalid(
+        f"cannot write {given}: {path} is {kind}, not a regular file; "
+        "--out must name a new file or an ordinary one to replace"
+    )
+
+
+_WHY = {
+    errno.EACCES: "permission denied in folder {folder}",
+    errno.EPERM: "permission denied in folder {folder}",
+    errno.EROFS: "folder {folder} is on a read-only file system",
+    errno.ENOSPC: "no space left on the device holding folder {folder}",
+    errno.ENOENT: "files cannot be created in folder {folder}",
+    errno.EISDIR: "it is a folder",
+}
+if hasattr(errno, "EDQUOT"):
+    _WHY[errno.EDQUOT] = "disk quota exceeded in folder {folder}"
+
+
+def _unwritable(error: OSError, given: Path, folder: Path) -> InvalidValueError:
+    """The one-line usage error for a file that cannot be written where --out says."""
+    default = f"{error.strerror or type(error).__name__} (folder {{folder}})"
+    why = _WHY.get(error.errno or 0, default).format(folder=folder)
+    return _invalid(f"cannot write {given}: {why}; choose another --out (nothing was written)")
+
+
+def _invalid(message: str) -> InvalidValueError:
+    from domain.errors import InvalidValueError
+
+    return InvalidValueError(message)
+
+
+class _FileInPlace:
+    """The export's file, written whole under a temporary name in the target's folder, then
+    renamed over the target: the target is complete or as it was, and on any failure the
+    temporary file is removed. Failures to write are usage errors naming the path."""
+
+    def __init__(self, path: Path, given: Path) -> None:
+        self.path, self.given = path, given
+        self._handle: int | None = None
+        self._temporary: Path | None = None
+
+    def __enter__(self) -> _FileInPlace:
+        # Made before anything is read, so that an unwritable folder is found first.
+        with self._writing():
+            self._handle, name = tempfile.mkstemp(
+                prefix=f".{self.path.name}.", dir=self.path.parent
+            )
+        self._temporary = Path(name)
+        return self
+
+    def write(self, text: str) -> None:
+        assert self._handle is not None, "written once"
+        handle, self._handle = self._handle, None
+        with self._writing(), os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+            stream.flush()
+            os.fsync(stream.fileno())
+
+    def put_in_place(self) -> None:
+        assert self._temporary is not None and self._handle is None, "written, not yet in place"
+        _check_target(self.path, self.given)  # it may have been replaced meanwhile
+        with self._writing():
+            os.replace(self._temporary, self.path)
+        self._temporary = None
+
+    def __exit__(self, *failure: object) -> None:
+        if self._handle is not None:
+            os.close(self._handle)
+            self._handle = None
+        if self._temporary is not None:
+            self._temporary.unlink(missing_ok=True)
+            self._temporary = None
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as error:
+            raise _unwritable(error, self.given, self.path.parent) from None
 
 
 # ------------------------------------------------------------------------------------- formats

@@ -110,11 +110,15 @@ def _build(info: Any, holder: typer.Typer) -> Any:
 def _build_command(info: Any, holder: typer.Typer) -> Any:
     import typer.main
 
-    return typer.main.get_command_from_info(
+    from cli.session import CommandContext
+
+    command = typer.main.get_command_from_info(
         info,
         pretty_exceptions_short=holder.pretty_exceptions_short,
         rich_markup_mode=holder.rich_markup_mode,
     )
+    command.context_class = CommandContext  # the session learns the command before its body runs
+    return command
 
 
 def _build_group(info: Any, holder: typer.Typer) -> Any:

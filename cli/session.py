@@ -175,6 +175,19 @@ class Session:
             self._ledger.close()
 
 
+class CommandContext(typer.Context):
+    """A command's context, which tells the session what is running as soon as the command's
+    values are parsed and before its body runs: a value the body refuses (an empty --reason, a
+    bad entry number, an unknown --kind) is then logged against the command, the offender and
+    the options given, like a refusal found later. `cli.lazy` sets it on each command it
+    builds."""
+
+    def invoke(self, callback: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if callback is getattr(self.command, "callback", None) and isinstance(self.obj, Session):
+            self.obj.attend(self)
+        return super().invoke(callback, *args, **kwargs)
+
+
 def _plain(value: Any) -> Any:
     """An option's value as JSON can hold it."""
     if isinstance(value, str | int | float | bool):
