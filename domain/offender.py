@@ -25,7 +25,7 @@ from domain.errors import (
 )
 from domain.identity import offender_id
 from domain.staff import Person
-from domain.text import check_fields, check_new_reference
+from domain.text import FROM_DIRECTORY, check_fields, check_new_reference
 from domain.values import (
     Agency,
     AssessmentTool,
@@ -223,12 +223,12 @@ class Offender(Aggregate):
             "entered_by": entered_by,
             **_author_fields(author),
         }
-        check_fields(fields)
+        check_fields(fields, FROM_DIRECTORY)
         return cls(**fields)
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
         """Every command's event, once its text is known to be storable (see domain.text)."""
-        check_fields(kwargs)
+        check_fields(kwargs, FROM_DIRECTORY)
         super().trigger_event(event_class, **kwargs)
 
     # ---------------------------------------------------------------------------------- commands

@@ -27,22 +27,31 @@ _REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 _UNWANTED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def check_fields(fields: dict[str, Any]) -> None:
+# What an offender event copies from the staff directory about its author or another person:
+# checked when it was typed (enrolment, a change of rank), and not again in every event that
+# carries it, so that someone enrolled before these checks can still record.
+FROM_DIRECTORY = frozenset({"by", "entered_by", "staff", "agency", "rank", "senior"})
+
+
+def check_fields(fields: dict[str, Any], copied: frozenset[str] = frozenset()) -> None:
     """Refuses a new event's fields if any of their text could not be stored and read back as
-    typed. Called before the event is made: events already stored are never checked again."""
+    typed, leaving out those named in `copied`. Called before the event is made: events already
+    stored are never checked again."""
     for name, value in fields.items():
-        _check(name, value)
+        _check(name, value, copied)
 
 
-def _check(name: str, value: Any) -> None:
+def _check(name: str, value: Any, copied: frozenset[str]) -> None:
+    if name in copied:
+        return
     if isinstance(value, str):
         check_text(value, name)
     elif isinstance(value, dict):
         for key, item in value.items():
-            _check(str(key), item)
+            _check(str(key), item, copied)
     elif isinstance(value, list | tuple):
         for item in value:
-            _check(name, item)
+            _check(name, item, copied)
 
 
 def check_text(value: str, name: str) -> None:

@@ -192,3 +192,21 @@ def test_a_london_time_the_clocks_skipped_is_refused(registered):
 def test_a_basic_iso_date_is_a_date_with_the_time_unknown(registered):
     registered.ok("record", "entry", REF, "--summary", "x", "--occurred-at", "20161017")
     assert timeline(registered)[-1]["occurred_at"] == "2016-10-17"
+
+
+def test_someone_enrolled_with_a_rank_longer_than_now_allowed_can_still_record(
+    registered, monkeypatch
+):
+    """An event copies its author's rank from the staff directory: it was checked when typed."""
+    import domain.staff
+
+    rank = "Senior Probation Officer, " * 10  # 260 characters, as an earlier release allowed
+    with monkeypatch.context() as before:
+        before.setattr(domain.staff, "check_fields", lambda fields, *_: None)
+        registered.ok(
+            "staff", "add", "9001", "--name", "Pat", "--agency", "probation", "--rank", rank,
+            "--since", "2015-01-01",
+        )  # fmt: skip
+    registered.ok("record", "entry", REF, "--summary", "Seen", "--by", "9001")
+    registered.ok("transfer", REF, "--to", "9001")
+    assert timeline(registered)[-2]["summary"] == "Seen"
