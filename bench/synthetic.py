@@ -366,7 +366,7 @@ def _apply(
             return False
         offender.record_escalation(when, author, typist, to, "Needs a manager's decision")
     elif kind == "recall":
-        if not offender.on_licence:
+        if not offender.on_licence_on(when):
             return False
         choice = RecallChoice.RECALL if rng.random() < 0.2 else RecallChoice.NO_RECALL
         offender.decide_recall(when, author, typist, choice, "Considered after a breach")

@@ -81,3 +81,15 @@ class AlreadyOnLicenceError(DomainError):
 
 class SelfReferenceError(DomainError):
     """A disagreement with, or escalation to, oneself."""
+
+
+class FutureDateError(DomainError):
+    """A date that has not come yet, where only the past can be recorded."""
+
+
+class DateOrderError(DomainError):
+    """Dates that contradict each other or the history already recorded."""
+
+
+class LastAdministratorError(DomainError):
+    """The change would leave the ledger with no administrator in post."""

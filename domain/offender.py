@@ -14,11 +14,13 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.clock import ValidTime
+from domain.clock import ValidTime, london_date, utc_now
 from domain.errors import (
     AlreadyAcknowledgedError,
     AlreadyOnLicenceError,
     AlreadyOwnerError,
+    DateOrderError,
+    FutureDateError,
     NotOnLicenceError,
     SelfReferenceError,
     UnknownEntryError,
@@ -37,6 +39,9 @@ from domain.values import (
 
 
 class Offender(Aggregate):
+    # Version 2 keeps every licence period (see `licences`) instead of one on-licence flag.
+    class_version = 2
+
     # ----------------------------------------------------------------------------------- events
 
     class Event(Aggregate.Event):
@@ -74,8 +79,7 @@ class Offender(Aggregate):
         licence_end: date
 
         def apply(self, offender: Offender) -> None:
-            offender.on_licence = True
-            offender.licence_end = self.licence_end
+            offender.licences.append([london_date(self.occurred_at), self.licence_end, None])
 
     class DisclosureRecorded(Recorded):
         summary: str
@@ -137,7 +141,14 @@ class Offender(Aggregate):
 
         def apply(self, offender: Offender) -> None:
             if self.decision is RecallChoice.RECALL:
-                offender.on_licence = False
+                day = london_date(self.occurred_at)
+                period = offender.licence_on(day)
+                if period is None:
+                    # Recorded before recall decisions were checked against the licence's dates:
+                    # it recalled the latest release recorded and not yet recalled.
+                    period = next((p for p in reversed(offender.licences) if p[2] is None), None)
+                if period is not None:
+                    period[2] = day
 
     class EntriesAcknowledged(Recorded):
         entries: list[int]
@@ -189,8 +200,9 @@ class Offender(Aggregate):
         self.level = level
         self.area = area
         self.risk: RiskLevel | None = None
-        self.on_licence = False
-        self.licence_end: date | None = None
+        # Every release on licence, in the order recorded, as [released on, licence end, recalled
+        # on or None] (London days): lists, so snapshots round-trip them.
+        self.licences: list[list[Any]] = []
         # Whoever registers the case owns it for their agency until it is transferred.
         self.owners: dict[str, str] = {agency.value: by}
         self.acknowledged: dict[str, list[int]] = {}
@@ -198,6 +210,19 @@ class Offender(Aggregate):
     @staticmethod
     def create_id(ref: str, **_: Any) -> Any:
         return offender_id(ref)
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A version 1 snapshot kept one flag and the latest licence end, without the release
+        date: that licence is taken to have run from the start (and, when no longer on licence,
+        to have been recalled)."""
+        on_licence = state.pop("on_licence", False)
+        licence_end = state.pop("licence_end", None)
+        state["licences"] = (
+            []
+            if licence_end is None
+            else [[date.min, licence_end, None if on_licence else date.min]]
+        )
 
     @classmethod
     def register(
@@ -212,6 +237,7 @@ class Offender(Aggregate):
         author: Person,
         entered_by: str,
     ) -> Offender:
+        check_birth_date(born, occurred_at)
         fields = {
             "ref": check_new_reference(ref, "reference"),
             "name": name,
@@ -236,7 +262,8 @@ class Offender(Aggregate):
     def release_on_licence(
         self, when: ValidTime, author: Person, entered_by: str, licence_end: date
     ) -> None:
-        check_not_on_licence(self)
+        check_licence_end(when, licence_end)
+        check_not_on_licence(self, when)
         self._record(self.ReleasedOnLicence, when, author, entered_by, licence_end=licence_end)
 
     def record_disclosure(
@@ -391,7 +418,7 @@ class Offender(Aggregate):
         decision: RecallChoice,
         rationale: str,
     ) -> None:
-        check_on_licence(self, "a recall decision")
+        check_on_licence(self, "a recall decision", when)
         self._record(
             self.RecallDecisionRecorded,
             when,
@@ -470,6 +497,35 @@ class Offender(Aggregate):
 
     # ---------------------------------------------------------------------------------- queries
 
+    def licence_on(self, day: date) -> list[Any] | None:
+        """The licence [released on, ends, recalled on] running on `day`, the latest released if
+        several; None when not on licence that day. A licence runs to the end of its last day."""
+        running = [
+            period
+            for period in self.licences
+            if period[0] <= day <= period[1] and (period[2] is None or day < period[2])
+        ]
+        return max(running, key=lambda period: period[0]) if running else None
+
+    def on_licence_on(self, when: ValidTime) -> bool:
+        return self.licence_on(london_date(when)) is not None
+
+    @property
+    def on_licence(self) -> bool:
+        """The latest licence released has not been recalled, whatever its end date. What the rules
+        check, and what `ledger show` reports, is `on_licence_on` a given day."""
+        if not self.licences:
+            return False
+        return max(self.licences, key=lambda period: period[0])[2] is None
+
+    @property
+    def licence_end(self) -> date | None:
+        """The end of the latest licence released (whether or not it still runs)."""
+        if not self.licences:
+            return None
+        latest: date = max(self.licences, key=lambda period: period[0])[1]
+        return latest
+
     def owner_for(self, agency: Agency) -> str | None:
         return self.owners.get(agency.value)
 
@@ -519,19 +575,54 @@ def check_not_current_owner(offender: Offender, to: Person) -> None:
         raise AlreadyOwnerError(offender.ref, to.staff, to.agency.value)
 
 
-def check_on_licence(offender: Offender, what: str) -> None:
-    if not offender.on_licence:
+def check_birth_date(born: date, registered: ValidTime, today: date | None = None) -> None:
+    today = today or london_date(utc_now())
+    if born > today:
+        raise FutureDateError(
+            f"--born {born.isoformat()} is in the future; give the date of birth, "
+            f"on or before {today.isoformat()}"
+        )
+    day = london_date(registered)
+    if born > day:
+        raise DateOrderError(
+            f"--born {born.isoformat()} is after the registration ({day.isoformat()}); give the "
+            "right date of birth, or the registration's --occurred-at"
+        )
+
+
+def check_licence_end(released: ValidTime, licence_end: date) -> None:
+    day = london_date(released)
+    if licence_end <= day:
+        raise DateOrderError(
+            f"--licence-end {licence_end.isoformat()} is not after the release "
+            f"({day.isoformat()}); give the date the licence ends, after the release's --occurred-at"
+        )
+
+
+def check_on_licence(offender: Offender, what: str, when: ValidTime) -> None:
+    day = london_date(when)
+    if offender.licence_on(day) is not None:
+        return
+    if not offender.licences:
         raise NotOnLicenceError(
             f"{offender.ref} is not on licence, so {what} cannot be recorded; "
             "record the release first with 'ledger record release'"
         )
+    raise NotOnLicenceError(
+        f"{offender.ref} was not on licence on {day.isoformat()} (see 'ledger show "
+        f"{offender.ref}'), so {what} cannot be recorded then; check --occurred-at, or record "
+        "the release it follows first with 'ledger record release'"
+    )
 
 
-def check_not_on_licence(offender: Offender) -> None:
-    if offender.on_licence:
+def check_not_on_licence(offender: Offender, when: ValidTime) -> None:
+    day = london_date(when)
+    period = offender.licence_on(day)
+    if period is not None:
         raise AlreadyOnLicenceError(
-            f"{offender.ref} is already on licence (until {offender.licence_end}); "
-            "a new release needs a recall first"
+            f"{offender.ref} is already on licence on {day.isoformat()} (until {period[1]}); "
+            "a new release needs a recall first ('ledger record recall-decision'), or a date "
+            f"after {period[1]}"
         )
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import StaffNotInPostError
+from domain.clock import london_date, utc_now
+from domain.errors import DateOrderError, FutureDateError, StaffNotInPostError
 from domain.identity import staff_id as derive_staff_id
 from domain.text import check_fields, check_new_reference
 from domain.values import Agency, is_senior
@@ -69,6 +70,7 @@ class StaffMember(Aggregate):
 
         def apply(self, staff: StaffMember) -> None:
             staff.area = self.area
+            staff.area_since = max(staff.area_since, self.since)
 
     class Left(Event):
         since: date
@@ -96,6 +98,8 @@ class StaffMember(Aggregate):
         self.area = area
         self.enrolled_on = since
         self.left_on: date | None = None
+        # The date of the newest area change (or the enrolment): an older one would contradict it.
+        self.area_since = since
         # [since, rank, senior_grade], oldest first: a list, so snapshots round-trip it.
         self._posts: list[list[Any]] = [[since, rank, senior_grade]]
 
@@ -123,14 +127,42 @@ class StaffMember(Aggregate):
         return bool(self._posts[-1][2])
 
     def change_rank(self, rank: str, senior_grade: bool, since: date, by: str) -> None:
+        # A rank dated between earlier changes is a late entry and slots into the dated history.
+        check_change_date(self, since, "a change of rank")
         self.trigger_event(
             self.RankChanged, rank=rank, senior_grade=senior_grade, since=since, by=by
         )
 
     def change_area(self, area: str | None, since: date, by: str) -> None:
+        check_change_date(self, since, "a move of area")
+        if since < self.area_since:
+            # Only the current area is kept, so an older move would overwrite a newer one.
+            raise DateOrderError(
+                f"{self.staff_id} has a move of area dated {self.area_since.isoformat()} already, "
+                f"so a move dated {since.isoformat()} would contradict it; give --since on or "
+                f"after {self.area_since.isoformat()}"
+            )
         self.trigger_event(self.AreaChanged, area=area, since=since, by=by)
 
     def leave(self, since: date, by: str) -> None:
+        if self.left_on is not None:
+            raise StaffNotInPostError(
+                f"{self.staff_id} is already recorded as having left on "
+                f"{self.left_on.isoformat()}; nothing more to record"
+            )
+        check_change_date(self, since, "a leaving")
+        if since <= self.enrolled_on:
+            raise DateOrderError(
+                f"{self.staff_id} was enrolled on {self.enrolled_on.isoformat()}, so they cannot "
+                f"have left on {since.isoformat()} (--since is the first day no longer in post); "
+                f"give a --since after {self.enrolled_on.isoformat()}"
+            )
+        latest = max(self.area_since, *(post[0] for post in self._posts))
+        if since <= latest:
+            raise DateOrderError(
+                f"{self.staff_id} has a change of rank or area dated {latest.isoformat()}, so they "
+                f"cannot have left on {since.isoformat()}; give a --since after {latest.isoformat()}"
+            )
         self.trigger_event(self.Left, since=since, by=by)
 
     def in_post_on(self, day: date) -> bool:
@@ -148,6 +180,34 @@ class StaffMember(Aggregate):
             agency=self.agency,
             rank=rank,
             senior=is_senior(self.agency, rank, senior_grade),
+        )
+
+
+def check_not_future(day: date, what: str, today: date | None = None) -> None:
+    """Staff changes are recorded once they have happened: a date after today is refused."""
+    today = today or london_date(utc_now())
+    if day > today:
+        raise FutureDateError(
+            f"--since {day.isoformat()} is in the future; record {what} on or after the day it "
+            f"takes effect, with --since {today.isoformat()} or earlier"
+        )
+
+
+def check_change_date(staff: StaffMember, since: date, what: str) -> None:
+    """A change is dated while the staff member is in post (enrolled, not yet left), not later than
+    today."""
+    check_not_future(since, what)
+    if since < staff.enrolled_on:
+        raise DateOrderError(
+            f"{staff.staff_id} was enrolled on {staff.enrolled_on.isoformat()}, so {what} "
+            f"cannot be dated {since.isoformat()}; give --since on or after "
+            f"{staff.enrolled_on.isoformat()}"
+        )
+    if staff.left_on is not None and since >= staff.left_on:
+        raise StaffNotInPostError(
+            f"{staff.staff_id} left on {staff.left_on.isoformat()}, so {what} dated "
+            f"{since.isoformat()} cannot be recorded; give a --since before "
+            f"{staff.left_on.isoformat()}"
         )
 
 

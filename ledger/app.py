@@ -6,8 +6,9 @@ The rank an event carries is the one `by` held on the day the event occurred.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
@@ -15,9 +16,11 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.utils import get_topic
 
 from domain.clock import ValidTime, london_date, utc_now
 from domain.errors import (
+    LastAdministratorError,
     NotAuthorisedError,
     OffenderAlreadyRegisteredError,
     StaffAlreadyEnrolledError,
@@ -26,7 +29,7 @@ from domain.errors import (
 )
 from domain.identity import offender_id, staff_id
 from domain.offender import Offender
-from domain.staff import Person, StaffMember, check_in_post
+from domain.staff import Person, StaffMember, check_in_post, check_not_future
 from domain.values import Agency
 from ledger.errors import ConcurrentWriteError, MissingActorError
 from ledger.transcodings import register_domain_transcodings
@@ -35,6 +38,9 @@ from ledger.transcodings import register_domain_transcodings
 Command = Callable[[Offender, Person, str], None]
 
 RETRIES = 8
+
+# The PostgreSQL advisory lock key that serialises changes to who the administrators are.
+ADMINISTRATORS_LOCK = 0x1ED6E2_AD
 
 
 class OffenderLedger(Application[UUID]):
@@ -66,6 +72,7 @@ class OffenderLedger(Application[UUID]):
             self.check_admin(actor)
         if self._exists(staff_id(staff_ref)):
             raise StaffAlreadyEnrolledError(staff_ref)
+        check_not_future(since, "an enrolment")
         member = StaffMember.enrol(
             staff_id=staff_ref,
             name=name,
@@ -91,8 +98,50 @@ class OffenderLedger(Application[UUID]):
         self._update_staff(staff_ref, lambda m: m.change_area(area, since, admin))
 
     def staff_leaves(self, actor: str | None, staff_ref: str, since: date) -> None:
+        """Records a leaving; refused when it would leave no administrator in post.
+
+        Administrators are only ever made at enrolment (`--admin`, or the bootstrap enrolment), so
+        the ledger has one for as long as one of them is in post. The leaving of an administrator
+        is checked and saved while holding a lock that every such leaving takes (a PostgreSQL
+        advisory lock; on SQLite, a lock file beside the database), so two administrators leaving
+        at once cannot both see the other still in post.
+        """
         admin = self.check_admin(actor)
-        self._update_staff(staff_ref, lambda m: m.leave(since, admin))
+        if not self.get_staff(staff_ref).admin:
+            self._update_staff(staff_ref, lambda m: m.leave(since, admin))
+            return
+
+        def leave_keeping_an_administrator(member: StaffMember) -> None:
+            member.leave(since, admin)
+            today = london_date(utc_now())
+            if not any(a != member.staff_id for a in self.administrators_in_post(today)):
+                raise LastAdministratorError(
+                    f"{member.staff_id} is the only administrator in post, and without one nobody "
+                    "could enrol staff again; enrol another administrator first ('ledger staff "
+                    f"add ... --admin'), then record that {member.staff_id} has left"
+                )
+
+        with self._administrators_lock():
+            self._update_staff(staff_ref, leave_keeping_an_administrator)
+
+    def administrators_in_post(self, day: date) -> list[str]:
+        """The staff ids of the administrators in post on `day`, read from the event log itself
+        (every enrolment is read: a scan, made only when an administrator leaves)."""
+        topic = get_topic(StaffMember.Enrolled)
+        admins: list[str] = []
+        after = 0
+        while True:
+            page = self.recorder.select_notifications(
+                start=after, limit=1000, topics=[topic], inclusive_of_start=False
+            )
+            if not page:
+                break
+            for notification in page:
+                event = self.mapper.to_domain_event(notification)
+                if getattr(event, "admin", False):
+                    admins.append(str(event.staff_id))  # type: ignore[attr-defined]
+            after = page[-1].id
+        return [a for a in admins if self.get_staff(a).in_post_on(day)]
 
     def get_staff(self, staff_ref: str) -> StaffMember:
         try:
@@ -240,6 +289,37 @@ class OffenderLedger(Application[UUID]):
         except IntegrityError:
             # Someone else created the same stream between our check and our save.
             raise already() from None
+
+    @contextlib.contextmanager
+    def _administrators_lock(self) -> Iterator[None]:
+        """Held across reading who the administrators are and saving a change to them."""
+        datastore = self.recorder.datastore  # type: ignore[attr-defined]
+        pool = datastore.pool
+        if not hasattr(pool, "db_name"):  # PostgreSQL: a session advisory lock, held outside any
+            # transaction (so no idle-in-transaction timeout applies while the check reads).
+            with datastore.get_connection() as conn:
+                conn.autocommit = True
+                try:
+                    conn.execute("SELECT pg_advisory_lock(%s)", (ADMINISTRATORS_LOCK,))
+                    try:
+                        yield
+                    finally:
+                        conn.execute("SELECT pg_advisory_unlock(%s)", (ADMINISTRATORS_LOCK,))
+                finally:
+                    conn.autocommit = False
+            return
+        path = str(pool.db_name or "")
+        if not path or pool.is_sqlite_memory_mode:
+            yield
+            return
+        import fcntl
+
+        with open(f"{path}.administrators.lock", "a") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
 
     def _update_staff(self, staff_ref: str, command: Callable[[StaffMember], None]) -> None:
         for attempt in range(RETRIES):

@@ -33,7 +33,7 @@ def timeline(cli, *options: str) -> list[dict]:
 # Each record command of the contract, in an order in which each is allowed, with the event
 # type it records. Entry 1 is the registration.
 EVERY_RECORD_COMMAND = [
-    (["record", "release", REF, "--licence-end", "2026-07-04"], "ReleasedOnLicence"),
+    (["record", "release", REF, "--licence-end", "2099-07-04"], "ReleasedOnLicence"),
     (
         ["record", "disclosure", REF, "--summary", "Feels isolated", "--detail", "Lives alone"],
         "DisclosureRecorded",
@@ -198,16 +198,16 @@ def test_a_command_refused_by_a_rule_exits_1_and_writes_nothing(registered, args
 
 def test_a_second_release_while_on_licence_is_refused(registered):
     registered.ok(
-        "record", "release", REF, "--licence-end", "2026-07-04", "--occurred-at", "2016-07-04"
+        "record", "release", REF, "--licence-end", "2099-07-04", "--occurred-at", "2016-07-04"
     )
     assert "already on licence" in refused(
-        registered, 1, "record", "release", REF, "--licence-end", "2027-01-01"
+        registered, 1, "record", "release", REF, "--licence-end", "2100-01-01"
     )
 
 
 def test_a_recall_decision_after_a_recall_is_refused(registered):
     registered.ok(
-        "record", "release", REF, "--licence-end", "2026-07-04", "--occurred-at", "2016-07-04"
+        "record", "release", REF, "--licence-end", "2099-07-04", "--occurred-at", "2016-07-04"
     )
     registered.ok("record", "recall-decision", REF, "--decision", "recall", "--rationale", "Breach")
     assert "not on licence" in refused(

@@ -31,7 +31,7 @@ def a_full_history() -> list[Offender.Event]:
     offender.record_escalation(when, PC, "4521", PO, "Needs a decision")
     offender.refer_to_mappa(when, PC, "4521", 2, True, "Escalating")
     offender.record_mappa_meeting(when, PC, "4521", 2, [PC, PO], "Plan", [4])
-    offender.decide_recall(when, PO, "7702", RecallChoice.NO_RECALL, "Considered")
+    offender.decide_recall(day, PO, "7702", RecallChoice.NO_RECALL, "Considered")
     offender.acknowledge(when, PC, "4521", [4, 5])
     offender.share(when, PC, "4521", [4], Agency.PROBATION, None, ShareMeans.EMAIL)
     offender.share(when, PC, "4521", [6], Agency.HEALTH, PO, ShareMeans.PHONE)

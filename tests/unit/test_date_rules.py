@@ -1,0 +1,246 @@
+"""Dates that contradict each other, or have not come yet, are refused by the domain.
+
+Staff changes are dated while the person is in post and not after today; a birth date is neither in
+the future nor after the registration; a licence ends after its release; and whether an offender is
+on licence is a question about a day, asked the same way by a release and by a recall decision.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from domain.clock import london_date, utc_now
+from domain.errors import (
+    AlreadyOnLicenceError,
+    DateOrderError,
+    FutureDateError,
+    NotOnLicenceError,
+    StaffNotInPostError,
+)
+from domain.offender import Offender
+from domain.staff import Person, StaffMember, check_not_future
+from domain.values import Agency, RecallChoice
+
+SOM = Person(staff="4521", agency=Agency.POLICE, rank="PC", senior=False)
+INSPECTOR = Person(staff="1001", agency=Agency.POLICE, rank="Insp", senior=True)
+ENROLLED = date(2015, 1, 1)
+TOMORROW = london_date(utc_now()) + timedelta(days=1)
+
+
+def constable() -> StaffMember:
+    return StaffMember(
+        staff_id="4521",
+        name="Sam Reid",
+        agency=Agency.POLICE,
+        rank="PC",
+        senior_grade=False,
+        admin=False,
+        area="Birmingham",
+        since=ENROLLED,
+        by="1001",
+    )
+
+
+def registered(on: date = date(2016, 1, 1)) -> Offender:
+    return Offender.register(
+        "WMP-000999", "John Doe", date(1975, 3, 2), 1, 1, None, on, SOM, "1001"
+    )
+
+
+def released(on: date = date(2016, 11, 1), until: date = date(2018, 11, 1)) -> Offender:
+    offender = registered()
+    offender.release_on_licence(on, SOM, "4521", until)
+    return offender
+
+
+# ------------------------------------------------------------------------------------ staff
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda m, day: m.leave(day, "1001"),
+        lambda m, day: m.change_rank("DI", False, day, "1001"),
+        lambda m, day: m.change_area("Coventry", day, "1001"),
+    ],
+    ids=["leave", "rank", "area"],
+)
+def test_a_staff_change_dated_before_the_enrolment_is_refused(change):
+    member = constable()
+    with pytest.raises(DateOrderError, match=r"was enrolled on 2015-01-01.*on or after 2015-01-01"):
+        change(member, date(2010, 1, 1))
+    assert member.version == 1 and member.left_on is None and member.rank == "PC"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda m, day: m.leave(day, "1001"),
+        lambda m, day: m.change_rank("DI", False, day, "1001"),
+        lambda m, day: m.change_area("Coventry", day, "1001"),
+    ],
+    ids=["leave", "rank", "area"],
+)
+def test_a_staff_change_dated_in_the_future_is_refused(change):
+    member = constable()
+    with pytest.raises(FutureDateError, match="is in the future"):
+        change(member, TOMORROW)
+    assert member.version == 1
+
+
+def test_a_change_dated_today_is_accepted():
+    member = constable()
+    member.leave(london_date(utc_now()), "1001")
+    assert member.left_on == london_date(utc_now())
+
+
+def test_leaving_on_the_day_of_enrolment_is_refused_as_never_in_post():
+    with pytest.raises(DateOrderError, match="give a --since after 2015-01-01"):
+        constable().leave(ENROLLED, "1001")
+
+
+def test_leaving_on_or_before_a_change_of_rank_is_refused():
+    member = constable()
+    member.change_rank("PS", False, date(2017, 3, 1), "1001")
+    with pytest.raises(DateOrderError, match="change of rank or area dated 2017-03-01"):
+        member.leave(date(2017, 3, 1), "1001")
+    member.leave(date(2017, 3, 2), "1001")
+
+
+def test_a_rank_dated_between_earlier_changes_slots_into_the_history():
+    member = constable()
+    member.change_rank("Insp", False, date(2019, 6, 1), "1001")
+    member.change_rank("PS", False, date(2017, 3, 1), "1001")
+    assert member.as_of(date(2018, 1, 1)).rank == "PS"
+    assert member.rank == "Insp"
+
+
+def test_a_move_of_area_older_than_the_latest_move_is_refused():
+    member = constable()
+    member.change_area("Coventry", date(2019, 1, 1), "1001")
+    with pytest.raises(DateOrderError, match="move of area dated 2019-01-01"):
+        member.change_area("Walsall", date(2018, 1, 1), "1001")
+    assert member.area == "Coventry"
+
+
+def test_changes_after_leaving_and_a_second_leaving_are_refused():
+    member = constable()
+    member.leave(date(2019, 6, 30), "1001")
+    with pytest.raises(StaffNotInPostError, match="left on 2019-06-30"):
+        member.change_rank("PS", False, date(2019, 7, 1), "1001")
+    with pytest.raises(StaffNotInPostError, match="already recorded as having left"):
+        member.leave(date(2019, 6, 1), "1001")
+    member.change_rank("PS", False, date(2019, 1, 1), "1001")  # while in post: a late entry
+
+
+def test_an_enrolment_in_the_future_is_refused():
+    with pytest.raises(FutureDateError, match="--since 9999-01-01 is in the future"):
+        check_not_future(date(9999, 1, 1), "an enrolment")
+    check_not_future(london_date(utc_now()), "an enrolment")
+
+
+# -------------------------------------------------------------------------------- offenders
+
+
+def test_a_birth_date_in_the_future_is_refused():
+    with pytest.raises(FutureDateError, match="--born 9999-01-01 is in the future"):
+        Offender.register("X", "John Doe", date(9999, 1, 1), 1, 1, None, utc_now(), SOM, "1001")
+
+
+def test_a_birth_after_the_registration_is_refused():
+    with pytest.raises(DateOrderError, match="after the registration \\(2016-01-01\\)"):
+        Offender.register(
+            "Y1", "John Doe", date(2020, 1, 1), 1, 1, None, date(2016, 1, 1), SOM, "1"
+        )
+
+
+def test_a_birth_on_the_day_of_registration_is_accepted():
+    Offender.register("Y1", "Baby", date(2016, 1, 1), 1, 1, None, date(2016, 1, 1), SOM, "1")
+
+
+@pytest.mark.parametrize("end", [date(2010, 1, 1), date(2016, 11, 1)])
+def test_a_licence_ending_on_or_before_the_release_is_refused(end):
+    offender = registered()
+    with pytest.raises(DateOrderError, match="is not after the release \\(2016-11-01\\)"):
+        offender.release_on_licence(date(2016, 11, 1), SOM, "4521", end)
+    assert offender.version == 1
+
+
+def test_a_release_after_the_licence_ended_is_allowed():
+    offender = released(until=date(2018, 11, 1))
+    offender.release_on_licence(date(2018, 11, 2), SOM, "4521", date(2020, 1, 1))
+    assert offender.licence_end == date(2020, 1, 1)
+    assert offender.on_licence_on(date(2019, 1, 1))
+
+
+def test_a_release_on_the_last_day_of_a_licence_is_refused():
+    offender = released(until=date(2018, 11, 1))
+    with pytest.raises(AlreadyOnLicenceError, match="on 2018-11-01 \\(until 2018-11-01\\)"):
+        offender.release_on_licence(date(2018, 11, 1), SOM, "4521", date(2020, 1, 1))
+
+
+def test_a_late_entry_of_an_earlier_release_is_allowed():
+    offender = released(on=date(2016, 11, 1))
+    offender.release_on_licence(date(2012, 1, 1), SOM, "4521", date(2013, 1, 1))
+    assert offender.on_licence_on(date(2012, 6, 1)) and not offender.on_licence_on(date(2014, 1, 1))
+    assert offender.licence_end == date(2018, 11, 1)
+
+
+def test_a_recall_decision_is_allowed_only_while_the_licence_runs():
+    offender = released(on=date(2016, 11, 1), until=date(2018, 11, 1))
+    with pytest.raises(NotOnLicenceError, match="not on licence on 2019-01-01"):
+        offender.decide_recall(date(2019, 1, 1), INSPECTOR, "1001", RecallChoice.RECALL, "Late")
+    with pytest.raises(NotOnLicenceError, match="not on licence on 2016-10-31"):
+        offender.decide_recall(date(2016, 10, 31), INSPECTOR, "1001", RecallChoice.RECALL, "Early")
+    offender.decide_recall(date(2018, 11, 1), INSPECTOR, "1001", RecallChoice.NO_RECALL, "Fine")
+
+
+def test_a_recall_ends_the_licence_from_its_day_and_allows_a_new_release():
+    offender = released(on=date(2016, 11, 1), until=date(2026, 7, 4))
+    recalled = datetime(2017, 5, 1, 10, 0, tzinfo=UTC)
+    offender.decide_recall(recalled, INSPECTOR, "1001", RecallChoice.RECALL, "Breach")
+    assert offender.on_licence_on(date(2017, 4, 30)) and not offender.on_licence_on(recalled)
+    assert offender.on_licence is False
+    offender.release_on_licence(date(2018, 1, 1), SOM, "4521", date(2028, 1, 1))
+    assert offender.on_licence and offender.on_licence_on(date(2018, 1, 1))
+
+
+def test_old_events_with_a_recall_dated_before_its_release_replay_as_before():
+    """Before recall decisions were checked against dates, a recall ended the latest release
+    recorded whatever its date: replaying such a history still ends that licence."""
+    offender = released(on=date(2016, 11, 1), until=date(2026, 7, 4))
+    offender.trigger_event(
+        Offender.RecallDecisionRecorded,
+        occurred_at=date(2016, 10, 1),
+        entered_by="1001",
+        by="1001",
+        agency=Agency.POLICE,
+        rank="Insp",
+        senior=True,
+        decision=RecallChoice.RECALL,
+        rationale="Recorded under the old rule",
+    )
+    assert offender.on_licence is False
+    assert not offender.on_licence_on(date(2017, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("old", "on_day", "expected"),
+    [
+        ({"on_licence": True, "licence_end": date(2026, 7, 4)}, date(2020, 1, 1), True),
+        ({"on_licence": True, "licence_end": date(2026, 7, 4)}, date(2026, 7, 5), False),
+        ({"on_licence": False, "licence_end": date(2026, 7, 4)}, date(2020, 1, 1), False),
+        ({"on_licence": False, "licence_end": None}, date(2020, 1, 1), False),
+    ],
+)
+def test_a_version_1_snapshot_is_upcast_to_licence_periods(old, on_day, expected):
+    state = dict(old)
+    Offender.upcast_v1_v2(state)
+    assert "on_licence" not in state and "licence_end" not in state
+    offender = object.__new__(Offender)
+    offender.__dict__.update(state)
+    assert offender.on_licence_on(on_day) is expected
+    assert offender.on_licence is old["on_licence"]
+    assert offender.licence_end == old["licence_end"]
