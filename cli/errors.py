@@ -7,8 +7,10 @@ Usage errors 2; a domain rule refused, or an unknown offender, entry or staff me
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from typer import Abort, Context, Exit
@@ -98,6 +100,86 @@ def _unavailable_message(error: BaseException, database: Database | None) -> str
     return None
 
 
+def _is_text(value: str) -> bool:
+    """False for a string holding the surrogates Python decodes invalid UTF-8 bytes into."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def untextual_input(arguments: Sequence[str]) -> str | None:
+    """What is wrong, if a command-line argument or LEDGER_* setting is not valid UTF-8.
+
+    Such bytes reach Python as lone surrogates, which nothing can store or print; refusing them
+    before the command runs keeps them out of the ledger and out of a traceback.
+    """
+    how = "check that the terminal or script uses UTF-8, and type it again"
+    for index, argument in enumerate(arguments):
+        if _is_text(argument):
+            continue
+        name, equals, _ = argument.partition("=")
+        before = arguments[index - 1] if index else ""
+        if argument.startswith("--") and equals and _is_text(name):
+            what = name
+        elif before.startswith("-") and before != "--" and _is_text(before):
+            what = before.partition("=")[0]
+        else:
+            what = f"command-line argument {index + 1}"
+        return f"{what} is not valid text (UTF-8): {how}"
+    for variable, value in os.environ.items():
+        if variable.startswith("LEDGER_") and not _is_text(value):
+            return f"{variable} is not valid text (UTF-8): {how}"
+    return None
+
+
+def explained(error: Exception, session: Session | None) -> Exception:
+    """The ledger's own error where a library wrapped it in one of its own.
+
+    The eventsourcing library wraps whatever fails while it decodes a stored event; when that
+    was a key that does not open the event, the ledger's message is the one to print. A key
+    given for a ledger that was never encrypted is a setting to remove, and is said so.
+    """
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, LedgerError | DomainError):
+        cause = cause.__cause__
+    if cause is None or cause is error or not isinstance(cause, Exception):
+        return error
+    if (
+        type(cause).__name__ == "WrongKeyError"
+        and session is not None
+        and session.settings.cipher_key
+        and _opens_without_key(session)
+    ):
+        return ConfigurationError(
+            "LEDGER_CIPHER_KEY is set but this ledger's events are not encrypted, so the key "
+            "cannot open them: unset LEDGER_CIPHER_KEY to use this ledger; nothing was done"
+        )
+    return cause
+
+
+def _opens_without_key(session: Session) -> bool:
+    """True if this session's ledger can be read with no cipher key."""
+    from dataclasses import replace
+
+    from ledger.bootstrap import open_ledger
+
+    # The eventsourcing library reads LEDGER_CIPHER_KEY itself (as the "ledger" application's
+    # CIPHER_KEY), so it is out of the environment while the ledger is opened without it.
+    key = os.environ.pop("LEDGER_CIPHER_KEY", None)
+    try:
+        ledger = open_ledger(replace(session.settings, cipher_key=None))
+    except Exception:
+        return False
+    finally:
+        if key is not None:
+            os.environ["LEDGER_CIPHER_KEY"] = key
+    with contextlib.suppress(Exception):
+        ledger.close()
+    return True
+
+
 class LedgerGroup(TyperGroup):
     """The root command: runs non-standalone so that every failure is ours to report."""
 
@@ -113,6 +195,10 @@ class LedgerGroup(TyperGroup):
 
         install()
         self.root_context = None  # a failure before this run's invoke has no session to log
+        arguments = kwargs.get("args", args[0] if args else None)
+        not_text = untextual_input(sys.argv[1:] if arguments is None else list(arguments))
+        if not_text is not None:
+            sys.exit(fail(not_text, EXIT_USAGE))
         try:
             result = super().main(*args, standalone_mode=False, **kwargs)
         except Exit as done:
@@ -124,6 +210,7 @@ class LedgerGroup(TyperGroup):
         except Exception as error:
             session = self._session()
             database = session.settings.database if session is not None else None
+            error = explained(error, session)
             code, message = exit_code_for(error, database)
             fail(message, code)
             if session is not None:

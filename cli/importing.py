@@ -40,14 +40,19 @@ def import_file(
     Example: ledger import chronology.jsonl --dry-run
     """
     from domain.errors import InvalidValueError
-    from ledger.importing import import_records, parse_lines
+    from ledger.importing import import_records, parse_lines, split_lines
 
     s = session(ctx)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidValueError(f"cannot read {path}: {error}") from None
-    records = parse_lines(lines)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        line = error.object[: error.start].count(b"\n") + 1
+        raise InvalidValueError(
+            f"cannot read {path}: line {line} is not UTF-8 text; save the file as UTF-8"
+        ) from None
+    except OSError as error:
+        raise InvalidValueError(f"cannot read {path}: {error.strerror or error}") from None
+    records = parse_lines(split_lines(text))
     done = import_records(s.ledger(), s.actor, records, dry_run=dry_run)
     if as_json:
         emit_json(

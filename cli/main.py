@@ -78,8 +78,29 @@ def root(
     from cli.session import Session
     from ledger.settings import Settings
 
+    _refuse_empty(database_url=database_url, actor=actor, reason=reason)
     ctx.obj = Session(Settings.from_environment(database_url, actor, reason))
     ctx.call_on_close(ctx.obj.close)
+
+
+# Each root option, the environment variable it overrides, and what a value of it is.
+ROOT_OPTIONS = {
+    "database_url": ("--database-url", "LEDGER_DATABASE_URL", "a database URL"),
+    "actor": ("--as", "LEDGER_ACTOR", "your staff id"),
+    "reason": ("--reason", "LEDGER_REASON", "why you are consulting the ledger"),
+}
+
+
+def _refuse_empty(**given: str | None) -> None:
+    """An option given but empty is a mistake, not a request for its default."""
+    from ledger.errors import ConfigurationError
+
+    for name, value in given.items():
+        if value is not None and not value.strip():
+            option, variable, what = ROOT_OPTIONS[name]
+            raise ConfigurationError(
+                f"{option} is empty: give {what}, or leave {option} out to use {variable}"
+            )
 
 
 def main() -> None:

@@ -101,6 +101,10 @@ def rebuild(
     say(f"rebuilt {', '.join(names)} from {head} events in {seconds:.1f} s ({rate:,.0f} events/s)")
 
 
+MIN_POLL_SECONDS = 0.01
+MAX_POLL_SECONDS = 3600
+
+
 @projections_app.command("run")
 def run(
     ctx: typer.Context,
@@ -118,9 +122,16 @@ def run(
 
     Example: ledger projections run --follow
     """
+    from domain.errors import InvalidValueError
     from projections.following import Follower
 
     s = session(ctx)
+    # The chained comparison also refuses nan; a huge interval would overflow the sleep.
+    if not MIN_POLL_SECONDS <= poll_interval <= MAX_POLL_SECONDS:
+        raise InvalidValueError(
+            f"--poll-interval must be from {MIN_POLL_SECONDS} to {MAX_POLL_SECONDS} seconds, "
+            f"not {poll_interval}"
+        )
     s.ledger()  # refuses an uninitialised ledger before anything starts
     follower = Follower(
         lambda: _connect(s, poll_interval), s.projections(), warn, transient=_transient

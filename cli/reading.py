@@ -98,6 +98,10 @@ def caption(as_of: str | None, at: str | None) -> str | None:
     return "; ".join(parts) or None
 
 
+# A century: more than any record is late by, and well inside what a date can hold.
+MAX_LATE_AFTER_DAYS = 36_525
+
+
 def timeline(
     ctx: typer.Context,
     ref: str = typer.Argument(...),
@@ -110,9 +114,10 @@ def timeline(
         "--late-after",
         metavar="DAYS",
         min=0,
+        max=MAX_LATE_AFTER_DAYS,
         envvar="LEDGER_LATE_AFTER_DAYS",
         show_envvar=True,
-        help="Flag as late the entries recorded more than DAYS after they occurred. "
+        help="Flag as late the entries recorded more than DAYS (0 to 36525) after they occurred. "
         "Default: LEDGER_LATE_AFTER_DAYS, else 7.",
     ),
     as_json: bool = JSON,
@@ -128,13 +133,21 @@ def timeline(
     Example: ledger timeline WMP-000123 --from 2016-10-01 --agency police --csv
     """
     from domain.clock import iso, parse_date
+    from domain.errors import InvalidValueError
     from domain.values import Agency
     from projections import views
 
     s = session(ctx)
+    if as_json and as_csv:
+        raise InvalidValueError("--json and --csv: choose one")
     chosen = Agency.parse(agency).value if agency else None
     start = parse_date(date_from) if date_from else None
     end = parse_date(date_to) if date_to else None
+    if start is not None and end is not None and start > end:
+        raise InvalidValueError(
+            f"--from {start.isoformat()} is after --to {end.isoformat()}: give the earlier day "
+            "to --from"
+        )
     s.consult("timeline", offender=ref)
     records = load_records(s, ref)
     entries = views.timeline(

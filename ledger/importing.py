@@ -70,7 +70,9 @@ Ref = Annotated[str, AfterValidator(normalise_ref)]
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    # Strict: an interchange format says what it means. Text is a JSON string, a number a JSON
+    # integer (not true, 1.0 or "1"), a flag JSON true or false. Dates stay text, checked above.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True, strict=True)
 
 
 class _OffenderRecord(_Record):
@@ -165,14 +167,14 @@ class EscalationRecord(_OffenderRecord):
 
 class MappaReferralRecord(_OffenderRecord):
     command: Literal["mappa-referral"]
-    level: Literal[2, 3]
+    level: Annotated[int, AfterValidator(lambda level: parse_level(level, (2, 3)))]
     emergency: bool = False
     reason: NonEmpty
 
 
 class MappaMeetingRecord(_OffenderRecord):
     command: Literal["mappa-meeting"]
-    level: Literal[1, 2, 3]
+    level: Annotated[int, AfterValidator(parse_level)]
     attendees: Annotated[list[NonEmpty], Field(min_length=1)]
     summary: NonEmpty
     discussed: list[EntryNumber] = []
@@ -266,6 +268,54 @@ class ImportRefusedError(DomainError):
     """A rule of the domain refused one record, and so the whole import."""
 
 
+class _DuplicateKeyError(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refused if it names a key twice (json would keep the last silently)."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKeyError(key)
+        found[key] = value
+    return found
+
+
+def _not_a_number(text: str) -> Any:
+    raise ValueError(f"{text} is not a JSON number")
+
+
+def _decode(number: int, text: str) -> Any:
+    """One line's JSON, every failure as a usage error that names the line."""
+    try:
+        return json.loads(text, object_pairs_hook=_object, parse_constant=_not_a_number)
+    except json.JSONDecodeError as error:
+        raise ImportFormatError(f"line {number}: not JSON ({error.msg})") from None
+    except _DuplicateKeyError as error:
+        raise ImportFormatError(
+            f"line {number}: the key {error.key!r} appears twice in one object; keep one"
+        ) from None
+    except RecursionError:
+        raise ImportFormatError(
+            f"line {number}: nested too deeply to be a record; a record is one flat object"
+        ) from None
+    except ValueError as error:  # NaN, Infinity, or more digits than Python will convert
+        problem = str(error)
+        if "digits" in problem:
+            problem = "a number has more digits than any record needs"
+        raise ImportFormatError(f"line {number}: not a valid record ({problem})") from None
+
+
+def split_lines(text: str) -> list[str]:
+    """A JSON Lines file's lines: split at newlines only, never at the other characters that
+    `str.splitlines` breaks on (U+2028 and the like may stand unescaped inside a JSON string);
+    a byte-order mark at the start, as Windows tools write, is skipped."""
+    return text.removeprefix("\ufeff").split("\n")
+
+
 def parse_lines(lines: Iterable[str]) -> list[tuple[int, Any]]:
     """Every record of a JSON Lines file, validated; blank lines and `#` comments are skipped."""
     global _ADAPTER
@@ -273,19 +323,20 @@ def parse_lines(lines: Iterable[str]) -> list[tuple[int, Any]]:
         _ADAPTER = TypeAdapter(ImportRecord)
     records = []
     for number, line in enumerate(lines, start=1):
-        text = line.strip()
+        text = (line.removeprefix("\ufeff") if number == 1 else line).strip()
         if not text or text.startswith("#"):
             continue
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ImportFormatError(f"line {number}: not JSON ({error.msg})") from None
+        raw = _decode(number, text)
         try:
             records.append((number, _ADAPTER.validate_python(raw)))
         except ValidationError as error:
             raise ImportFormatError(f"line {number}: {_first_problem(error)}") from None
         except DomainError as error:
             raise ImportFormatError(f"line {number}: {error}") from None
+        except RecursionError:
+            raise ImportFormatError(
+                f"line {number}: nested too deeply to be a record; a record is one flat object"
+            ) from None
     if not records:
         raise ImportFormatError("the file holds no records")
     return records
@@ -299,7 +350,22 @@ def _first_problem(error: ValidationError) -> str:
         return f"'command' must be one of: {', '.join(COMMANDS)}"
     if problem["type"] == "union_tag_not_found":
         return 'each record needs a \'command\', e.g. {"command": "disclosure", ...}'
-    return f"{where}: {message}" if where else message
+    if problem["type"] in _JSON_TYPES:
+        given = json.dumps(problem.get("input"), ensure_ascii=False)
+        given = given if len(given) <= 40 else given[:37] + "..."
+        message = f"must be {_JSON_TYPES[problem['type']]}, not {given}"
+    return f"{where}: {message}" if where else f"a record {message}"
+
+
+# What a strict type check wanted, as the import file's writer would say it.
+_JSON_TYPES = {
+    "string_type": 'a JSON string (in "quotes")',
+    "int_type": "a JSON whole number such as 2 (not in quotes, not 2.0, not true)",
+    "bool_type": "JSON true or false (not in quotes)",
+    "list_type": "a JSON list such as [4, 5]",
+    "dict_type": 'a JSON object such as {"command": "entry", ...}',
+    "model_attributes_type": 'a JSON object such as {"command": "entry", ...}',
+}
 
 
 # --------------------------------------------------------------------------------- applying

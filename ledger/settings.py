@@ -41,30 +41,74 @@ class Database:
             return f"sqlite:///{self.path}"
         user = f"{self.user}@" if self.user else ""
         schema = f" (schema {self.schema})" if self.schema != "public" else ""
-        return f"postgresql://{user}{self.host}:{self.port}/{self.dbname}{schema}"
+        return f"postgresql://{user}{self._host()}:{self.port}/{self.dbname}{schema}"
+
+    def _host(self) -> str:
+        """The host as a URL writes it: an IPv6 address in brackets."""
+        return f"[{self.host}]" if ":" in self.host else self.host
 
     def sqlalchemy_url(self) -> str:
         if self.is_sqlite:
             return f"sqlite:///{self.path}"
         auth = self.user + (f":{self.password}" if self.password else "")
-        return f"postgresql+psycopg://{auth}@{self.host}:{self.port}/{self.dbname}"
+        return f"postgresql+psycopg://{auth}@{self._host()}:{self.port}/{self.dbname}"
+
+
+# The longest file name (one path component) and path most file systems accept.
+NAME_MAX = 255
+PATH_MAX = 4096
+
+
+def shown_url(url: str) -> str:
+    """A database URL as a message may show it: any password hidden, and kept short."""
+    text = url.strip()
+    scheme, sep, rest = text.partition("://")
+    if sep and scheme != "sqlite":
+        netloc, slash, tail = rest.partition("/")
+        auth, at, host = netloc.rpartition("@")
+        if at and ":" in auth:
+            text = f"{scheme}://{auth.partition(':')[0]}:***@{host}{slash}{tail}"
+    if len(text) > 80:
+        text = f"{text[:60]}... ({len(text)} characters)"
+    return repr(text)
 
 
 def parse_database_url(url: str) -> Database:
     text = url.strip()
+    if "\x00" in text:
+        raise ConfigurationError(
+            f"database URL {shown_url(url)} contains a NUL character: give the URL as plain text"
+        )
     if text.startswith("sqlite:///"):
         path = text[len("sqlite:///") :]
         if not path or ":memory:" in path or "mode=memory" in path:
             raise ConfigurationError(
-                f"database URL {url!r} needs a file: use sqlite:///PATH, e.g. sqlite:///ledger.db"
+                f"database URL {shown_url(url)} needs a file: use sqlite:///PATH, "
+                "e.g. sqlite:///ledger.db"
             )
+        _check_path_length(url, path)
         return Database(url=text, backend="sqlite", path=path)
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as error:
+        # urllib's only complaint here is a bracketed IPv6 host left open or malformed.
+        raise ConfigurationError(
+            f"database URL {shown_url(url)} is malformed ({error}): write an IPv6 host in "
+            "brackets, e.g. postgresql://USER@[::1]:5432/DBNAME"
+        ) from None
     if parts.scheme in ("postgresql", "postgres", "postgresql+psycopg"):
         dbname = parts.path.lstrip("/")
-        if not parts.hostname or not dbname:
+        try:
+            hostname = parts.hostname
+        except ValueError as error:
             raise ConfigurationError(
-                f"database URL {url!r} is incomplete: use postgresql://USER@HOST:PORT/DBNAME"
+                f"database URL {shown_url(url)} is malformed ({error}): "
+                "use postgresql://USER@HOST:PORT/DBNAME"
+            ) from None
+        if not hostname or not dbname:
+            raise ConfigurationError(
+                f"database URL {shown_url(url)} is incomplete: "
+                "use postgresql://USER@HOST:PORT/DBNAME"
             )
         query = parse_qs(parts.query)
         schema = (query.get("schema") or ["public"])[0]
@@ -75,14 +119,54 @@ def parse_database_url(url: str) -> Database:
             backend="postgres",
             user=unquote(parts.username or ""),
             password=unquote(parts.password or ""),
-            host=parts.hostname,
-            port=parts.port or 5432,
+            host=hostname,
+            port=_port(url, parts.netloc),
             dbname=dbname,
             schema=schema,
         )
     raise ConfigurationError(
-        f"database URL {url!r} is not supported: use sqlite:///PATH or postgresql://USER@HOST/DB"
+        f"database URL {shown_url(url)} is not supported: use sqlite:///PATH or "
+        "postgresql://USER@HOST/DB"
     )
+
+
+def _port(url: str, netloc: str) -> int:
+    """The port after the host (default 5432), refused unless a number from 1 to 65535."""
+    host_port = netloc.rpartition("@")[2]
+    if host_port.startswith("["):
+        after = host_port.partition("]")[2]
+        if after and not after.startswith(":"):
+            raise ConfigurationError(
+                f"database URL {shown_url(url)}: {after!r} after the IPv6 host is not a port; "
+                "use postgresql://USER@[::1]:5432/DBNAME"
+            )
+        port = after.removeprefix(":")
+    else:
+        port = host_port.partition(":")[2]
+    if not port:
+        return 5432
+    if not (port.isascii() and port.isdigit()) or not 1 <= int(port) <= 65535:
+        raise ConfigurationError(
+            f"database URL {shown_url(url)}: port must be 1-65535, not {port!r} "
+            "(or leave it out for PostgreSQL's 5432)"
+        )
+    return int(port)
+
+
+def _check_path_length(url: str, path: str) -> None:
+    """Refuses a path no file system accepts, rather than failing when it is opened."""
+    longest = max(path.replace("\\", "/").split("/"), key=len)
+    if len(longest.encode("utf-8", "surrogateescape")) > NAME_MAX:
+        raise ConfigurationError(
+            f"database URL {shown_url(url)}: a file or folder name in the path is "
+            f"{len(longest)} characters long, more than file systems allow ({NAME_MAX}); "
+            "use a shorter name"
+        )
+    if len(path.encode("utf-8", "surrogateescape")) > PATH_MAX:
+        raise ConfigurationError(
+            f"database URL {shown_url(url)}: the path is {len(path)} characters long, more than "
+            f"file systems allow ({PATH_MAX}); use a shorter path"
+        )
 
 
 @dataclass(frozen=True)
