@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -72,12 +73,16 @@ class Digest:
 KIND_MESSAGES = {
     "payload_changed": "the stored payload differs from the one chained when it was written "
     "(edited, re-encrypted or erased); the chain itself is intact here",
+    "payload_not_bytes": "the stored payload is not bytes (text, a number or missing), so it "
+    "cannot be the payload that was chained: it was written around the ledger",
     "event_changed": "the event's stream, entry number or type differs from what was chained",
     "event_missing": "the chain records an event at this position that is no longer in the ledger",
     "event_unchained": "an event is at this position that was never chained (written around the "
     "ledger)",
     "chain_broken": "this link does not follow from the one before it (a link was altered, "
     "inserted or removed)",
+    "link_malformed": "a value in this link's row has the wrong type (text, a number or missing "
+    "where the ledger writes bytes or a number): the chain was edited around the ledger",
     "digest_mismatch": "the chain no longer holds the digest's hash at the digest's position: "
     "history up to it was rewritten",
     "digest_truncated": "the ledger ends before the digest's position: events were removed",
@@ -122,7 +127,7 @@ class Report:
     @property
     def chain_intact(self) -> bool:
         """True when every problem is a payload that no longer matches its (intact) link."""
-        return all(p.kind == "payload_changed" for p in self.problems)
+        return all(p.kind in PAYLOAD_ONLY for p in self.problems)
 
     def as_dict(self) -> dict[str, Any]:
         first = self.problems[0] if self.problems else None
@@ -138,13 +143,83 @@ class Report:
         }
 
 
+# Problems that leave the chain itself intact: only a payload no longer matches its link.
+PAYLOAD_ONLY = frozenset({"payload_changed", "payload_not_bytes"})
+
 MAX_PROBLEMS = 1000
 PAGE = 2000
 
+# Rows as the streams below give them: every value is what the ledger writes (16-byte stream id,
+# int, str, bytes), or None where the database holds something else there (NULL, text where bytes
+# belong, a number where text belongs, an id that is not one). Edits made around the ledger can
+# put any value of any type in any column, and `check` must report them, never fail on them.
+# The payload is the exception: it is passed on as stored, so that its wrong type can be named.
 # (position, originator id bytes, version, topic, state)
-EventRow = tuple[int, bytes, int, str, bytes]
+EventRow = tuple[int, bytes | None, int | None, str | None, object]
 # (position, originator id bytes, version, topic, state hash, link)
-LinkRow = tuple[int, bytes, int, str, bytes, bytes]
+LinkRow = tuple[int, bytes | None, int | None, str | None, bytes | None, bytes | None]
+
+
+def _as_id(value: object) -> bytes | None:
+    """A stream id as its 16 bytes, from a UUID (PostgreSQL) or its hex (SQLite)."""
+    if isinstance(value, UUID):
+        return value.bytes
+    if isinstance(value, str):
+        try:
+            raw = bytes.fromhex(value)
+        except ValueError:
+            return None
+        return raw if len(raw) == 16 else None
+    return None
+
+
+def _as_int(value: object) -> int | None:
+    return value if type(value) is int else None
+
+
+def _as_str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _as_bytes(value: object) -> bytes | None:
+    return bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else None
+
+
+def _event_row(p: Any, oid: Any, v: Any, t: Any, s: Any) -> EventRow:
+    state = bytes(s) if isinstance(s, (bytearray, memoryview)) else s
+    return p, _as_id(oid), _as_int(v), _as_str(t), state
+
+
+def _link_row(p: Any, oid: Any, v: Any, t: Any, h: Any, link: Any) -> LinkRow:
+    return p, _as_id(oid), _as_int(v), _as_str(t), _as_bytes(h), _as_bytes(link)
+
+
+def _stored_type(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return type(value).__name__
+
+
+def _link(
+    previous: bytes | None,
+    position: int,
+    oid: bytes | None,
+    version: int | None,
+    topic: str | None,
+    state_hash: bytes | None,
+) -> bytes | None:
+    """The link these values chain to, or None when some value could never have been chained
+    (the wrong type, or out of the encoding's range, such as a negative entry number)."""
+    if previous is None or oid is None or version is None or topic is None or state_hash is None:
+        return None
+    try:
+        return link_hash(previous, position, oid, version, topic, state_hash)
+    except (struct.error, OverflowError, TypeError, ValueError):
+        return None
 
 
 def verify(db: Database, against: Digest | None = None, *, page: int = PAGE) -> Report:
@@ -160,13 +235,16 @@ def check(
     report = Report(against=against)
     problems: list[Problem] = []
 
-    def found(kind: str, position: int, oid: bytes | None, version: int | None) -> None:
+    def found(
+        kind: str, position: int, oid: bytes | None, version: int | None, detail: str = ""
+    ) -> None:
         if len(problems) < MAX_PROBLEMS:
-            problems.append(Problem(kind, position, UUID(bytes=oid) if oid else None, version))
+            stream = UUID(bytes=oid) if oid else None
+            problems.append(Problem(kind, position, stream, version, detail=detail))
         else:
             report.more_problems += 1
 
-    previous = GENESIS
+    previous: bytes | None = GENESIS
     head = Digest(0, GENESIS.hex())
     against_seen = against is None or against.position == 0
     event = next(events, None)
@@ -182,25 +260,45 @@ def check(
             break
         position, oid, version, topic, state_hash, recorded = link
         report.links += 1
-        if link_hash(previous, position, oid, version, topic, state_hash) != recorded:
+        if None in (oid, version, topic, state_hash, recorded):
+            found("link_malformed", position, oid, version)
+        elif (
+            previous is not None
+            and _link(previous, position, oid, version, topic, state_hash) != recorded
+        ):
             found("chain_broken", position, oid, version)
         if event is None or event[0] > position:
             found("event_missing", position, oid, version)
         else:
             report.events += 1
-            if event[1] != oid or event[2] != version or event[3] != topic:
-                found("event_changed", position, event[1], event[2])
-            elif sha256(event[4]).digest() != state_hash:
+            _, event_oid, event_version, event_topic, state = event
+            if event_oid != oid or event_version != version or event_topic != topic:
+                # An id or entry number that is none names what the chain says belongs here.
+                if event_oid is None or event_version is None:
+                    event_oid, event_version = oid, version
+                found("event_changed", position, event_oid, event_version)
+            elif not isinstance(state, bytes):
+                found(
+                    "payload_not_bytes",
+                    position,
+                    oid,
+                    version,
+                    f"the stored payload is {_stored_type(state)}, not the bytes that were "
+                    "chained: it was written around the ledger",
+                )
+            elif sha256(state).digest() != state_hash:
                 found("payload_changed", position, oid, version)
             event = next(events, None)
         if against is not None and not against_seen and position >= against.position:
             against_seen = True
             if position > against.position:
                 found("digest_mismatch", against.position, None, None)
-            elif recorded.hex() != against.hash:
+            elif recorded is None or recorded.hex() != against.hash:
                 found("digest_mismatch", position, oid, version)
+        # After a malformed link, the next one is checked against nothing (it is reported, if
+        # at all, as the link that was edited); after an altered one, against what is stored.
         previous = recorded
-        head = Digest(position, recorded.hex())
+        head = Digest(position, recorded.hex() if recorded is not None else "")
         link = next(links, None)
     if against is not None and not against_seen:
         found("digest_truncated", against.position, None, None)
@@ -262,7 +360,7 @@ def _streams(db: Database, page: int) -> Iterator[tuple[Iterator[EventRow], Iter
 def _sqlite_streams(
     db: Database, page: int
 ) -> Iterator[tuple[Iterator[EventRow], Iterator[LinkRow]]]:
-    conn = sqlite3.connect(f"file:{Path(db.path)}?mode=ro", uri=True, timeout=10)
+    conn = sqlite3.connect(f"file:{Path(db.path)}?mode=ro", uri=True, timeout=5)
     try:
         # One read transaction: both streams see the same committed state (WAL snapshot).
         conn.execute("BEGIN")
@@ -276,16 +374,14 @@ def _sqlite_streams(
         )
 
         def event_rows() -> Iterator[EventRow]:
-            fromhex = bytes.fromhex
             while rows := events.fetchmany(page):
-                for p, oid, v, t, s in rows:
-                    yield p, fromhex(oid), v, t, s
+                for row in rows:
+                    yield _event_row(*row)
 
         def link_rows() -> Iterator[LinkRow]:
-            fromhex = bytes.fromhex
             while rows := links.fetchmany(page):
-                for p, oid, v, t, h, link in rows:
-                    yield p, fromhex(oid), v, t, h, link
+                for row in rows:
+                    yield _link_row(*row)
 
         yield event_rows(), link_rows()
     finally:
@@ -327,12 +423,12 @@ def _postgres_streams(
             )
 
             def event_rows() -> Iterator[EventRow]:
-                for p, oid, v, t, state in events:
-                    yield p, oid.bytes, v, t, bytes(state)
+                for row in events:
+                    yield _event_row(*row)
 
             def link_rows() -> Iterator[LinkRow]:
-                for p, oid, v, t, h, link in links:
-                    yield p, oid.bytes, v, t, bytes(h), bytes(link)
+                for row in links:
+                    yield _link_row(*row)
 
             yield event_rows(), link_rows()
     finally:
