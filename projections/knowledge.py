@@ -4,11 +4,22 @@ A person knows an item from the moment they made the contact or wrote the entry 
 acknowledged it (`acknowledged`), had it shared with them or their agency (`shared`), or attended
 a MAPPA meeting that discussed it (`meeting`). An agency knows from the earliest moment any of its
 staff knew, or from when the item was shared with the agency itself.
+
+Who made the contact (`by`) knew from when it occurred. Who typed the entry in (`entered_by`),
+when that is someone else, knew from when they wrote it: the moment the ledger recorded it, a real
+moment however late the entry (a contact written up a year later was not known to its typist
+before then). Both are `recorded`; the typist's `since` is the recording time.
+
+Events name the typist by staff id alone. Their agency is the one the staff directory gives
+(`agencies`, from the callers that have it), else the one any of the offender's records gives
+them (a member's agency is fixed at enrolment, so any record naming it names it for all time);
+failing both it is None: the typist is still listed as knowing, but no agency is said to have
+known through them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,7 +36,7 @@ class Knowing:
 
     entry: int  # the item known
     staff: str | None  # None when shared with an agency as a whole
-    agency: str
+    agency: str | None  # None only for a typist whose agency nothing available names
     since: ValidTime  # valid time from which they knew
     how: str  # one of HOW
     source: int  # the entry whose event made it known
@@ -41,22 +52,62 @@ class Knowing:
         return chronological_key(self.since, self.source)
 
 
-def knowings(records: Sequence[EntryRecord], only: set[int] | None = None) -> list[Knowing]:
+def staff_agencies(records: Iterable[EntryRecord]) -> dict[str, str]:
+    """Each staff member's agency, as the records name it: as the author of a record, or as
+    the person a share, transfer, escalation, disagreement or meeting names."""
+    found: dict[str, str] = {}
+    for r in records:
+        found.setdefault(r.by, r.agency)
+        people = [r.data.get("with_person"), r.data.get("to_person")]
+        attendees = r.data.get("attendees")
+        if isinstance(attendees, list):
+            people.extend(attendees)
+        for person in people:
+            if isinstance(person, dict):
+                staff, agency = person.get("staff"), person.get("agency")
+                if isinstance(staff, str) and isinstance(agency, str):
+                    found.setdefault(staff, agency)
+    return found
+
+
+def knowings(
+    records: Sequence[EntryRecord],
+    only: set[int] | None = None,
+    agencies: Mapping[str, str] | None = None,
+) -> list[Knowing]:
     """Every way anyone came to know each informational item among `records` (of the items
     numbered in `only`, when given: the same knowings as filtering afterwards, made faster).
 
     Pass the records a view folds (`views.corrected_view`) so that corrected times, and only the
-    acknowledgements and shares the ledger held then, count.
+    acknowledgements and shares the ledger held then, count. A typist's knowing (from the
+    recording time) may be later than a view's valid time: filter with `known_by`. `agencies`
+    maps staff ids to agencies (the staff directory), for typists the records do not place.
     """
     items = {r.entry for r in records if r.type in INFORMATIONAL_TYPES}
     if only is not None:
         items &= only
     found: list[Knowing] = []
+    directory: dict[str, str] | None = None
     for r in records:
         if r.type in INFORMATIONAL_TYPES and r.entry in items:
             found.append(
                 Knowing(r.entry, r.by, r.agency, r.occurred_at, "recorded", r.entry, r.recorded_at)
             )
+            typist = r.entered_by
+            if typist and typist != r.by:
+                if directory is None:
+                    directory = staff_agencies(records) | dict(agencies or {})
+                found.append(
+                    Knowing(
+                        r.entry,
+                        typist,
+                        directory.get(typist),
+                        r.recorded_at,
+                        "recorded",
+                        r.entry,
+                        r.recorded_at,
+                    )
+                )
         if r.type == "EntriesAcknowledged":
             found.extend(
                 Knowing(e, r.by, r.agency, r.occurred_at, "acknowledged", r.entry, r.recorded_at)
@@ -101,7 +152,7 @@ def first_known_by_agency(found: Iterable[Knowing], entry: int) -> dict[str, Kno
     """For one item, the earliest knowing of each agency."""
     first: dict[str, Knowing] = {}
     for k in found:
-        if k.entry != entry:
+        if k.entry != entry or k.agency is None:
             continue
         current = first.get(k.agency)
         if current is None or k.order < current.order:

@@ -2,7 +2,8 @@
 
 For every informational item the view lists each person who knew it (their first way of knowing),
 the earliest moment each agency knew it, and the owners who were responsible for it without
-having come to know it. An owner is responsible for an item from the moment it occurred or from
+having come to know it. Who typed an entry in for someone else is among those who knew it, from
+the moment they wrote it (its recording time; see `projections.knowledge`). An owner is responsible for an item from the moment it occurred or from
 the start of their ownership, whichever is later, until their ownership ended (or the view's
 moment); they discharge that responsibility by knowing it in their own person (writing,
 acknowledging, a share with them by name, a meeting). A share with their agency as a whole makes
@@ -10,12 +11,14 @@ the agency know but does not show that the owner read it, so it does not dischar
 
 Both clocks apply as everywhere: `as_of` hides what the ledger had not recorded by then (items,
 acknowledgements, shares, transfers and corrections alike), `at` what had not occurred by then.
+A typist's knowing occurred when they wrote the entry, so at valid time `at` the typist of an item
+recorded after `at` did not yet know it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,7 +26,13 @@ from typing import Any
 from domain.clock import ValidTime, instant, iso
 from domain.errors import DomainError, UnknownEntryError
 from domain.values import Agency
-from projections.knowledge import Knowing, first_known_by_agency, knowings
+from projections.knowledge import (
+    Knowing,
+    first_known_by_agency,
+    knowings,
+    known_by,
+    staff_agencies,
+)
 from projections.ownership import Period, current_owners, ownership_periods
 from projections.records import INFORMATIONAL_TYPES, EntryRecord
 from projections.views import (
@@ -90,19 +99,24 @@ def who_knew(
     at: datetime | None = None,
     as_of: datetime | None = None,
     entry: int | None = None,
+    agencies: Mapping[str, str] | None = None,
 ) -> WhoKnew:
     """Who knew each informational item (or only `entry`) at valid time `at`, as the ledger
     stood at transaction time `as_of`. Refuses when the offender or the entry was not on record
-    then, naming the clock that hid it."""
+    then, naming the clock that hid it. `agencies` (staff id to agency, the staff directory)
+    places typists whom no record of this offender places."""
     registration = require_registration(records, _ref(records), as_of=as_of, at=at)
     ref = str(registration.data["ref"])
     view = corrected_view(records, as_of=as_of, at=at)
     if entry is not None:
         _check_entry(records, view, ref, entry, at=at, as_of=as_of)
     facts = [c.record for c in view]
-    # Every fact is already within both clocks, so every knowing derived from them is too.
+    # Every fact is already within both clocks, and so is every knowing derived from them but a
+    # typist's: they knew from when they wrote the entry, which may be after `at`. Agencies are
+    # placed from every record: a member's agency never changes.
+    directory = staff_agencies(records) | dict(agencies or {})
     by_item: dict[int, list[Knowing]] = defaultdict(list)
-    for k in knowings(facts):
+    for k in known_by(knowings(facts, agencies=directory), at=at):
         by_item[k.entry].append(k)
     periods = ownership_periods(facts)
     owners = current_owners(periods)

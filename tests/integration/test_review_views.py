@@ -76,9 +76,12 @@ def test_after_the_share_and_acknowledgement_police_knew(registered):
     item = disclosure_on(registered.ok("who-knew", REF, "--json").json(), told)
 
     assert item["agencies"]["police"] == "2016-10-25"
+    # 1001 (police) typed the disclosure in for 7702: they knew it too, from when they wrote it
+    # (years later, so police still first knew from the share).
     assert {(s["staff"], s["how"]) for s in item["staff"]} == {
         ("7702", "recorded"),
         ("4521", "acknowledged"),
+        ("1001", "recorded"),
     }
     assert item["responsible_not_acknowledged"] == []
 

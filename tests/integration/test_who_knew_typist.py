@@ -1,0 +1,94 @@
+"""`ledger who-knew` lists who typed an entry in as knowing it, from when they wrote it, on both
+backends: `--by` names who made the contact, the actor is who typed it in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+REF = "WMP-000123"
+
+
+def who_knew(cli, entry: int, *args: str) -> dict[str, Any]:
+    doc = cli.ok("who-knew", REF, "--entry", str(entry), "--json", *args).json()
+    (item,) = doc["items"]
+    return item
+
+
+def recorded_at(cli, entry: int) -> str:
+    timeline = cli.ok("timeline", REF, "--json").json()
+    return next(e["recorded_at"] for e in timeline["entries"] if e["entry"] == entry)
+
+
+def test_the_typist_knows_from_the_recording_time_and_their_agency_with_them(registered):
+    # 4521 (police, who registered the case) types in what 7702 (probation) was told.
+    out = registered.ok(
+        "record",
+        "disclosure",
+        REF,
+        "--summary",
+        "Says he feels isolated",
+        "--risk-relevant",
+        "--occurred-at",
+        "2016-10-17T14:30",
+        "--by",
+        "7702",
+        "--json",
+        actor="4521",
+    )
+    entry = out.json()["entry"]
+    written = recorded_at(registered, entry)
+
+    now = who_knew(registered, entry)
+    assert [(s["staff"], s["agency"], s["since"], s["how"]) for s in now["staff"]] == [
+        ("7702", "probation", "2016-10-17T13:30:00+00:00", "recorded"),
+        ("4521", "police", written, "recorded"),
+    ]
+    assert now["agencies"]["police"] == written
+    assert now["agencies"]["probation"] == "2016-10-17T13:30:00+00:00"
+
+    # In October 2016, from everything recorded since: 4521 had not written it yet.
+    then = who_knew(registered, entry, "--at", "2016-10-20")
+    assert [s["staff"] for s in then["staff"]] == ["7702"]
+    assert then["agencies"]["police"] is None
+
+    # As the ledger stood when it was written, it was known to both.
+    as_of = who_knew(registered, entry, "--as-of", written)
+    assert [s["staff"] for s in as_of["staff"]] == ["7702", "4521"]
+
+
+def test_an_entry_typed_by_its_maker_lists_them_once(registered):
+    out = registered.ok("record", "entry", REF, "--summary", "New address", "--json", actor="4521")
+    entry = out.json()["entry"]
+
+    item = who_knew(registered, entry)
+
+    assert [(s["staff"], s["how"]) for s in item["staff"]] == [("4521", "recorded")]
+
+
+def test_a_typist_the_offenders_records_do_not_place_is_still_listed(registered):
+    # 1001 (the administrator) types in 7702's visit; no record of this offender names 1001 as
+    # anyone's author or counterpart. Their agency is the staff directory's when the command
+    # passes it (`who_knew(..., agencies=...)`), else unknown (null): either way they knew.
+    out = registered.ok(
+        "record",
+        "visit",
+        REF,
+        "--kind",
+        "home",
+        "--outcome",
+        "Seen",
+        "--by",
+        "7702",
+        "--occurred-at",
+        "2016-10-20",
+        "--json",
+    )
+    entry = out.json()["entry"]
+    written = recorded_at(registered, entry)
+
+    item = who_knew(registered, entry)
+
+    typist = next(s for s in item["staff"] if s["staff"] == "1001")
+    assert (typist["since"], typist["how"]) == (written, "recorded")
+    assert typist["agency"] in ("police", None)
+    assert None not in item["agencies"] and "null" not in item["agencies"]
