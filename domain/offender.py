@@ -14,7 +14,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.clock import ValidTime, london_date, utc_now
+from domain.clock import LONDON, ValidTime, london_date, utc_now
 from domain.errors import (
     AlreadyAcknowledgedError,
     AlreadyOnLicenceError,
@@ -629,3 +629,46 @@ def check_not_on_licence(offender: Offender, when: ValidTime) -> None:
 def check_not_self(author: Person, other: Person, verb: str) -> None:
     if author.staff == other.staff:
         raise SelfReferenceError(f"{author.staff} cannot {verb} themselves; name someone else")
+
+
+def entries_referred_to(event: Offender.Event) -> list[int]:
+    """The earlier entries an event is about, which it cannot precede: the entries acknowledged,
+    shared, discussed or decided about, and the registration a transfer moves on from."""
+    if isinstance(event, Offender.OwnershipTransferred):
+        return [1]
+    if isinstance(event, Offender.EntriesAcknowledged | Offender.EntriesShared):
+        return list(event.entries)
+    if isinstance(event, Offender.MappaMeetingRecorded):
+        return list(event.discussed)
+    if isinstance(event, Offender.DecisionRecorded):
+        return list(event.about)
+    return []
+
+
+def check_not_before(
+    offender_ref: str, event: Offender.Event, referred: Iterable[Offender.Event]
+) -> None:
+    """Refuses an event dated before an entry it is about: nobody acknowledges, shares or
+    discusses what has not happened yet, nor takes over a case before it was registered. Where
+    either time is a date alone, the London days are compared."""
+    when: ValidTime = event.occurred_at  # type: ignore[attr-defined]
+    for earlier in referred:
+        then: ValidTime = earlier.occurred_at  # type: ignore[attr-defined]
+        if isinstance(when, datetime) and isinstance(then, datetime):
+            before = when < then
+        else:
+            before = london_date(when) < london_date(then)
+        if before:
+            number = earlier.originator_version
+            what = "the registration" if number == 1 else f"{offender_ref}#{number}"
+            raise DateOrderError(
+                f"--occurred-at {_shown(when)} is before {what}, which occurred {_shown(then)}; "
+                f"nothing can follow from {what} before it happened: check --occurred-at"
+            )
+
+
+def _shown(when: ValidTime) -> str:
+    """A valid time as a person in London reads it, in a message."""
+    if isinstance(when, datetime):
+        return when.astimezone(LONDON).strftime("%Y-%m-%d %H:%M") + " London time"
+    return when.isoformat()

@@ -112,6 +112,7 @@ class StaffMember(Aggregate):
         """A new staff member, once the id and the text are known to be storable."""
         check_new_reference(fields["staff_id"], "staff id")
         check_fields(fields)
+        check_not_future(fields["since"], "an enrolment")
         return cls(**fields)
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:

@@ -28,8 +28,8 @@ from domain.errors import (
     UnknownStaffError,
 )
 from domain.identity import offender_id, staff_id
-from domain.offender import Offender
-from domain.staff import Person, StaffMember, check_in_post, check_not_future
+from domain.offender import Offender, check_not_before, entries_referred_to
+from domain.staff import Person, StaffMember, check_in_post
 from domain.values import Agency
 from ledger.errors import ConcurrentWriteError, MissingActorError
 from ledger.transcodings import register_domain_transcodings
@@ -72,7 +72,6 @@ class OffenderLedger(Application[UUID]):
             self.check_admin(actor)
         if self._exists(staff_id(staff_ref)):
             raise StaffAlreadyEnrolledError(staff_ref)
-        check_not_future(since, "an enrolment")
         member = StaffMember.enrol(
             staff_id=staff_ref,
             name=name,
@@ -222,6 +221,8 @@ class OffenderLedger(Application[UUID]):
         for attempt in range(RETRIES):
             offender = self.get_offender(ref)
             command(offender, author, entered_by)
+            for event in offender.pending_events:
+                self.check_in_time(offender, event)
             try:
                 self.save(offender)
             except IntegrityError:
@@ -258,6 +259,23 @@ class OffenderLedger(Application[UUID]):
             )
 
     # --------------------------------------------------------------------------- the event log
+
+    def check_in_time(self, offender: Offender, event: Any) -> None:
+        """Refuses a new event dated before an entry it is about. Those entries are read one by
+        one (by stream and version, through the index), or taken from the offender's events not
+        yet saved, so the check costs the same whatever the length of the history."""
+        numbers = entries_referred_to(event)
+        if not numbers:
+            return
+        pending = {e.originator_version: e for e in offender.pending_events}
+        referred = [
+            pending[n] if n in pending else self._stored_entry(offender.id, n) for n in numbers
+        ]
+        check_not_before(offender.ref, event, referred)
+
+    def _stored_entry(self, aggregate_id: UUID, number: int) -> Any:
+        (event,) = self.events.get(aggregate_id, gt=number - 1, lte=number)
+        return event
 
     def is_empty(self) -> bool:
         return not self.recorder.max_notification_id()

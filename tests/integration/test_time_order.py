@@ -1,0 +1,89 @@
+"""Nothing follows from an entry before it happened, on SQLite and on PostgreSQL.
+
+An acknowledgement, a share, a MAPPA meeting discussing an entry or a decision about it dated
+before the entry occurred would make who-knew say an agency knew of it before it existed (and
+hide the alerts that should stand); a transfer dated before the registration would make an
+ownership period that ends before it starts. Each is refused with exit 1, nothing written.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.test_recording import REF, refused
+
+
+@pytest.fixture
+def disclosed(registered):
+    """WMP-000123 (registered 2016-07-04) with #2, a disclosure at 2016-09-12 10:00 London."""
+    registered.ok(
+        "record", "disclosure", REF, "--summary", "Feels isolated", "--risk-relevant",
+        "--occurred-at", "2016-09-12T10:00", "--by", "7702",
+    )  # fmt: skip
+    return registered
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["acknowledge", REF, "2", "--by", "4521"],
+        ["share", REF, "2", "--with", "prison", "--by", "7702"],
+        ["record", "mappa-meeting", REF, "--level", "2", "--attendees", "7702,4521",
+         "--summary", "m", "--discussed", "2"],
+        ["record", "decision", REF, "--decision", "d", "--rationale", "r", "--about", "2"],
+    ],
+    ids=["acknowledge", "share", "meeting", "decision"],
+)  # fmt: skip
+def test_what_refers_to_an_entry_cannot_precede_it(disclosed, command):
+    for before in ("2016-09-11", "2016-09-12T09:59"):
+        says = refused(disclosed, 1, *command, "--occurred-at", before)
+        assert "is before WMP-000123#2, which occurred 2016-09-12 10:00 London time" in says
+    # The same moment, a date alone on the same day, or later, are all accepted.
+    disclosed.ok(*command, "--occurred-at", "2016-09-12")
+
+
+def test_a_transfer_cannot_precede_the_registration(registered):
+    says = refused(registered, 1, "transfer", REF, "--to", "7702", "--occurred-at", "2016-07-03")
+    assert "is before the registration, which occurred 2016-07-04" in says
+    registered.ok("transfer", REF, "--to", "7702", "--occurred-at", "2016-07-04")
+    periods = registered.ok("ownership", REF, "--json").json()["periods"]
+    assert all(p["to"] is None or p["from"] <= p["to"] for p in periods)
+
+
+def test_who_knew_starts_no_earlier_than_the_entry(disclosed):
+    disclosed.ok("acknowledge", REF, "2", "--by", "4521", "--occurred-at", "2016-09-13")
+    item = disclosed.ok("who-knew", REF, "--entry", "2", "--json").json()["items"][0]
+    assert all(t is None or t >= "2016-09-12" for t in item["agencies"].values())
+
+
+def test_an_import_is_held_to_the_same_order(disclosed, tmp_path):
+    import json
+
+    from tests.integration.test_recording import count_events
+
+    lines = [
+        {"command": "entry", "ref": REF, "summary": "Seen", "occurred_at": "2016-10-01"},
+        # #3 is the entry above, in the same import: acknowledged the day before it occurred.
+        {"command": "acknowledge", "ref": REF, "entries": [3], "occurred_at": "2016-09-30",
+         "by": "4521"},
+    ]  # fmt: skip
+    path = tmp_path / "order.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    before = count_events(disclosed)
+    out = disclosed("import", str(path))
+    assert out.exit_code == 1, out.stderr
+    assert out.stderr.startswith("error: line 2: --occurred-at 2016-09-30 is before WMP-000123#3")
+    assert count_events(disclosed) == before
+
+
+def test_an_import_cannot_enrol_someone_from_a_future_date(cli, tmp_path):
+    import json
+
+    record = {
+        "command": "staff", "staff_id": "9001", "name": "N", "agency": "police", "rank": "PC",
+        "since": "2999-01-01",
+    }  # fmt: skip
+    path = tmp_path / "future.jsonl"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    out = cli("import", str(path))
+    assert out.exit_code == 1 and "line 1: --since 2999-01-01 is in the future" in out.stderr
