@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from typer import Abort, Context, Exit
-from typer._click.exceptions import ClickException, UsageError
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
 from domain.errors import DomainError, InvalidValueError
@@ -48,6 +48,9 @@ def fail(message: str, code: int) -> int:
 
 def exit_code_for(error: BaseException, database: Database | None = None) -> tuple[int, str]:
     """The exit status and message for an exception raised by a command on `database`."""
+    if isinstance(error, NoArgsIsHelpError):
+        # The help was printed; its text is the error's message, so say only what was missing.
+        return EXIT_USAGE, f"name a command; see '{error.ctx.command_path} --help'"
     if isinstance(error, UsageError):
         message = error.format_message()
         if error.ctx is not None:

@@ -54,3 +54,14 @@ def test_every_group_shows_an_example_under_help(path, group):
     assert out.exit_code == 0, out.stderr
     examples = [line for line in out.stdout.splitlines() if "Example:" in line]
     assert any(f"ledger {' '.join(path)}".strip() in line for line in examples), out.stdout
+
+
+def test_ledger_alone_shows_the_help_and_says_what_is_missing():
+    from typer.testing import CliRunner
+
+    import cli.main
+
+    out = CliRunner().invoke(cli.main.app, [], env={"COLUMNS": "200"})
+    assert out.exit_code == 2
+    assert "Example:" in out.stdout
+    assert out.stderr == "error: name a command; see 'ledger --help'\n"
