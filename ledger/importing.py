@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from domain.clock import ValidTime, london_date, parse_date, parse_past_time, utc_now
+from domain.clock import ValidTime, london_date, parse_date, parse_past_time, parse_time, utc_now
 from domain.errors import (
     DomainError,
     InvalidValueError,
@@ -65,7 +65,9 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 EntryNumber = Annotated[int, Field(ge=1)]
 Entries = Annotated[list[EntryNumber], Field(min_length=1)]
 DateText = Annotated[str, _accepted(parse_date)]
-PastTime = Annotated[str, _accepted(parse_past_time)]
+# Its form is checked with the record; whether it is in the past, as the command line does, when
+# the record is applied (a rule, exit 1).
+PastTime = Annotated[str, _accepted(parse_time)]
 Ref = Annotated[str, AfterValidator(normalise_ref)]
 
 
@@ -81,7 +83,7 @@ class _OffenderRecord(_Record):
     by: str | None = None
 
     def when(self, now: Any) -> ValidTime:
-        return parse_past_time(self.occurred_at, now)
+        return parse_past_time(self.occurred_at, now, option="occurred_at")
 
 
 class StaffRecord(_Record):
@@ -591,7 +593,11 @@ def _command(batch: _Batch, r: Any, when: ValidTime) -> Command:
             means = ShareMeans.parse(r.means)
             return lambda o, a, t, w: o.share(w, a, t, r.entries, agency, person, means)
         case CorrectRecord():
-            fixed = parse_past_time(r.entry_occurred_at) if r.entry_occurred_at else None
+            fixed = (
+                parse_past_time(r.entry_occurred_at, option="entry_occurred_at")
+                if r.entry_occurred_at is not None
+                else None
+            )
             return lambda o, a, t, w: o.correct(w, a, t, r.entry, r.reason, r.summary, fixed)
     raise TypeError(f"no domain command for {type(r).__name__}")
 

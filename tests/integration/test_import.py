@@ -147,3 +147,17 @@ def test_an_empty_ledger_can_be_bootstrapped_by_an_import(sqlite_url, tmp_path):
     assert out["records"] == 3
     staff = runner.ok("staff", "list", "--json", actor="9000").json()["staff"]
     assert {m["staff_id"]: m["admin"] for m in staff} == {"4521": False, "9000": True}
+
+
+def test_a_future_time_is_a_rule_as_on_the_command_line_and_an_empty_one_is_malformed(
+    cli, tmp_path
+):
+    before = count_events(cli)
+    future = {**CHRONOLOGY[0], "occurred_at": "2999-01-01"}
+    out = cli("import", write_lines(tmp_path / "f.jsonl", future))
+    assert out.exit_code == 1
+    assert out.stderr.startswith("error: line 1: occurred_at 2999-01-01 is in the future")
+    empty = {**CHRONOLOGY[0], "occurred_at": " "}
+    out = cli("import", write_lines(tmp_path / "e.jsonl", empty))
+    assert out.exit_code == 2 and out.stderr.startswith("error: line 1: ")
+    assert count_events(cli) == before
