@@ -27,6 +27,11 @@ INITIALISED_MARKER = "alembic_version"
 def open_ledger(settings: Settings) -> OffenderLedger:
     """The ledger application for an initialised database."""
     check_initialised(settings.database)
+    if settings.database.is_sqlite:
+        from ledger.failfast import wait_for_sqlite_lock
+
+        # One wait for a lock held elsewhere, rather than one for each write the command makes.
+        wait_for_sqlite_lock(settings.database)
     ledger = _construct(settings, create_tables=False)
     try:
         _check_can_decode(ledger, settings)

@@ -1,16 +1,25 @@
-"""A PostgreSQL server that has gone away is reported within seconds, not minutes.
+"""A database that cannot be used is reported within seconds, not minutes.
 
-The library retries every read and insert ten times on an operational error, and each attempt
-waits for the connection pool's full timeout when the server is down: a command caught by a stop
-would hang for most of a minute. Once the pool has waited its timeout and still has no connection,
-another attempt cannot do better, so that failure ends the command (exit 4). Other operational
-errors (a deadlock, a dropped connection) are still retried by the library as before.
+PostgreSQL: the library retries every read and insert ten times on an operational error, and each
+attempt waits for the connection pool's full timeout when the server is down: a command caught by a
+stop would hang for most of a minute. Once the pool has waited its timeout and still has no
+connection, another attempt cannot do better, so that failure ends the command (exit 4). Other
+operational errors (a deadlock, a dropped connection) are still retried by the library as before.
+
+SQLite: every command that opens the ledger writes before it ends (a read logs itself in the access
+log; the read models' transactions all take the write lock at BEGIN), and each of those waits up
+to SQLITE_LOCK_WAIT for a lock held by another connection. A read command meeting a held lock
+would wait twice (the access-log write, then the check made when it fails) and exit 4 only after
+10 seconds. So the ledger waits once, when it is opened, for the write lock it will need, and a
+file still locked after that wait ends the command (exit 4) before anything else waits.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from ledger.errors import DatabaseUnavailableError
@@ -38,3 +47,33 @@ def fail_fast(datastore: Any, db: Database) -> None:
 
     # The datastore's transaction() and cursor() look the method up on the instance.
     datastore.get_connection = get_connection
+
+
+# Seconds to wait for a SQLite lock held by another connection: long enough to queue behind
+# another process's write, short enough that a command on a locked file exits 4 well within 10.
+SQLITE_LOCK_WAIT = 5.0
+
+
+def wait_for_sqlite_lock(db: Database) -> None:
+    """Waits, once, until no other connection holds the write lock on an initialised SQLite
+    ledger; raises DatabaseUnavailableError (exit 4) when it is still held after SQLITE_LOCK_WAIT.
+
+    The lock is taken and released at once (BEGIN IMMEDIATE, ROLLBACK): nothing is written. The
+    file must already exist (`check_initialised`); it is opened without the right to create it.
+    """
+    from ledger.bootstrap import unavailable_message
+
+    try:
+        conn = sqlite3.connect(
+            f"file:{Path(db.path)}?mode=rw",
+            uri=True,
+            timeout=SQLITE_LOCK_WAIT,
+            isolation_level=None,
+        )
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        raise DatabaseUnavailableError(unavailable_message(db, error)) from None
