@@ -226,3 +226,44 @@ def test_a_save_that_crosses_no_multiple_of_fifty_writes_no_snapshot(ledger):
     assert list(ledger.snapshots.get(offender_id("WMP-000123"))) == []
     record_entries(ledger, 1)
     assert [s.originator_version for s in ledger.snapshots.get(offender_id("WMP-000123"))] == [50]
+
+
+def test_a_stored_version_1_snapshot_loads_with_its_licence_as_a_period(ledger):
+    """Offender snapshots taken before licences were kept as dated periods held one flag and the
+    latest licence end (class version 1): such a stored snapshot still loads, and the rules read
+    it as before."""
+    from eventsourcing.domain import Snapshot
+    from eventsourcing.utils import get_topic
+
+    from domain.errors import AlreadyOnLicenceError
+
+    ledger.register_offender(
+        "4521", None, "WMP-000123", "John Doe", date(1975, 3, 2), 1, 1, None, DAY
+    )
+    ledger.append(
+        "4521", None, "WMP-000123", WHEN,
+        lambda o, a, t: o.release_on_licence(DAY, a, t, date(2030, 1, 1)),
+    )  # fmt: skip
+    current = ledger.get_offender("WMP-000123")
+    state = {k: v for k, v in current.__dict__.items() if k not in ("_pending_events", "licences")}
+    # Version 1, without "class_version"; its licence end differs from the event's, so that what
+    # loads shows the snapshot was read.
+    state.update(on_licence=True, licence_end=date(2029, 6, 30))
+    old = Snapshot(
+        originator_id=current.id,
+        originator_version=current.version,
+        timestamp=current.modified_on,
+        topic=get_topic(Offender),
+        state=state,
+    )
+    ledger.snapshots.put([old])
+    (stored,) = ledger.snapshots.get(current.id)
+    assert "class_version" not in stored.state and stored.state["on_licence"] is True
+
+    loaded = ledger.get_offender("WMP-000123")
+    assert loaded.on_licence and loaded.licence_end == date(2029, 6, 30)
+    assert loaded.on_licence_on(date(2020, 1, 1))
+    with pytest.raises(AlreadyOnLicenceError):
+        loaded.release_on_licence(date(2020, 1, 1), SOM, "4521", date(2031, 1, 1))
+    loaded.decide_recall(date(2020, 1, 1), SOM, "4521", RecallChoice.RECALL, "Breach")
+    assert not loaded.on_licence_on(date(2020, 1, 2))
