@@ -62,11 +62,11 @@ class Session:
             if value is not None and value is not False and value != ()
         }
 
-    def ledger(self) -> OffenderLedger:
+    def ledger(self, *, check_decode: bool = True) -> OffenderLedger:
         if self._ledger is None:
             from ledger.bootstrap import open_ledger
 
-            self._ledger = open_ledger(self.settings)
+            self._ledger = open_ledger(self.settings, check_decode=check_decode)
         return self._ledger
 
     def engine(self) -> Engine:

@@ -24,8 +24,10 @@ if TYPE_CHECKING:
 INITIALISED_MARKER = "alembic_version"
 
 
-def open_ledger(settings: Settings) -> OffenderLedger:
-    """The ledger application for an initialised database."""
+def open_ledger(settings: Settings, *, check_decode: bool = True) -> OffenderLedger:
+    """The ledger application for an initialised database. Unless `check_decode` is False (for
+    `verify`, which must report a first event that no longer decodes as tampering), a cipher key
+    that cannot read the first event is refused before anything else."""
     check_initialised(settings.database)
     if settings.database.is_sqlite:
         from ledger.failfast import wait_for_sqlite_lock
@@ -34,7 +36,8 @@ def open_ledger(settings: Settings) -> OffenderLedger:
         wait_for_sqlite_lock(settings.database)
     ledger = _construct(settings, create_tables=False)
     try:
-        _check_can_decode(ledger, settings)
+        if check_decode:
+            _check_can_decode(ledger, settings)
     except BaseException:
         ledger.close()
         raise

@@ -270,3 +270,16 @@ def test_check_reports_values_of_any_type_and_never_raises():
             report = check(iter([_event_row(1, oid.hex, 1, "t", state)]), iter([_link_row(*row)]))
             assert not report.ok, (column, value)
             report.as_dict()
+
+
+def test_the_first_event_made_unreadable_is_tampering_too(ledger_with_history, attacker):
+    """Every other command refuses a ledger whose first event does not decode (it would take it
+    for an encryption key problem); verify reports it."""
+    position = attacker.positions()[0]  # the first enrolment
+    attacker.sql(f"UPDATE {attacker.events} SET state = NULL WHERE {attacker.pos} = ?", position)
+
+    code, report, stderr = verified(ledger_with_history)
+
+    assert code == 3
+    assert_one_clean_error(stderr)
+    assert kinds(report) == [("payload_not_bytes", position)]
