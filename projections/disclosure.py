@@ -42,7 +42,9 @@ def disclosure_document(
         "offender": views.show(records, as_of=as_of),
         "ownership": [period_json(p) for p in ownership_periods(i.record for i in items)],
         "timeline": chronology,
-        "who_knew": who_knew_json(who_knew(records, as_of=as_of))["items"],
+        "who_knew": who_knew_json(
+            who_knew(records, as_of=as_of, agencies={m["staff_id"]: m["agency"] for m in staff})
+        )["items"],
     }
     mentioned = set(_strings(document))
     document["staff"] = [dict(member) for member in staff if member["staff_id"] in mentioned]

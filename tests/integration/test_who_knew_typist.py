@@ -92,3 +92,22 @@ def test_a_typist_the_offenders_records_do_not_place_is_still_listed(registered)
     assert (typist["since"], typist["how"]) == (written, "recorded")
     assert typist["agency"] in ("police", None)
     assert None not in item["agencies"] and "null" not in item["agencies"]
+
+
+def test_an_export_places_a_typist_by_the_staff_directory(registered, tmp_path):
+    """8801 (probation) authored nothing on this offender: only the staff directory says which
+    agency knew through them."""
+    import json
+
+    out = registered.ok(
+        "record", "entry", REF, "--summary", "Seen near a school", "--occurred-at",
+        "2016-10-17", "--by", "4521", "--json", actor="8801",
+    )  # fmt: skip
+    entry = out.json()["entry"]
+    target = tmp_path / "record.json"
+    registered.ok("export", REF, "--format", "json", "--out", str(target))
+    document = json.loads(target.read_text(encoding="utf-8"))
+    (item,) = [i for i in document["who_knew"] if i["entry"] == entry]
+    typist = [s for s in item["staff"] if s["staff"] == "8801"]
+    assert typist and typist[0]["agency"] == "probation"
+    assert item["agencies"]["probation"] is not None
