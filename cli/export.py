@@ -19,6 +19,8 @@ import os
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +45,10 @@ def export(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="The offender's reference, e.g. WMP-000123."),
     fmt: str = typer.Option(
-        ..., "--format", metavar="FORMAT", help="json, csv (the chronology only) or html."
+        ...,
+        "--format",
+        metavar="FORMAT",
+        help="json, csv (the chronology only), html or pdf (A4, for print).",
     ),
     out: Path = typer.Option(..., "--out", metavar="PATH", dir_okay=False, help="File to write."),
     as_of: str = AS_OF,
@@ -58,12 +63,16 @@ def export(
     """Export the complete record of one offender: details, ownership, chronology, who knew.
 
     The chronology shows when each thing occurred beside when it was recorded, each entry's facts
-    and ledger position, and every correction beside the original. JSON and HTML also carry the
-    ledger's verified digest (position and hash, as 'ledger verify' prints it), so the recipient
-    can later check the export against the ledger. PDF is not built in: export HTML and print it
-    to PDF from a browser. The export is logged as a disclosure, with --to and the file.
+    and ledger position, and every correction beside the original. JSON, HTML and PDF also carry
+    the ledger's verified digest (position and hash, as 'ledger verify' prints it), so the
+    recipient can later check the export against the ledger. HTML and PDF hold the same: who
+    exported, why, when and for whom, the digest, the offender, ownership, the chronology with
+    both clocks, late entries flagged and corrections beside the originals, who knew each item,
+    and the staff; their times are London local time (GMT or BST). The PDF is A4 with numbered
+    pages and the digest on each page. JSON and CSV times are UTC (ISO 8601). The export is
+    logged as a disclosure, with --to and the file.
 
-    Example: ledger --reason "Coroner's request 2020/117" export WMP-000123 --format html --out wmp-000123.html --to "HM Coroner, Birmingham"
+    Example: ledger --reason "Coroner's request 2020/117" export WMP-000123 --format pdf --out wmp-000123.pdf --to "HM Coroner, Birmingham"
     """
     from domain.clock import iso, parse_query_time, utc_now
     from domain.errors import InvalidValueError
@@ -75,12 +84,8 @@ def export(
 
     s = session(ctx)
     chosen = fmt.strip().lower()
-    if chosen == "pdf":
-        raise InvalidValueError(
-            "PDF is not built in: use --format html and print the file to PDF from a browser"
-        )
     if chosen not in FORMATS:
-        raise InvalidValueError(f"--format must be json, csv or html, not {fmt!r}")
+        raise InvalidValueError(f"--format must be json, csv, html or pdf, not {fmt!r}")
     reference = normalise_ref(ref)
     moment = parse_query_time(as_of) if as_of else None
     destination = out.expanduser().resolve()
@@ -235,11 +240,12 @@ class _FileInPlace:
         self._temporary = Path(name)
         return self
 
-    def write(self, text: str) -> None:
+    def write(self, content: str | bytes) -> None:
         assert self._handle is not None, "written once"
         handle, self._handle = self._handle, None
-        with self._writing(), os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        with self._writing(), os.fdopen(handle, "wb") as stream:
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
 
@@ -310,93 +316,242 @@ def _csv(document: dict[str, Any]) -> str:
     return buffer.getvalue()
 
 
-def _correction(c: dict[str, Any]) -> str:
-    return f"#{c['entry']} by {c['by']} recorded {c['recorded_at']}: {c['reason']}"
+def _correction(c: dict[str, Any], when: Callable[[str], str] = str) -> str:
+    return f"#{c['entry']} by {c['by']} recorded {when(c['recorded_at'])}: {c['reason']}"
+
+
+# What people read (HTML and PDF), the same in both: plain text, times in London.
+
+TIME_NOTE = (
+    "Times are local time in London (Europe/London), marked GMT or BST; a date alone means "
+    "the time of day was not recorded."
+)
+INTRODUCTION = (
+    "Exported from the offender timeline ledger. Each entry shows when it occurred and when the "
+    "ledger recorded it; corrections are shown beside the original, which is never deleted."
+)
+
+
+def london(value: str | None, missing: str = "") -> str:
+    """A time from the document as people read it: an instant in London local time to the minute
+    with its zone (`2016-10-17 14:30 BST`); a date alone stays a date; anything else as it is."""
+    from domain.clock import LONDON
+
+    if value is None:
+        return missing
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        pass
+    else:
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value
+    return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M %Z")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of the chronology."""
+
+    entry: str
+    occurred: str
+    recorded: str
+    late: bool
+    by: str
+    agency_rank: str
+    type: str
+    summary: str
+    original_summary: str | None
+    original_occurred: str | None
+    corrections: list[str]
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Who knew one item, how and since when."""
+
+    entry: str
+    type: str
+    summary: str
+    agencies: list[str]
+    staff: list[str]
+    responsible: list[str]
+
+
+@dataclass(frozen=True)
+class Readable:
+    """The export as people read it, whatever it is printed on."""
+
+    ref: str
+    generated_at: datetime
+    generated_by: str
+    digest: str
+    verified: bool
+    disclosure: list[tuple[str, str]]
+    offender: list[tuple[str, str]]
+    ownership: list[list[str]]  # agency, owner, from, to, made by, reason
+    chronology: list[Entry]
+    knowledge: list[Knowledge]
+    staff: list[list[str]]  # staff id, name, agency, rank
+
+    @property
+    def title(self) -> str:
+        return f"Record of {self.ref}"
+
+
+OWNERSHIP_COLUMNS = ["Agency", "Owner", "From", "To", "Made by", "Reason"]
+CHRONOLOGY_COLUMNS = ["#", "Occurred", "Recorded", "By", "Agency, rank", "Type", "Summary"]
+KNOWLEDGE_COLUMNS = ["#", "Type", "Summary", "Agencies", "Staff", "Responsible, not acknowledged"]
+STAFF_COLUMNS = ["Staff id", "Name", "Agency", "Rank"]
+UNVERIFIED = "(verification found problems)"
+
+
+def readable(document: dict[str, Any]) -> Readable:
+    header, offender = document["export"], document["offender"]
+    ledger = header["ledger"]
+
+    def text(value: Any) -> str:
+        return "" if value is None else str(value)
+
+    digest = f"position {ledger['digest']['position']}, SHA-256 {ledger['digest']['hash']}"
+    return Readable(
+        ref=text(offender["ref"]),
+        generated_at=datetime.fromisoformat(header["generated_at"]),
+        generated_by=text(header["generated_by"]),
+        digest=digest,
+        verified=bool(ledger["verified"]),
+        disclosure=[
+            ("Generated", london(header["generated_at"])),
+            ("By", text(header["generated_by"])),
+            ("Justification", text(header["reason"])),
+            ("Recipients", ", ".join(header["recipients"]) or "not stated"),
+            ("As the ledger stood at", london(header["as_of"], "the time of export")),
+            ("Anonymised", "yes" if header["anonymised"] else "no"),
+            ("Ledger digest", digest),
+        ],
+        offender=[
+            ("Reference", text(offender["ref"])),
+            ("Name", text(offender["name"])),
+            ("Born", text(offender["born"])),
+            ("MAPPA", f"category {offender['category']}, level {offender['level']}"),
+            ("Risk of serious harm", text(offender["risk"] or "not assessed")),
+            ("Area", text(offender["area"])),
+            (
+                "On licence",
+                f"until {london(offender['licence_end'])}" if offender["on_licence"] else "no",
+            ),
+            ("Owners", ", ".join(f"{a}: {s}" for a, s in sorted(offender["owners"].items()))),
+        ],
+        ownership=[
+            [
+                text(p["agency"]),
+                text(p["staff"]),
+                london(p["from"]),
+                london(p["to"], "now"),
+                text(p["by"]),
+                text(p["reason"]),
+            ]
+            for p in document["ownership"]
+        ],
+        chronology=[_entry(row, text) for row in document["timeline"]],
+        knowledge=[
+            Knowledge(
+                entry=text(item["entry"]),
+                type=text(item["type"]),
+                summary=text(item["summary"]),
+                agencies=[
+                    f"{agency}: {london(since, 'not known')}"
+                    for agency, since in sorted(item["agencies"].items())
+                ],
+                staff=[
+                    f"{k['staff']} ({k['agency']}) {k['how']} {london(k['since'])}"
+                    for k in item["staff"]
+                ],
+                responsible=[
+                    f"{r['staff']} ({r['agency']}) from {london(r['responsible_from'])}"
+                    for r in item["responsible_not_acknowledged"]
+                ],
+            )
+            for item in document["who_knew"]
+        ],
+        staff=[
+            [text(m["staff_id"]), text(m["name"]), text(m["agency"]), text(m["rank"])]
+            for m in document["staff"]
+        ],
+    )
+
+
+def _entry(row: dict[str, Any], text: Callable[[Any], str]) -> Entry:
+    corrected = bool(row["corrected"])
+    original_summary = row["original_summary"]
+    if not corrected or original_summary == row["summary"]:
+        original_summary = None
+    original_occurred = row["original_occurred_at"] if corrected else None
+    return Entry(
+        entry=text(row["entry"]),
+        occurred=london(row["occurred_at"]),
+        recorded=london(row["recorded_at"]),
+        late=bool(row["late"]),
+        by=text(row["by"]),
+        agency_rank=f"{row['agency']}, {row['rank']}",
+        type=text(row["type"]),
+        summary=text(row["summary"]),
+        original_summary=None if original_summary is None else text(original_summary),
+        original_occurred=(
+            london(original_occurred)
+            if original_occurred is not None and original_occurred != row["occurred_at"]
+            else None
+        ),
+        corrections=[_correction(c, london) for c in row["corrections"]] if corrected else [],
+    )
 
 
 def _html(document: dict[str, Any]) -> str:
-    e, header, offender = html.escape, document["export"], document["offender"]
-    ledger = header["ledger"]
+    e, view = html.escape, readable(document)
 
-    def table(columns: list[str], rows: list[list[Any]]) -> str:
+    def table(columns: list[str], rows: list[list[str]]) -> str:
         head = "".join(f"<th>{e(c)}</th>" for c in columns)
         body = "".join(
             "<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
-    def text(value: Any) -> str:
-        return "" if value is None else e(str(value))
+    def lines(values: list[str]) -> str:
+        return "<br>".join(e(v) for v in values)
 
-    about = [
-        ["Reference", text(offender["ref"])],
-        ["Name", text(offender["name"])],
-        ["Born", text(offender["born"])],
-        ["MAPPA", text(f"category {offender['category']}, level {offender['level']}")],
-        ["Risk of serious harm", text(offender["risk"] or "not assessed")],
-        ["Area", text(offender["area"])],
-        [
-            "On licence",
-            text(f"until {offender['licence_end']}" if offender["on_licence"] else "no"),
-        ],
-        ["Owners", text(", ".join(f"{a}: {s}" for a, s in sorted(offender["owners"].items())))],
-    ]
-    disclosure = [
-        ["Generated", text(header["generated_at"])],
-        ["By", text(header["generated_by"])],
-        ["Justification", text(header["reason"])],
-        ["Recipients", text(", ".join(header["recipients"]) or "not stated")],
-        ["As the ledger stood at", text(header["as_of"] or "the time of export")],
-        ["Anonymised", "yes" if header["anonymised"] else "no"],
-        [
-            "Ledger digest",
-            text(f"position {ledger['digest']['position']}, SHA-256 {ledger['digest']['hash']}")
-            + ("" if ledger["verified"] else " <strong>(verification found problems)</strong>"),
-        ],
-    ]
-    periods = [
-        [text(p["agency"]), text(p["staff"]), text(p["from"]), text(p["to"] or "now"),
-         text(p["by"]), text(p["reason"])]
-        for p in document["ownership"]
-    ]  # fmt: skip
+    def pairs(rows: list[tuple[str, str]]) -> list[list[str]]:
+        return [[e(label), e(value)] for label, value in rows]
+
+    disclosure = pairs(view.disclosure)
+    if not view.verified:
+        disclosure[-1][1] += f" <strong>{e(UNVERIFIED)}</strong>"
     chronology = [
         [
-            text(r["entry"]),
-            text(r["occurred_at"]),
-            text(r["recorded_at"]) + (" <strong>LATE</strong>" if r["late"] else ""),
-            text(r["by"]),
-            text(f"{r['agency']}, {r['rank']}"),
-            text(r["type"]),
-            _summary_cell(r, text),
+            e(r.entry),
+            e(r.occurred),
+            e(r.recorded) + (" <strong>LATE</strong>" if r.late else ""),
+            e(r.by),
+            e(r.agency_rank),
+            e(r.type),
+            _summary_cell(r),
         ]
-        for r in document["timeline"]
+        for r in view.chronology
     ]
     knowledge = [
-        [
-            text(item["entry"]),
-            text(item["type"]),
-            text(item["summary"]),
-            "<br>".join(
-                text(f"{agency}: {since or 'not known'}")
-                for agency, since in sorted(item["agencies"].items())
-            ),
-            "<br>".join(
-                text(f"{k['staff']} ({k['agency']}) {k['how']} {k['since']}") for k in item["staff"]
-            ),
-            "<br>".join(
-                text(f"{r['staff']} ({r['agency']}) from {r['responsible_from']}")
-                for r in item["responsible_not_acknowledged"]
-            ),
-        ]
-        for item in document["who_knew"]
-    ]
-    staff = [
-        [text(m["staff_id"]), text(m["name"]), text(m["agency"]), text(m["rank"])]
-        for m in document["staff"]
-    ]
+        [e(k.entry), e(k.type), e(k.summary), lines(k.agencies), lines(k.staff),
+         lines(k.responsible)]
+        for k in view.knowledge
+    ]  # fmt: skip
+    escaped = [[e(cell) for cell in row] for row in view.ownership]
+    staff = [[e(cell) for cell in row] for row in view.staff]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>Record of {text(offender["ref"])}</title>
+<title>{e(view.title)}</title>
 <style>
 body {{ font-family: sans-serif; font-size: 10pt; margin: 1.5em; }}
 table {{ border-collapse: collapse; width: 100%; margin-bottom: 1.5em; }}
@@ -405,31 +560,44 @@ th {{ background: #eee; }}
 del {{ color: #a00; }}
 @page {{ size: A4 landscape; margin: 12mm; }}
 </style></head><body>
-<h1>Record of {text(offender["ref"])}</h1>
-<p>Exported from the offender timeline ledger. Each entry shows when it occurred and when the
-ledger recorded it; corrections are shown beside the original, which is never deleted.</p>
+<h1>{e(view.title)}</h1>
+<p>{e(INTRODUCTION)} {e(TIME_NOTE)}</p>
 <h2>Disclosure</h2>
 {table(["", ""], disclosure)}
 <h2>Offender</h2>
-{table(["", ""], about)}
+{table(["", ""], pairs(view.offender))}
 <h2>Ownership</h2>
-{table(["Agency", "Owner", "From", "To", "Made by", "Reason"], periods)}
+{table(OWNERSHIP_COLUMNS, escaped)}
 <h2>Chronology</h2>
-{table(["#", "Occurred", "Recorded", "By", "Agency, rank", "Type", "Summary"], chronology)}
+{table(CHRONOLOGY_COLUMNS, chronology)}
 <h2>Who knew each item, how and since when</h2>
-{table(["#", "Type", "Summary", "Agencies", "Staff", "Responsible, not acknowledged"], knowledge)}
+{table(KNOWLEDGE_COLUMNS, knowledge)}
 <h2>Staff in this record</h2>
-{table(["Staff id", "Name", "Agency", "Rank"], staff)}
+{table(STAFF_COLUMNS, staff)}
 </body></html>
 """
 
 
-def _summary_cell(row: dict[str, Any], text: Callable[[Any], str]) -> str:
-    cell = text(row["summary"])
-    if row["corrected"]:
-        notes = "".join(f"<br><small>{text(_correction(c))}</small>" for c in row["corrections"])
-        cell += f"<br>originally: <del>{text(row['original_summary'])}</del>{notes}"
+def _summary_cell(row: Entry) -> str:
+    e = html.escape
+    cell = e(row.summary)
+    if row.original_summary is not None:
+        cell += f"<br>originally: <del>{e(row.original_summary)}</del>"
+    if row.original_occurred is not None:
+        cell += f"<br>originally occurred: <del>{e(row.original_occurred)}</del>"
+    cell += "".join(f"<br><small>{e(c)}</small>" for c in row.corrections)
     return cell
 
 
-WRITERS: dict[str, Callable[[dict[str, Any]], str]] = {"json": _json, "csv": _csv, "html": _html}
+def _pdf(document: dict[str, Any]) -> bytes:
+    from cli.export_pdf import render  # fpdf2 is loaded only for a PDF
+
+    return render(readable(document))
+
+
+WRITERS: dict[str, Callable[[dict[str, Any]], str | bytes]] = {
+    "json": _json,
+    "csv": _csv,
+    "html": _html,
+    "pdf": _pdf,
+}

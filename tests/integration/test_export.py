@@ -139,14 +139,6 @@ def test_an_html_export_escapes_what_was_typed(history, tmp_path):
     assert "Who knew each item" in page
 
 
-def test_pdf_is_refused_with_the_way_to_get_one(history, tmp_path):
-    out = history("export", REF, "--format", "pdf", "--out", str(tmp_path / "r.pdf"))
-
-    assert out.exit_code == 2
-    assert "--format html" in out.stderr and "print" in out.stderr
-    assert not (tmp_path / "r.pdf").exists()
-
-
 def test_an_export_without_a_justification_writes_nothing(history, tmp_path):
     history.reason = None
 
