@@ -8,7 +8,8 @@ from typing import Any
 import typer
 
 from cli.options import AS_OF, JSON
-from cli.render import say, table
+from cli.reading import check_reader
+from cli.render import asked_time, local_time, say, table
 from cli.session import session
 
 
@@ -59,10 +60,11 @@ def alerts(
     recorded_by = parse_query_time(as_of) if as_of else None
     area = area.strip() if area else None
     s = session(ctx)
-    s.consult("alerts", offender=offender)
+    check_reader(s)
     s.catch_up()
     with s.engine().begin() as conn:
         settle(conn, policy)
+    found_documents: list[str] | None = None
     with s.engine().connect() as conn:
         offender_id = _offender_id(conn, offender) if offender else None
         if history and offender_id is not None:
@@ -75,10 +77,9 @@ def alerts(
             doc["total"] = sum(c["count"] for c in counts)
         elif as_json and recorded_by is None:
             # The stored documents go out as they are: nothing to rebuild per alert.
-            found = queries.standing_documents(conn, moment, offender_id=offender_id, area=area)
-            head = {"at": iso(moment), "as_of": None, "policy": policy.origin}
-            _emit_documents(head, found)
-            return
+            found_documents = queries.standing_documents(
+                conn, moment, offender_id=offender_id, area=area
+            )
         else:
             if recorded_by is None:
                 found = queries.standing(conn, moment, offender_id=offender_id, area=area)
@@ -87,15 +88,21 @@ def alerts(
                     conn, policy, moment, recorded_by, offender_id=offender_id, area=area
                 )
             doc = {"at": iso(moment), "as_of": iso(recorded_by), "alerts": found}
+    # Logged once there is something to show (an unknown --offender is logged once, as refused).
+    s.consult("alerts", offender=offender)
+    if found_documents is not None:
+        head = {"at": iso(moment), "as_of": None, "policy": policy.origin}
+        _emit_documents(head, found_documents)
+        return
     doc["policy"] = policy.origin
     if as_json:
         _emit_json(doc)
     elif history:
         _history_table(doc)
     elif summary:
-        _summary_table(doc)
+        _summary_table(doc, _asked(at, moment))
     else:
-        _alerts_table(doc)
+        _alerts_table(doc, _asked(at, moment), asked_time(as_of))
 
 
 def _emit_json(doc: dict[str, Any]) -> None:
@@ -139,15 +146,21 @@ def _state(row: dict[str, Any], moment: datetime) -> str:
     return "satisfied late"
 
 
-def _alerts_table(doc: dict[str, Any]) -> None:
+def _asked(at: str | None, moment: datetime) -> str:
+    """The --at moment as the tables say it: the date or time given, else now."""
+    return asked_time(at) if at else local_time(moment)
+
+
+def _alerts_table(doc: dict[str, Any], at: str, as_of: str) -> None:
     rows = doc["alerts"]
-    caption = f"at {doc['at']}" + (
-        f", as the ledger stood at {doc['as_of']}" if doc["as_of"] else ""
-    )
+    caption = f"at {at}" + (f", as the ledger stood at {as_of}" if as_of else "")
     table(
         f"Alerts standing: {len(rows)}",
         ["Rule", "Ref", "Entry", "Due", "Detail"],
-        [[a["rule"], a["ref"], a["entry"] or "", a["due_at"][:16], a["detail"]] for a in rows],
+        [
+            [a["rule"], a["ref"], a["entry"] or "", local_time(a["due_at"]), a["detail"]]
+            for a in rows
+        ],
         caption=caption,
     )
     if not rows:
@@ -162,8 +175,8 @@ def _history_table(doc: dict[str, Any]) -> None:
             [
                 a["rule"],
                 a["entry"] or "",
-                a["due_at"][:16],
-                (a["satisfied_at"] or "")[:16],
+                local_time(a["due_at"]),
+                local_time(a["satisfied_at"]),
                 a["state"],
                 a["detail"],
                 a["resolution"] or "",
@@ -175,9 +188,9 @@ def _history_table(doc: dict[str, Any]) -> None:
         say("no breaches")
 
 
-def _summary_table(doc: dict[str, Any]) -> None:
+def _summary_table(doc: dict[str, Any], at: str) -> None:
     table(
-        f"Alerts standing at {doc['at']}: {doc['total']}",
+        f"Alerts standing at {at}: {doc['total']}",
         ["Area", "Rule", "Count"],
         [[c["area"] or "(none)", c["rule"], c["count"]] for c in doc["summary"]],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli.options import JSON
-from cli.render import emit_json, table
+from cli.render import emit_json, local_time, table
 from cli.session import session
 
 
@@ -46,11 +46,11 @@ def audit(
         return
     table(
         "Access log",
-        ["#", "When (UTC)", "Actor", "Command", "Offender", "Outcome", "Justification", "Detail"],
+        ["#", "When", "Actor", "Command", "Offender", "Outcome", "Justification", "Detail"],
         [
             [
                 e["id"],
-                e["at"][:19].replace("T", " "),
+                local_time(e["at"]),
                 e["actor"] or "",
                 e["command"],
                 e["offender"] or "",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from cli.options import JSON
-from cli.render import emit_json, say, table, warn
+from cli.render import emit_json, local_time, say, table, warn
 from cli.session import Session, session
 
 if TYPE_CHECKING:
@@ -56,8 +56,11 @@ def status(ctx: typer.Context, as_json: bool = JSON) -> None:
     behind = sum(1 for r in rows if r["lag"])
     table(
         f"Projections (ledger head {head})",
-        ["Projection", "Position", "Behind by", "Last written (UTC)"],
-        [[r["name"], r["position"], r["lag"], r["updated_at"] or "never"] for r in rows],
+        ["Projection", "Position", "Behind by", "Last written"],
+        [
+            [r["name"], r["position"], r["lag"], local_time(r["updated_at"]) or "never"]
+            for r in rows
+        ],
         caption="all up to date" if not behind else f"{behind} behind: 'ledger projections run'",
     )
 

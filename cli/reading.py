@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from cli.options import AS_OF, AT, JSON
-from cli.render import emit_json, say, table
+from cli.render import asked_time, emit_json, local_time, say, table
 from cli.session import Session, session
 
 if TYPE_CHECKING:
@@ -24,6 +24,24 @@ def when(text: str | None) -> datetime | None:
     from domain.clock import parse_query_time
 
     return parse_query_time(text) if text else None
+
+
+def check_reader(s: Session) -> None:
+    """Refuses, before anything is read, a read by no one, by someone not in post, or without a
+    justification: the checks `Session.consult` makes.
+
+    A read command checks its reader first, reads, and logs the consultation (`Session.consult`)
+    only once it has something to show, just before showing it: a read refused on the way (an
+    unknown offender or entry, a moment before the registration) is then logged once, as refused,
+    never as consulted and refused; and nothing is shown without its row in the access log.
+    """
+    from ledger.errors import MissingActorError, MissingReasonError
+
+    if not s.actor:
+        raise MissingActorError
+    if not s.settings.reason:
+        raise MissingReasonError
+    s.ledger().check_actor(s.actor)
 
 
 def load_records(s: Session, ref: str) -> list[EntryRecord]:
@@ -61,13 +79,14 @@ def show(
 
     s = session(ctx)
     asked_as_of, asked_at = when(as_of), when(at)
-    s.consult("show", offender=ref)
+    check_reader(s)
     records = load_records(s, ref)
     views.require_registration(records, ref.strip(), as_of=asked_as_of, at=asked_at)
     doc = views.show(records, as_of=asked_as_of, at=asked_at)
     if doc is None:
         raise UnknownOffenderError(ref)
     doc["as_of"], doc["at"] = iso(asked_as_of), iso(asked_at)
+    s.consult("show", offender=ref)
     if as_json:
         emit_json(doc)
         return
@@ -77,24 +96,31 @@ def show(
         ["", ""],
         [
             ["Born", doc["born"]],
+            ["Registered", local_time(doc["registered_at"])],
             ["MAPPA", f"category {doc['category']}, level {doc['level']}"],
-            ["Risk of serious harm", doc["risk"] or "not assessed"],
+            [
+                "Risk of serious harm",
+                f"{doc['risk']} (assessed {local_time(doc['risk_assessed_at'])})"
+                if doc["risk"]
+                else "not assessed",
+            ],
             ["Owners", owners or "none"],
             ["On licence", f"yes, until {doc['licence_end']}" if doc["on_licence"] else "no"],
             ["Area", doc["area"] or ""],
             ["Entries", doc["entries"]],
+            ["Last recorded", local_time(doc["last_recorded_at"])],
         ],
         caption=caption(as_of, at),
     )
 
 
 def caption(as_of: str | None, at: str | None) -> str | None:
-    """What the view's clocks were, said under its table."""
+    """What the view's clocks were, said under its table (a date: the end of that day)."""
     parts = []
     if at:
-        parts.append(f"the world at {at}")
+        parts.append(f"the world at {asked_time(at)}")
     if as_of:
-        parts.append(f"as the ledger stood at {as_of}")
+        parts.append(f"as the ledger stood at {asked_time(as_of)}")
     return "; ".join(parts) or None
 
 
@@ -121,14 +147,20 @@ def timeline(
         "Default: LEDGER_LATE_AFTER_DAYS, else 7.",
     ),
     as_json: bool = JSON,
-    as_csv: bool = typer.Option(False, "--csv", help="Print CSV instead of a table."),
+    as_csv: bool = typer.Option(
+        False,
+        "--csv",
+        help="Print CSV instead of a table: for machines, so times are UTC ISO 8601, as in JSON.",
+    ),
 ) -> None:
     """The chronology of one offender, in the order things happened.
 
     Shows when each thing occurred and when it was recorded; entries recorded
     more than --late-after days (LEDGER_LATE_AFTER_DAYS, default 7) after they
     occurred are flagged late. --as-of T shows only what the ledger held at
-    transaction time T, with the corrections it held then.
+    transaction time T, with the corrections it held then. The table gives
+    London time with its zone (2016-10-17 14:30 BST), or a date alone when the
+    time of day is unknown; --json and --csv, for machines, give UTC ISO 8601.
 
     Example: ledger timeline WMP-000123 --from 2016-10-01 --agency police --csv
     """
@@ -148,7 +180,7 @@ def timeline(
             f"--from {start.isoformat()} is after --to {end.isoformat()}: give the earlier day "
             "to --from"
         )
-    s.consult("timeline", offender=ref)
+    check_reader(s)
     records = load_records(s, ref)
     entries = views.timeline(
         records,
@@ -158,6 +190,7 @@ def timeline(
         agency=chosen,
         late_after_days=late_after,
     )
+    s.consult("timeline", offender=ref)
     if as_json:
         emit_json(
             {
@@ -176,8 +209,8 @@ def timeline(
             [
                 [
                     e["entry"],
-                    e["occurred_at"],
-                    (e["recorded_at"] or "")[:16] + (" LATE" if e["late"] else ""),
+                    local_time(e["occurred_at"]),
+                    local_time(e["recorded_at"]) + (" LATE" if e["late"] else ""),
                     e["by"],
                     e["agency"],
                     e["type"],

@@ -1,10 +1,16 @@
-"""Output: JSON for machines (exactly one document on stdout), rich tables for people."""
+"""Output: JSON for machines (exactly one document on stdout), rich tables for people.
+
+Times for machines (JSON, CSV) are ISO 8601 in UTC with their offset, as `domain.clock.iso` writes
+them. Times for people (every table and line of text) go through `local_time`: London wall-clock
+time to the minute with its zone, `2016-10-17 14:30 BST`; a date alone stays `2016-10-17`.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 
@@ -35,6 +41,40 @@ def table(
     for row in rows:
         grid.add_row(*("" if cell is None else str(cell) for cell in row))
     Console().print(grid)
+
+
+def local_time(value: datetime | date | str | None) -> str:
+    """A time as people read it, the same in every view: London wall-clock time to the minute,
+    marked with the zone in force then (`2016-10-17 14:30 BST`, `2016-12-01 09:00 GMT`), so the
+    hour the clocks repeat in October is told apart. A date alone (time of day unknown) stays a
+    bare date (`2016-10-17`); no time at all is "".
+
+    Takes the values the views hold: a `date`, an aware `datetime`, or either in the ISO 8601 form
+    JSON gives them. A naive `datetime` is taken as UTC, as the ledger stores every instant.
+    """
+    from datetime import UTC
+
+    from domain.clock import LONDON
+
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        text = value.strip()
+        value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    here = value.astimezone(LONDON)
+    return f"{here:%Y-%m-%d %H:%M} {here.tzname()}"
+
+
+def asked_time(text: str | None) -> str:
+    """An --at or --as-of as the view says it back: a date stays the date given (it means the end
+    of that day); a time is shown as `local_time` shows it."""
+    from domain.clock import parse_time
+
+    return local_time(parse_time(text)) if text else ""
 
 
 def say(text: str) -> None:

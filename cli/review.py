@@ -7,14 +7,11 @@ from typing import TYPE_CHECKING
 import typer
 
 from cli.options import AS_OF, AT, JSON
-from cli.reading import caption, load_records, when
-from cli.render import emit_json, say, table
+from cli.reading import caption, check_reader, load_records, when
+from cli.render import emit_json, local_time, say, table
 from cli.session import Session, session
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from domain.clock import ValidTime
     from projections.who_knew import WhoKnew
 
 
@@ -44,7 +41,7 @@ def ownership(
 
     s = session(ctx)
     asked_as_of, asked_at = when(as_of), when(at)
-    s.consult("ownership", offender=ref)
+    check_reader(s)
     records = load_records(s, ref)
     registration = require_registration(records, ref.strip(), as_of=asked_as_of, at=asked_at)
     view = corrected_view(records, as_of=asked_as_of, at=asked_at)
@@ -55,6 +52,7 @@ def ownership(
         "as_of": iso(asked_as_of),
         "periods": periods,
     }
+    s.consult("ownership", offender=ref)
     if as_json:
         emit_json(doc)
         return
@@ -66,8 +64,8 @@ def ownership(
             [
                 p["agency"],
                 _person(p["staff"], names),
-                _short(p["from"]),
-                _short(p["to"]) or "now",
+                local_time(p["from"]),
+                local_time(p["to"]) or "now",
                 _person(p["by"], names),
                 p["reason"] or ("registration" if p["how"] == "registration" else ""),
                 f"#{p['entry']}" + (f" to #{p['end_entry']}" if p["end_entry"] else ""),
@@ -94,8 +92,10 @@ def who_knew(
     shared with them, or attended a MAPPA meeting that discussed it; an agency
     from when any of its staff did, or it was shared with the agency. An owner
     who knew it in none of these ways while owning the case is "responsible but
-    not acknowledged". The matrix: entries down, agencies across, the day each
+    not acknowledged". The matrix: entries down, agencies across, when each
     agency first knew in the cells, "! STAFF" for an owner who had not read it.
+    Times are London time with their zone (2016-10-17 14:30 BST); a date alone
+    means the time of day is unknown.
 
     Example: ledger who-knew WMP-000123 --at 2016-10-20 --entry 5
     """
@@ -104,9 +104,12 @@ def who_knew(
 
     s = session(ctx)
     asked_as_of, asked_at = when(as_of), when(at)
-    s.consult("who-knew", offender=ref)
+    check_reader(s)
     records = load_records(s, ref)
+    # An entry that does not exist, or is not information, is refused here: the refusal is the
+    # one row this read leaves in the access log.
     view = derive(records, at=asked_at, as_of=asked_as_of, entry=entry)
+    s.consult("who-knew", offender=ref)
     if as_json:
         emit_json(who_knew_json(view))
         return
@@ -127,17 +130,17 @@ def _matrix(view: WhoKnew, names: dict[str, str], title_note: str | None) -> Non
         cells = []
         for agency in agencies:
             knowing = item.agencies.get(agency)
-            cell = _short(knowing.since) if knowing else "-"
+            cell = local_time(knowing.since) if knowing else "-"
             if agency in unread:
                 cell += "".join(f"\n! {staff}" for staff in unread[agency])
             cells.append(cell)
         summary = r.summary if len(r.summary) <= 60 else r.summary[:57] + "..."
         # "Disclosure" says as much as "DisclosureRecorded" in a column that must stay narrow.
         kind = r.type.removesuffix("Recorded")
-        rows.append([r.entry, _short(r.occurred_at), kind, summary, *cells])
+        rows.append([r.entry, local_time(r.occurred_at), kind, summary, *cells])
     owners = ", ".join(f"{a}: {_person(st, names)}" for a, st in sorted(view.owners.items()))
     legend = (
-        "dates: when each agency first knew; -: did not know; "
+        "cells: when each agency first knew; -: did not know; "
         "! STAFF: owner responsible who had not acknowledged"
     )
     table(
@@ -159,10 +162,10 @@ def _people(view: WhoKnew, names: dict[str, str]) -> None:
             [
                 _person(k.staff, names),
                 k.agency,
-                _short(k.since),
+                local_time(k.since),
                 k.how,
                 f"#{k.source}",
-                _short(k.recorded_at),
+                local_time(k.recorded_at),
             ]
             for k in item.staff
         ],
@@ -175,26 +178,12 @@ def _people(view: WhoKnew, names: dict[str, str]) -> None:
                 [
                     _person(d.staff, names),
                     d.agency,
-                    _short(d.responsible_from),
-                    _short(d.responsible_to) or "still owner",
+                    local_time(d.responsible_from),
+                    local_time(d.responsible_to) or "still owner",
                 ]
                 for d in item.responsible_not_acknowledged
             ],
         )
-
-
-def _short(value: ValidTime | datetime | str | None) -> str:
-    """A valid time as people read it: the London day, and the time when known."""
-    from datetime import datetime
-
-    from domain.clock import LONDON, parse_time
-
-    if value is None:
-        return ""
-    moment = parse_time(value) if isinstance(value, str) else value
-    if isinstance(moment, datetime):
-        return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
-    return moment.isoformat()
 
 
 def _person(staff: str | None, names: dict[str, str]) -> str:
