@@ -335,7 +335,7 @@ INTRODUCTION = (
 def london(value: str | None, missing: str = "") -> str:
     """A time from the document as people read it: an instant in London local time to the minute
     with its zone (`2016-10-17 14:30 BST`); a date alone stays a date; anything else as it is."""
-    from domain.clock import LONDON
+    from domain.clock import local_text
 
     if value is None:
         return missing
@@ -351,7 +351,7 @@ def london(value: str | None, missing: str = "") -> str:
         return value
     if moment.tzinfo is None:
         return value
-    return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M %Z")
+    return local_text(moment)
 
 
 @dataclass(frozen=True)

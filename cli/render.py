@@ -54,19 +54,16 @@ def local_time(value: datetime | date | str | None) -> str:
     """
     from datetime import UTC
 
-    from domain.clock import LONDON
+    from domain.clock import local_text
 
     if value is None or value == "":
         return ""
     if isinstance(value, str):
         text = value.strip()
         value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
-    if not isinstance(value, datetime):
-        return value.isoformat()
-    if value.tzinfo is None:
+    if isinstance(value, datetime) and value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    here = value.astimezone(LONDON)
-    return f"{here:%Y-%m-%d %H:%M} {here.tzname()}"
+    return local_text(value)
 
 
 def asked_time(text: str | None) -> str:

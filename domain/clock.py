@@ -150,6 +150,16 @@ def chronological_key(when: ValidTime, entry: int) -> tuple[date, int, datetime,
     return (day, 1, start_of_day(day), entry)
 
 
+def local_text(when: ValidTime) -> str:
+    """A valid time as people read it, in every view and message: London wall-clock time to the
+    minute with the zone in force then (`2016-10-17 14:30 BST`), which tells apart the hour the
+    clocks repeat in October; a date alone (time of day unknown) as a bare date."""
+    if not isinstance(when, datetime):
+        return when.isoformat()
+    here = when.astimezone(LONDON)
+    return f"{here:%Y-%m-%d %H:%M} {here.tzname()}"
+
+
 def iso(when: ValidTime | None) -> str | None:
     """JSON form: a date stays a date; an instant is ISO 8601 in UTC with its offset."""
     if when is None:

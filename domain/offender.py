@@ -14,7 +14,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.clock import LONDON, ValidTime, london_date, utc_now
+from domain.clock import ValidTime, local_text, london_date, utc_now
 from domain.errors import (
     AlreadyAcknowledgedError,
     AlreadyOnLicenceError,
@@ -662,13 +662,6 @@ def check_not_before(
             number = earlier.originator_version
             what = "the registration" if number == 1 else f"{offender_ref}#{number}"
             raise DateOrderError(
-                f"--occurred-at {_shown(when)} is before {what}, which occurred {_shown(then)}; "
+                f"--occurred-at {local_text(when)} is before {what}, which occurred {local_text(then)}; "
                 f"nothing can follow from {what} before it happened: check --occurred-at"
             )
-
-
-def _shown(when: ValidTime) -> str:
-    """A valid time as a person in London reads it, in a message."""
-    if isinstance(when, datetime):
-        return when.astimezone(LONDON).strftime("%Y-%m-%d %H:%M") + " London time"
-    return when.isoformat()

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.clock import ValidTime, instant, iso
+from domain.clock import ValidTime, instant, iso, local_text
 from domain.errors import DomainError, UnknownEntryError
 from domain.values import Agency
 from projections.knowledge import (
@@ -154,7 +154,7 @@ def _check_entry(
                 f"--as-of {said(as_of)}; ask with a later --as-of"
             )
         raise NotOnRecordError(
-            f"{ref}#{entry} occurred at {iso(held[entry].occurred_at)}, after --at {said(at)}; "
+            f"{ref}#{entry} occurred at {local_text(held[entry].occurred_at)}, after --at {said(at)}; "
             "ask with a later --at"
         )
     if seen[entry].type not in INFORMATIONAL_TYPES:

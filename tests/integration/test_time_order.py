@@ -37,7 +37,7 @@ def disclosed(registered):
 def test_what_refers_to_an_entry_cannot_precede_it(disclosed, command):
     for before in ("2016-09-11", "2016-09-12T09:59"):
         says = refused(disclosed, 1, *command, "--occurred-at", before)
-        assert "is before WMP-000123#2, which occurred 2016-09-12 10:00 London time" in says
+        assert "is before WMP-000123#2, which occurred 2016-09-12 10:00 BST" in says
     # The same moment, a date alone on the same day, or later, are all accepted.
     disclosed.ok(*command, "--occurred-at", "2016-09-12")
 
