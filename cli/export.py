@@ -31,7 +31,6 @@ from cli.render import emit_json, say
 from cli.session import session
 
 if TYPE_CHECKING:
-    from cli.session import Session
     from domain.errors import InvalidValueError
 
 FORMATS = ("json", "csv", "html", "pdf")
@@ -92,7 +91,8 @@ def export(
     if not destination.parent.is_dir():
         raise InvalidValueError(f"cannot write {out}: folder {destination.parent} does not exist")
     _check_target(destination, out)
-    _check_reader(s)
+    # The disclosure is logged once the file is complete; the reader is checked before.
+    s.check_reader()
     with _FileInPlace(destination, out) as target:
         from cli.reading import load_records
 
@@ -155,18 +155,6 @@ def export(
             f"wrote {destination} ({summary['entries']} entries; ledger digest "
             f"{digest['position']}:{digest['hash']}{'' if report.ok else ', NOT VERIFIED'})"
         )
-
-
-def _check_reader(s: Session) -> None:
-    """Refuses, before anything is read, an export by no one, by someone not in post, or without
-    a justification (the checks `Session.consult` makes; the disclosure is logged later)."""
-    from ledger.errors import MissingActorError, MissingReasonError
-
-    if not s.actor:
-        raise MissingActorError
-    if not s.settings.reason:
-        raise MissingReasonError
-    s.ledger().check_actor(s.actor)
 
 
 _KINDS = (

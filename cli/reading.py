@@ -27,21 +27,8 @@ def when(text: str | None) -> datetime | None:
 
 
 def check_reader(s: Session) -> None:
-    """Refuses, before anything is read, a read by no one, by someone not in post, or without a
-    justification: the checks `Session.consult` makes.
-
-    A read command checks its reader first, reads, and logs the consultation (`Session.consult`)
-    only once it has something to show, just before showing it: a read refused on the way (an
-    unknown offender or entry, a moment before the registration) is then logged once, as refused,
-    never as consulted and refused; and nothing is shown without its row in the access log.
-    """
-    from ledger.errors import MissingActorError, MissingReasonError
-
-    if not s.actor:
-        raise MissingActorError
-    if not s.settings.reason:
-        raise MissingReasonError
-    s.ledger().check_actor(s.actor)
+    """`Session.check_reader`: every read command checks its reader before it reads anything."""
+    s.check_reader()
 
 
 def load_records(s: Session, ref: str) -> list[EntryRecord]:

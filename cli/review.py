@@ -56,7 +56,7 @@ def ownership(
     if as_json:
         emit_json(doc)
         return
-    names = _staff_names(s)
+    names = {staff: name for staff, (name, _) in _staff_directory(s).items()}
     table(
         f"Ownership of {doc['ref']}",
         ["Agency", "Owner", "From", "To", "Made by", "Why", "Entries"],
@@ -108,12 +108,14 @@ def who_knew(
     records = load_records(s, ref)
     # An entry that does not exist, or is not information, is refused here: the refusal is the
     # one row this read leaves in the access log.
-    view = derive(records, at=asked_at, as_of=asked_as_of, entry=entry)
+    directory = _staff_directory(s)
+    agencies = {staff: agency for staff, (_, agency) in directory.items()}
+    view = derive(records, at=asked_at, as_of=asked_as_of, entry=entry, agencies=agencies)
     s.consult("who-knew", offender=ref)
     if as_json:
         emit_json(who_knew_json(view))
         return
-    names = _staff_names(s)
+    names = {staff: name for staff, (name, _) in directory.items()}
     _matrix(view, names, caption(as_of, at))
     if entry is not None and view.items:
         _people(view, names)
@@ -192,8 +194,10 @@ def _person(staff: str | None, names: dict[str, str]) -> str:
     return f"{staff} {names[staff]}" if staff in names else staff
 
 
-def _staff_names(s: Session) -> dict[str, str]:
+def _staff_directory(s: Session) -> dict[str, tuple[str, str]]:
+    """Each staff member's name and agency: who-knew places by it a typist who authored nothing
+    on this offender."""
     from projections.queries import list_staff
 
     with s.engine().connect() as conn:
-        return {row["staff_id"]: row["name"] for row in list_staff(conn)}
+        return {row["staff_id"]: (row["name"], row["agency"]) for row in list_staff(conn)}

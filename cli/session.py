@@ -88,6 +88,17 @@ class Session:
 
         catch_up(self.engine(), self.ledger(), self.projections(), progress=progress)
 
+    def check_reader(self) -> None:
+        """Refuses, before anything is read, a read by no one, by someone not in post, or without a
+        justification."""
+        from ledger.errors import MissingActorError, MissingReasonError
+
+        if not self.actor:
+            raise MissingActorError
+        if not self.settings.reason:
+            raise MissingReasonError
+        self.ledger().check_actor(self.actor)
+
     def consult(
         self,
         what: str,
@@ -96,23 +107,22 @@ class Session:
         details: Mapping[str, Any] | None = None,
         recipients: Sequence[str] | None = None,
     ) -> None:
-        """Logs this look at the ledger (Data Protection Act 2018 s.62) before anything is read.
+        """Logs this look at the ledger (Data Protection Act 2018 s.62).
 
-        Every read command calls this first. It refuses a read by no one, by someone not in post,
-        or without a justification. `details` default to the options the command was given;
-        `recipients` make the read a disclosure.
+        A read command checks its reader first (`check_reader`), reads, and calls this only once
+        it has something to show, just before showing it: a read refused on the way (an unknown
+        offender or entry, a moment before the registration) is then logged once, as refused,
+        and nothing is shown without its row in the access log. It makes the reader's checks
+        again. `details` default to the options the command was given; `recipients` make the
+        read a disclosure.
         """
         from sqlalchemy import inspect
         from sqlalchemy.exc import DBAPIError
 
-        from ledger.errors import LedgerError, MissingActorError, MissingReasonError
+        from ledger.errors import LedgerError
         from projections.access_log import ACCESS_LOG, CONSULTED, DISCLOSED, record_access
 
-        if not self.actor:
-            raise MissingActorError
-        if not self.settings.reason:
-            raise MissingReasonError
-        self.ledger().check_actor(self.actor)
+        self.check_reader()
         logged = dict(self.options if details is None else details)
         if recipients is not None:
             logged["recipients"] = list(recipients)

@@ -111,3 +111,14 @@ def test_an_export_places_a_typist_by_the_staff_directory(registered, tmp_path):
     typist = [s for s in item["staff"] if s["staff"] == "8801"]
     assert typist and typist[0]["agency"] == "probation"
     assert item["agencies"]["probation"] is not None
+
+
+def test_who_knew_places_a_typist_by_the_staff_directory(registered):
+    out = registered.ok(
+        "record", "entry", REF, "--summary", "Seen near a school", "--occurred-at",
+        "2016-10-17", "--by", "4521", "--json", actor="8801",
+    )  # fmt: skip
+    item = who_knew(registered, out.json()["entry"])
+    typist = [s for s in item["staff"] if s["staff"] == "8801"]
+    assert typist and typist[0]["agency"] == "probation"
+    assert item["agencies"]["probation"] is not None
