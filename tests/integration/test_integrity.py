@@ -12,8 +12,6 @@ import json
 import sqlite3
 from typing import Any
 
-import pytest
-
 from ledger.integrity import (
     GENESIS,
     PG_CHAIN,
@@ -107,24 +105,6 @@ class Attacker:
                 previous,
                 position,
             )
-
-
-@pytest.fixture
-def ledger_with_history(registered):
-    """WMP-000123 with entries 2..4 after the four staff enrolments and its registration."""
-    registered.ok(
-        "record", "disclosure", "WMP-000123", "--summary", "Feels isolated", "--by", "7702"
-    )
-    registered.ok("record", "entry", "WMP-000123", "--summary", "New address", "--by", "4521")
-    registered.ok("record", "concern", "WMP-000123", "--summary", "Seen near a school")
-    return registered
-
-
-@pytest.fixture
-def attacker(ledger_with_history):
-    attacker = Attacker(ledger_with_history.url)
-    yield attacker
-    attacker.close()
 
 
 def verify(cli, *args: str) -> tuple[int, dict[str, Any]]:

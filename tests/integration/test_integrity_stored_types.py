@@ -16,24 +16,6 @@ import pytest
 from tests.integration.test_integrity import Attacker
 
 
-@pytest.fixture
-def ledger_with_history(registered):
-    """WMP-000123 with entries 2..4 after the four staff enrolments and its registration."""
-    registered.ok(
-        "record", "disclosure", "WMP-000123", "--summary", "Feels isolated", "--by", "7702"
-    )
-    registered.ok("record", "entry", "WMP-000123", "--summary", "New address", "--by", "4521")
-    registered.ok("record", "concern", "WMP-000123", "--summary", "Seen near a school")
-    return registered
-
-
-@pytest.fixture
-def attacker(ledger_with_history):
-    attacker = Attacker(ledger_with_history.url)  # with the append-only triggers out of the way
-    yield attacker
-    attacker.close()
-
-
 def sqlite_only(attacker: Attacker) -> None:
     if not attacker.db.is_sqlite:
         pytest.skip("PostgreSQL's column types refuse this value")

@@ -11,18 +11,9 @@ import time
 
 import pytest
 
+from tests.integration.test_recording import count_events
+
 REF = "WMP-000999"
-
-
-def count_events(cli) -> int:
-    from ledger.bootstrap import open_ledger
-    from ledger.settings import Settings
-
-    ledger = open_ledger(Settings.from_environment(cli.url))
-    try:
-        return ledger.head()
-    finally:
-        ledger.close()
 
 
 def refused(cli, *args: str, match: str, actor: str | None = None) -> str:
