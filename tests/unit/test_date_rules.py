@@ -20,27 +20,14 @@ from domain.errors import (
     StaffNotInPostError,
 )
 from domain.offender import Offender
-from domain.staff import Person, StaffMember, check_not_future
+from domain.staff import Person, check_not_future
 from domain.values import Agency, RecallChoice
+from tests.unit.test_staff import constable  # enrolled on ENROLLED
 
 SOM = Person(staff="4521", agency=Agency.POLICE, rank="PC", senior=False)
 INSPECTOR = Person(staff="1001", agency=Agency.POLICE, rank="Insp", senior=True)
 ENROLLED = date(2015, 1, 1)
 TOMORROW = london_date(utc_now()) + timedelta(days=1)
-
-
-def constable() -> StaffMember:
-    return StaffMember(
-        staff_id="4521",
-        name="Sam Reid",
-        agency=Agency.POLICE,
-        rank="PC",
-        senior_grade=False,
-        admin=False,
-        area="Birmingham",
-        since=ENROLLED,
-        by="1001",
-    )
 
 
 def registered(on: date = date(2016, 1, 1)) -> Offender:
