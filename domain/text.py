@@ -24,7 +24,7 @@ SHORT_FIELDS = frozenset(
 
 REFERENCE_LIMIT = 64
 _REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
-_UNWANTED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_KEPT_CONTROLS = frozenset("\t\n\r")
 
 
 # What an offender event copies from the staff directory about its author or another person:
@@ -60,12 +60,19 @@ def check_text(value: str, name: str) -> None:
         raise InvalidValueError(
             f"{name} is {len(value):,} characters long; at most {limit:,} are kept"
         )
-    found = _UNWANTED.search(value)
-    if found is not None:
-        raise InvalidValueError(
-            f"{name} contains the character U+{ord(found.group()):04X}, which cannot be "
-            "stored; remove it (tabs and line breaks are kept)"
-        )
+    if value.isprintable():  # the usual case, checked in C: no control character at all
+        return
+    for character in value:
+        code = ord(character)
+        if (
+            (code < 0x20 and character not in _KEPT_CONTROLS)
+            or 0x7F <= code <= 0x9F
+            or 0xD800 <= code <= 0xDFFF
+        ):
+            raise InvalidValueError(
+                f"{name} contains the character U+{code:04X}, which cannot be stored; remove it "
+                "(tabs and line breaks are kept)"
+            )
 
 
 def check_new_reference(ref: str, what: str) -> str:

@@ -154,14 +154,10 @@ def parse_level(value: int, allowed: tuple[int, ...] = (1, 2, 3)) -> int:
 
 
 def parse_text(value: str | None, what: str) -> str:
-    """Free text that must say something: not only spaces and invisible format characters."""
+    """Free text that must say something: not only spaces and invisible characters."""
     text = (value or "").strip()
-    if not text or all(c.isspace() or _invisible(c) for c in text):
+    # Something to read: a character that is neither space nor invisible (a format character
+    # such as a zero-width space, a control, a private or unassigned one).
+    if not any(c.isprintable() and not c.isspace() for c in text):
         raise InvalidValueError(f"{what} must not be empty")
     return text
-
-
-def _invisible(character: str) -> bool:
-    import unicodedata
-
-    return unicodedata.category(character) == "Cf"
