@@ -130,7 +130,7 @@ def _check_sqlite(db: Database) -> None:
         raise NotInitialisedError(db.describe())
     try:
         # Read-only, so that even a stray file is never written by this check.
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        conn = sqlite3.connect(db.sqlite_uri("ro"), uri=True, timeout=5)
         try:
             row = conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (INITIALISED_MARKER,)

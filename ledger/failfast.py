@@ -19,7 +19,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from ledger.errors import DatabaseUnavailableError
@@ -65,7 +64,7 @@ def wait_for_sqlite_lock(db: Database) -> None:
 
     try:
         conn = sqlite3.connect(
-            f"file:{Path(db.path)}?mode=rw",
+            db.sqlite_uri("rw"),
             uri=True,
             timeout=SQLITE_LOCK_WAIT,
             isolation_level=None,

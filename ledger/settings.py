@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from ledger.errors import ConfigurationError
 
@@ -47,11 +47,23 @@ class Database:
         """The host as a URL writes it: an IPv6 address in brackets."""
         return f"[{self.host}]" if ":" in self.host else self.host
 
+    def sqlite_uri(self, mode: str) -> str:
+        """The SQLite file as a URI for `sqlite3.connect(..., uri=True)`, opened in `mode` (`ro`,
+        `rw`): the path quoted, since ?, # and % in a file name would be read as URI syntax."""
+        return f"file:{quote(self.path)}?mode={mode}"
+
     def sqlalchemy_url(self) -> str:
+        """The same database as a SQLAlchemy URL. SQLAlchemy decodes %XX escapes and stops a
+        file name at ?, so what it would read otherwise is escaped: the read models must open the
+        very file, database and login the event store does."""
         if self.is_sqlite:
-            return f"sqlite:///{self.path}"
-        auth = self.user + (f":{self.password}" if self.password else "")
-        return f"postgresql+psycopg://{auth}@{self._host()}:{self.port}/{self.dbname}"
+            return f"sqlite:///{quote(self.path, safe='/')}"
+        auth = quote(self.user, safe="") + (
+            f":{quote(self.password, safe='')}" if self.password else ""
+        )
+        return (
+            f"postgresql+psycopg://{auth}@{self._host()}:{self.port}/{quote(self.dbname, safe='')}"
+        )
 
 
 # The longest file name (one path component) and path most file systems accept.

@@ -360,7 +360,7 @@ def _streams(db: Database, page: int) -> Iterator[tuple[Iterator[EventRow], Iter
 def _sqlite_streams(
     db: Database, page: int
 ) -> Iterator[tuple[Iterator[EventRow], Iterator[LinkRow]]]:
-    conn = sqlite3.connect(f"file:{Path(db.path)}?mode=ro", uri=True, timeout=5)
+    conn = sqlite3.connect(db.sqlite_uri("ro"), uri=True, timeout=5)
     try:
         # One read transaction: both streams see the same committed state (WAL snapshot).
         conn.execute("BEGIN")

@@ -594,3 +594,15 @@ def test_commands_on_a_read_only_sqlite_ledger_exit_4(what, tmp_path):
     for ran in results:
         assert_unavailable(ran, str(folder / "ledger.db"), "writable")
     assert event_count(url) == before
+
+
+def test_a_sqlite_file_name_with_url_characters_is_one_file(tmp_path):
+    """`?`, `#` and `%` mean something in a URL: the read models must still open the file the
+    event store does, and no other."""
+    from tests.conftest import LedgerCLI, enrol
+
+    name = "a?b#c%41 d.db"
+    cli = enrol(LedgerCLI(f"sqlite:///{tmp_path / name}"), "1001")
+    assert cli.ok("staff", "list", "--json").json()
+    made = {p.name for p in tmp_path.iterdir()}
+    assert made <= {name, f"{name}-wal", f"{name}-shm", f"{name}.administrators.lock"}, made

@@ -60,3 +60,25 @@ def test_messages_hide_the_password():
     assert "hunter2" not in str(refused.value)
     assert "ann:***@db:99999" in str(refused.value)
     assert "hunter2" not in shown_url("postgresql://ann:hunter2@[::1/ledger")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:///a?b#c%41.db",
+        "sqlite:////tmp/with space/ledger.db",
+        "postgresql://ann:p%40ss%2Fw@127.0.0.1:5432/test",
+        "postgresql://a%20b@[::1]:5433/my%20db",
+    ],
+)
+def test_sqlalchemy_opens_the_same_file_database_and_login(url):
+    from sqlalchemy.engine import make_url
+
+    db = parse_database_url(url)
+    opened = make_url(db.sqlalchemy_url())
+    if db.is_sqlite:
+        assert opened.database == db.path
+    else:
+        assert (opened.username, opened.password, opened.database, opened.port) == (
+            db.user, db.password or None, db.dbname, db.port,
+        )  # fmt: skip
