@@ -82,18 +82,21 @@ def _word_replacements(
     pseudonyms: dict[str, str], offender_name: str, staff_names: dict[str, str]
 ) -> Callable[[str], str]:
     """Replaces known names, references and staff ids inside free text, longest first, as whole
-    words; each part of a name (of three letters or more) stands for its owner too."""
-    table = dict(pseudonyms)
+    words and whatever their case (records often write surnames in capitals); each part of a name
+    (of three letters or more) stands for its owner too."""
+    table = {key.casefold(): pseudonym for key, pseudonym in pseudonyms.items()}
     for part in re.findall(r"[^\W\d_]{3,}", offender_name):
-        table.setdefault(part, SUBJECT)
+        table.setdefault(part.casefold(), SUBJECT)
     for staff_id, name in staff_names.items():
         for part in re.findall(r"[^\W\d_]{3,}", name):
-            table.setdefault(part, pseudonyms[staff_id])
+            table.setdefault(part.casefold(), pseudonyms[staff_id])
     keys = sorted((k for k in table if k), key=len, reverse=True)
     if not keys:
         return lambda text: text
-    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in keys) + r")(?!\w)")
-    return lambda text: pattern.sub(lambda match: table[match.group(0)], text)
+    pattern = re.compile(
+        r"(?<!\w)(" + "|".join(re.escape(k) for k in keys) + r")(?!\w)", re.IGNORECASE
+    )
+    return lambda text: pattern.sub(lambda match: table[match.group(0).casefold()], text)
 
 
 def _letters(index: int) -> str:

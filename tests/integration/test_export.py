@@ -156,3 +156,18 @@ def test_exporting_an_unknown_offender_writes_nothing(history, tmp_path):
 
     assert out.exit_code == 1
     assert list(folder.iterdir()) == []
+
+
+def test_anonymising_catches_names_and_references_in_any_case(history, tmp_path):
+    history.ok(
+        "record", "entry", REF, "--summary",
+        "Seen with DOE John; PC REID and pat lowe present; john doe; see wmp-000123",
+        "--occurred-at", "2017-02-01T10:00", "--by", "4521",
+    )  # fmt: skip
+    text = export(history, tmp_path, "--format", "json", "--anonymise").read_text()
+    summary = [e["summary"] for e in json.loads(text)["timeline"] if e["type"] == "EntryRecorded"]
+    assert summary == [
+        "Seen with Subject Subject; PC Staff B and Staff C present; Subject; see Subject"
+    ]
+    for identifying in ("doe", "reid", "lowe", "john", "wmp-000123"):
+        assert identifying not in text.casefold(), identifying
