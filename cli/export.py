@@ -290,16 +290,20 @@ CSV_COLUMNS = (
 
 
 def _csv(document: dict[str, Any]) -> str:
+    from cli.render import spreadsheet_safe
+
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for row in document["timeline"]:
         writer.writerow(
-            {
-                **row,
-                "corrections": "; ".join(_correction(c) for c in row["corrections"]),
-                "facts": json.dumps(row["facts"], ensure_ascii=False, sort_keys=True),
-            }
+            spreadsheet_safe(
+                {
+                    **row,
+                    "corrections": "; ".join(_correction(c) for c in row["corrections"]),
+                    "facts": json.dumps(row["facts"], ensure_ascii=False, sort_keys=True),
+                }
+            )
         )
     return buffer.getvalue()
 

@@ -230,6 +230,8 @@ def _csv(entries: list[dict[str, object]]) -> None:
     import csv
     import sys
 
+    from cli.render import spreadsheet_safe
+
     writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(entries)
+    writer.writerows(spreadsheet_safe(entry) for entry in entries)

@@ -80,3 +80,17 @@ def say(text: str) -> None:
 
 def warn(text: str) -> None:
     sys.stderr.write(text + "\n")
+
+
+# What a spreadsheet opening a CSV file takes for the start of a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(row: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row whose text cells cannot run as formulas when the file is opened in a spreadsheet
+    (CSV injection): a cell that would begin with = + - @ or a tab or carriage return is written
+    with a leading apostrophe, which spreadsheets read as "this is text"."""
+    return {
+        key: f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value
+        for key, value in row.items()
+    }

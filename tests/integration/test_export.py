@@ -171,3 +171,17 @@ def test_anonymising_catches_names_and_references_in_any_case(history, tmp_path)
     ]
     for identifying in ("doe", "reid", "lowe", "john", "wmp-000123"):
         assert identifying not in text.casefold(), identifying
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(history, tmp_path, start):
+    formula = f'{start}HYPERLINK("http://evil.example","click")'
+    history.ok("record", "entry", REF, "--summary", formula, "--occurred-at", "2017-01-01")
+    out = export(history, tmp_path, "--format", "csv", name="r.csv")
+    exported = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    shown = list(csv.DictReader(history.ok("timeline", REF, "--csv").stdout.splitlines()))
+    for rows in (exported, shown):
+        assert [r["summary"] for r in rows if "HYPERLINK" in r["summary"]] == ["'" + formula]
+    # JSON keeps the text exactly as typed.
+    entries = history.ok("timeline", REF, "--json").json()["entries"]
+    assert [e["summary"] for e in entries if "HYPERLINK" in e["summary"]] == [formula]
