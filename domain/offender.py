@@ -14,7 +14,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.clock import ValidTime, local_text, london_date, utc_now
+from domain.clock import ValidTime, chronological_key, local_text, london_date, utc_now
 from domain.errors import (
     AlreadyAcknowledgedError,
     AlreadyOnLicenceError,
@@ -39,8 +39,10 @@ from domain.values import (
 
 
 class Offender(Aggregate):
-    # Version 2 keeps every licence period (see `licences`) instead of one on-licence flag.
-    class_version = 2
+    # Version 2 keeps every licence period (see `licences`) instead of one on-licence flag;
+    # version 3 every change of owner with its valid time (see `transfers`) instead of the owners
+    # as last recorded, so that a transfer recorded out of order is judged at its own time.
+    class_version = 3
 
     # ----------------------------------------------------------------------------------- events
 
@@ -162,7 +164,8 @@ class Offender(Aggregate):
         reason: str | None
 
         def apply(self, offender: Offender) -> None:
-            offender.owners[self.to_person["agency"].value] = self.to_person["staff"]
+            agency, staff = self.to_person["agency"].value, self.to_person["staff"]
+            offender.transfers.append([self.occurred_at, self.originator_version, agency, staff])
 
     class EntriesShared(Recorded):
         entries: list[int]
@@ -203,8 +206,9 @@ class Offender(Aggregate):
         # Every release on licence, in the order recorded, as [released on, licence end, recalled
         # on or None] (London days): lists, so snapshots round-trip them.
         self.licences: list[list[Any]] = []
-        # Whoever registers the case owns it for their agency until it is transferred.
-        self.owners: dict[str, str] = {agency.value: by}
+        # Whoever registers the case owns it for their agency until it is transferred. Every
+        # change of owner as [occurred at, entry, agency, staff], in the order recorded.
+        self.transfers: list[list[Any]] = [[occurred_at, 1, agency.value, by]]
         self.acknowledged: dict[str, list[int]] = {}
 
     @staticmethod
@@ -223,6 +227,13 @@ class Offender(Aggregate):
             if licence_end is None
             else [[date.min, licence_end, None if on_licence else date.min]]
         )
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """A version 2 snapshot kept each agency's owner as last recorded, without the time of the
+        change: each is taken to have owned the case from the start."""
+        owners = state.pop("owners", {})
+        state["transfers"] = [[date.min, 0, agency, staff] for agency, staff in owners.items()]
 
     @classmethod
     def register(
@@ -440,14 +451,14 @@ class Offender(Aggregate):
     def transfer(
         self, when: ValidTime, author: Person, entered_by: str, to: Person, reason: str | None
     ) -> None:
-        check_not_current_owner(self, to)
+        check_not_current_owner(self, to, when)
         self._record(
             self.OwnershipTransferred,
             when,
             author,
             entered_by,
             to_person=to.as_dict(),
-            previous=self.owners.get(to.agency.value),
+            previous=self.owner_for(to.agency, when),
             reason=reason,
         )
 
@@ -526,8 +537,26 @@ class Offender(Aggregate):
         latest: date = max(self.licences, key=lambda period: period[0])[1]
         return latest
 
-    def owner_for(self, agency: Agency) -> str | None:
-        return self.owners.get(agency.value)
+    def owner_for(self, agency: Agency, when: ValidTime | None = None) -> str | None:
+        """Who owned the case for `agency` at valid time `when` (a new event's), or by the latest
+        change of owner when no time is given."""
+        return self._owners_at(when).get(agency.value)
+
+    @property
+    def owners(self) -> dict[str, str]:
+        """Each agency's owner by the latest change of owner in valid time."""
+        return self._owners_at(None)
+
+    def _owners_at(self, when: ValidTime | None) -> dict[str, str]:
+        limit = None if when is None else chronological_key(when, self.version + 1)
+        latest: dict[str, tuple[Any, str]] = {}
+        for at, entry, agency, staff in self.transfers:
+            key = chronological_key(at, entry)
+            if (limit is None or key <= limit) and (
+                agency not in latest or key > latest[agency][0]
+            ):
+                latest[agency] = (key, staff)
+        return {agency: staff for agency, (_, staff) in latest.items()}
 
     def has_entry(self, entry: int) -> bool:
         return 1 <= entry <= self.version
@@ -570,8 +599,8 @@ def check_not_acknowledged(offender: Offender, staff: str, entries: Iterable[int
             raise AlreadyAcknowledgedError(offender.ref, entry, staff)
 
 
-def check_not_current_owner(offender: Offender, to: Person) -> None:
-    if offender.owner_for(to.agency) == to.staff:
+def check_not_current_owner(offender: Offender, to: Person, when: ValidTime) -> None:
+    if offender.owner_for(to.agency, when) == to.staff:
         raise AlreadyOwnerError(offender.ref, to.staff, to.agency.value)
 
 

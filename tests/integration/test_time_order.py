@@ -87,3 +87,20 @@ def test_an_import_cannot_enrol_someone_from_a_future_date(cli, tmp_path):
     path.write_text(json.dumps(record) + "\n", encoding="utf-8")
     out = cli("import", str(path))
     assert out.exit_code == 1 and "line 1: --since 2999-01-01 is in the future" in out.stderr
+
+
+def test_a_transfer_recorded_out_of_order_is_judged_at_its_own_time(registered):
+    """WMP-000123 is owned for police by 4521 from its registration on 2016-07-04. Transfers
+    found later are recorded out of order; each is judged by who owned the case at its time."""
+    registered.ok("transfer", REF, "--to", "1001", "--occurred-at", "2016-11-01")
+    # On 2016-08-01 4521 still owned it, whatever was recorded since.
+    says = refused(registered, 1, "transfer", REF, "--to", "4521", "--occurred-at", "2016-08-01")
+    assert "4521 already owns" in says
+    # A move back to 4521 on 2016-12-01 is recorded first ...
+    registered.ok("transfer", REF, "--to", "4521", "--occurred-at", "2016-12-01")
+    # ... then one on 2016-11-15, when 1001 owned it: accepted, though 4521 owns it now ...
+    registered.ok("transfer", REF, "--to", "4521", "--occurred-at", "2016-11-15")
+    # ... while one to 1001 on 2016-11-10, when 1001 owned it already, is refused.
+    says = refused(registered, 1, "transfer", REF, "--to", "1001", "--occurred-at", "2016-11-10")
+    assert "1001 already owns" in says
+    assert registered.ok("show", REF, "--json").json()["owners"]["police"] == "4521"

@@ -229,9 +229,9 @@ def test_a_save_that_crosses_no_multiple_of_fifty_writes_no_snapshot(ledger):
 
 
 def test_a_stored_version_1_snapshot_loads_with_its_licence_as_a_period(ledger):
-    """Offender snapshots taken before licences were kept as dated periods held one flag and the
-    latest licence end (class version 1): such a stored snapshot still loads, and the rules read
-    it as before."""
+    """Offender snapshots taken before licences and owners were kept with their dates held one
+    flag, the latest licence end and each agency's owner (class version 1): such a stored
+    snapshot still loads, and the rules read it as before."""
     from eventsourcing.domain import Snapshot
     from eventsourcing.utils import get_topic
 
@@ -245,7 +245,9 @@ def test_a_stored_version_1_snapshot_loads_with_its_licence_as_a_period(ledger):
         lambda o, a, t: o.release_on_licence(DAY, a, t, date(2030, 1, 1)),
     )  # fmt: skip
     current = ledger.get_offender("WMP-000123")
-    state = {k: v for k, v in current.__dict__.items() if k not in ("_pending_events", "licences")}
+    drop = ("_pending_events", "licences", "transfers")
+    state = {k: v for k, v in current.__dict__.items() if k not in drop}
+    state["owners"] = {"police": "4521"}
     # Version 1, without "class_version"; its licence end differs from the event's, so that what
     # loads shows the snapshot was read.
     state.update(on_licence=True, licence_end=date(2029, 6, 30))
@@ -262,8 +264,18 @@ def test_a_stored_version_1_snapshot_loads_with_its_licence_as_a_period(ledger):
 
     loaded = ledger.get_offender("WMP-000123")
     assert loaded.on_licence and loaded.licence_end == date(2029, 6, 30)
+    assert loaded.owners == {"police": "4521"}
     assert loaded.on_licence_on(date(2020, 1, 1))
     with pytest.raises(AlreadyOnLicenceError):
         loaded.release_on_licence(date(2020, 1, 1), SOM, "4521", date(2031, 1, 1))
     loaded.decide_recall(date(2020, 1, 1), SOM, "4521", RecallChoice.RECALL, "Breach")
     assert not loaded.on_licence_on(date(2020, 1, 2))
+
+
+def test_a_version_2_snapshot_keeps_its_owners_as_owning_from_the_start():
+    state = {"owners": {"police": "4521", "probation": "7702"}}
+    Offender.upcast_v2_v3(state)
+    offender = object.__new__(Offender)
+    offender.__dict__.update(state, _version=9)
+    assert offender.owners == {"police": "4521", "probation": "7702"}
+    assert offender.owner_for(Agency.PROBATION, date(2016, 1, 1)) == "7702"
