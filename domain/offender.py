@@ -41,8 +41,9 @@ from domain.values import (
 class Offender(Aggregate):
     # Version 2 keeps every licence period (see `licences`) instead of one on-licence flag;
     # version 3 every change of owner with its valid time (see `transfers`) instead of the owners
-    # as last recorded, so that a transfer recorded out of order is judged at its own time.
-    class_version = 3
+    # as last recorded, so that a transfer recorded out of order is judged at its own time;
+    # version 4 the corrected times of entries (see `corrected_times`).
+    class_version = 4
 
     # ----------------------------------------------------------------------------------- events
 
@@ -179,6 +180,10 @@ class Offender(Aggregate):
         summary: str | None
         entry_occurred_at: datetime | date | None
 
+        def apply(self, offender: Offender) -> None:
+            if self.entry_occurred_at is not None:
+                offender.corrected_times[str(self.entry)] = self.entry_occurred_at
+
     # ------------------------------------------------------------------------------ construction
 
     def __init__(
@@ -209,6 +214,8 @@ class Offender(Aggregate):
         # Whoever registers the case owns it for their agency until it is transferred. Every
         # change of owner as [occurred at, entry, agency, staff], in the order recorded.
         self.transfers: list[list[Any]] = [[occurred_at, 1, agency.value, by]]
+        # When a corrected entry occurred, by entry number (as text, as snapshots keep keys).
+        self.corrected_times: dict[str, ValidTime] = {}
         self.acknowledged: dict[str, list[int]] = {}
 
     @staticmethod
@@ -234,6 +241,12 @@ class Offender(Aggregate):
         change: each is taken to have owned the case from the start."""
         owners = state.pop("owners", {})
         state["transfers"] = [[date.min, 0, agency, staff] for agency, staff in owners.items()]
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        """A version 3 snapshot did not keep corrected times: those corrected before it are read
+        as first recorded (a later correction of the same entry is kept as usual)."""
+        state.setdefault("corrected_times", {})
 
     @classmethod
     def register(
@@ -675,20 +688,18 @@ def entries_referred_to(event: Offender.Event) -> list[int]:
 
 
 def check_not_before(
-    offender_ref: str, event: Offender.Event, referred: Iterable[Offender.Event]
+    offender_ref: str, when: ValidTime, referred: Iterable[tuple[int, ValidTime]]
 ) -> None:
-    """Refuses an event dated before an entry it is about: nobody acknowledges, shares or
-    discusses what has not happened yet, nor takes over a case before it was registered. Where
-    either time is a date alone, the London days are compared."""
-    when: ValidTime = event.occurred_at  # type: ignore[attr-defined]
-    for earlier in referred:
-        then: ValidTime = earlier.occurred_at  # type: ignore[attr-defined]
+    """Refuses an event occurring at `when` before an entry it is about, given as (entry number,
+    when that entry occurred, as corrected): nobody acknowledges, shares or discusses what has
+    not happened yet, nor takes over a case before it was registered. Where either time is a date
+    alone, the London days are compared."""
+    for number, then in referred:
         if isinstance(when, datetime) and isinstance(then, datetime):
             before = when < then
         else:
             before = london_date(when) < london_date(then)
         if before:
-            number = earlier.originator_version
             what = "the registration" if number == 1 else f"{offender_ref}#{number}"
             raise DateOrderError(
                 f"--occurred-at {local_text(when)} is before {what}, which occurred {local_text(then)}; "

@@ -268,10 +268,14 @@ class OffenderLedger(Application[UUID]):
         if not numbers:
             return
         pending = {e.originator_version: e for e in offender.pending_events}
-        referred = [
-            pending[n] if n in pending else self._stored_entry(offender.id, n) for n in numbers
-        ]
-        check_not_before(offender.ref, event, referred)
+        referred = []
+        for n in numbers:
+            corrected = offender.corrected_times.get(str(n))
+            if corrected is None:
+                entry = pending[n] if n in pending else self._stored_entry(offender.id, n)
+                corrected = entry.occurred_at
+            referred.append((n, corrected))
+        check_not_before(offender.ref, event.occurred_at, referred)
 
     def _stored_entry(self, aggregate_id: UUID, number: int) -> Any:
         (event,) = self.events.get(aggregate_id, gt=number - 1, lte=number)

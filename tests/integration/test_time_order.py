@@ -104,3 +104,28 @@ def test_a_transfer_recorded_out_of_order_is_judged_at_its_own_time(registered):
     says = refused(registered, 1, "transfer", REF, "--to", "1001", "--occurred-at", "2016-11-10")
     assert "1001 already owns" in says
     assert registered.ok("show", REF, "--json").json()["owners"]["police"] == "4521"
+
+
+def test_the_order_is_judged_by_an_entrys_corrected_time(disclosed):
+    """A wrong date corrected: what followed the entry is judged against the corrected date."""
+    says = refused(
+        disclosed, 1, "acknowledge", REF, "2", "--by", "4521", "--occurred-at", "2016-09-10"
+    )
+    assert "which occurred 2016-09-12 10:00 BST" in says
+    disclosed.ok(
+        "correct", REF, "2", "--reason", "It was the 9th", "--entry-occurred-at", "2016-09-09"
+    )
+    disclosed.ok("acknowledge", REF, "2", "--by", "4521", "--occurred-at", "2016-09-10")
+    # The registration too: corrected to an earlier day, a transfer between the two is accepted.
+    says = refused(disclosed, 1, "transfer", REF, "--to", "7702", "--occurred-at", "2016-07-02")
+    assert "before the registration" in says
+    disclosed.ok(
+        "correct",
+        REF,
+        "1",
+        "--reason",
+        "Registered on the 1st",
+        "--entry-occurred-at",
+        "2016-07-01",
+    )
+    disclosed.ok("transfer", REF, "--to", "7702", "--occurred-at", "2016-07-02")
