@@ -82,7 +82,8 @@ class Offender(Aggregate):
         licence_end: date
 
         def apply(self, offender: Offender) -> None:
-            offender.licences.append([london_date(self.occurred_at), self.licence_end, None])
+            day = london_date(self.occurred_at)
+            offender.licences.append([day, self.licence_end, None, self.originator_version])
 
     class DisclosureRecorded(Recorded):
         summary: str
@@ -181,8 +182,12 @@ class Offender(Aggregate):
         entry_occurred_at: datetime | date | None
 
         def apply(self, offender: Offender) -> None:
-            if self.entry_occurred_at is not None:
-                offender.corrected_times[str(self.entry)] = self.entry_occurred_at
+            if self.entry_occurred_at is None:
+                return
+            offender.corrected_times[str(self.entry)] = self.entry_occurred_at
+            for period in offender.licences:
+                if period[3:] == [self.entry]:  # the licence this release began
+                    period[0] = london_date(self.entry_occurred_at)
 
     # ------------------------------------------------------------------------------ construction
 
@@ -209,7 +214,8 @@ class Offender(Aggregate):
         self.area = area
         self.risk: RiskLevel | None = None
         # Every release on licence, in the order recorded, as [released on, licence end, recalled
-        # on or None] (London days): lists, so snapshots round-trip them.
+        # on or None, the release's entry] (London days): lists, so snapshots round-trip them.
+        # Periods from older snapshots have no entry.
         self.licences: list[list[Any]] = []
         # Whoever registers the case owns it for their agency until it is transferred. Every
         # change of owner as [occurred at, entry, agency, staff], in the order recorded.

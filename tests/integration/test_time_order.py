@@ -129,3 +129,15 @@ def test_the_order_is_judged_by_an_entrys_corrected_time(disclosed):
         "2016-07-01",
     )
     disclosed.ok("transfer", REF, "--to", "7702", "--occurred-at", "2016-07-02")
+
+
+def test_a_corrected_release_date_moves_the_licence(registered):
+    registered.ok(
+        "record", "release", REF, "--licence-end", "2020-07-04", "--occurred-at", "2016-07-14"
+    )
+    args = ["record", "recall-decision", REF, "--decision", "no-recall", "--rationale", "r"]
+    refused(registered, 1, *args, "--occurred-at", "2016-07-10")
+    registered.ok(
+        "correct", REF, "2", "--reason", "Released on the 5th", "--entry-occurred-at", "2016-07-05"
+    )
+    registered.ok(*args, "--occurred-at", "2016-07-10")
