@@ -21,6 +21,7 @@ from domain.errors import (
     AlreadyOwnerError,
     DateOrderError,
     FutureDateError,
+    InvalidValueError,
     NotOnLicenceError,
     SelfReferenceError,
     UnknownEntryError,
@@ -513,6 +514,12 @@ class Offender(Aggregate):
         summary: str | None,
         entry_occurred_at: ValidTime | None,
     ) -> None:
+        if summary is not None and not summary.strip():
+            raise InvalidValueError("the corrected summary is empty; give the text it should say")
+        if summary is None and entry_occurred_at is None:
+            raise InvalidValueError(
+                "a correction says what was wrong: give the corrected summary, time or both"
+            )
         check_entries_exist(self, [entry])
         self._record(
             self.EntryCorrected,

@@ -161,3 +161,16 @@ def test_a_future_time_is_a_rule_as_on_the_command_line_and_an_empty_one_is_malf
     out = cli("import", write_lines(tmp_path / "e.jsonl", empty))
     assert out.exit_code == 2 and out.stderr.startswith("error: line 1: ")
     assert count_events(cli) == before
+
+
+def test_a_correction_that_corrects_nothing_is_refused_as_on_the_command_line(cli, tmp_path):
+    path = write_lines(tmp_path / "c.jsonl", *CHRONOLOGY)
+    cli.ok("import", path)
+    before = count_events(cli)
+    for record in (
+        {"command": "correct", "ref": "WMP-000777", "entry": 1, "reason": "nothing said"},
+        {"command": "correct", "ref": "WMP-000777", "entry": 1, "reason": "r", "summary": "   "},
+    ):
+        out = cli("import", write_lines(tmp_path / "n.jsonl", record))
+        assert out.exit_code == 2 and out.stderr.startswith("error: line 1: "), out.stderr
+    assert count_events(cli) == before
