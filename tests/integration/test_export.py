@@ -185,3 +185,12 @@ def test_csv_cells_cannot_run_as_spreadsheet_formulas(history, tmp_path, start):
     # JSON keeps the text exactly as typed.
     entries = history.ok("timeline", REF, "--json").json()["entries"]
     assert [e["summary"] for e in entries if "HYPERLINK" in e["summary"]] == [formula]
+
+
+def test_an_anonymised_export_does_not_name_an_exporter_absent_from_the_record(history, tmp_path):
+    # 8801 wrote nothing about this offender, so has no pseudonym in the record.
+    history.actor = "8801"
+    text = export(history, tmp_path, "--format", "json", "--anonymise").read_text()
+    assert "8801" not in text and "Kim Senior" not in text
+    assert json.loads(text)["export"]["generated_by"] == "withheld (see the access log)"
+    assert log(history)[-1]["actor"] == "8801"
