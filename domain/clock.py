@@ -74,14 +74,15 @@ def _in_london(text: str, wall: datetime) -> datetime:
 
 
 def parse_date(text: str) -> date:
-    """A calendar date (YYYY-MM-DD), for birth dates and licence ends."""
+    """A calendar date, for birth dates, licence ends and staff changes: YYYY-MM-DD or any other
+    ISO 8601 form of a date alone, as `parse_time` takes them."""
     raw = text.strip()
-    if not _DATE_ONLY.match(raw):
-        raise InvalidValueError(f"{text!r} is not a date; use YYYY-MM-DD")
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise InvalidValueError(f"{text!r} is not a real date; use YYYY-MM-DD") from None
+        if _DATE_ONLY.match(raw):
+            raise InvalidValueError(f"{text!r} is not a real date; use YYYY-MM-DD") from None
+        raise InvalidValueError(f"{text!r} is not a date; use YYYY-MM-DD") from None
 
 
 def parse_past_time(

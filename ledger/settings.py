@@ -109,7 +109,7 @@ def parse_database_url(url: str) -> Database:
             "brackets, e.g. postgresql://USER@[::1]:5432/DBNAME"
         ) from None
     if parts.scheme in ("postgresql", "postgres", "postgresql+psycopg"):
-        dbname = parts.path.lstrip("/")
+        dbname = unquote(parts.path.lstrip("/"))
         try:
             hostname = parts.hostname
         except ValueError as error:

@@ -234,3 +234,8 @@ def test_mappa_category_and_level_and_free_text_are_checked():
     assert parse_text("  Feels isolated ", "--summary") == "Feels isolated"
     with pytest.raises(InvalidValueError, match="--summary must not be empty"):
         parse_text("   ", "--summary")
+
+
+@pytest.mark.parametrize("text", ["2016-10-17", "20161017", "2016-W42-1"])
+def test_a_calendar_date_takes_every_iso_form_of_a_date(text: str) -> None:
+    assert parse_date(text) == date(2016, 10, 17)

@@ -82,3 +82,7 @@ def test_sqlalchemy_opens_the_same_file_database_and_login(url):
         assert (opened.username, opened.password, opened.database, opened.port) == (
             db.user, db.password or None, db.dbname, db.port,
         )  # fmt: skip
+
+
+def test_a_percent_escaped_database_name_is_decoded_as_libpq_does():
+    assert parse_database_url("postgresql://postgres@127.0.0.1/te%73t").dbname == "test"
