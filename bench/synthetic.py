@@ -418,7 +418,8 @@ def _about_entries(
         offender.acknowledge(when, writer.person(reader, when), reader, waiting)
     elif kind == "correct":
         entry = rng.choice(case.informational[-5:])
-        offender.correct(when, author, typist, entry, "Wrong date typed", None, None)
+        # A correction says what was wrong: here the wording, so the chronology keeps its times.
+        offender.correct(when, author, typist, entry, "Typing error", "Corrected wording", None)
     return True
 
 

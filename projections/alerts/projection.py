@@ -34,15 +34,15 @@ from projections.bulk import BulkInsert
 from projections.db import clear_tables
 from projections.records import EntryRecord, naive_utc, record_from_row, sqlite_instant
 from projections.runner import Projection
-from projections.schema import EntryRow, OffenderRow, ProjectionPosition
+from projections.schema import EntryRow, OffenderRow, ProjectionPosition, StaffRow
 
 NAME = "alerts"
 # Entry rows a page may re-read to evaluate its offenders at once; beyond, they wait for a reader.
 LIVE_BUDGET = 20_000
 # Raise when a rule's meaning changes: stored alerts are then re-evaluated before the next read.
 # 2: an agency knows an entry from when one of its staff typed it in for someone else (who-knew's
-# knowledge, which DISCLOSURE_NOT_SHARED reads).
-RULES_VERSION = 2
+# knowledge, which DISCLOSURE_NOT_SHARED reads); 3: such a typist placed by the staff directory.
+RULES_VERSION = 3
 # Offenders evaluated per query when settling many.
 CHUNK = 200
 # Past this many entry rows to read, a settle evaluates in worker processes, this many.
@@ -276,12 +276,21 @@ def lock(conn: Connection) -> None:
     conn.execute(lock)
 
 
+def staff_agencies(conn: Connection) -> dict[str, str]:
+    """Each staff member's agency, from the staff directory: the rules place by it someone who
+    typed an entry in for another and authored nothing else on that offender."""
+    return {
+        staff: agency for staff, agency in conn.execute(select(StaffRow.staff_id, StaffRow.agency))
+    }
+
+
 def reevaluate(conn: Connection, policy: Policy, offenders: Sequence[UUID]) -> None:
     """Replaces the alert rows of `offenders` with their breaches as of everything recorded."""
+    agencies = staff_agencies(conn)
     for chunk in _chunks(offenders, CHUNK):
         rows: list[dict[str, Any]] = []
         for offender_id, records in load_histories(conn, chunk):
-            breaches = evaluate(records, policy)
+            breaches = evaluate(records, policy, agencies=agencies)
             rows.extend(alert_driver_rows(conn.dialect, offender_id, records, breaches))
         replace_alerts(conn, chunk, rows)
 

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Select, Subquery, func, select, union_all
 
 from domain.clock import iso
 from projections.alerts.policy import Policy
-from projections.alerts.projection import alert_rows, load_histories
+from projections.alerts.projection import alert_rows, load_histories, staff_agencies
 from projections.alerts.rules import evaluate
 from projections.alerts.schema import AlertRow
 from projections.schema import OffenderRow
@@ -146,9 +146,10 @@ def _evaluated(
             query = query.where(OffenderRow.area == area)
         offenders = list(conn.scalars(query))
     rows: list[dict[str, Any]] = []
+    agencies = staff_agencies(conn)
     for start in range(0, len(offenders), 200):
         for oid, records in load_histories(conn, offenders[start : start + 200], as_of):
-            rows.extend(alert_rows(oid, records, evaluate(records, policy, as_of)))
+            rows.extend(alert_rows(oid, records, evaluate(records, policy, as_of, agencies)))
     return rows
 
 

@@ -14,7 +14,7 @@ counts from the start of its London day), then by entry.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
@@ -47,8 +47,12 @@ class Case:
     """One offender's records as the rules read them, indexed by type so that "the first X at
     or after T" is a binary search rather than a scan."""
 
-    def __init__(self, records: Sequence[EntryRecord]) -> None:
+    def __init__(
+        self, records: Sequence[EntryRecord], agencies: Mapping[str, str] | None = None
+    ) -> None:
         self.records = list(records)
+        # Staff id to agency (the staff directory): places typists the records do not.
+        self.agencies: Mapping[str, str] = agencies or {}
         self._by_type: dict[str, list[EntryRecord]] = {}
         for r in self.records:
             self._by_type.setdefault(r.type, []).append(r)
@@ -91,7 +95,11 @@ class Case:
 Rule = Callable[[Case, Policy], list[Breach]]
 
 
-def case_records(records: Sequence[EntryRecord], as_of: datetime | None = None) -> Case:
+def case_records(
+    records: Sequence[EntryRecord],
+    as_of: datetime | None = None,
+    agencies: Mapping[str, str] | None = None,
+) -> Case:
     """One offender's records as the rules read them: those recorded by `as_of`, corrected,
     without the corrections themselves, in the order they occurred."""
     corrected = [c.record for c in apply_corrections(records, as_of)]
@@ -99,15 +107,20 @@ def case_records(records: Sequence[EntryRecord], as_of: datetime | None = None) 
         sorted(
             (r for r in corrected if r.type != "EntryCorrected"),
             key=lambda r: (r.occurred_instant, r.entry),
-        )
+        ),
+        agencies,
     )
 
 
 def evaluate(
-    records: Sequence[EntryRecord], policy: Policy, as_of: datetime | None = None
+    records: Sequence[EntryRecord],
+    policy: Policy,
+    as_of: datetime | None = None,
+    agencies: Mapping[str, str] | None = None,
 ) -> list[Breach]:
-    """Every breach of every rule for one offender, in order of due time."""
-    case = case_records(records, as_of)
+    """Every breach of every rule for one offender, in order of due time. `agencies` (staff id
+    to agency, the staff directory) places typists whom no record of this offender places."""
+    case = case_records(records, as_of, agencies)
     found = [breach for rule in RULES.values() for breach in rule(case, policy)]
     return sorted(found, key=lambda b: (b.due_at, b.rule, b.entry or 0))
 
@@ -305,7 +318,7 @@ def disclosure_not_shared(case: Case, policy: Policy) -> list[Breach]:
         return []
     periods = ownership_periods(case.records)
     by_item: dict[int, list[Knowing]] = {}
-    for k in knowings(case.records, only={item.entry for item in items}):
+    for k in knowings(case.records, only={item.entry for item in items}, agencies=case.agencies):
         by_item.setdefault(k.entry, []).append(k)
     found: list[Breach] = []
     for item in items:

@@ -118,6 +118,7 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
         lock,
         reevaluate,
         replace_alerts,
+        staff_agencies,
         stamp_of,
     )
     from projections.alerts.rules import evaluate
@@ -135,8 +136,9 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
             try:
                 rows: list[Any] = []
                 with reader.connect() as conn:
+                    agencies = staff_agencies(conn)
                     for offender_id, records in load_histories(conn, offenders):
-                        breaches = evaluate(records, policy)
+                        breaches = evaluate(records, policy, agencies=agencies)
                         rows.extend(alert_driver_rows(dialect, offender_id, records, breaches))
                     conn.rollback()
                 with writer.begin() as conn:

@@ -122,3 +122,21 @@ def test_who_knew_places_a_typist_by_the_staff_directory(registered):
     typist = [s for s in item["staff"] if s["staff"] == "8801"]
     assert typist and typist[0]["agency"] == "probation"
     assert item["agencies"]["probation"] is not None
+
+
+def test_alerts_count_a_typist_placed_by_the_staff_directory(registered):
+    """Police (4521) and probation (7702) both own the case. A risk-relevant disclosure made to
+    4521 and typed in at once by 8801 (probation, who authored nothing here) is known to
+    probation from then: DISCLOSURE_NOT_SHARED does not arise, as who-knew says."""
+    from datetime import UTC, datetime, timedelta
+
+    registered.ok("transfer", REF, "--to", "7702", "--occurred-at", "2016-07-04")
+    out = registered.ok(
+        "record", "disclosure", REF, "--summary", "Feels isolated", "--risk-relevant",
+        "--by", "4521", "--json", actor="8801",
+    )  # fmt: skip
+    entry = out.json()["entry"]
+    assert who_knew(registered, entry)["agencies"]["probation"] is not None
+    later = (datetime.now(UTC) + timedelta(days=60)).date().isoformat()
+    alerts = registered.ok("alerts", "--offender", REF, "--at", later, "--json").json()["alerts"]
+    assert not [a for a in alerts if a["rule"] == "DISCLOSURE_NOT_SHARED" and a["entry"] == entry]
