@@ -40,10 +40,11 @@ from domain.values import (
 
 
 class Offender(Aggregate):
-    # Version 2 keeps every licence period (see `licences`) instead of one on-licence flag;
-    # version 3 every change of owner with its valid time (see `transfers`) instead of the owners
-    # as last recorded, so that a transfer recorded out of order is judged at its own time;
-    # version 4 the corrected times of entries (see `corrected_times`).
+    # The shape of its state, which snapshots keep. Version 2 keeps every licence period (see
+    # `licences`) instead of one on-licence flag; version 3 every change of owner with its valid
+    # time (`transfers`); version 4 corrected times (`corrected_times`). A snapshot of an older
+    # version cannot be brought up to date without its events: the ledger passes over it and
+    # replays them (ledger.app.CurrentSnapshots).
     class_version = 4
 
     # ----------------------------------------------------------------------------------- events
@@ -228,32 +229,6 @@ class Offender(Aggregate):
     @staticmethod
     def create_id(ref: str, **_: Any) -> Any:
         return offender_id(ref)
-
-    @staticmethod
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
-        """A version 1 snapshot kept one flag and the latest licence end, without the release
-        date: that licence is taken to have run from the start (and, when no longer on licence,
-        to have been recalled)."""
-        on_licence = state.pop("on_licence", False)
-        licence_end = state.pop("licence_end", None)
-        state["licences"] = (
-            []
-            if licence_end is None
-            else [[date.min, licence_end, None if on_licence else date.min]]
-        )
-
-    @staticmethod
-    def upcast_v2_v3(state: dict[str, Any]) -> None:
-        """A version 2 snapshot kept each agency's owner as last recorded, without the time of the
-        change: each is taken to have owned the case from the start."""
-        owners = state.pop("owners", {})
-        state["transfers"] = [[date.min, 0, agency, staff] for agency, staff in owners.items()]
-
-    @staticmethod
-    def upcast_v3_v4(state: dict[str, Any]) -> None:
-        """A version 3 snapshot did not keep corrected times: those corrected before it are read
-        as first recorded (a later correction of the same entry is kept as usual)."""
-        state.setdefault("corrected_times", {})
 
     @classmethod
     def register(

@@ -13,10 +13,15 @@ from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    Repository,
+)
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Transcoder
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.clock import ValidTime, london_date, utc_now
 from domain.errors import (
@@ -43,10 +48,40 @@ RETRIES = 8
 ADMINISTRATORS_LOCK = 0x1ED6E2_AD
 
 
+class CurrentSnapshots:
+    """A snapshot store that hides snapshots of an older shape of their aggregate.
+
+    A snapshot is a cache of the state its events give. One taken before the aggregate kept
+    something it keeps now (the dates of licences, of changes of owner, corrected times: see the
+    offender's `class_version`) cannot be brought up to date without the events it stands for,
+    so it is passed over and the aggregate is replayed from its events instead; the next
+    snapshot, at the next multiple of the interval, is of the current shape. Writes and every
+    other use go to the store itself."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+
+    def get(self, originator_id: UUID, **options: Any) -> Iterator[Any]:
+        for snapshot in self._store.get(originator_id, **options):
+            made_by = resolve_topic(snapshot.topic)
+            if snapshot.state.get("class_version", 1) == getattr(made_by, "class_version", 1):
+                yield snapshot
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
 class OffenderLedger(Application[UUID]):
     name = "ledger"
     # Appending costs the same whatever the history: at most 50 events replay on top of a snapshot.
     snapshotting_intervals: ClassVar[dict[type, int]] = {Offender: 50}
+
+    def construct_repository(self) -> Repository[UUID]:
+        """The library's repository, reading only snapshots of the aggregate's current shape."""
+        repository = super().construct_repository()
+        if repository.snapshot_store is not None:
+            repository.snapshot_store = CurrentSnapshots(repository.snapshot_store)
+        return repository
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
         super().register_transcodings(transcoder)

@@ -211,23 +211,3 @@ def test_old_events_with_a_recall_dated_before_its_release_replay_as_before():
     )
     assert offender.on_licence is False
     assert not offender.on_licence_on(date(2017, 1, 1))
-
-
-@pytest.mark.parametrize(
-    ("old", "on_day", "expected"),
-    [
-        ({"on_licence": True, "licence_end": date(2026, 7, 4)}, date(2020, 1, 1), True),
-        ({"on_licence": True, "licence_end": date(2026, 7, 4)}, date(2026, 7, 5), False),
-        ({"on_licence": False, "licence_end": date(2026, 7, 4)}, date(2020, 1, 1), False),
-        ({"on_licence": False, "licence_end": None}, date(2020, 1, 1), False),
-    ],
-)
-def test_a_version_1_snapshot_is_upcast_to_licence_periods(old, on_day, expected):
-    state = dict(old)
-    Offender.upcast_v1_v2(state)
-    assert "on_licence" not in state and "licence_end" not in state
-    offender = object.__new__(Offender)
-    offender.__dict__.update(state)
-    assert offender.on_licence_on(on_day) is expected
-    assert offender.on_licence is old["on_licence"]
-    assert offender.licence_end == old["licence_end"]
