@@ -8,7 +8,6 @@ from typing import Any
 import typer
 
 from cli.options import AS_OF, JSON
-from cli.reading import check_reader
 from cli.render import asked_time, local_time, say, table
 from cli.session import session
 
@@ -60,7 +59,7 @@ def alerts(
     recorded_by = parse_query_time(as_of) if as_of else None
     area = area.strip() if area else None
     s = session(ctx)
-    check_reader(s)
+    s.check_reader()
     s.catch_up()
     with s.engine().begin() as conn:
         settle(conn, policy)

@@ -26,11 +26,6 @@ def when(text: str | None) -> datetime | None:
     return parse_query_time(text) if text else None
 
 
-def check_reader(s: Session) -> None:
-    """`Session.check_reader`: every read command checks its reader before it reads anything."""
-    s.check_reader()
-
-
 def load_records(s: Session, ref: str) -> list[EntryRecord]:
     """One offender's records, after bringing the read models up to date."""
     from domain.errors import UnknownOffenderError
@@ -66,7 +61,7 @@ def show(
 
     s = session(ctx)
     asked_as_of, asked_at = when(as_of), when(at)
-    check_reader(s)
+    s.check_reader()
     records = load_records(s, ref)
     views.require_registration(records, ref.strip(), as_of=asked_as_of, at=asked_at)
     doc = views.show(records, as_of=asked_as_of, at=asked_at)
@@ -167,7 +162,7 @@ def timeline(
             f"--from {start.isoformat()} is after --to {end.isoformat()}: give the earlier day "
             "to --from"
         )
-    check_reader(s)
+    s.check_reader()
     records = load_records(s, ref)
     entries = views.timeline(
         records,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from cli.options import AS_OF, AT, JSON
-from cli.reading import caption, check_reader, load_records, when
+from cli.reading import caption, load_records, when
 from cli.render import emit_json, local_time, say, table
 from cli.session import Session, session
 
@@ -41,7 +41,7 @@ def ownership(
 
     s = session(ctx)
     asked_as_of, asked_at = when(as_of), when(at)
-    check_reader(s)
+    s.check_reader()
     records = load_records(s, ref)
     registration = require_registration(records, ref.strip(), as_of=asked_as_of, at=asked_at)
     view = corrected_view(records, as_of=asked_as_of, at=asked_at)
@@ -104,7 +104,7 @@ def who_knew(
 
     s = session(ctx)
     asked_as_of, asked_at = when(as_of), when(at)
-    check_reader(s)
+    s.check_reader()
     records = load_records(s, ref)
     # An entry that does not exist, or is not information, is refused here: the refusal is the
     # one row this read leaves in the access log.

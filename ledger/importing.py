@@ -319,13 +319,14 @@ def split_lines(text: str) -> list[str]:
 
 
 def parse_lines(lines: Iterable[str]) -> list[tuple[int, Any]]:
-    """Every record of a JSON Lines file, validated; blank lines and `#` comments are skipped."""
+    """Every record of a JSON Lines file (its `split_lines`), validated; blank lines and `#`
+    comments are skipped."""
     global _ADAPTER
     if _ADAPTER is None:
         _ADAPTER = TypeAdapter(ImportRecord)
     records = []
     for number, line in enumerate(lines, start=1):
-        text = (line.removeprefix("\ufeff") if number == 1 else line).strip()
+        text = line.strip()
         if not text or text.startswith("#"):
             continue
         raw = _decode(number, text)
