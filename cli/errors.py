@@ -168,16 +168,10 @@ def _opens_without_key(session: Session) -> bool:
 
     from ledger.bootstrap import open_ledger
 
-    # The eventsourcing library reads LEDGER_CIPHER_KEY itself (as the "ledger" application's
-    # CIPHER_KEY), so it is out of the environment while the ledger is opened without it.
-    key = os.environ.pop("LEDGER_CIPHER_KEY", None)
     try:
         ledger = open_ledger(replace(session.settings, cipher_key=None))
     except Exception:
         return False
-    finally:
-        if key is not None:
-            os.environ["LEDGER_CIPHER_KEY"] = key
     with contextlib.suppress(Exception):
         ledger.close()
     return True

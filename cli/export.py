@@ -20,7 +20,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -329,25 +329,17 @@ INTRODUCTION = (
 
 
 def london(value: str | None, missing: str = "") -> str:
-    """A time from the document as people read it: an instant in London local time to the minute
-    with its zone (`2016-10-17 14:30 BST`); a date alone stays a date; anything else as it is."""
-    from domain.clock import local_text
+    """A time from the document as people read it (`cli.render.local_time`: London local time to
+    the minute with its zone; a date alone stays a date), `missing` for none, and any other text
+    (an anonymised year of birth) as it is."""
+    from cli.render import local_time
 
     if value is None:
         return missing
     try:
-        date.fromisoformat(value)
-    except ValueError:
-        pass
-    else:
-        return value
-    try:
-        moment = datetime.fromisoformat(value)
+        return local_time(value)
     except ValueError:
         return value
-    if moment.tzinfo is None:
-        return value
-    return local_text(moment)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from domain.errors import FutureTimeError, InvalidValueError
+from domain.errors import FutureDateError, FutureTimeError, InvalidValueError
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -100,6 +100,17 @@ def parse_past_time(
     if is_future(when, now):
         raise FutureTimeError(text, option)
     return when
+
+
+def check_day_not_future(day: date, option: str, advice: str, today: date | None = None) -> None:
+    """Refuses a calendar date after today in London: only what has happened is recorded.
+    `advice` says what to give instead; `{today}` in it is replaced by today's date."""
+    today = today or london_date(utc_now())
+    if day > today:
+        raise FutureDateError(
+            f"{option} {day.isoformat()} is in the future; "
+            + advice.format(today=today.isoformat())
+        )
 
 
 def is_future(when: ValidTime, now: datetime) -> bool:

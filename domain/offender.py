@@ -14,13 +14,18 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.clock import ValidTime, chronological_key, local_text, london_date, utc_now
+from domain.clock import (
+    ValidTime,
+    check_day_not_future,
+    chronological_key,
+    local_text,
+    london_date,
+)
 from domain.errors import (
     AlreadyAcknowledgedError,
     AlreadyOnLicenceError,
     AlreadyOwnerError,
     DateOrderError,
-    FutureDateError,
     InvalidValueError,
     NotOnLicenceError,
     SelfReferenceError,
@@ -606,12 +611,7 @@ def check_not_current_owner(offender: Offender, to: Person, when: ValidTime) -> 
 
 
 def check_birth_date(born: date, registered: ValidTime, today: date | None = None) -> None:
-    today = today or london_date(utc_now())
-    if born > today:
-        raise FutureDateError(
-            f"--born {born.isoformat()} is in the future; give the date of birth, "
-            f"on or before {today.isoformat()}"
-        )
+    check_day_not_future(born, "--born", "give the date of birth, on or before {today}", today)
     day = london_date(registered)
     if born > day:
         raise DateOrderError(

@@ -12,8 +12,8 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.clock import london_date, utc_now
-from domain.errors import DateOrderError, FutureDateError, StaffNotInPostError
+from domain.clock import check_day_not_future
+from domain.errors import DateOrderError, StaffNotInPostError
 from domain.identity import staff_id as derive_staff_id
 from domain.text import check_fields, check_new_reference
 from domain.values import Agency, is_senior
@@ -186,12 +186,8 @@ class StaffMember(Aggregate):
 
 def check_not_future(day: date, what: str, today: date | None = None) -> None:
     """Staff changes are recorded once they have happened: a date after today is refused."""
-    today = today or london_date(utc_now())
-    if day > today:
-        raise FutureDateError(
-            f"--since {day.isoformat()} is in the future; record {what} on or after the day it "
-            f"takes effect, with --since {today.isoformat()} or earlier"
-        )
+    advice = f"record {what} on or after the day it takes effect, with --since {{today}} or earlier"
+    check_day_not_future(day, "--since", advice, today)
 
 
 def check_change_date(staff: StaffMember, since: date, what: str) -> None:

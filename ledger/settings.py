@@ -237,9 +237,12 @@ def event_store_environment(settings: Settings, *, create_tables: bool) -> dict[
             POSTGRES_POOL_SIZE="2",
             POSTGRES_MAX_OVERFLOW="4",
         )
-    if settings.cipher_key:
-        env.update(
-            CIPHER_TOPIC="ledger.encryption:LedgerCipher",
-            CIPHER_KEY=settings.cipher_key,
-        )
+    # The library reads a setting under the application's name first (LEDGER_CIPHER_KEY, which
+    # is also the user's variable) and its bare name second, from the process environment too:
+    # the cipher is given under both, empty when there is no key, so that Settings alone decides.
+    key = settings.cipher_key or ""
+    topic = "ledger.encryption:LedgerCipher" if key else ""
+    for prefix in (f"{APPLICATION_NAME.upper()}_", ""):
+        env[f"{prefix}CIPHER_TOPIC"] = topic
+        env[f"{prefix}CIPHER_KEY"] = key
     return env

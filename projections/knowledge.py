@@ -81,7 +81,8 @@ def knowings(
     Pass the records a view folds (`views.corrected_view`) so that corrected times, and only the
     acknowledgements and shares the ledger held then, count. A typist's knowing (from the
     recording time) may be later than a view's valid time: filter with `known_by`. `agencies`
-    maps staff ids to agencies (the staff directory), for typists the records do not place.
+    maps staff ids to agencies and places typists (the staff directory, or what the caller made
+    of it); without it, the records' own `staff_agencies` do.
     """
     items = {r.entry for r in records if r.type in INFORMATIONAL_TYPES}
     if only is not None:
@@ -96,7 +97,7 @@ def knowings(
             typist = r.entered_by
             if typist and typist != r.by:
                 if directory is None:
-                    directory = staff_agencies(records) | dict(agencies or {})
+                    directory = dict(agencies) if agencies is not None else staff_agencies(records)
                 found.append(
                     Knowing(
                         r.entry,

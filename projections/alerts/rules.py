@@ -51,8 +51,8 @@ class Case:
         self, records: Sequence[EntryRecord], agencies: Mapping[str, str] | None = None
     ) -> None:
         self.records = list(records)
-        # Staff id to agency (the staff directory): places typists the records do not.
-        self.agencies: Mapping[str, str] = agencies or {}
+        # Staff id to agency (the staff directory): places typists; None, the records do.
+        self.agencies = agencies
         self._by_type: dict[str, list[EntryRecord]] = {}
         for r in self.records:
             self._by_type.setdefault(r.type, []).append(r)
@@ -119,7 +119,7 @@ def evaluate(
     agencies: Mapping[str, str] | None = None,
 ) -> list[Breach]:
     """Every breach of every rule for one offender, in order of due time. `agencies` (staff id
-    to agency, the staff directory) places typists whom no record of this offender places."""
+    to agency, the staff directory) places typists; without it, this offender's records do."""
     case = case_records(records, as_of, agencies)
     found = [breach for rule in RULES.values() for breach in rule(case, policy)]
     return sorted(found, key=lambda b: (b.due_at, b.rule, b.entry or 0))
