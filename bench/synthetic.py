@@ -348,7 +348,8 @@ def _apply(
     elif kind == "transfer":
         agency = rng.choice((Agency.POLICE, Agency.PROBATION))
         pool = area.police[:4] if agency is Agency.POLICE else area.probation[:3]
-        current = _owner(offender, agency)
+        # The owner when it happens: a late entry's transfer is judged against that one.
+        current = offender.owner_for(agency, when)
         to = writer.person(rng.choice([s for s in pool if s != current]), when)
         boss = writer.person(area.supervisors[0 if agency is Agency.POLICE else 2], when)
         offender.transfer(when, boss, boss.staff, to, "Caseload rebalanced")
