@@ -64,3 +64,34 @@ def test_refuses_a_ledger_that_already_holds_events(sqlite_url: str) -> None:
 
     with pytest.raises(ValueError, match="already holds events"):
         generate_ledger(sqlite_url, offenders=1, events_per_offender=4, areas=1)
+
+
+def test_late_transfers_go_to_someone_other_than_the_owner_at_their_time(sqlite_url: str) -> None:
+    """A ledger big enough to hold transfers recorded late (occurring before one recorded
+    earlier): the generator picks each new owner against the owner at the transfer's own time, as
+    the domain judges it, so generating does not stop with AlreadyOwnerError."""
+    from domain.clock import chronological_key
+    from domain.offender import Offender
+    from ledger.bootstrap import open_ledger
+    from ledger.settings import Settings
+
+    generated = generate_ledger(
+        sqlite_url, offenders=60, events_per_offender=200, areas=2, project=False
+    )
+
+    ledger = open_ledger(Settings.from_environment(sqlite_url))
+    try:
+        events = [e for _, e in ledger.read_events(0, generated.events + 1)]
+    finally:
+        ledger.close()
+    assert len(events) == generated.events
+    latest: dict[tuple[object, str], tuple[object, ...]] = {}
+    late = 0
+    for event in events:
+        if isinstance(event, Offender.OwnershipTransferred):
+            key = (event.originator_id, event.to_person["agency"].value)
+            at = chronological_key(event.occurred_at, event.originator_version)
+            if key in latest and at < latest[key]:
+                late += 1
+            latest[key] = max(latest.get(key, at), at)
+    assert late > 0
