@@ -683,13 +683,46 @@ def check_not_before(
     not happened yet, nor takes over a case before it was registered. Where either time is a date
     alone, the London days are compared."""
     for number, then in referred:
-        if isinstance(when, datetime) and isinstance(then, datetime):
-            before = when < then
-        else:
-            before = london_date(when) < london_date(then)
-        if before:
+        if occurs_before(when, then):
             what = "the registration" if number == 1 else f"{offender_ref}#{number}"
             raise DateOrderError(
                 f"--occurred-at {local_text(when)} is before {what}, which occurred {local_text(then)}; "
                 f"nothing can follow from {what} before it happened: check --occurred-at"
             )
+
+
+def check_correction_in_order(
+    offender_ref: str,
+    entry: int,
+    corrected: ValidTime,
+    referred: Iterable[tuple[int, ValidTime]],
+    referred_by: Iterable[tuple[int, ValidTime]],
+) -> None:
+    """Refuses a corrected time for `entry` that would put it out of order with what it is about
+    (`referred`: the entries it acknowledges, shares, discusses or decides about) or with what is
+    about it (`referred_by`: the acknowledgements, shares, meetings, decisions and, for the
+    registration, transfers that follow from it), each given as (entry number, when it occurred,
+    as corrected). A correction must not make who-knew say anyone knew of an entry before it
+    happened, any more than a new event may."""
+    for number, then in referred:
+        if occurs_before(corrected, then):
+            raise DateOrderError(
+                f"--entry-occurred-at {local_text(corrected)} is before {offender_ref}#{number}, "
+                f"which occurred {local_text(then)}; {offender_ref}#{entry} follows from it and "
+                "cannot have happened first: check --entry-occurred-at"
+            )
+    for number, then in referred_by:
+        if occurs_before(then, corrected):
+            raise DateOrderError(
+                f"--entry-occurred-at {local_text(corrected)} is after {offender_ref}#{number}, "
+                f"which follows from {offender_ref}#{entry} and occurred {local_text(then)}; "
+                f"check --entry-occurred-at, or first correct the time of {offender_ref}#{number}"
+            )
+
+
+def occurs_before(earlier: ValidTime, later: ValidTime) -> bool:
+    """Whether `earlier` is before `later`; where either is a date alone (time of day unknown),
+    whether its London day is before the other's."""
+    if isinstance(earlier, datetime) and isinstance(later, datetime):
+        return earlier < later
+    return london_date(earlier) < london_date(later)

@@ -10,6 +10,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from itertools import chain
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -33,7 +34,12 @@ from domain.errors import (
     UnknownStaffError,
 )
 from domain.identity import offender_id, staff_id
-from domain.offender import Offender, check_not_before, entries_referred_to
+from domain.offender import (
+    Offender,
+    check_correction_in_order,
+    check_not_before,
+    entries_referred_to,
+)
 from domain.staff import Person, StaffMember, check_in_post
 from domain.values import Agency
 from ledger.errors import ConcurrentWriteError, MissingActorError
@@ -299,21 +305,47 @@ class OffenderLedger(Application[UUID]):
         """Refuses a new event dated before an entry it is about. Those entries are read one by
         one (by stream and version, through the index), or taken from the offender's events not
         yet saved, so the check costs the same whatever the length of the history."""
+        pending = {e.originator_version: e for e in offender.pending_events}
+        if isinstance(event, Offender.EntryCorrected) and event.entry_occurred_at is not None:
+            self._check_corrected_time(offender, event, pending)
         numbers = entries_referred_to(event)
         if not numbers:
             return
-        pending = {e.originator_version: e for e in offender.pending_events}
-        referred = []
-        for n in numbers:
-            corrected = offender.corrected_times.get(str(n))
-            if corrected is None:
-                entry = pending[n] if n in pending else self._stored_entry(offender.id, n)
-                corrected = entry.occurred_at
-            referred.append((n, corrected))
+        referred = [(n, self._occurred(offender, n, pending)) for n in numbers]
         check_not_before(offender.ref, event.occurred_at, referred)
 
-    def _stored_entry(self, aggregate_id: UUID, number: int) -> Any:
-        (event,) = self.events.get(aggregate_id, gt=number - 1, lte=number)
+    def _check_corrected_time(
+        self, offender: Offender, correction: Any, pending: dict[int, Any]
+    ) -> None:
+        """Refuses a corrected time that puts an entry before what it is about, or after what is
+        about it. Finding the latter reads the stream from the entry on: it costs as the history
+        after the entry, and only a correction of a time pays it."""
+        number = correction.entry
+        entry = self._entry(offender, number, pending)
+        referred = [(n, self._occurred(offender, n, pending)) for n in entries_referred_to(entry)]
+        later = chain(self.events.get(offender.id, gt=number), pending.values())
+        referred_by = [
+            (e.originator_version, self._occurred(offender, e.originator_version, pending))
+            for e in later
+            if number in entries_referred_to(e)
+        ]
+        check_correction_in_order(
+            offender.ref, number, correction.entry_occurred_at, referred, referred_by
+        )
+
+    def _occurred(self, offender: Offender, number: int, pending: dict[int, Any]) -> ValidTime:
+        """When entry `number` occurred, as corrected."""
+        corrected = offender.corrected_times.get(str(number))
+        if corrected is not None:
+            return corrected
+        occurred: ValidTime = self._entry(offender, number, pending).occurred_at
+        return occurred
+
+    def _entry(self, offender: Offender, number: int, pending: dict[int, Any]) -> Any:
+        """Entry `number`: from the events not yet saved, or read alone through the index."""
+        if number in pending:
+            return pending[number]
+        (event,) = self.events.get(offender.id, gt=number - 1, lte=number)
         return event
 
     def is_empty(self) -> bool:

@@ -141,3 +141,69 @@ def test_a_corrected_release_date_moves_the_licence(registered):
         "correct", REF, "2", "--reason", "Released on the 5th", "--entry-occurred-at", "2016-07-05"
     )
     registered.ok(*args, "--occurred-at", "2016-07-10")
+
+
+def test_a_correction_cannot_move_an_entry_after_what_follows_from_it(disclosed):
+    """#2 occurred 2016-09-12 10:00 and was acknowledged (#3) on 2016-09-13 at 09:00: moving #2
+    to the 14th would have police knowing of it the day before it happened."""
+    disclosed.ok(
+        "acknowledge", REF, "2", "--by", "4521", "--occurred-at", "2016-09-13T09:00"
+    )  # fmt: skip
+    fix = ["correct", REF, "2", "--reason", "Wrong day typed", "--entry-occurred-at"]
+    for later in ("2016-09-14", "2016-09-13T09:01"):
+        says = refused(disclosed, 1, *fix, later)
+        assert "is after WMP-000123#3, which follows from WMP-000123#2 and occurred " in says
+        assert "2016-09-13 09:00 BST" in says
+    # Up to the acknowledgement itself, or a date alone on its day, is in order.
+    disclosed.ok(*fix, "2016-09-13T09:00")
+    disclosed.ok(*fix, "2016-09-13")
+    # Once the acknowledgement's own time is corrected, #2 may move after where it was.
+    disclosed.ok(
+        "correct", REF, "3", "--reason", "Read on the 20th", "--entry-occurred-at", "2016-09-20"
+    )
+    disclosed.ok(*fix, "2016-09-14")
+    entries = disclosed.ok("timeline", REF, "--json").json()["entries"]
+    assert {e["entry"]: e["occurred_at"] for e in entries}[2] == "2016-09-14"
+
+
+def test_a_correction_cannot_move_an_entry_before_what_it_is_about(disclosed):
+    disclosed.ok(
+        "share", REF, "2", "--with", "prison", "--by", "7702", "--occurred-at", "2016-09-15"
+    )
+    says = refused(
+        disclosed, 1, "correct", REF, "3", "--reason", "r", "--entry-occurred-at", "2016-09-11"
+    )
+    assert "is before WMP-000123#2, which occurred 2016-09-12 10:00 BST" in says
+    assert "WMP-000123#3 follows from it" in says
+    disclosed.ok("correct", REF, "3", "--reason", "r", "--entry-occurred-at", "2016-09-12")
+
+
+def test_a_corrected_registration_stays_before_the_transfers(registered):
+    registered.ok("transfer", REF, "--to", "7702", "--occurred-at", "2016-08-01")
+    says = refused(
+        registered, 1, "correct", REF, "1", "--reason", "r", "--entry-occurred-at", "2016-08-02"
+    )
+    assert "is after WMP-000123#2, which follows from WMP-000123#1 and occurred 2016-08-01" in says
+    registered.ok("correct", REF, "1", "--reason", "r", "--entry-occurred-at", "2016-07-20")
+
+
+def test_an_imported_correction_is_held_to_the_same_order(disclosed, tmp_path):
+    import json
+
+    from tests.integration.test_recording import count_events
+
+    lines = [
+        {"command": "acknowledge", "ref": REF, "entries": [2], "occurred_at": "2016-09-13",
+         "by": "4521"},
+        {"command": "correct", "ref": REF, "entry": 2, "reason": "r",
+         "entry_occurred_at": "2016-09-14"},
+    ]  # fmt: skip
+    path = tmp_path / "order.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    before = count_events(disclosed)
+    out = disclosed("import", str(path))
+    assert out.exit_code == 1, out.stderr
+    assert out.stderr.startswith(
+        "error: line 2: --entry-occurred-at 2016-09-14 is after WMP-000123#3"
+    ), out.stderr
+    assert count_events(disclosed) == before
