@@ -524,6 +524,22 @@ class Offender(Aggregate):
         ]
         return max(running, key=lambda period: period[0]) if running else None
 
+    def release_decided_on(self, when: ValidTime) -> int | None:
+        """The entry of the release whose licence a recall decision at `when` is about: the
+        latest released that ran on that London day, whether or not this decision recalled it
+        (a recall ends the licence from its day). None where that release's entry is not kept
+        (periods from older snapshots)."""
+        day = london_date(when)
+        running = [
+            period
+            for period in self.licences
+            if period[0] <= day <= period[1] and (period[2] is None or day <= period[2])
+        ]
+        if not running:
+            return None
+        latest = max(running, key=lambda period: period[0])
+        return latest[3] if len(latest) > 3 else None
+
     def on_licence_on(self, when: ValidTime) -> bool:
         return self.licence_on(london_date(when)) is not None
 

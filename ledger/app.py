@@ -302,13 +302,19 @@ class OffenderLedger(Application[UUID]):
     # --------------------------------------------------------------------------- the event log
 
     def check_in_time(self, offender: Offender, event: Any) -> None:
-        """Refuses a new event dated before an entry it is about. Those entries are read one by
+        """Refuses a new event dated before an entry it is about (a recall decision: the release
+        whose licence it decides on), and a correction that moves an entry out of order with
+        what it is about or what follows from it. Those entries are read one by
         one (by stream and version, through the index), or taken from the offender's events not
         yet saved, so the check costs the same whatever the length of the history."""
         pending = {e.originator_version: e for e in offender.pending_events}
         if isinstance(event, Offender.EntryCorrected) and event.entry_occurred_at is not None:
             self._check_corrected_time(offender, event, pending)
         numbers = entries_referred_to(event)
+        if isinstance(event, Offender.RecallDecisionRecorded):
+            # Decided on the day of the release: not before it, at the times given.
+            release = offender.release_decided_on(event.occurred_at)
+            numbers = [] if release is None else [release]
         if not numbers:
             return
         referred = [(n, self._occurred(offender, n, pending)) for n in numbers]

@@ -207,3 +207,19 @@ def test_an_imported_correction_is_held_to_the_same_order(disclosed, tmp_path):
         "error: line 2: --entry-occurred-at 2016-09-14 is after WMP-000123#3"
     ), out.stderr
     assert count_events(disclosed) == before
+
+
+def test_a_recall_decision_cannot_precede_the_release_on_its_day(registered):
+    """Released at 15:00 on 2016-07-14: a recall decision that morning was about a licence that
+    had not begun (the licence rules compare London days; this compares the times given)."""
+    registered.ok(
+        "record", "release", REF, "--licence-end", "2020-07-04", "--occurred-at", "2016-07-14T15:00"
+    )
+    args = ["record", "recall-decision", REF, "--decision", "recall", "--rationale", "Breach"]
+    says = refused(registered, 1, *args, "--occurred-at", "2016-07-14T09:00")
+    assert "is before WMP-000123#2, which occurred 2016-07-14 15:00 BST" in says
+    # A date alone on that day, or a time after the release, is in order.
+    no_recall = ["record", "recall-decision", REF, "--decision", "no-recall", "--rationale", "r"]
+    registered.ok(*no_recall, "--occurred-at", "2016-07-14")
+    registered.ok(*args, "--occurred-at", "2016-07-14T15:30")
+    assert registered.ok("show", REF, "--json").json()["on_licence"] is False
