@@ -13,8 +13,10 @@ class InvalidValueError(DomainError, ValueError):
 
 class UnknownOffenderError(DomainError):
     def __init__(self, ref: str) -> None:
+        hint = f" (references are in capitals: {ref.upper()!r}?)" if ref != ref.upper() else ""
         super().__init__(
-            f"no offender with reference {ref!r}; register one with 'ledger offender register'"
+            f"no offender with reference {ref!r}{hint}; register one with "
+            "'ledger offender register'"
         )
         self.ref = ref
 

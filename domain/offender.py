@@ -250,7 +250,7 @@ class Offender(Aggregate):
     ) -> Offender:
         check_birth_date(born, occurred_at)
         fields = {
-            "ref": check_new_reference(ref, "reference"),
+            "ref": check_capitals(check_new_reference(ref, "reference")),
             "name": name,
             "born": born,
             "category": category,
@@ -634,6 +634,18 @@ def check_birth_date(born: date, registered: ValidTime, today: date | None = Non
             f"--born {born.isoformat()} is after the registration ({day.isoformat()}); give the "
             "right date of birth, or the registration's --occurred-at"
         )
+
+
+def check_capitals(ref: str) -> str:
+    """A new offender reference is in capitals, so that one case cannot be registered twice under
+    references differing only in case (each names its own stream). References registered before
+    this rule are found as they were written."""
+    if ref != ref.upper():
+        raise InvalidValueError(
+            f"{ref!r} is not a usable reference: give it in capitals, {ref.upper()!r}, so that "
+            "no case is registered twice under one reference written two ways"
+        )
+    return ref
 
 
 def check_licence_end(released: ValidTime, licence_end: date) -> None:

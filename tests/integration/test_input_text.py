@@ -99,6 +99,25 @@ def test_references_may_hold_dots_slashes_and_underscores(cli):
     cli.ok("show", "WM/2016_01.7")
 
 
+def test_a_new_reference_is_in_capitals_so_one_case_has_one(registered, tmp_path):
+    """WMP-000123 is registered: wmp-000123 would be another stream, another case."""
+    register = ["offender", "register", "--name", "J D", "--born", "1975-03-02", "--category", "1"]
+    says = refused(registered, 2, *register, "wmp-000123")
+    assert "give it in capitals, 'WMP-000123'" in says
+    refused(registered, 2, *register, "Wmp-000124")
+    before = count_events(registered)
+    record = {
+        "command": "register", "ref": "wmp-000125", "name": "J D", "born": "1975-03-02",
+        "category": 1,
+    }  # fmt: skip
+    out = _import(registered, tmp_path, record)
+    assert out.exit_code == 2 and "line 1:" in out.stderr and "capitals" in out.stderr
+    assert count_events(registered) == before
+    # Looked up in the wrong case, the reference is named as it is written.
+    says = refused(registered, 1, "show", "wmp-000123")
+    assert "references are in capitals: 'WMP-000123'?" in says
+
+
 @pytest.mark.parametrize("staff_id", ["a b", "x\x7f", "#1", "S" * 65])
 def test_a_new_staff_id_has_a_fixed_form(cli, staff_id):
     says = refused(
