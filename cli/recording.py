@@ -519,6 +519,9 @@ def correct(
     entry_occurred_at: str = typer.Option(
         None, "--entry-occurred-at", metavar="T", help="The corrected time the entry occurred."
     ),
+    licence_end: str = typer.Option(
+        None, "--licence-end", metavar="DATE", help="A release's corrected licence end."
+    ),
     occurred_at: str = typer.Option(
         None,
         "--occurred-at",
@@ -533,7 +536,7 @@ def correct(
 
     Example: ledger correct WMP-000123 5 --reason "Wrong date typed" --entry-occurred-at 2016-10-16
     """
-    from domain.clock import parse_past_time
+    from domain.clock import parse_date, parse_past_time
     from domain.errors import InvalidValueError
 
     numbers = entry_numbers([entry_number], ref)
@@ -546,9 +549,11 @@ def correct(
         if entry_occurred_at is not None
         else None
     )
-    if text is None and fixed_time is None:
+    end = parse_date(licence_end) if licence_end is not None else None
+    if text is None and fixed_time is None and end is None:
         raise InvalidValueError(
-            "say what was wrong: give the corrected --summary, --entry-occurred-at or both"
+            "say what was wrong: give the corrected --summary, --entry-occurred-at or "
+            "--licence-end (of a release)"
         )
     _append(
         ctx,
@@ -556,5 +561,5 @@ def correct(
         occurred_at,
         by,
         as_json,
-        lambda o, a, t, w: o.correct(w, a, t, number, why, text, fixed_time),
+        lambda o, a, t, w: o.correct(w, a, t, number, why, text, fixed_time, end),
     )

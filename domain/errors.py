@@ -77,6 +77,10 @@ class NotOnLicenceError(DomainError):
     """A licence event or recall decision for someone not released on licence."""
 
 
+class NotAReleaseError(DomainError):
+    """A licence end to correct, on an entry that began no licence."""
+
+
 class AlreadyOnLicenceError(DomainError):
     """A second release while the first licence is still running."""
 

@@ -27,6 +27,7 @@ from domain.errors import (
     AlreadyOwnerError,
     DateOrderError,
     InvalidValueError,
+    NotAReleaseError,
     NotOnLicenceError,
     SelfReferenceError,
     UnknownEntryError,
@@ -183,18 +184,27 @@ class Offender(Aggregate):
         means: ShareMeans
 
     class EntryCorrected(Recorded):
+        # Version 2 can correct a release's licence end (`licence_end`, None in version 1).
+        class_version = 2
+
         entry: int
         reason: str
         summary: str | None
         entry_occurred_at: datetime | date | None
+        licence_end: date | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["licence_end"] = None
 
         def apply(self, offender: Offender) -> None:
-            if self.entry_occurred_at is None:
-                return
-            offender.corrected_times[str(self.entry)] = self.entry_occurred_at
-            for period in offender.licences:
-                if period[3:] == [self.entry]:  # the licence this release began
+            period = offender.licence_begun_by(self.entry)
+            if self.entry_occurred_at is not None:
+                offender.corrected_times[str(self.entry)] = self.entry_occurred_at
+                if period is not None:
                     period[0] = london_date(self.entry_occurred_at)
+            if self.licence_end is not None and period is not None:
+                period[1] = self.licence_end
 
     # ------------------------------------------------------------------------------ construction
 
@@ -493,14 +503,17 @@ class Offender(Aggregate):
         reason: str,
         summary: str | None,
         entry_occurred_at: ValidTime | None,
+        licence_end: date | None = None,
     ) -> None:
         if summary is not None and not summary.strip():
             raise InvalidValueError("the corrected summary is empty; give the text it should say")
-        if summary is None and entry_occurred_at is None:
+        if summary is None and entry_occurred_at is None and licence_end is None:
             raise InvalidValueError(
-                "a correction says what was wrong: give the corrected summary, time or both"
+                "a correction says what was wrong: give the corrected summary, time or licence end"
             )
         check_entries_exist(self, [entry])
+        if licence_end is not None:
+            check_licence_end_correction(self, entry, entry_occurred_at, licence_end)
         self._record(
             self.EntryCorrected,
             when,
@@ -510,6 +523,7 @@ class Offender(Aggregate):
             reason=reason,
             summary=summary,
             entry_occurred_at=entry_occurred_at,
+            licence_end=licence_end,
         )
 
     # ---------------------------------------------------------------------------------- queries
@@ -539,6 +553,10 @@ class Offender(Aggregate):
             return None
         latest = max(running, key=lambda period: period[0])
         return latest[3] if len(latest) > 3 else None
+
+    def licence_begun_by(self, entry: int) -> list[Any] | None:
+        """The licence period that release `entry` began; None when `entry` is no release."""
+        return next((period for period in self.licences if period[3:] == [entry]), None)
 
     def on_licence_on(self, when: ValidTime) -> bool:
         return self.licence_on(london_date(when)) is not None
@@ -655,6 +673,30 @@ def check_licence_end(released: ValidTime, licence_end: date) -> None:
             f"--licence-end {licence_end.isoformat()} is not after the release "
             f"({day.isoformat()}); give the date the licence ends, after the release's --occurred-at"
         )
+
+
+def check_licence_end_correction(
+    offender: Offender, entry: int, released: ValidTime | None, licence_end: date
+) -> None:
+    """A corrected licence end belongs to a release, after its day (as corrected by the same
+    correction, when it moves the release too), and does not run into a licence released later:
+    two licences never run on one day."""
+    period = offender.licence_begun_by(entry)
+    if period is None:
+        raise NotAReleaseError(
+            f"{offender.ref}#{entry} is not a release on licence, so it has no licence end to "
+            "correct; give the release's entry number"
+        )
+    check_licence_end(period[0] if released is None else released, licence_end)
+    start, recalled = (period[0] if released is None else london_date(released)), period[2]
+    for other in offender.licences:
+        if other is period or other[0] < start:
+            continue
+        if other[0] <= licence_end and (recalled is None or recalled > other[0]):
+            raise AlreadyOnLicenceError(
+                f"--licence-end {licence_end.isoformat()} runs into the licence released on "
+                f"{other[0].isoformat()}; give an end before {other[0].isoformat()}"
+            )
 
 
 def check_on_licence(offender: Offender, what: str, when: ValidTime) -> None:

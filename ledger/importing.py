@@ -212,6 +212,7 @@ class CorrectRecord(_OffenderRecord):
     reason: NonEmpty
     summary: str | None = None
     entry_occurred_at: PastTime | None = None
+    licence_end: DateText | None = None
 
 
 ImportRecord = Annotated[
@@ -599,7 +600,8 @@ def _command(batch: _Batch, r: Any, when: ValidTime) -> Command:
                 if r.entry_occurred_at is not None
                 else None
             )
-            return lambda o, a, t, w: o.correct(w, a, t, r.entry, r.reason, r.summary, fixed)
+            end = parse_date(r.licence_end) if r.licence_end is not None else None
+            return lambda o, a, t, w: o.correct(w, a, t, r.entry, r.reason, r.summary, fixed, end)
     raise TypeError(f"no domain command for {type(r).__name__}")
 
 

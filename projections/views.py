@@ -24,7 +24,7 @@ from domain.clock import (
 )
 from domain.errors import DomainError
 from projections.ownership import current_owners, ownership_periods
-from projections.records import EntryRecord
+from projections.records import EntryRecord, summarise
 
 LATE_AFTER_DAYS = 7
 
@@ -82,6 +82,12 @@ def apply_corrections(
             changed = replace(changed, summary=str(fix.data["summary"]))
         if fix.data.get("entry_occurred_at"):
             changed = replace(changed, occurred_at=_parse_valid(fix.data["entry_occurred_at"]))
+        if fix.data.get("licence_end"):
+            facts = {**changed.data, "licence_end": fix.data["licence_end"]}
+            # The summary says the licence end; unless corrected by hand, it says the new one.
+            derived = summarise(changed.type, changed.data) == changed.summary
+            summary = summarise(changed.type, facts) if derived else changed.summary
+            changed = replace(changed, data=facts, summary=summary)
         note = Correction(
             entry=fix.entry,
             reason=str(fix.data["reason"]),

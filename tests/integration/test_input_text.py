@@ -162,7 +162,7 @@ def test_a_correction_names_one_entry_and_says_what_changed(registered):
     says = refused(registered, 2, "correct", REF, "1,1", "--reason", "typo", "--summary", "x")
     assert "a correction names one entry" in says
     says = refused(registered, 2, "correct", REF, "1", "--reason", "typo")
-    assert "--summary, --entry-occurred-at or both" in says
+    assert "--summary, --entry-occurred-at or --licence-end (of a release)" in says
 
 
 def test_an_empty_entry_list_given_explicitly_is_refused(registered):

@@ -223,3 +223,51 @@ def test_a_recall_decision_cannot_precede_the_release_on_its_day(registered):
     registered.ok(*no_recall, "--occurred-at", "2016-07-14")
     registered.ok(*args, "--occurred-at", "2016-07-14T15:30")
     assert registered.ok("show", REF, "--json").json()["on_licence"] is False
+
+
+def test_a_licence_end_typed_wrong_is_corrected(registered, tmp_path):
+    """Released 2016-07-14 until 2020-07-04, typed for 2017-07-04: the correction moves the
+    licence's end wherever it is read; --as-of before it shows what the ledger showed then."""
+    registered.ok(
+        "record", "release", REF, "--licence-end", "2020-07-04", "--occurred-at", "2016-07-14"
+    )
+    shown = registered.ok("show", REF, "--json").json()
+    assert shown["licence_end"] == "2020-07-04" and shown["on_licence"] is False
+    before = registered.ok("show", REF, "--json").json()["last_recorded_at"]
+    fix = ["correct", REF, "2", "--reason", "End typed wrong", "--licence-end"]
+    says = refused(registered, 1, *fix, "2016-07-14")
+    assert "is not after the release (2016-07-14)" in says
+    refused(registered, 1, "correct", REF, "1", "--reason", "r", "--licence-end", "2030-01-01")
+    registered.ok(*fix, "2030-07-04")
+
+    shown = registered.ok("show", REF, "--json").json()
+    assert shown["licence_end"] == "2030-07-04" and shown["on_licence"] is True
+    entry = {e["entry"]: e for e in registered.ok("timeline", REF, "--json").json()["entries"]}[2]
+    assert entry["summary"] == "Released on licence until 2030-07-04" and entry["corrected"]
+    assert registered.ok("show", REF, "--as-of", before, "--json").json()["licence_end"] == (
+        "2020-07-04"
+    )
+    # A recall decision in the licence's corrected time is now in order.
+    registered.ok(
+        "record", "recall-decision", REF, "--decision", "no-recall", "--rationale", "r",
+        "--occurred-at", "2021-01-01",
+    )  # fmt: skip
+
+
+def test_an_imported_correction_can_correct_a_licence_end(registered, tmp_path):
+    import json
+
+    registered.ok(
+        "record", "release", REF, "--licence-end", "2020-07-04", "--occurred-at", "2016-07-14"
+    )
+    line = {
+        "command": "correct",
+        "ref": REF,
+        "entry": 2,
+        "reason": "r",
+        "licence_end": "2031-01-01",
+    }
+    path = tmp_path / "fix.jsonl"
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    registered.ok("import", str(path))
+    assert registered.ok("show", REF, "--json").json()["licence_end"] == "2031-01-01"

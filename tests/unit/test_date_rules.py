@@ -16,6 +16,7 @@ from domain.errors import (
     AlreadyOnLicenceError,
     DateOrderError,
     FutureDateError,
+    NotAReleaseError,
     NotOnLicenceError,
     StaffNotInPostError,
 )
@@ -211,3 +212,51 @@ def test_old_events_with_a_recall_dated_before_its_release_replay_as_before():
     )
     assert offender.on_licence is False
     assert not offender.on_licence_on(date(2017, 1, 1))
+
+
+# ------------------------------------------------------------------- a corrected licence end
+
+
+def correct_end(offender: Offender, entry: int, end: date, moved: date | None = None) -> None:
+    offender.correct(date(2017, 1, 1), INSPECTOR, "1001", entry, "Typed wrong", None, moved, end)
+
+
+def test_a_corrected_licence_end_moves_the_licence():
+    offender = released(until=date(2018, 11, 1))  # release is #2
+    correct_end(offender, 2, date(2017, 5, 1))
+    assert offender.licence_end == date(2017, 5, 1)
+    assert not offender.on_licence_on(date(2017, 6, 1))
+    with pytest.raises(NotOnLicenceError):
+        offender.decide_recall(date(2017, 6, 1), SOM, "4521", RecallChoice.RECALL, "Breach")
+    # Replayed from its events, the offender has the same licences.
+    rebuilt = None
+    for event in offender.collect_events():
+        rebuilt = event.mutate(rebuilt)
+    assert rebuilt is not None and rebuilt.licences == offender.licences
+
+
+def test_only_a_release_has_a_licence_end_to_correct():
+    offender = released()
+    offender.record_entry(date(2016, 12, 1), SOM, "4521", "Seen", False)
+    with pytest.raises(NotAReleaseError, match="#3 is not a release on licence"):
+        correct_end(offender, 3, date(2019, 1, 1))
+
+
+def test_a_corrected_licence_end_is_after_the_release_as_corrected():
+    offender = released(on=date(2016, 11, 1))
+    with pytest.raises(DateOrderError, match="is not after the release"):
+        correct_end(offender, 2, date(2016, 11, 1))
+    # Moved to a later day by the same correction, the end is judged against that day.
+    with pytest.raises(DateOrderError, match=r"\(2016-12-01\)"):
+        correct_end(offender, 2, date(2016, 11, 20), moved=date(2016, 12, 1))
+
+
+def test_a_corrected_licence_end_cannot_run_into_a_later_licence():
+    offender = released(on=date(2016, 11, 1), until=date(2017, 1, 31))
+    offender.release_on_licence(date(2017, 3, 1), SOM, "4521", date(2019, 3, 1))  # #3
+    with pytest.raises(AlreadyOnLicenceError, match="runs into the licence released on 2017-03-01"):
+        correct_end(offender, 2, date(2017, 3, 1))
+    correct_end(offender, 2, date(2017, 2, 28))
+    # Recalled before the later release, the first licence may end after it on paper.
+    offender.decide_recall(date(2017, 2, 1), SOM, "4521", RecallChoice.RECALL, "Breach")
+    correct_end(offender, 2, date(2017, 6, 1))

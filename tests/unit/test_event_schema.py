@@ -35,10 +35,12 @@ SHIPPED: dict[str, list[str]] = {
         "with_agency",
         "with_person",
     ],
+    # Version 2 added licence_end (tests/unit/test_transcoding.py reads version 1).
     "domain.offender:Offender.EntryCorrected": [
         *RECORDED,
         "entry",
         "entry_occurred_at",
+        "licence_end",
         "reason",
         "summary",
     ],

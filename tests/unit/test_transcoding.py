@@ -276,3 +276,21 @@ def test_a_snapshot_of_the_current_shape_is_used(ledger):
     ledger.take_snapshot(offender_id("WMP-000123"))
     (snapshot,) = ledger.repository.snapshot_store.get(offender_id("WMP-000123"))
     assert snapshot.state["class_version"] == Offender.class_version
+
+
+def test_a_correction_stored_before_licence_ends_could_be_corrected_reads_back(ledger):
+    """EntryCorrected version 1 (no "class_version", no licence_end) as stored until version 2
+    added the corrected licence end: it reads back with none, and replays as it did."""
+    from dataclasses import replace as replaced
+
+    offender = fresh_offender()
+    offender.correct(WHEN, SOM, "4521", 1, "Wrong date typed", None, DAY, None)
+    event = offender.collect_events()[-1]
+    stored = ledger.mapper.to_stored_event(event)
+    state = ledger.mapper.transcoder.decode(stored.state)
+    assert state.pop("class_version") == 2 and state.pop("licence_end") is None
+    old = replaced(stored, state=ledger.mapper.transcoder.encode(state))
+
+    after = ledger.mapper.to_domain_event(old)
+    assert_same_event(event, after)
+    assert after.licence_end is None and after.entry_occurred_at == DAY
