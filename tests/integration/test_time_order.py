@@ -8,9 +8,26 @@ ownership period that ends before it starts. Each is refused with exit 1, nothin
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from tests.integration.test_recording import REF, refused
+from tests.integration.test_recording import REF, count_events, refused
+
+
+def import_lines(cli, folder, lines):
+    path = folder / "lines.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return cli("import", str(path))
+
+
+def import_refused(cli, folder, lines) -> str:
+    """Imports `lines`, which must be refused by a rule (exit 1) with nothing written."""
+    before = count_events(cli)
+    out = import_lines(cli, folder, lines)
+    assert out.exit_code == 1, out.stderr
+    assert count_events(cli) == before
+    return out.stderr
 
 
 @pytest.fixture
@@ -57,36 +74,23 @@ def test_who_knew_starts_no_earlier_than_the_entry(disclosed):
 
 
 def test_an_import_is_held_to_the_same_order(disclosed, tmp_path):
-    import json
-
-    from tests.integration.test_recording import count_events
-
     lines = [
         {"command": "entry", "ref": REF, "summary": "Seen", "occurred_at": "2016-10-01"},
         # #3 is the entry above, in the same import: acknowledged the day before it occurred.
         {"command": "acknowledge", "ref": REF, "entries": [3], "occurred_at": "2016-09-30",
          "by": "4521"},
     ]  # fmt: skip
-    path = tmp_path / "order.jsonl"
-    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    before = count_events(disclosed)
-    out = disclosed("import", str(path))
-    assert out.exit_code == 1, out.stderr
-    assert out.stderr.startswith("error: line 2: --occurred-at 2016-09-30 is before WMP-000123#3")
-    assert count_events(disclosed) == before
+    says = import_refused(disclosed, tmp_path, lines)
+    assert says.startswith("error: line 2: --occurred-at 2016-09-30 is before WMP-000123#3")
 
 
 def test_an_import_cannot_enrol_someone_from_a_future_date(cli, tmp_path):
-    import json
-
     record = {
         "command": "staff", "staff_id": "9001", "name": "N", "agency": "police", "rank": "PC",
         "since": "2999-01-01",
     }  # fmt: skip
-    path = tmp_path / "future.jsonl"
-    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
-    out = cli("import", str(path))
-    assert out.exit_code == 1 and "line 1: --since 2999-01-01 is in the future" in out.stderr
+    says = import_refused(cli, tmp_path, [record])
+    assert "line 1: --since 2999-01-01 is in the future" in says
 
 
 def test_a_transfer_recorded_out_of_order_is_judged_at_its_own_time(registered):
@@ -188,25 +192,14 @@ def test_a_corrected_registration_stays_before_the_transfers(registered):
 
 
 def test_an_imported_correction_is_held_to_the_same_order(disclosed, tmp_path):
-    import json
-
-    from tests.integration.test_recording import count_events
-
     lines = [
         {"command": "acknowledge", "ref": REF, "entries": [2], "occurred_at": "2016-09-13",
          "by": "4521"},
         {"command": "correct", "ref": REF, "entry": 2, "reason": "r",
          "entry_occurred_at": "2016-09-14"},
     ]  # fmt: skip
-    path = tmp_path / "order.jsonl"
-    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    before = count_events(disclosed)
-    out = disclosed("import", str(path))
-    assert out.exit_code == 1, out.stderr
-    assert out.stderr.startswith(
-        "error: line 2: --entry-occurred-at 2016-09-14 is after WMP-000123#3"
-    ), out.stderr
-    assert count_events(disclosed) == before
+    says = import_refused(disclosed, tmp_path, lines)
+    assert says.startswith("error: line 2: --entry-occurred-at 2016-09-14 is after WMP-000123#3")
 
 
 def test_a_recall_decision_cannot_precede_the_release_on_its_day(registered):
@@ -255,8 +248,6 @@ def test_a_licence_end_typed_wrong_is_corrected(registered, tmp_path):
 
 
 def test_an_imported_correction_can_correct_a_licence_end(registered, tmp_path):
-    import json
-
     registered.ok(
         "record", "release", REF, "--licence-end", "2020-07-04", "--occurred-at", "2016-07-14"
     )
@@ -267,7 +258,5 @@ def test_an_imported_correction_can_correct_a_licence_end(registered, tmp_path):
         "reason": "r",
         "licence_end": "2031-01-01",
     }
-    path = tmp_path / "fix.jsonl"
-    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
-    registered.ok("import", str(path))
+    assert import_lines(registered, tmp_path, [line]).exit_code == 0
     assert registered.ok("show", REF, "--json").json()["licence_end"] == "2031-01-01"
