@@ -733,9 +733,12 @@ def check_not_self(author: Person, other: Person, verb: str) -> None:
 
 def entries_referred_to(event: Offender.Event) -> list[int]:
     """The earlier entries an event is about, which it cannot precede: the entries acknowledged,
-    shared, discussed or decided about, and the registration a transfer moves on from."""
+    shared, discussed, decided about or corrected, and the registration a transfer moves on
+    from."""
     if isinstance(event, Offender.OwnershipTransferred):
         return [1]
+    if isinstance(event, Offender.EntryCorrected):
+        return [event.entry]
     if isinstance(event, Offender.EntriesAcknowledged | Offender.EntriesShared):
         return list(event.entries)
     if isinstance(event, Offender.MappaMeetingRecorded):

@@ -260,3 +260,10 @@ def test_an_imported_correction_can_correct_a_licence_end(registered, tmp_path):
     }
     assert import_lines(registered, tmp_path, [line]).exit_code == 0
     assert registered.ok("show", REF, "--json").json()["licence_end"] == "2031-01-01"
+
+
+def test_a_correction_cannot_be_made_before_the_entry_it_corrects(disclosed):
+    fix = ["correct", REF, "2", "--reason", "typo", "--summary", "Feels isolated."]
+    says = refused(disclosed, 1, *fix, "--occurred-at", "2016-09-01")
+    assert "is before WMP-000123#2, which occurred 2016-09-12 10:00 BST" in says
+    disclosed.ok(*fix, "--occurred-at", "2016-09-12T10:00")
