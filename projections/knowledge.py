@@ -1,8 +1,9 @@
 """Who knew what, and since when: derived from the events, never typed in.
 
 A person knows an item from the moment they made the contact or wrote the entry (`recorded`),
-acknowledged it (`acknowledged`), had it shared with them or their agency (`shared`), or attended
-a MAPPA meeting that discussed it (`meeting`). An agency knows from the earliest moment any of its
+acknowledged it (`acknowledged`), had it shared with them or their agency, or shared it themselves
+(`shared`: whoever passes an item on knows it), or attended a MAPPA meeting that discussed it
+(`meeting`). An agency knows from the earliest moment any of its
 staff knew, or from when the item was shared with the agency itself.
 
 Who made the contact (`by`) knew from when it occurred. Who typed the entry in (`entered_by`),
@@ -119,11 +120,15 @@ def knowings(
             person = r.data.get("with_person")
             staff = person["staff"] if person else None
             agency = person["agency"] if person else r.data["with_agency"]
-            found.extend(
-                Knowing(e, staff, agency, r.occurred_at, "shared", r.entry, r.recorded_at)
-                for e in r.data["entries"]
-                if e in items
-            )
+            for e in r.data["entries"]:
+                if e in items:
+                    found.append(
+                        Knowing(e, staff, agency, r.occurred_at, "shared", r.entry, r.recorded_at)
+                    )
+                    # Who shared it knew it, whoever typed the share in.
+                    found.append(
+                        Knowing(e, r.by, r.agency, r.occurred_at, "shared", r.entry, r.recorded_at)
+                    )
         elif r.type == "MappaMeetingRecorded":
             discussed = [e for e in r.data["discussed"] if e in items]
             if r.entry in items:

@@ -6,7 +6,7 @@ having come to know it. Who typed an entry in for someone else is among those wh
 the moment they wrote it (its recording time; see `projections.knowledge`). An owner is responsible for an item from the moment it occurred or from
 the start of their ownership, whichever is later, until their ownership ended (or the view's
 moment); they discharge that responsibility by knowing it in their own person (writing,
-acknowledging, a share with them by name, a meeting). A share with their agency as a whole makes
+acknowledging, a share with them by name or by them, a meeting). A share with their agency as a whole makes
 the agency know but does not show that the owner read it, so it does not discharge the owner.
 
 Both clocks apply as everywhere: `as_of` hides what the ledger had not recorded by then (items,

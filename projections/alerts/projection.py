@@ -41,8 +41,9 @@ NAME = "alerts"
 LIVE_BUDGET = 20_000
 # Raise when a rule's meaning changes: stored alerts are then re-evaluated before the next read.
 # 2: an agency knows an entry from when one of its staff typed it in for someone else (who-knew's
-# knowledge, which DISCLOSURE_NOT_SHARED reads); 3: such a typist placed by the staff directory.
-RULES_VERSION = 3
+# knowledge, which DISCLOSURE_NOT_SHARED reads); 3: such a typist placed by the staff directory;
+# 4: whoever shares an item knows it, and so does their agency.
+RULES_VERSION = 4
 # Offenders evaluated per query when settling many.
 CHUNK = 200
 # Past this many entry rows to read, a settle evaluates in worker processes, this many.

@@ -76,12 +76,12 @@ def test_after_the_share_and_acknowledgement_police_knew(registered):
     item = disclosure_on(registered.ok("who-knew", REF, "--json").json(), told)
 
     assert item["agencies"]["police"] == "2016-10-25"
-    # 1001 (police) typed the disclosure in for 7702: they knew it too, from when they wrote it
-    # (years later, so police still first knew from the share).
-    assert {(s["staff"], s["how"]) for s in item["staff"]} == {
-        ("7702", "recorded"),
-        ("4521", "acknowledged"),
-        ("1001", "recorded"),
+    # 1001 (police) typed the disclosure in for 7702, years later, and shared it on the 25th:
+    # whoever passes an item on knows it, so the share is 1001's first way of knowing.
+    assert {(s["staff"], s["how"], s["since"]) for s in item["staff"]} == {
+        ("7702", "recorded", "2016-10-17T13:30:00+00:00"),
+        ("4521", "acknowledged", "2016-10-25"),
+        ("1001", "shared", "2016-10-25"),
     }
     assert item["responsible_not_acknowledged"] == []
 

@@ -288,6 +288,21 @@ def test_shared_with_police_within_a_day(two_owners):
     assert two_owners.breaches(disclosure_not_shared) == []
 
 
+def test_a_police_officer_passing_it_on_shows_police_knew(two_owners):
+    """4600 (police) shares probation's disclosure with health the next morning: police knew it
+    by then, whether or not anyone there acknowledged it."""
+    two_owners.add(
+        "EntriesShared",
+        "2016-10-18T09:00",
+        PC2,
+        entries=[3],
+        with_agency="health",
+        with_person=None,
+        means="email",
+    )
+    assert two_owners.breaches(disclosure_not_shared) == []
+
+
 def test_acknowledged_by_police_late(two_owners):
     two_owners.acknowledge("2016-10-24", PC, 3)
     [breach] = two_owners.breaches(disclosure_not_shared)

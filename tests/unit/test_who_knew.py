@@ -212,3 +212,20 @@ def test_on_one_day_a_known_time_comes_before_a_day_alone():
 
     assert (first["probation"].staff, first["probation"].how) == ("7702", "recorded")
     assert staff == ["7702", "8801"]
+
+
+def test_whoever_shares_an_item_knows_it_and_so_does_their_agency():
+    """4521 (police) passes 7702's disclosure to a MAPPA coordinator on the 18th without having
+    acknowledged it: passing it on shows 4521 knew it, and so police did, from then."""
+    case, told = disclosure_case()
+    share = case.share("4521", [told], date(2016, 10, 18), "8801")
+
+    disclosure = item(who_knew_json(who_knew(case.records, at=OCT_20)), told)
+
+    assert disclosure["agencies"]["police"] == "2016-10-18"
+    assert ("4521", "police", "shared", "2016-10-18") in {
+        (s["staff"], s["agency"], s["how"], s["since"]) for s in disclosure["staff"]
+    }
+    assert disclosure["responsible_not_acknowledged"] == []
+    mine = {k.source for k in knowings(case.records) if k.staff == "4521" and k.entry == told}
+    assert mine == {share}
