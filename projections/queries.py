@@ -21,7 +21,16 @@ def offender_records(conn: Connection, offender_id: UUID) -> list[EntryRecord]:
 
 
 def list_offenders(conn: Connection, area: str | None = None) -> list[dict[str, Any]]:
-    query = select(OffenderRow).order_by(OffenderRow.ref)
+    """The register. A registration dated without a time of day is given as its date, as the
+    timeline gives it (its `entries` row, #1, says which), never as the midnight it sorts by."""
+    query = (
+        select(OffenderRow, EntryRow.time_known, EntryRow.occurred_date)
+        .join(
+            EntryRow,
+            (EntryRow.offender_id == OffenderRow.offender_id) & (EntryRow.entry == 1),
+        )
+        .order_by(OffenderRow.ref)
+    )
     if area:
         query = query.where(OffenderRow.area == area)
     return [
@@ -32,7 +41,7 @@ def list_offenders(conn: Connection, area: str | None = None) -> list[dict[str, 
             "category": row.category,
             "level": row.level,
             "area": row.area,
-            "registered_at": iso(row.registered_at),
+            "registered_at": iso(row.registered_at if row.time_known else row.occurred_date),
             "entries": row.events,
         }
         for row in conn.execute(query)

@@ -231,3 +231,16 @@ def test_a_read_that_succeeds_is_logged_once_as_consulted(case):
         ("who-knew", "consulted", REF)
     ]
     assert rows[0]["details"] == {"ref": REF, "entry": 5}
+
+
+def test_the_register_gives_a_date_alone_as_a_date_and_a_time_as_an_instant(registered):
+    """WMP-000123 was registered on 2016-07-04, no time given: the list says that date, as show
+    does, not the midnight before it in UTC."""
+    registered.ok(
+        "offender", "register", "WMP-000124", "--name", "R R", "--born", "1980-01-01",
+        "--category", "1", "--occurred-at", "2016-07-05T09:15",
+    )  # fmt: skip
+    listed = {o["ref"]: o for o in registered.ok("offender", "list", "--json").json()["offenders"]}
+    assert listed["WMP-000123"]["registered_at"] == "2016-07-04"
+    assert registered.ok("show", REF, "--json").json()["registered_at"] == "2016-07-04"
+    assert listed["WMP-000124"]["registered_at"] == "2016-07-05T08:15:00+00:00"
