@@ -57,18 +57,20 @@ def ownership(
         emit_json(doc)
         return
     names = {staff: name for staff, (name, _) in _staff_directory(s).items()}
+    # A period not ended by --at may have ended since: it ran on "at" that moment, not "now".
+    running = "now" if asked_at is None else f"(still at {local_time(doc['at'])})"
     table(
         f"Ownership of {doc['ref']}",
-        ["Agency", "Owner", "From", "To", "Made by", "Why", "Entries"],
+        ["Agency", "Owner", "From", "To", "Made by", "Why", "Begun / ended by"],
         [
             [
                 p["agency"],
                 _person(p["staff"], names),
                 local_time(p["from"]),
-                local_time(p["to"]) or "now",
+                local_time(p["to"]) or running,
                 _person(p["by"], names),
                 p["reason"] or ("registration" if p["how"] == "registration" else ""),
-                f"#{p['entry']}" + (f" to #{p['end_entry']}" if p["end_entry"] else ""),
+                f"#{p['entry']} / " + (f"#{p['end_entry']}" if p["end_entry"] else "-"),
             ]
             for p in periods
         ],

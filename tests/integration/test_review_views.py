@@ -240,3 +240,17 @@ def test_the_late_threshold_comes_from_the_environment_unless_given(registered):
     assert late_flags(env={"LEDGER_LATE_AFTER_DAYS": "36525"}) == [False]
     assert late_flags("--late-after", "7", env={"LEDGER_LATE_AFTER_DAYS": "36525"}) == [True]
     assert "LEDGER_LATE_AFTER_DAYS" in registered.ok("timeline", "--help").stdout
+
+
+def test_ownership_at_a_moment_says_the_owner_then_and_not_now(registered):
+    registered.ok("transfer", REF, "--to", "1001", "--occurred-at", "2016-11-01")
+
+    wide = {"COLUMNS": "200"}
+    then = registered.ok("ownership", REF, "--at", "2016-10-01", env=wide).stdout
+    now = registered.ok("ownership", REF, env=wide).stdout
+
+    row = next(line for line in then.splitlines() if "4521" in line)
+    assert "still at 2016-10-01" in row and "now" not in row
+    assert "#1 / -" in row
+    assert "#1 / #2" in next(line for line in now.splitlines() if "4521" in line)
+    assert "now" in next(line for line in now.splitlines() if "1001" in line)
