@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -196,7 +196,7 @@ def timeline(
                     e["by"],
                     e["agency"],
                     e["type"],
-                    e["summary"] + (" (corrected)" if e["corrected"] else ""),
+                    e["summary"] + _as_corrected(e),
                 ]
                 for e in entries
             ],
@@ -204,6 +204,20 @@ def timeline(
         )
         if not entries:
             say("no entries in that range")
+
+
+def _as_corrected(entry: dict[str, Any]) -> str:
+    """For a corrected entry, what it said before and by which corrections: the original stays
+    visible beside the corrected value."""
+    if not entry["corrected"]:
+        return ""
+    was = []
+    if entry["original_summary"] != entry["summary"]:
+        was.append(f"said: {entry['original_summary']}")
+    if entry["original_occurred_at"] != entry["occurred_at"]:
+        was.append(f"dated: {local_time(entry['original_occurred_at'])}")
+    by = ", ".join(f"#{c['entry']}" for c in entry["corrections"])
+    return f" (corrected by {by}" + "".join(f"; originally {w}" for w in was) + ")"
 
 
 CSV_COLUMNS = (

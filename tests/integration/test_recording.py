@@ -416,8 +416,12 @@ def test_a_corrected_entry_shows_the_corrected_value_and_is_marked(registered):
     assert entries[2]["corrected"] is True
     assert entries[2]["original_summary"] == "Feels isloated"
     assert entries[1]["corrected"] is False and entries[3]["corrected"] is False
-    table = registered.ok("timeline", REF, env={"COLUMNS": "200"}).stdout
-    assert "Feels isolated (corrected)" in table
+    # People see the original beside the corrected value, and which entries corrected it.
+    table = registered.ok("timeline", REF, env={"COLUMNS": "300"}).stdout
+    assert (
+        "Feels isolated (corrected by #3, #4; originally said: Feels isloated; originally dated: "
+        "2016-10-17)" in table
+    )
 
 
 def test_timeline_of_an_unknown_offender_is_refused(registered):
