@@ -160,6 +160,22 @@ def _matrix(view: WhoKnew, names: dict[str, str], title_note: str | None) -> Non
 def _people(view: WhoKnew, names: dict[str, str]) -> None:
     item = view.items[0]
     table(
+        f"How each agency first knew {view.ref}#{item.item.record.entry}",
+        ["Agency", "Since", "How", "Via", "Through"],
+        [
+            [agency, "-", "", "", ""]
+            if k is None
+            else [
+                agency,
+                local_time(k.since),
+                k.how,
+                f"#{k.source}",
+                _person(k.staff, names) or "a share with the agency",
+            ]
+            for agency, k in item.agencies.items()
+        ],
+    )
+    table(
         f"Who knew {view.ref}#{item.item.record.entry}",
         ["Staff", "Agency", "Since", "How", "Via", "Recorded"],
         [

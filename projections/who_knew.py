@@ -246,6 +246,11 @@ def who_knew_json(view: WhoKnew) -> dict[str, Any]:
                 "risk_relevant": i.item.record.risk_relevant,
                 "corrected": i.item.corrected,
                 "agencies": {a: (iso(k.since) if k else None) for a, k in i.agencies.items()},
+                # How each agency first knew: through which person (null for a share with the
+                # agency as a whole), how, and by which entry.
+                "agencies_how": {
+                    a: (_knowing_json(k) if k else None) for a, k in i.agencies.items()
+                },
                 "staff": [_knowing_json(k) for k in i.staff],
                 "responsible_not_acknowledged": [
                     {

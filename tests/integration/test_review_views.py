@@ -254,3 +254,18 @@ def test_ownership_at_a_moment_says_the_owner_then_and_not_now(registered):
     assert "#1 / -" in row
     assert "#1 / #2" in next(line for line in now.splitlines() if "4521" in line)
     assert "now" in next(line for line in now.splitlines() if "1001" in line)
+
+
+def test_who_knew_says_how_each_agency_first_knew(registered):
+    told = record_disclosure(registered)
+    registered.ok("share", REF, str(told), "--with", "police", "--by", "7702", "--occurred-at", "2016-10-25")  # fmt: skip
+
+    item = disclosure_on(registered.ok("who-knew", REF, "--json").json(), told)
+
+    police, probation = item["agencies_how"]["police"], item["agencies_how"]["probation"]
+    assert (police["how"], police["staff"], police["since"]) == ("shared", None, "2016-10-25")
+    assert police["since"] == item["agencies"]["police"]
+    assert (probation["how"], probation["staff"]) == ("recorded", "7702")
+    out = registered.ok("who-knew", REF, "--entry", str(told), env={"COLUMNS": "300"}).stdout
+    row = next(line for line in out.splitlines() if line.startswith("│ police"))
+    assert "shared" in row and "a share with the agency" in row
