@@ -138,11 +138,14 @@ def _offender_id(conn: Any, ref: str) -> Any:
 
 
 def _state(row: dict[str, Any], moment: datetime) -> str:
+    """Where a breach stood at `moment`. One closed after it fell due is "closed late", not
+    "satisfied": a transfer closes the old owner's unacknowledged entries without anyone
+    reading them; the resolution says what closed it."""
     if datetime.fromisoformat(row["due_at"]) > moment:
         return "not yet due"
     if row["satisfied_at"] is None or datetime.fromisoformat(row["satisfied_at"]) > moment:
         return "open"
-    return "satisfied late"
+    return "closed late"
 
 
 def _asked(at: str | None, moment: datetime) -> str:

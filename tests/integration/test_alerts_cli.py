@@ -141,10 +141,12 @@ def test_each_alert_clears_when_the_missing_action_is_recorded(lost_case):
     # The breaches stay in the history after they clear: the chronology of missed deadlines.
     missed = [a for a in history if a["due_at"] < "2016-11-01"]
     assert {(a["rule"], a["entry"]) for a in missed} == ALL_FAILURES
-    assert all(a["state"] == "satisfied late" for a in missed)
+    assert all(a["state"] == "closed late" for a in missed)
     # The first owner's breach was closed by the transfer; every other on 1 November.
     closed = {(a["rule"], a["entry"], a["satisfied_at"]) for a in missed}
     assert ("ENTRY_UNACKNOWLEDGED", 5, "2016-10-02T23:00:00+00:00") in closed  # midnight BST
+    (passed_on,) = [a for a in missed if a["satisfied_at"] == "2016-10-02T23:00:00+00:00"]
+    assert passed_on["resolution"].startswith("case transferred from")
     assert {a["satisfied_at"] for a in missed} == {
         "2016-10-02T23:00:00+00:00",
         "2016-11-01T00:00:00+00:00",  # midnight GMT
