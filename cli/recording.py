@@ -551,9 +551,15 @@ def correct(
     )
     end = parse_date(licence_end) if licence_end is not None else None
     if text is None and fixed_time is None and end is None:
+        hint = (
+            " (--occurred-at is when the correction was made; the entry's corrected time is "
+            "--entry-occurred-at)"
+            if occurred_at is not None
+            else ""
+        )
         raise InvalidValueError(
             "say what was wrong: give the corrected --summary, --entry-occurred-at or "
-            "--licence-end (of a release)"
+            f"--licence-end (of a release){hint}"
         )
     _append(
         ctx,

@@ -163,6 +163,11 @@ def test_a_correction_names_one_entry_and_says_what_changed(registered):
     assert "a correction names one entry" in says
     says = refused(registered, 2, "correct", REF, "1", "--reason", "typo")
     assert "--summary, --entry-occurred-at or --licence-end (of a release)" in says
+    # The contract's --occurred-at is when the correction was made, as on every recording command.
+    says = refused(
+        registered, 2, "correct", REF, "1", "--reason", "r", "--occurred-at", "2016-07-05"
+    )
+    assert "the entry's corrected time is --entry-occurred-at" in says
 
 
 def test_an_empty_entry_list_given_explicitly_is_refused(registered):
