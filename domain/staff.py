@@ -215,4 +215,9 @@ def check_in_post(staff: StaffMember, day: date) -> None:
             f"rank on {day.isoformat()} is unknown; enrol them with --since on or before that date"
         )
     if staff.left_on is not None and day >= staff.left_on:
-        raise StaffNotInPostError(f"{staff.staff_id} left on {staff.left_on.isoformat()}")
+        left = staff.left_on.isoformat()
+        raise StaffNotInPostError(
+            f"{staff.staff_id} left on {left}, so was not in post on {day.isoformat()}: give a "
+            f"time before {left} (--occurred-at), or name someone in post (--by; --as for who is "
+            "typing)"
+        )

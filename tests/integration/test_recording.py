@@ -217,9 +217,9 @@ def test_a_recall_decision_after_a_recall_is_refused(registered):
 
 def test_a_staff_member_who_has_left_cannot_be_named_after_leaving(registered):
     registered.ok("staff", "leave", "7702", "--since", "2018-01-01")
-    assert "left on 2018-01-01" in refused(
-        registered, 1, "record", "entry", REF, "--summary", "x", "--by", "7702"
-    )
+    says = refused(registered, 1, "record", "entry", REF, "--summary", "x", "--by", "7702")
+    assert "7702 left on 2018-01-01, so was not in post on " in says
+    assert "give a time before 2018-01-01 (--occurred-at), or name someone in post" in says
     registered.ok(
         "record", "entry", REF, "--summary", "Before", "--by", "7702", "--occurred-at", "2017-12-31"
     )
