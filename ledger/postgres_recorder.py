@@ -5,13 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from ledger.integrity import GENESIS, PG_CHAIN, PG_LOCK_FUNCTION, links_for
+
+# Events saved at once beyond which they are inserted in chunks of this many, in one transaction
+# but outside pipeline mode: the library sends all of them as one INSERT in pipeline mode, and
+# psycopg (3.3.9) then never returned from the pipeline's sync once that statement was some tens
+# of megabytes (an import of 25,250 records hung for good, the server waiting to read the rest,
+# every other writer queued behind its lock).
+INSERT_CHUNK = 1000
 
 
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
@@ -48,4 +56,26 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         row = curs.fetchone()
         rows = links_for(bytes(row["link"]) if row else GENESIS, positions, stored_events)
         curs.executemany(self._insert_links, rows)
+        return positions
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if len(stored_events) <= INSERT_CHUNK:
+            return super().insert_events(stored_events, **kwargs)
+        return self._insert_in_chunks(stored_events, **kwargs)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _insert_in_chunks(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """What the library's insert does (lock, notify, insert, positions, and here the links),
+        a chunk at a time in one transaction: all the events are committed together or none."""
+        positions: list[int] = []
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._insert_events(curs, stored_events, **kwargs)
+            for start in range(0, len(stored_events), INSERT_CHUNK):
+                chunk = stored_events[start : start + INSERT_CHUNK]
+                self._insert_stored_events(curs, chunk, **kwargs)
+                positions.extend(self._fetch_ids_after_insert_events(curs, chunk, **kwargs) or [])
         return positions

@@ -174,3 +174,66 @@ def test_a_correction_that_corrects_nothing_is_refused_as_on_the_command_line(cl
         out = cli("import", write_lines(tmp_path / "n.jsonl", record))
         assert out.exit_code == 2 and out.stderr.startswith("error: line 1: "), out.stderr
     assert count_events(cli) == before
+
+
+def many_entries(offenders: int, entries: int) -> list[dict]:
+    records: list[dict] = []
+    for i in range(offenders):
+        ref = f"IMQ-{i:05d}"
+        records.append(
+            {"command": "register", "ref": ref, "name": "I", "born": "1970-01-01",
+             "category": 1, "occurred_at": "2016-01-01", "by": "4521"}
+        )  # fmt: skip
+        records.extend(
+            {"command": "entry", "ref": ref, "summary": f"e{j}", "occurred_at": "2016-02-01",
+             "by": "4521"}
+            for j in range(entries)
+        )  # fmt: skip
+    return records
+
+
+def test_a_large_import_is_saved_in_chunks_in_one_transaction(cli, tmp_path, monkeypatch):
+    """On PostgreSQL an import of more than INSERT_CHUNK events is inserted a chunk at a time
+    (the library's single pipelined insert hung once it was tens of megabytes): in order, each
+    with its hash-chain link, all committed together. On SQLite the same import is one insert."""
+    from ledger import postgres_recorder
+
+    monkeypatch.setattr(postgres_recorder, "INSERT_CHUNK", 7)
+    before = count_events(cli)
+    records = many_entries(3, 10)
+
+    cli.ok("import", write_lines(tmp_path / "many.jsonl", *records))
+
+    assert count_events(cli) == before + len(records)
+    assert cli.ok("verify", "--json").json()["ok"] is True
+    entries = cli.ok("timeline", "IMQ-00002", "--json").json()["entries"]
+    assert sorted(e["entry"] for e in entries) == list(range(1, 12))
+
+
+def test_an_import_failing_in_a_later_chunk_saves_nothing(postgres_url, tmp_path, monkeypatch):
+    from ledger import postgres_recorder
+    from tests.conftest import LedgerCLI, enrol
+
+    cli = enrol(LedgerCLI(postgres_url))
+    monkeypatch.setattr(postgres_recorder, "INSERT_CHUNK", 7)
+    fetch = postgres_recorder.ChainedPostgresRecorder._fetch_ids_after_insert_events
+    calls: list[int] = []
+
+    def fail_third(self, curs, stored_events, **kwargs):
+        calls.append(len(stored_events))
+        if len(calls) == 3:
+            raise RuntimeError("the connection broke in the third chunk")
+        return fetch(self, curs, stored_events, **kwargs)
+
+    monkeypatch.setattr(
+        postgres_recorder.ChainedPostgresRecorder, "_fetch_ids_after_insert_events", fail_third
+    )
+    before = count_events(cli)
+
+    out = cli("import", write_lines(tmp_path / "many.jsonl", *many_entries(3, 10)))
+
+    assert out.exit_code != 0 and "third chunk" in out.stderr
+    assert calls == [7, 7, 7]
+    monkeypatch.undo()
+    assert count_events(cli) == before
+    assert cli.ok("verify", "--json").json()["ok"] is True
