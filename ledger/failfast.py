@@ -3,8 +3,10 @@
 PostgreSQL: the library retries every read and insert ten times on an operational error, and each
 attempt waits for the connection pool's full timeout when the server is down: a command caught by a
 stop would hang for most of a minute. Once the pool has waited its timeout and still has no
-connection, another attempt cannot do better, so that failure ends the command (exit 4). Other
-operational errors (a deadlock, a dropped connection) are still retried by the library as before.
+connection, another attempt cannot do better, so that failure ends the command (exit 4). So does a
+write that waited POSTGRES_LOCK_WAIT seconds for the event table's lock (POSTGRES_LOCK_TIMEOUT): retried,
+it would wait ten times as long. Other operational errors (a deadlock, a dropped connection) are
+still retried by the library as before.
 
 SQLite: every command that opens the ledger writes before it ends (a read logs itself in the access
 log; the read models' transactions all take the write lock at BEGIN), and each of those waits up
@@ -22,12 +24,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from ledger.errors import DatabaseUnavailableError
-from ledger.settings import Database
+from ledger.settings import POSTGRES_LOCK_WAIT, Database
 
 
 def fail_fast(datastore: Any, db: Database) -> None:
     """Makes `datastore` (the library's PostgresDatastore) give up once its pool has timed out."""
     from eventsourcing.persistence import OperationalError
+    from psycopg.errors import LockNotAvailable
     from psycopg_pool import PoolTimeout
 
     from ledger.bootstrap import unavailable_message
@@ -42,6 +45,12 @@ def fail_fast(datastore: Any, db: Database) -> None:
         except OperationalError as error:
             if isinstance(error.__cause__, PoolTimeout):
                 raise DatabaseUnavailableError(unavailable_message(db, error)) from None
+            if isinstance(error.__cause__, LockNotAvailable):
+                raise DatabaseUnavailableError(
+                    f"cannot write to the database {db.describe()}: its event table stayed locked "
+                    f"by another connection for {POSTGRES_LOCK_WAIT} seconds; try again, and if it "
+                    "persists find the session holding it (pg_locks)"
+                ) from None
             raise
 
     # The datastore's transaction() and cursor() look the method up on the instance.

@@ -208,6 +208,10 @@ class Settings:
         )
 
 
+# Seconds a PostgreSQL write waits for the event table's lock before the command ends (exit 4).
+POSTGRES_LOCK_WAIT = 5
+
+
 def event_store_environment(settings: Settings, *, create_tables: bool) -> dict[str, str]:
     """The eventsourcing library's settings for this ledger."""
     db = settings.database
@@ -234,6 +238,9 @@ def event_store_environment(settings: Settings, *, create_tables: bool) -> dict[
             POSTGRES_PASSWORD=db.password,
             POSTGRES_SCHEMA=db.schema,
             POSTGRES_CONNECT_TIMEOUT="5",
+            # Writers take the event table's lock for milliseconds; one held longer (by a long
+            # import, or by hand) is reported (exit 4, see ledger.failfast).
+            POSTGRES_LOCK_TIMEOUT=str(POSTGRES_LOCK_WAIT),
             POSTGRES_POOL_SIZE="2",
             POSTGRES_MAX_OVERFLOW="4",
         )

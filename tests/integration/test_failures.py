@@ -555,6 +555,47 @@ def test_commands_on_a_locked_sqlite_file_exit_4_within_the_deadline(
     assert access_log_size(sqlite_url) == logged
 
 
+# ------------------------------------------------------------ PostgreSQL: the event table locked
+
+
+# The commands that append events, one per way into the event store.
+PG_LOCKED_WRITES = ["record entry", "staff add", "offender register", "import", "acknowledge"]
+
+
+@contextmanager
+def event_table_locked(url: str) -> Iterator[str]:
+    """Another session holding the event table's EXCLUSIVE lock, as a writer or an import does
+    while it inserts; yields the schema's name."""
+    import psycopg
+
+    from ledger.settings import parse_database_url
+
+    db = parse_database_url(url)
+    with psycopg.connect(
+        host=db.host, port=db.port, user=db.user, dbname=db.dbname, password=db.password
+    ) as holder:
+        holder.execute(f'LOCK TABLE "{db.schema}".ledger_events IN EXCLUSIVE MODE')
+        yield db.schema
+        holder.rollback()
+
+
+@pytest.mark.slow
+def test_writes_wait_once_for_a_locked_postgresql_event_table_then_exit_4(postgres_url, tmp_path):
+    """Waited for without limit, a lock held by a hung import once queued every writer for good;
+    each now waits 5 seconds, once, and says the table is locked, writing nothing."""
+    cli = LedgerCLI(postgres_url)
+    populate(cli)
+    before = event_count(postgres_url)
+
+    with event_table_locked(postgres_url) as schema:
+        results = run_all(postgres_url, [invocation(n, tmp_path) for n in PG_LOCKED_WRITES], 5)
+
+    for ran in results:
+        assert_unavailable(ran, schema, "locked by another connection")
+        assert ran.elapsed < ONE_LOCK_WAIT, f"{ran.args} took {ran.elapsed:.1f}s"
+    assert event_count(postgres_url) == before
+
+
 @contextmanager
 def read_only(path: Path) -> Iterator[None]:
     """`path` cannot be written, even by root (who ignores permission bits)."""
