@@ -177,6 +177,10 @@ def _opens_without_key(session: Session) -> bool:
     return True
 
 
+class Interrupted(Exception):
+    """Ctrl-C while a command ran."""
+
+
 class LedgerGroup(TyperGroup):
     """The root command: runs non-standalone so that every failure is ours to report."""
 
@@ -185,7 +189,11 @@ class LedgerGroup(TyperGroup):
     def invoke(self, ctx: Context) -> Any:
         # Kept so that a failure can be reported against the session's database and logged.
         self.root_context = ctx
-        return super().invoke(ctx)
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Typer would turn it into a silent exit 130; `main` says what was left.
+            raise Interrupted from None
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         from cli.coercion import install
@@ -200,10 +208,8 @@ class LedgerGroup(TyperGroup):
             result = super().main(*args, standalone_mode=False, **kwargs)
         except Exit as done:
             sys.exit(done.exit_code)
-        except Abort:
-            sys.exit(fail("interrupted; nothing more was recorded", 130))
-        except KeyboardInterrupt:
-            sys.exit(fail("interrupted; nothing more was recorded", 130))
+        except (Interrupted, Abort, KeyboardInterrupt):
+            sys.exit(fail(self._interrupted(), 130))
         except Exception as error:
             session = self._session()
             database = session.settings.database if session is not None else None
@@ -214,6 +220,21 @@ class LedgerGroup(TyperGroup):
                 _log_refusal(session, error, code, message)
             sys.exit(code)
         sys.exit(result if isinstance(result, int) else 0)
+
+    def _interrupted(self) -> str:
+        """What an interrupt left: what the command had saved by then, if anything."""
+        session = self._session()
+        if session is not None and session.saved:
+            return (
+                f"interrupted after {session.saved} was saved; nothing more was recorded "
+                "(the read models catch up at the next command)"
+            )
+        if session is not None and (session.command or "").startswith("projections"):
+            return (
+                "interrupted; no event was recorded, and the read models left part-way are "
+                "finished by the next command (or 'ledger projections run')"
+            )
+        return "interrupted; nothing was recorded"
 
     def _session(self) -> Session | None:
         from cli.session import Session

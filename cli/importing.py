@@ -54,6 +54,8 @@ def import_file(
         raise InvalidValueError(f"cannot read {path}: {error.strerror or error}") from None
     records = parse_lines(split_lines(text))
     done = import_records(s.ledger(), s.actor, records, dry_run=dry_run)
+    if not dry_run:
+        s.saved = f"all {len(done)} records of the import"
     if as_json:
         emit_json(
             {

@@ -53,6 +53,7 @@ def _append(
     entry = s.ledger().append(
         s.actor, by, ref.strip(), when, lambda o, author, typist: command(o, author, typist, when)
     )
+    s.saved = f"{ref.strip()}#{entry}"
     emit_entry(ref.strip(), entry, as_json)
 
 

@@ -27,6 +27,9 @@ class Session:
     command: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     _bound_actor: tuple[str | None] | None = field(default=None, repr=False)
+    # What this command has committed, once it has ("WMP-000123#5"): an interrupt after that
+    # point says it was saved, rather than that nothing was.
+    saved: str | None = None
 
     @property
     def actor(self) -> str | None:

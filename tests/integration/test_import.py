@@ -237,3 +237,41 @@ def test_an_import_failing_in_a_later_chunk_saves_nothing(postgres_url, tmp_path
     monkeypatch.undo()
     assert count_events(cli) == before
     assert cli.ok("verify", "--json").json()["ok"] is True
+
+
+def test_an_import_interrupted_while_it_reports_says_it_was_saved(cli, tmp_path, monkeypatch):
+    """Ctrl-C after the save (while the lines are printed) used to end with exit 130 and no
+    word, though every record was in the ledger: running the import again then failed."""
+    from cli import importing
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(importing, "say", interrupted)
+    before = count_events(cli)
+
+    out = cli("import", write_lines(tmp_path / "c.jsonl", *CHRONOLOGY))
+
+    assert out.exit_code == 130
+    assert out.stderr == (
+        f"error: interrupted after all {len(CHRONOLOGY)} records of the import was saved; "
+        "nothing more was recorded (the read models catch up at the next command)\n"
+    )
+    assert count_events(cli) == before + len(CHRONOLOGY)
+
+
+def test_an_import_interrupted_before_the_save_says_nothing_was_recorded(
+    cli, tmp_path, monkeypatch
+):
+    import ledger.importing
+
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ledger.importing, "import_records", interrupted)
+    before = count_events(cli)
+
+    out = cli("import", write_lines(tmp_path / "c.jsonl", *CHRONOLOGY))
+
+    assert (out.exit_code, out.stderr) == (130, "error: interrupted; nothing was recorded\n")
+    assert count_events(cli) == before
