@@ -76,6 +76,14 @@ def exit_code_for(error: BaseException, database: Database | None = None) -> tup
     unavailable = _unavailable_message(error, database)
     if unavailable:
         return EXIT_UNAVAILABLE, unavailable
+    damage = _sqlite_damage(error)
+    if damage is not None:
+        where = database.describe() if database is not None else "the ledger's SQLite file"
+        return (
+            EXIT_UNAVAILABLE,
+            f"cannot use the database {where}: {damage}; the file is damaged: restore it from a "
+            "backup and check the copy with 'ledger verify'",
+        )
     return (
         EXIT_REFUSED,
         f"unexpected failure ({type(error).__name__}: {error}); nothing was recorded",
@@ -100,6 +108,23 @@ def _unavailable_message(error: BaseException, database: Database | None) -> str
             f"the database could not be used: {text[:300]}; check it is running, reachable, "
             "writable and not locked"
         )
+    return None
+
+
+def _sqlite_damage(error: BaseException) -> sqlite3.DatabaseError | None:
+    """SQLite's own report of a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB), under whatever the
+    library or SQLAlchemy wrapped it in."""
+    seen: set[int] = set()
+    found: list[BaseException | None] = [error]
+    while found:
+        e = found.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        name = getattr(e, "sqlite_errorname", "")
+        if isinstance(e, sqlite3.DatabaseError) and name in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+            return e
+        found += [e.__cause__, e.__context__, getattr(e, "orig", None)]
     return None
 
 

@@ -596,6 +596,25 @@ def test_writes_wait_once_for_a_locked_postgresql_event_table_then_exit_4(postgr
     assert event_count(postgres_url) == before
 
 
+def test_commands_on_a_damaged_sqlite_file_exit_4_and_say_so(sqlite_url, tmp_path):
+    """Pages in the middle overwritten (a failing disk): every command said 'unexpected failure'
+    (exit 1), and init cut its message off mid-parenthesis."""
+    cli = LedgerCLI(sqlite_url)
+    populate(cli)
+    path = sqlite_url[len("sqlite:///") :]
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert os.path.getsize(path) > 8192 + 40000
+    with open(path, "r+b") as damaged:
+        damaged.seek(8192)
+        damaged.write(b"\xde\xad" * 20000)
+
+    for name in ["show", "verify", "record entry", "init"]:
+        ran = run_ledger(sqlite_url, invocation(name, tmp_path))
+        assert_unavailable(ran, path, "the file is damaged: restore it from a backup")
+        assert "malformed" in ran.stderr
+
+
 @contextmanager
 def read_only(path: Path) -> Iterator[None]:
     """`path` cannot be written, even by root (who ignores permission bits)."""
