@@ -39,7 +39,7 @@ def init(
 
     Example: ledger init --roles
     """
-    from ledger.bootstrap import create_event_store
+    from ledger.bootstrap import create_event_store, initialising
     from ledger.errors import ConfigurationError
     from projections.migrate import upgrade
 
@@ -48,14 +48,17 @@ def init(
         raise ConfigurationError(
             "--roles needs a PostgreSQL ledger; a SQLite ledger is guarded by its file's permissions"
         )
-    create_event_store(s.settings).close()
-    revision = upgrade(s.engine())
-    say(f"ledger ready at {s.settings.database.describe()} (read models at revision {revision})")
-    if roles:
-        from ledger.access import create_roles
+    with initialising(s.settings.database):
+        create_event_store(s.settings).close()
+        revision = upgrade(s.engine())
+        say(
+            f"ledger ready at {s.settings.database.describe()} (read models at revision {revision})"
+        )
+        if roles:
+            from ledger.access import create_roles
 
-        writer, reader = create_roles(s.settings.database)
-        say(f"roles ready: {writer} (writes history, maintains read models), {reader} (reads)")
+            writer, reader = create_roles(s.settings.database)
+            say(f"roles ready: {writer} (writes history, maintains read models), {reader} (reads)")
 
 
 def keygen() -> None:

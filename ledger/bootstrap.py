@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +45,28 @@ def open_ledger(settings: Settings, *, check_decode: bool = True) -> OffenderLed
         ledger.close()
         raise
     return ledger
+
+
+# The PostgreSQL advisory lock key that serialises `ledger init` runs (with the schema's own).
+INIT_LOCK = 0x1ED6E2_1A
+
+
+@contextmanager
+def initialising(db: Database) -> Iterator[None]:
+    """Held across everything `ledger init` creates or upgrades. On PostgreSQL, two inits at once
+    on a new schema raced to create the same tables and types (duplicate key in pg_type, "tuple
+    concurrently updated"); a session advisory lock, one per schema, makes the second wait and
+    then find everything in place. SQLite serialises the same steps by its file lock."""
+    if db.is_sqlite:
+        yield
+        return
+    key = int.from_bytes(sha256(db.schema.encode()).digest()[:4], "big") ^ INIT_LOCK
+    with postgres_connect(db) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
 def create_event_store(settings: Settings) -> OffenderLedger:

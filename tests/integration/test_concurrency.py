@@ -199,3 +199,22 @@ def test_separate_ledger_processes_appending_at_once_lose_nothing(registered, tm
     summaries = {e.summary for e in events if isinstance(e, Offender.EntryRecorded)}
     assert summaries == {f"P{p}-{n}" for p in range(processes) for n in range(per_process)}
     assert [e.originator_version for e in events] == list(range(1, 2 + per_process * processes))
+
+
+def test_several_inits_at_once_on_a_new_ledger_all_succeed(database_url: str) -> None:
+    """On a new PostgreSQL schema, inits run at once raced to create the same tables and types
+    (duplicate key in pg_type, "tuple concurrently updated"); init is idempotent, so each must
+    succeed and leave one whole ledger."""
+    env = {**os.environ, "LEDGER_DATABASE_URL": database_url, "LEDGER_REASON": "testing"}
+    ledger = str(Path(sys.executable).with_name("ledger"))
+    runs = [
+        subprocess.Popen([ledger, "init"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(5)
+    ]  # fmt: skip
+    for run in runs:
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+    verified = subprocess.run(
+        [ledger, "verify", "--json"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert verified.returncode == 0, verified.stderr
