@@ -160,6 +160,8 @@ class Follower:
                     link = self._link or self._open()
                     before = self.applied
                     self._catch_up(link)
+                    if self._stopping.is_set():
+                        break  # stopped part-way through the backlog: not caught up
                     if follow and self.applied > before and not failing:
                         self._say(f"caught up to position {self.position}")
                     if failing:

@@ -107,3 +107,23 @@ def test_a_failing_projection_stops_the_follower_rather_than_retrying(sqlite_url
     with pytest.raises(ProjectionFailedError, match=f"at position {bad}"):
         follower.run(follow=True)
     assert not any("unavailable" in s for s in said)
+
+
+def test_a_follower_stopped_part_way_does_not_say_it_caught_up(sqlite_url, monkeypatch) -> None:
+    from projections import following
+
+    generated = generate_ledger(sqlite_url, offenders=2, events_per_offender=30, project=False)
+    flaky = Flaky(sqlite_url, down=0)
+    said: list[str] = []
+    follower = Follower(flaky.connect, all_projections(), said.append)
+    real = following.catch_up
+
+    def stopped_part_way(engine, source, projections, **kwargs):
+        done = real(engine, source, projections, stop=20, page_size=10)
+        follower.stop()  # Ctrl-C, between two pages
+        return done
+
+    monkeypatch.setattr(following, "catch_up", stopped_part_way)
+
+    assert follower.run(follow=True) == 20 < generated.events
+    assert not any("caught up" in s for s in said), said
