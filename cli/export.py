@@ -357,6 +357,11 @@ class Entry:
     original_summary: str | None
     original_occurred: str | None
     corrections: list[str]
+    # Its place in the ledger's commit order, who typed it in for `by` (if someone else), and
+    # each fact it records beyond its summary ("detail: ...", "attendees: ..."), as recorded.
+    position: str = ""
+    typed_by: str | None = None
+    facts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -496,7 +501,33 @@ def _entry(row: dict[str, Any], text: Callable[[Any], str]) -> Entry:
             else None
         ),
         corrections=[_correction(c, london) for c in row["corrections"]] if corrected else [],
+        position=text(row.get("position")),
+        typed_by=text(row["entered_by"])
+        if row.get("entered_by") not in (None, row["by"])
+        else None,
+        facts=tuple(_facts(row.get("facts") or {}, text)),
     )
+
+
+# Facts the chronology already shows (the summary), or that only restate the entry's kind.
+_SHOWN = {"summary"}
+
+
+def _facts(facts: dict[str, Any], text: Callable[[Any], str]) -> Iterator[str]:
+    """Each recorded fact as "name: value", people as "staff (agency)", lists joined."""
+
+    def value(v: Any) -> str:
+        if isinstance(v, dict) and "staff" in v:
+            return f"{text(v['staff'])} ({text(v.get('agency'))})"
+        if isinstance(v, list):
+            return ", ".join(value(x) for x in v) or "none"
+        if isinstance(v, bool):
+            return "yes" if v else "no"
+        return text(v)
+
+    for name, v in facts.items():
+        if name not in _SHOWN and v is not None:
+            yield f"{name.replace('_', ' ')}: {value(v)}"
 
 
 def _html(document: dict[str, Any]) -> str:
@@ -543,7 +574,8 @@ def _html(document: dict[str, Any]) -> str:
 <style>
 body {{ font-family: sans-serif; font-size: 10pt; margin: 1.5em; }}
 table {{ border-collapse: collapse; width: 100%; margin-bottom: 1.5em; }}
-th, td {{ border: 1px solid #999; padding: 3px 5px; text-align: left; vertical-align: top; }}
+th, td {{ border: 1px solid #999; padding: 3px 5px; text-align: left; vertical-align: top;
+  white-space: pre-wrap; }}
 th {{ background: #eee; }}
 del {{ color: #a00; }}
 @page {{ size: A4 landscape; margin: 12mm; }}
@@ -569,6 +601,11 @@ del {{ color: #a00; }}
 def _summary_cell(row: Entry) -> str:
     e = html.escape
     cell = e(row.summary)
+    cell += "".join(f"<br><small>{e(fact)}</small>" for fact in row.facts)
+    if row.typed_by is not None:
+        cell += f"<br><small>typed in by {e(row.typed_by)}</small>"
+    if row.position:
+        cell += f"<br><small>ledger position {e(row.position)}</small>"
     if row.original_summary is not None:
         cell += f"<br>originally: <del>{e(row.original_summary)}</del>"
     if row.original_occurred is not None:

@@ -308,7 +308,12 @@ class _Document(FPDF):
             Field("Recorded", entry.recorded, alarm="LATE" if entry.late else None),
             Field("By", f"{entry.by} ({entry.agency_rank})"),
             Field("Summary", entry.summary),
+            *(Field("Fact", fact) for fact in entry.facts),
         ]
+        if entry.typed_by is not None:
+            fields.append(Field("Typed in by", entry.typed_by))
+        if entry.position:
+            fields.append(Field("Ledger position", entry.position))
         if entry.original_summary is not None:
             fields.append(Field("Originally", entry.original_summary, "S", RED))
         if entry.original_occurred is not None:
@@ -366,7 +371,7 @@ def _texts(view: Readable) -> Iterator[str]:
         yield from row
     for entry in view.chronology:
         yield from (entry.entry, entry.occurred, entry.recorded, entry.by, entry.agency_rank)
-        yield from (entry.type, entry.summary, *entry.corrections)
+        yield from (entry.type, entry.summary, *entry.corrections, *entry.facts)
         yield from (t for t in (entry.original_summary, entry.original_occurred) if t)
     for item in view.knowledge:
         yield from (item.entry, item.type, item.summary, *item.agencies, *item.staff)

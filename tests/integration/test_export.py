@@ -194,3 +194,22 @@ def test_an_anonymised_export_does_not_name_an_exporter_absent_from_the_record(h
     assert "8801" not in text and "Kim Senior" not in text
     assert json.loads(text)["export"]["generated_by"] == "withheld (see the access log)"
     assert log(history)[-1]["actor"] == "8801"
+
+
+def test_html_and_pdf_hold_each_entrys_facts_position_and_typist(history, tmp_path):
+    """The people's formats left out the detail of a disclosure, the ledger position and who
+    typed an entry in for someone else, which the JSON held; and the HTML ran lines together."""
+    from pypdf import PdfReader
+
+    history.ok(
+        "record", "disclosure", REF, "--summary", "Seen at the park", "--detail",
+        "Told the officer\nhe goes there daily", "--occurred-at", "2016-11-02", "--by", "7702",
+    )  # fmt: skip
+    page = export(history, tmp_path, "--format", "html", name="r.html").read_text()
+    assert "detail: Told the officer\nhe goes there daily" in page
+    assert "white-space: pre-wrap" in page
+    assert "typed in by 1001" in page and "ledger position " in page
+    pdf = PdfReader(export(history, tmp_path, "--format", "pdf", name="r.pdf"))
+    text = " ".join(" ".join(p.extract_text().split()) for p in pdf.pages)
+    assert "detail: Told the officer he goes there daily" in text
+    assert "Typed in by 1001" in text and "Ledger position" in text
