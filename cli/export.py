@@ -159,6 +159,18 @@ def export(
             f"wrote {destination} ({summary['entries']} entries; ledger digest "
             f"{digest['position']}:{digest['hash']}{'' if report.ok else ', NOT VERIFIED'})"
         )
+    if not report.ok:
+        # Written, and marked so inside, for a review may need even this; but a script must not
+        # take it for a clean disclosure (exit 3, as verify).
+        from cli.errors import EXIT_TAMPERED, fail
+
+        problems = len(report.problems) + report.more_problems
+        fail(
+            f"the ledger has been altered ({problems} problem(s); see 'ledger verify'): the "
+            f"export was written to {destination} and is marked as not verified",
+            EXIT_TAMPERED,
+        )
+        raise typer.Exit(EXIT_TAMPERED)
 
 
 _KINDS = (

@@ -213,3 +213,22 @@ def test_html_and_pdf_hold_each_entrys_facts_position_and_typist(history, tmp_pa
     text = " ".join(" ".join(p.extract_text().split()) for p in pdf.pages)
     assert "detail: Told the officer he goes there daily" in text
     assert "Typed in by 1001" in text and "Ledger position" in text
+
+
+def test_an_export_of_an_altered_ledger_is_written_marked_and_exits_3(
+    ledger_with_history, attacker, tmp_path
+):
+    """It was written with exit 0, only the words NOT VERIFIED on stdout saying so."""
+    ledger_with_history.ok("timeline", REF)  # the read models hold every event already
+    position = attacker.positions()[5]  # WMP-000123#2
+    state = bytearray(attacker.state(position))
+    state[-2] ^= 0x01
+    attacker.set_state(position, bytes(state))
+    out = tmp_path / "altered.json"
+
+    done = ledger_with_history("export", REF, "--format", "json", "--out", str(out))
+
+    assert done.exit_code == 3, done.stderr
+    assert done.stderr.startswith("error: the ledger has been altered (1 problem(s)")
+    assert "is marked as not verified" in done.stderr
+    assert json.loads(out.read_text())["export"]["ledger"]["verified"] is False
