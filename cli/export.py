@@ -120,10 +120,9 @@ def export(
             **document,
         }
         if anonymise:
-            # The recipients are the disclosure's addressees, not people in the record.
-            kept = document["export"]["recipients"]
+            # Recipients are changed as free text is: only where they name someone in the record
+            # (an officer of the case receiving it would otherwise be named beside their alias).
             document = pseudonymise(document)
-            document["export"]["recipients"] = kept
             if document["export"]["generated_by"] == s.actor:
                 # An exporter who appears nowhere in the record has no pseudonym: their staff id
                 # would name them. The access log keeps who it was.

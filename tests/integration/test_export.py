@@ -232,3 +232,18 @@ def test_an_export_of_an_altered_ledger_is_written_marked_and_exits_3(
     assert done.stderr.startswith("error: the ledger has been altered (1 problem(s)")
     assert "is marked as not verified" in done.stderr
     assert json.loads(out.read_text())["export"]["ledger"]["verified"] is False
+
+
+def test_an_anonymised_export_changes_a_recipient_who_is_in_the_record(history, tmp_path):
+    to = ["HM Coroner, Birmingham", "Pat Lowe (7702)"]
+    doc = json.loads(
+        export(
+            history, tmp_path, "--format", "json", "--anonymise", "--to", to[0], "--to", to[1]
+        ).read_text()
+    )
+    first, second = doc["export"]["recipients"]
+    assert first == "HM Coroner, Birmingham"
+    assert "Lowe" not in second and "7702" not in second and second.startswith("Staff ")
+    # The access log keeps who really received it.
+    row = [r for r in log(history) if r["command"] == "export"][-1]
+    assert row["details"]["recipients"] == to
