@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import struct
 from collections.abc import Iterator
@@ -51,20 +52,28 @@ class Digest:
 
     @classmethod
     def read(cls, path: Path) -> Digest:
+        """A digest kept outside the ledger: a file written by 'ledger verify --digest-out', a
+        JSON export (which carries the digest it was made against), or the digest itself as
+        'verify' and the HTML and PDF exports print it, POSITION:HASH."""
+        written = re.fullmatch(r"(\d+):([0-9a-fA-F]{64})", str(path).strip())
+        if written is not None and not path.exists():
+            return cls(position=int(written[1]), hash=written[2].lower())
+        unknown = (
+            f"{path} is not a digest: give a file written by 'ledger verify --digest-out', a "
+            "JSON export, or POSITION:HASH as verify and the exports print it"
+        )
         try:
             document = json.loads(path.read_text())
+            if isinstance(document, dict) and isinstance(document.get("export"), dict):
+                document = document["export"]["ledger"]["digest"]
             digest = cls(position=int(document["position"]), hash=str(document["hash"]).lower())
             bytes.fromhex(digest.hash)
         except FileNotFoundError:
             raise ConfigurationError(f"no digest file at {path}") from None
         except (ValueError, KeyError, TypeError, OSError):
-            raise ConfigurationError(
-                f"{path} is not a digest written by 'ledger verify --digest-out'"
-            ) from None
+            raise ConfigurationError(unknown) from None
         if digest.position < 0 or len(digest.hash) != 64:
-            raise ConfigurationError(
-                f"{path} is not a digest written by 'ledger verify --digest-out'"
-            )
+            raise ConfigurationError(unknown)
         return digest
 
 

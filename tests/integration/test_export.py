@@ -247,3 +247,17 @@ def test_an_anonymised_export_changes_a_recipient_who_is_in_the_record(history, 
     # The access log keeps who really received it.
     row = [r for r in log(history) if r["command"] == "export"][-1]
     assert row["details"]["recipients"] == to
+
+
+def test_a_recipient_checks_the_ledger_against_the_digest_an_export_carries(history, tmp_path):
+    """The help says the recipient can check an export with 'ledger verify --against'; the JSON
+    export and the digest as printed (POSITION:HASH, in the HTML and PDF) were refused."""
+    out = export(history, tmp_path, "--format", "json")
+    digest = json.loads(out.read_text())["export"]["ledger"]["digest"]
+    history.ok("record", "entry", REF, "--summary", "Written after the export")
+
+    for against in (str(out), f"{digest['position']}:{digest['hash']}"):
+        checked = history.ok("verify", "--against", against, "--json").json()
+        assert checked["ok"] is True and checked["against"]["position"] == digest["position"]
+    wrong = f"{digest['position']}:{'0' * 64}"
+    assert history("verify", "--against", wrong).exit_code == 3
