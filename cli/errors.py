@@ -10,7 +10,7 @@ import contextlib
 import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from typer import Abort, Context, Exit
@@ -76,6 +76,16 @@ def exit_code_for(error: BaseException, database: Database | None = None) -> tup
     unavailable = _unavailable_message(error, database)
     if unavailable:
         return EXIT_UNAVAILABLE, unavailable
+    refused = _in_chain(error, lambda e: getattr(e, "sqlstate", None) == "42501")
+    if refused is not None:
+        where = database.describe() if database is not None else "the database"
+        first = str(refused).strip().splitlines()[0] if str(refused).strip() else "refused"
+        return (
+            EXIT_UNAVAILABLE,
+            f"cannot use {where} with this login: {first}; the ledger command needs a login "
+            "granted the writer role (ledger init --roles); the reader role is for reading the "
+            "read models with SQL",
+        )
     damage = _sqlite_damage(error)
     if damage is not None:
         where = database.describe() if database is not None else "the ledger's SQLite file"
@@ -111,9 +121,23 @@ def _unavailable_message(error: BaseException, database: Database | None) -> str
     return None
 
 
-def _sqlite_damage(error: BaseException) -> sqlite3.DatabaseError | None:
+def _sqlite_damage(error: BaseException) -> BaseException | None:
     """SQLite's own report of a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB), under whatever the
     library or SQLAlchemy wrapped it in."""
+    return _in_chain(
+        error,
+        lambda e: (
+            isinstance(e, sqlite3.DatabaseError)
+            and getattr(e, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+        ),
+    )
+
+
+def _in_chain(
+    error: BaseException, wanted: Callable[[BaseException], bool]
+) -> BaseException | None:
+    """The first error `wanted` among `error` and what it wraps (causes, contexts, SQLAlchemy's
+    `orig`): the driver's own error, under whatever the library or SQLAlchemy made of it."""
     seen: set[int] = set()
     found: list[BaseException | None] = [error]
     while found:
@@ -121,8 +145,7 @@ def _sqlite_damage(error: BaseException) -> sqlite3.DatabaseError | None:
         if e is None or id(e) in seen:
             continue
         seen.add(id(e))
-        name = getattr(e, "sqlite_errorname", "")
-        if isinstance(e, sqlite3.DatabaseError) and name in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+        if wanted(e):
             return e
         found += [e.__cause__, e.__context__, getattr(e, "orig", None)]
     return None

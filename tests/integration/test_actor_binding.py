@@ -229,3 +229,22 @@ def test_a_login_cannot_rebind_itself(registered, logins):
             f'UPDATE "{db.schema}".staff_logins SET staff_id = %s WHERE login = %s',
             ("1001", alice.user),
         )
+
+
+@postgres_only
+def test_a_reader_login_using_the_command_is_told_what_its_role_is_for(registered, logins):
+    """It got 'unexpected failure (ProgrammingError: permission denied for table ...)'."""
+    db = parse_database_url(registered.url)
+    login = f"carol_{db.schema}"
+    with _owner() as conn:
+        conn.execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "ledger_reader_{db.schema}"')
+    try:
+        base = registered.url.split("://", 1)[1].split("@", 1)[1]
+        reader = LedgerCLI(f"postgresql://{login}@{base}")
+        out = reader("show", "WMP-000123", actor="1001")
+        assert out.exit_code == 4, out.stderr
+        assert one_error_line(out) and "permission denied" in out.stderr
+        assert "needs a login granted the writer role" in out.stderr
+    finally:
+        with _owner() as conn:
+            conn.execute(f'DROP ROLE "{login}"')
