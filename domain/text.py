@@ -23,7 +23,9 @@ SHORT_FIELDS = frozenset(
 )
 
 REFERENCE_LIMIT = 64
-_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+# Letters and digits, with one of . _ / - between them: never two together ("WMP-1/../X") or at
+# either end.
+_REFERENCE = re.compile(r"[A-Za-z0-9]+(?:[._/-][A-Za-z0-9]+)*")
 _KEPT_CONTROLS = frozenset("\t\n\r")
 
 

@@ -81,7 +81,20 @@ def test_a_summary_of_invisible_characters_only_is_empty(registered):
 
 
 @pytest.mark.parametrize(
-    "ref", ["WMP\x01X", "a\u200bb", "\uff371", "../etc", "_leading", "R" * 65, "two words"]
+    "ref",
+    [
+        "WMP\x01X",
+        "a\u200bb",
+        "\uff371",
+        "../etc",
+        "_leading",
+        "R" * 65,
+        "two words",
+        "WMP-1/../../X",
+        "WMP-1/./X",
+        "WMP--1",
+        "WMP-1-",
+    ],
 )
 def test_a_new_reference_has_a_fixed_form(cli, ref):
     says = refused(
