@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from projections import views
@@ -67,15 +67,46 @@ def anonymise(document: dict[str, Any]) -> dict[str, Any]:
         pseudonyms[staff_id] = pseudonyms[names[staff_id]] = f"Staff {_letters(index)}"
     words = _word_replacements(pseudonyms, offender["name"], names)
     born = str(offender.get("born") or "")
+    birthday = _date_forms(born)
 
     def replace(text: str) -> str:
         if text in pseudonyms:
             return pseudonyms[text]
         if born and text == born:
             return born[:4]
-        return words(text)
+        text = words(text)
+        # The date of birth typed into free text ("DOB 02/03/1975") keeps its year alone too.
+        return birthday.sub(born[:4], text) if birthday is not None else text
 
-    return _map_strings(document, replace)
+    changed = _map_strings(document, replace)
+    if "staff" in changed:
+        # Listed by pseudonym: in the order of the real ids, the list would hint at them.
+        changed["staff"] = sorted(
+            changed["staff"], key=lambda m: (len(m["staff_id"]), m["staff_id"])
+        )
+    return changed
+
+
+# In English whatever the locale, as the records are written.
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")  # fmt: skip
+
+
+def _date_forms(born: str) -> re.Pattern[str] | None:
+    """The ways a date of birth is written in records: 1975-03-02, 02/03/1975, 2.3.1975,
+    2 March 1975, 2 Mar 1975."""
+    try:
+        day = date.fromisoformat(born)
+    except ValueError:
+        return None
+    d, m, y = day.day, day.month, day.year
+    month = _MONTHS[m - 1]
+    forms = [
+        re.escape(day.isoformat()),
+        rf"0?{d}[/.-]0?{m}[/.-]{y}",
+        rf"0?{d}(?:st|nd|rd|th)?\s+(?:{month}|{month[:3]})\.?,?\s+{y}",
+    ]
+    return re.compile(r"(?<!\w)(?:" + "|".join(forms) + r")(?!\w)", re.IGNORECASE)
 
 
 def _word_replacements(

@@ -261,3 +261,14 @@ def test_a_recipient_checks_the_ledger_against_the_digest_an_export_carries(hist
         assert checked["ok"] is True and checked["against"]["position"] == digest["position"]
     wrong = f"{digest['position']}:{'0' * 64}"
     assert history("verify", "--against", wrong).exit_code == 3
+
+
+def test_an_anonymised_export_keeps_only_the_year_of_a_birth_date_typed_in_text(history, tmp_path):
+    """John Doe was born on 1975-03-02: the structured date kept its year alone, the same date
+    typed into a summary stayed whole."""
+    for text in ("DOB 1975-03-02 confirmed", "born 02/03/1975 in Leeds", "b. 2 March 1975"):
+        history.ok("record", "entry", REF, "--summary", text, "--occurred-at", "2016-11-05")
+    doc = json.loads(export(history, tmp_path, "--format", "json", "--anonymise").read_text())
+    summaries = {e["summary"] for e in doc["timeline"]}
+    assert {"DOB 1975 confirmed", "born 1975 in Leeds", "b. 1975"} <= summaries
+    assert [m["staff_id"] for m in doc["staff"]] == sorted(m["staff_id"] for m in doc["staff"])
