@@ -4,9 +4,9 @@ PostgreSQL: the library retries every read and insert ten times on an operationa
 attempt waits for the connection pool's full timeout when the server is down: a command caught by a
 stop would hang for most of a minute. Once the pool has waited its timeout and still has no
 connection, another attempt cannot do better, so that failure ends the command (exit 4). So does a
-write that waited POSTGRES_LOCK_WAIT seconds for the event table's lock (POSTGRES_LOCK_TIMEOUT): retried,
-it would wait ten times as long. Other operational errors (a deadlock, a dropped connection) are
-still retried by the library as before.
+write that waited POSTGRES_LOCK_WAIT seconds for the event table's lock (the library's
+POSTGRES_LOCK_TIMEOUT): retried, it would wait ten times as long. Other operational errors (a
+deadlock, a dropped connection) are still retried by the library as before.
 
 SQLite: every command that opens the ledger writes before it ends (a read logs itself in the access
 log; the read models' transactions all take the write lock at BEGIN), and each of those waits up
