@@ -49,7 +49,7 @@ def export(
         metavar="FORMAT",
         help="json, csv (the chronology only), html or pdf (A4, for print).",
     ),
-    out: Path = typer.Option(..., "--out", metavar="PATH", dir_okay=False, help="File to write."),
+    out: Path = typer.Option(..., "--out", metavar="PATH", help="File to write."),
     as_of: str = AS_OF,
     anonymise: bool = typer.Option(
         False, "--anonymise", help="Replace the offender and staff with stable pseudonyms."

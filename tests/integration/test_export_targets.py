@@ -182,3 +182,16 @@ def test_a_successful_export_replaces_a_regular_file_and_is_disclosed_once(regis
     rows = logged_after(registered, before)
     assert [(r["command"], r["outcome"]) for r in rows] == [("export", "disclosed")]
     assert rows[0]["details"]["recipients"] == ["HM Coroner"]
+
+
+def test_a_folder_is_refused_and_logged_against_the_offender(registered, folder):
+    """Refused by the option parser, a folder was logged with no offender; '--out ""' said "file
+    '' is a directory"."""
+    for target in (folder, ""):
+        before = len(log(registered))
+
+        line = refused_one_line(export(registered, target))
+
+        assert "is a folder, not a regular file" in line
+        assert_logged_as_refused(logged_after(registered, before))
+    assert list(folder.iterdir()) == []
