@@ -160,7 +160,9 @@ def export(
         )
     if not report.ok:
         # Written, and marked so inside, for a review may need even this; but a script must not
-        # take it for a clean disclosure (exit 3, as verify).
+        # take it for a clean disclosure (exit 3, as verify). Said here and ended with Exit, not
+        # raised as TamperingFoundError: the root command would log a refusal beside the
+        # disclosure already logged.
         from cli.errors import EXIT_TAMPERED, fail
 
         problems = len(report.problems) + report.more_problems
@@ -520,7 +522,7 @@ def _entry(row: dict[str, Any], text: Callable[[Any], str]) -> Entry:
     )
 
 
-# Facts the chronology already shows (the summary), or that only restate the entry's kind.
+# Facts the chronology already shows beside them.
 _SHOWN = {"summary"}
 
 

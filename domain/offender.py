@@ -528,31 +528,31 @@ class Offender(Aggregate):
 
     # ---------------------------------------------------------------------------------- queries
 
-    def licence_on(self, day: date) -> list[Any] | None:
-        """The licence [released on, ends, recalled on] running on `day`, the latest released if
-        several; None when not on licence that day. A licence runs to the end of its last day."""
-        running = [
-            period
-            for period in self.licences
-            if period[0] <= day <= period[1] and (period[2] is None or day < period[2])
-        ]
-        return max(running, key=lambda period: period[0]) if running else None
+    def licence_on(self, day: date, *, recalled_that_day: bool = False) -> list[Any] | None:
+        """The licence [released on, ends, recalled on, release entry] running on `day`, the
+        latest released if several; None when not on licence that day. A licence runs to the end
+        of its last day, and until the day it was recalled, or through it if
+        `recalled_that_day`."""
 
-    def release_decided_on(self, when: ValidTime) -> int | None:
-        """The entry of the release whose licence a recall decision at `when` is about: the
-        latest released that ran on that London day, whether or not this decision recalled it
-        (a recall ends the licence from its day). None where that release's entry is not kept
-        (periods from older snapshots)."""
-        day = london_date(when)
-        running = [
-            period
-            for period in self.licences
-            if period[0] <= day <= period[1] and (period[2] is None or day <= period[2])
-        ]
-        if not running:
-            return None
-        latest = max(running, key=lambda period: period[0])
-        return latest[3] if len(latest) > 3 else None
+        def running(period: list[Any]) -> bool:
+            recalled = period[2]
+            if recalled is not None and (
+                day > recalled or (day == recalled and not recalled_that_day)
+            ):
+                return False
+            return bool(period[0] <= day <= period[1])
+
+        found = [period for period in self.licences if running(period)]
+        return max(found, key=lambda period: period[0]) if found else None
+
+    def referred_entries(self, event: Offender.Event) -> list[int]:
+        """The earlier entries `event` cannot precede (`entries_referred_to`); for a recall
+        decision, the release whose licence it decides on, on its London day, whether or not the
+        decision recalled it (none for a period from an older snapshot, which keeps no entry)."""
+        if not isinstance(event, Offender.RecallDecisionRecorded):
+            return entries_referred_to(event)
+        period = self.licence_on(london_date(event.occurred_at), recalled_that_day=True)
+        return [period[3]] if period is not None and len(period) > 3 else []
 
     def licence_begun_by(self, entry: int) -> list[Any] | None:
         """The licence period that release `entry` began; None when `entry` is no release."""
@@ -687,8 +687,8 @@ def check_licence_end_correction(
             f"{offender.ref}#{entry} is not a release on licence, so it has no licence end to "
             "correct; give the release's entry number"
         )
-    check_licence_end(period[0] if released is None else released, licence_end)
     start, recalled = (period[0] if released is None else london_date(released)), period[2]
+    check_licence_end(start, licence_end)
     for other in offender.licences:
         if other is period or other[0] < start:
             continue

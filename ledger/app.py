@@ -310,11 +310,7 @@ class OffenderLedger(Application[UUID]):
         pending = {e.originator_version: e for e in offender.pending_events}
         if isinstance(event, Offender.EntryCorrected) and event.entry_occurred_at is not None:
             self._check_corrected_time(offender, event, pending)
-        numbers = entries_referred_to(event)
-        if isinstance(event, Offender.RecallDecisionRecorded):
-            # Decided on the day of the release: not before it, at the times given.
-            release = offender.release_decided_on(event.occurred_at)
-            numbers = [] if release is None else [release]
+        numbers = offender.referred_entries(event)
         if not numbers:
             return
         referred = [(n, self._occurred(offender, n, pending)) for n in numbers]

@@ -13,9 +13,8 @@ from tests.integration.test_access_log import log
 REF = "WMP-000123"
 
 
-@pytest.fixture
-def history(registered):
-    """A disclosure to probation, corrected later, and a transfer: what a coroner asks about."""
+def record_told_disclosure(registered) -> None:
+    """#2: a risk-relevant disclosure to probation at 14:30 on 17 October 2016, naming people."""
     registered.ok(
         "record",
         "disclosure",
@@ -28,6 +27,12 @@ def history(registered):
         "--by",
         "7702",
     )
+
+
+@pytest.fixture
+def history(registered):
+    """A disclosure to probation, corrected later, and a transfer: what a coroner asks about."""
+    record_told_disclosure(registered)
     registered.ok("correct", REF, "2", "--reason", "Words misheard", "--summary", "Feels isolated")
     registered.ok("transfer", REF, "--to", "7702", "--occurred-at", "2016-11-01")
     return registered

@@ -15,6 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.integration.test_access_log import log
+from tests.integration.test_export import record_told_disclosure
 
 REF = "WMP-000123"
 GREEK_CYRILLIC = "Ζωή Ιβάνοβα"
@@ -23,18 +24,7 @@ GREEK_CYRILLIC = "Ζωή Ιβάνοβα"
 @pytest.fixture
 def history(registered):
     """A timed disclosure, an entry in Greek and Cyrillic, a correction and a transfer."""
-    registered.ok(
-        "record",
-        "disclosure",
-        REF,
-        "--summary",
-        "John Doe told Pat Lowe he has thoughts of <rape>",
-        "--risk-relevant",
-        "--occurred-at",
-        "2016-10-17T14:30",
-        "--by",
-        "7702",
-    )
+    record_told_disclosure(registered)
     registered.ok(
         "record",
         "entry",
