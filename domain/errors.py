@@ -85,6 +85,11 @@ class AlreadyOnLicenceError(DomainError):
     """A second release while the first licence is still running."""
 
 
+class NotInformationError(DomainError):
+    """An acknowledgement or share naming an entry that records an act (a transfer, an
+    acknowledgement, a share, a correction), not information anyone can know."""
+
+
 class SelfReferenceError(DomainError):
     """A disagreement with, or escalation to, oneself."""
 

@@ -8,7 +8,7 @@ moment, and who typed it in (`entered_by`). The library's own `timestamp` is the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ from domain.errors import (
     DateOrderError,
     InvalidValueError,
     NotAReleaseError,
+    NotInformationError,
     NotOnLicenceError,
     SelfReferenceError,
     UnknownEntryError,
@@ -614,6 +615,27 @@ class Offender(Aggregate):
         )
 
 
+# The events that carry information someone can know about: the items who-knew lists, and what
+# may be acknowledged or shared. The others record acts on the record itself: a change of owner,
+# an acknowledgement, a share, a correction.
+INFORMATIONAL_EVENTS: tuple[type[Offender.Event], ...] = (
+    Offender.Registered,
+    Offender.ReleasedOnLicence,
+    Offender.DisclosureRecorded,
+    Offender.VisitRecorded,
+    Offender.EntryRecorded,
+    Offender.ConcernRecorded,
+    Offender.AssessmentRecorded,
+    Offender.ReviewRecorded,
+    Offender.DecisionRecorded,
+    Offender.DisagreementRecorded,
+    Offender.EscalationRecorded,
+    Offender.MappaReferralRecorded,
+    Offender.MappaMeetingRecorded,
+    Offender.RecallDecisionRecorded,
+)
+
+
 def _author_fields(author: Person) -> dict[str, Any]:
     return {
         "by": author.staff,
@@ -724,6 +746,41 @@ def check_not_on_licence(offender: Offender, when: ValidTime) -> None:
             "a new release needs a recall first ('ledger record recall-decision'), or a date "
             f"after {period[1]}"
         )
+
+
+def check_about_information(
+    offender_ref: str, event: Offender.Event, named: Mapping[int, Offender.Event]
+) -> None:
+    """Refuses an acknowledgement or share (`event`) of an entry that records an act rather than
+    information, given the entries it names (`named`, by number). Who-knew never lists an act as
+    an item, so acknowledging or sharing one would show nobody knowing anything by it, and the
+    owner's duty to acknowledge is to the entries themselves."""
+    if isinstance(event, Offender.EntriesAcknowledged):
+        verb = "acknowledged"
+    elif isinstance(event, Offender.EntriesShared):
+        verb = "shared"
+    else:
+        return
+    for number in event.entries:
+        act = named[number]
+        if not isinstance(act, INFORMATIONAL_EVENTS):
+            raise NotInformationError(
+                f"{offender_ref}#{number} records an act ({type(act).__name__}), not information "
+                f"anyone can know, so it cannot be {verb}; {_instead(offender_ref, act)}"
+            )
+
+
+def _instead(offender_ref: str, act: Offender.Event) -> str:
+    """What to name instead of the entry `act`, which records an act."""
+    if isinstance(act, Offender.EntryCorrected):
+        return f"name {offender_ref}#{act.entry}, the entry it corrects (views show it corrected)"
+    if isinstance(act, Offender.EntriesAcknowledged | Offender.EntriesShared):
+        listed = ", ".join(f"{offender_ref}#{n}" for n in act.entries)
+        return f"name the entries it concerns ({listed})"
+    return (
+        "name the entries themselves, such as those a new owner takes on "
+        f"(see 'ledger timeline {offender_ref}')"
+    )
 
 
 def check_not_self(author: Person, other: Person, verb: str) -> None:

@@ -36,6 +36,7 @@ from domain.errors import (
 from domain.identity import offender_id, staff_id
 from domain.offender import (
     Offender,
+    check_about_information,
     check_correction_in_order,
     check_not_before,
     entries_referred_to,
@@ -263,7 +264,7 @@ class OffenderLedger(Application[UUID]):
             offender = self.get_offender(ref)
             command(offender, author, entered_by)
             for event in offender.pending_events:
-                self.check_in_time(offender, event)
+                self.check_against_entries(offender, event)
             try:
                 self.save(offender)
             except IntegrityError:
@@ -301,19 +302,24 @@ class OffenderLedger(Application[UUID]):
 
     # --------------------------------------------------------------------------- the event log
 
-    def check_in_time(self, offender: Offender, event: Any) -> None:
-        """Refuses a new event dated before an entry it is about (a recall decision: the release
-        whose licence it decides on), and a correction that moves an entry out of order with
-        what it is about or what follows from it. Those entries are read one by
-        one (by stream and version, through the index), or taken from the offender's events not
-        yet saved, so the check costs the same whatever the length of the history."""
-        pending = {e.originator_version: e for e in offender.pending_events}
+    def check_against_entries(self, offender: Offender, event: Any) -> None:
+        """Checks a new event against the entries it names. Refuses an acknowledgement or share
+        of an entry that records an act rather than information; an event dated before an entry
+        it is about (a recall decision: the release whose licence it decides on); and a
+        correction that moves an entry out of order with what it is about or what follows from
+        it. Those entries are read one by one (by stream and version, through the index), or
+        taken from the offender's events not yet saved, so the check costs the same whatever the
+        length of the history."""
+        in_hand = {e.originator_version: e for e in offender.pending_events}
         if isinstance(event, Offender.EntryCorrected) and event.entry_occurred_at is not None:
-            self._check_corrected_time(offender, event, pending)
+            self._check_corrected_time(offender, event, in_hand)
         numbers = offender.referred_entries(event)
         if not numbers:
             return
-        referred = [(n, self._occurred(offender, n, pending)) for n in numbers]
+        if isinstance(event, Offender.EntriesAcknowledged | Offender.EntriesShared):
+            in_hand |= {n: self._entry(offender, n, in_hand) for n in numbers}
+            check_about_information(offender.ref, event, in_hand)
+        referred = [(n, self._occurred(offender, n, in_hand)) for n in numbers]
         check_not_before(offender.ref, event.occurred_at, referred)
 
     def _check_corrected_time(
@@ -343,10 +349,11 @@ class OffenderLedger(Application[UUID]):
         occurred: ValidTime = self._entry(offender, number, pending).occurred_at
         return occurred
 
-    def _entry(self, offender: Offender, number: int, pending: dict[int, Any]) -> Any:
-        """Entry `number`: from the events not yet saved, or read alone through the index."""
-        if number in pending:
-            return pending[number]
+    def _entry(self, offender: Offender, number: int, in_hand: dict[int, Any]) -> Any:
+        """Entry `number`: from the events in hand (not yet saved, or already read), or read
+        alone through the index."""
+        if number in in_hand:
+            return in_hand[number]
         (event,) = self.events.get(offender.id, gt=number - 1, lte=number)
         return event
 

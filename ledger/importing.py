@@ -498,7 +498,7 @@ def _apply(batch: _Batch, typist: str, number: int, record: Any, now: Any) -> Im
     offender = batch.offender(record.ref)
     command = _command(batch, record, when)
     command(offender, author, typist, when)
-    batch.app.check_in_time(offender, offender.pending_events[-1])
+    batch.app.check_against_entries(offender, offender.pending_events[-1])
     return Imported(number, record.command, record.ref, offender.version)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.clock import LONDON, ValidTime, instant, london_date, start_of_day
-from domain.offender import Offender
+from domain.offender import INFORMATIONAL_EVENTS, Offender
 
 COMMON_FIELDS = frozenset(
     {
@@ -34,24 +34,7 @@ COMMON_FIELDS = frozenset(
 )
 
 # The events that carry information someone can know about (who-knew, acknowledgements).
-INFORMATIONAL_TYPES = frozenset(
-    {
-        "Registered",
-        "ReleasedOnLicence",
-        "DisclosureRecorded",
-        "VisitRecorded",
-        "EntryRecorded",
-        "ConcernRecorded",
-        "AssessmentRecorded",
-        "ReviewRecorded",
-        "DecisionRecorded",
-        "DisagreementRecorded",
-        "EscalationRecorded",
-        "MappaReferralRecorded",
-        "MappaMeetingRecorded",
-        "RecallDecisionRecorded",
-    }
-)
+INFORMATIONAL_TYPES = frozenset(cls.__name__ for cls in INFORMATIONAL_EVENTS)
 
 
 @dataclass(frozen=True)

@@ -196,6 +196,36 @@ def test_a_command_refused_by_a_rule_exits_1_and_writes_nothing(registered, args
     assert says in refused(registered, 1, *args, actor=actor)
 
 
+def test_only_information_can_be_acknowledged_or_shared(registered):
+    """A transfer, an acknowledgement, a share and a correction record acts, not information:
+    who-knew lists none of them, so nobody can be said to know one."""
+    registered.ok("record", "entry", REF, "--summary", "Intel", "--by", "7702")  # 2
+    registered.ok("transfer", REF, "--to", "7702")  # 3
+    registered.ok("acknowledge", REF, "2", "--by", "4521")  # 4
+    registered.ok("share", REF, "2", "--with", "prison", "--by", "7702")  # 5
+    registered.ok("correct", REF, "2", "--reason", "Typo", "--summary", "Intel.")  # 6
+    acts = [
+        ("3", "OwnershipTransferred", "such as those a new owner takes on"),
+        ("4", "EntriesAcknowledged", "name the entries it concerns (WMP-000123#2)"),
+        ("5", "EntriesShared", "name the entries it concerns (WMP-000123#2)"),
+        ("6", "EntryCorrected", "name WMP-000123#2, the entry it corrects"),
+    ]
+    for entry, kind, instead in acts:
+        for command, verb in (
+            (["acknowledge", REF, "2", entry, "--by", "1001"], "acknowledged"),
+            (["share", REF, entry, "--with", "health", "--by", "7702"], "shared"),
+        ):
+            says = refused(registered, 1, *command)
+            assert says.startswith(
+                f"error: WMP-000123#{entry} records an act ({kind}), not information anyone can "
+                f"know, so it cannot be {verb}; "
+            ), says
+            assert instead in says
+    # The registration and the entry itself are information.
+    registered.ok("acknowledge", REF, "1", "2", "--by", "1001")
+    registered.ok("share", REF, "1", "2", "--with", "health", "--by", "7702")
+
+
 def test_a_second_release_while_on_licence_is_refused(registered):
     registered.ok(
         "record", "release", REF, "--licence-end", "2099-07-04", "--occurred-at", "2016-07-04"

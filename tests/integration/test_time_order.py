@@ -267,3 +267,14 @@ def test_a_correction_cannot_be_made_before_the_entry_it_corrects(disclosed):
     says = refused(disclosed, 1, *fix, "--occurred-at", "2016-09-01")
     assert "is before WMP-000123#2, which occurred 2016-09-12 10:00 BST" in says
     disclosed.ok(*fix, "--occurred-at", "2016-09-12T10:00")
+
+
+def test_an_import_cannot_acknowledge_a_transfer(registered, tmp_path):
+    lines = [
+        {"command": "transfer", "ref": REF, "to": "7702", "occurred_at": "2016-08-01"},
+        # #2 is the transfer above, in the same import.
+        {"command": "acknowledge", "ref": REF, "entries": [2], "occurred_at": "2016-08-02",
+         "by": "7702"},
+    ]  # fmt: skip
+    says = import_refused(registered, tmp_path, lines)
+    assert says.startswith("error: line 2: WMP-000123#2 records an act (OwnershipTransferred)")

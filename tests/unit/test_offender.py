@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -11,12 +13,13 @@ from domain.errors import (
     AlreadyOnLicenceError,
     AlreadyOwnerError,
     DomainError,
+    NotInformationError,
     NotOnLicenceError,
     SelfReferenceError,
     UnknownEntryError,
 )
 from domain.identity import offender_id
-from domain.offender import Offender
+from domain.offender import Offender, check_about_information
 from domain.staff import Person
 from domain.values import Agency, AssessmentTool, RecallChoice, RiskLevel, ShareMeans, VisitKind
 
@@ -242,6 +245,31 @@ def test_a_release_after_a_recall_is_allowed():
     offender.decide_recall(LATER, INSPECTOR, "1001", RecallChoice.RECALL, "Unmanageable")
     offender.release_on_licence(LATER, SOM, "4521", date(2027, 1, 1))
     assert offender.on_licence and offender.licence_end == date(2027, 1, 1)
+
+
+def test_only_information_can_be_acknowledged_or_shared():
+    offender = with_entry()
+    offender.transfer(LATER, INSPECTOR, "1001", OTHER_SOM, "Moved area")  # 3
+    offender.acknowledge(LATER, OTHER_SOM, "4633", [2])  # 4
+    offender.correct(LATER, PROBATION, "7702", 2, "Typo", "Seen near a school.", None)  # 5
+    named = {e.originator_version: e for e in offender.collect_events()}
+    offender.acknowledge(LATER, SOM, "4521", [1, 2])  # 6: the registration and the entry
+    offender.share(LATER, SOM, "4521", [1, 2], Agency.PROBATION, None, ShareMeans.EMAIL)  # 7
+    named |= {e.originator_version: e for e in offender.collect_events()}
+    for act, instead in [
+        (3, "name the entries themselves, such as those a new owner takes on"),
+        (4, "name the entries it concerns (WMP-000123#2)"),
+        (5, "name WMP-000123#2, the entry it corrects"),
+        (7, "name the entries it concerns (WMP-000123#1, WMP-000123#2)"),
+    ]:
+        for about_it, verb in [(named[6], "acknowledged"), (named[7], "shared")]:
+            naming = dataclasses.replace(about_it, entries=[2, act])
+            with pytest.raises(
+                NotInformationError, match=rf"cannot be {verb}; .*{re.escape(instead)}"
+            ):
+                check_about_information("WMP-000123", naming, named)
+    for about_it in (named[6], named[7]):
+        check_about_information("WMP-000123", about_it, named)
 
 
 # --------------------------------------------------------------------------------- self-reference
