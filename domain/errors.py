@@ -104,3 +104,8 @@ class DateOrderError(DomainError):
 
 class LastAdministratorError(DomainError):
     """The change would leave the ledger with no administrator in post."""
+
+
+class RecallDecisionOffLicenceError(DateOrderError):
+    """A correction of a release's time or licence end that would leave a recall decision on
+    that licence before the release or after the licence's end."""

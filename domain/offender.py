@@ -30,6 +30,7 @@ from domain.errors import (
     NotAReleaseError,
     NotInformationError,
     NotOnLicenceError,
+    RecallDecisionOffLicenceError,
     SelfReferenceError,
     UnknownEntryError,
 )
@@ -49,10 +50,11 @@ from domain.values import (
 class Offender(Aggregate):
     # The shape of its state, which snapshots keep. Version 2 keeps every licence period (see
     # `licences`) instead of one on-licence flag; version 3 every change of owner with its valid
-    # time (`transfers`); version 4 corrected times (`corrected_times`). A snapshot of an older
-    # version cannot be brought up to date without its events: the ledger passes over it and
-    # replays them (ledger.app.CurrentSnapshots).
-    class_version = 4
+    # time (`transfers`); version 4 corrected times (`corrected_times`); version 5 the licence
+    # each recall decision decided on (`recall_decisions`). A snapshot of an older version cannot
+    # be brought up to date without its events: the ledger passes over it and replays them
+    # (ledger.app.CurrentSnapshots).
+    class_version = 5
 
     # ----------------------------------------------------------------------------------- events
 
@@ -153,8 +155,11 @@ class Offender(Aggregate):
         rationale: str
 
         def apply(self, offender: Offender) -> None:
+            day = london_date(self.occurred_at)
+            decided_on = offender.licence_on(day, recalled_that_day=True)
+            release = decided_on[3] if decided_on is not None and len(decided_on) > 3 else None
+            offender.recall_decisions[str(self.originator_version)] = [self.occurred_at, release]
             if self.decision is RecallChoice.RECALL:
-                day = london_date(self.occurred_at)
                 period = offender.licence_on(day)
                 if period is None:
                     # Recorded before recall decisions were checked against the licence's dates:
@@ -240,6 +245,10 @@ class Offender(Aggregate):
         self.transfers: list[list[Any]] = [[occurred_at, 1, agency.value, by]]
         # When a corrected entry occurred, by entry number (as text, as snapshots keep keys).
         self.corrected_times: dict[str, ValidTime] = {}
+        # Each recall decision, recall or not, as [occurred at, the release whose licence it
+        # decided on or None], by entry number (as text): the decision stays tied to that release
+        # whatever later corrections do to the licence's dates.
+        self.recall_decisions: dict[str, list[Any]] = {}
         self.acknowledged: dict[str, list[int]] = {}
 
     @staticmethod
@@ -515,6 +524,7 @@ class Offender(Aggregate):
         check_entries_exist(self, [entry])
         if licence_end is not None:
             check_licence_end_correction(self, entry, entry_occurred_at, licence_end)
+        check_recall_decisions_stay_on_licence(self, entry, entry_occurred_at, licence_end)
         self._record(
             self.EntryCorrected,
             when,
@@ -548,12 +558,13 @@ class Offender(Aggregate):
 
     def referred_entries(self, event: Offender.Event) -> list[int]:
         """The earlier entries `event` cannot precede (`entries_referred_to`); for a recall
-        decision, the release whose licence it decides on, on its London day, whether or not the
-        decision recalled it (none for a period from an older snapshot, which keeps no entry)."""
+        decision (applied to this offender), the release whose licence it decided on, on its
+        London day, whether or not the decision recalled it (none where no licence ran that
+        day, as under the rules before decisions were checked against dates)."""
         if not isinstance(event, Offender.RecallDecisionRecorded):
             return entries_referred_to(event)
-        period = self.licence_on(london_date(event.occurred_at), recalled_that_day=True)
-        return [period[3]] if period is not None and len(period) > 3 else []
+        decided = self.recall_decisions.get(str(event.originator_version))
+        return [decided[1]] if decided is not None and decided[1] is not None else []
 
     def licence_begun_by(self, entry: int) -> list[Any] | None:
         """The licence period that release `entry` began; None when `entry` is no release."""
@@ -718,6 +729,36 @@ def check_licence_end_correction(
             raise AlreadyOnLicenceError(
                 f"--licence-end {licence_end.isoformat()} runs into the licence released on "
                 f"{other[0].isoformat()}; give an end before {other[0].isoformat()}"
+            )
+
+
+def check_recall_decisions_stay_on_licence(
+    offender: Offender, entry: int, released: ValidTime | None, licence_end: date | None
+) -> None:
+    """A correction of a release's time (`released`) or licence end leaves every recall decision
+    on that licence within it, as recording the decision required: not before the release (its
+    time, where both are times; its day, where either is a date alone) and not after the
+    licence's last day. Corrections of any other entry pass."""
+    if offender.licence_begun_by(entry) is None:
+        return
+    ref = offender.ref
+    for number, (decided_at, release) in offender.recall_decisions.items():
+        if release != entry:
+            continue
+        then = offender.corrected_times.get(number, decided_at)
+        if released is not None and occurs_before(then, released):
+            raise RecallDecisionOffLicenceError(
+                f"--entry-occurred-at {local_text(released)} is after {ref}#{number}, a recall "
+                f"decision on the licence {ref}#{entry} began, which occurred {local_text(then)}; "
+                "a licence is decided on only once it has begun: check --entry-occurred-at, or "
+                f"first correct the time of {ref}#{number}"
+            )
+        if licence_end is not None and london_date(then) > licence_end:
+            day = london_date(then).isoformat()
+            raise RecallDecisionOffLicenceError(
+                f"--licence-end {licence_end.isoformat()} is before {ref}#{number}, a recall "
+                f"decision on that licence, which occurred {local_text(then)}; give an end on or "
+                f"after {day}, or first correct the time of {ref}#{number}"
             )
 
 

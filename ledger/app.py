@@ -39,7 +39,6 @@ from domain.offender import (
     check_about_information,
     check_correction_in_order,
     check_not_before,
-    entries_referred_to,
 )
 from domain.staff import Person, StaffMember, check_in_post
 from domain.values import Agency
@@ -330,12 +329,14 @@ class OffenderLedger(Application[UUID]):
         after the entry, and only a correction of a time pays it."""
         number = correction.entry
         entry = self._entry(offender, number, pending)
-        referred = [(n, self._occurred(offender, n, pending)) for n in entries_referred_to(entry)]
+        referred = [
+            (n, self._occurred(offender, n, pending)) for n in offender.referred_entries(entry)
+        ]
         later = chain(self.events.get(offender.id, gt=number), pending.values())
         referred_by = [
             (e.originator_version, self._occurred(offender, e.originator_version, pending))
             for e in later
-            if number in entries_referred_to(e)
+            if number in offender.referred_entries(e)
         ]
         check_correction_in_order(
             offender.ref, number, correction.entry_occurred_at, referred, referred_by

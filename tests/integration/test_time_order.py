@@ -278,3 +278,61 @@ def test_an_import_cannot_acknowledge_a_transfer(registered, tmp_path):
     ]  # fmt: skip
     says = import_refused(registered, tmp_path, lines)
     assert says.startswith("error: line 2: WMP-000123#2 records an act (OwnershipTransferred)")
+
+
+@pytest.fixture
+def decided(registered):
+    """WMP-000123 released at 09:00 on 2016-07-14 (#2) and recalled at 15:00 that day (#3)."""
+    registered.ok(
+        "record", "release", REF, "--licence-end", "2020-07-04", "--occurred-at", "2016-07-14T09:00"
+    )
+    registered.ok(
+        "record", "recall-decision", REF, "--decision", "recall", "--rationale", "Breach",
+        "--occurred-at", "2016-07-14T15:00",
+    )  # fmt: skip
+    return registered
+
+
+def test_a_release_cannot_be_corrected_to_after_a_recall_decision_on_it(decided):
+    """Recording refuses a recall decision timed before its release; a correction of the
+    release's time must not make one either, on a later day or later the same day."""
+    fix = ["correct", REF, "2", "--reason", "Released later", "--entry-occurred-at"]
+    for later in ("2016-08-01", "2016-07-14T16:00"):
+        says = refused(decided, 1, *fix, later)
+        assert (
+            f"--entry-occurred-at {later.replace('T', ' ')}" in says
+            and "is after WMP-000123#3, a recall decision on the licence WMP-000123#2 began, "
+            "which occurred 2016-07-14 15:00 BST"
+            in says
+            and "check --entry-occurred-at, or first correct the time of WMP-000123#3" in says
+        ), says
+    # Up to the decision's own time, or a date alone on its day, is in order; the recall stands.
+    decided.ok(*fix, "2016-07-14T15:00")
+    decided.ok(*fix, "2016-07-14")
+    assert decided.ok("show", REF, "--json").json()["on_licence"] is False
+
+
+def test_a_recall_decision_cannot_be_corrected_to_before_its_release(decided):
+    says = refused(
+        decided, 1, "correct", REF, "3", "--reason", "r", "--entry-occurred-at", "2016-07-14T08:00"
+    )
+    assert "is before WMP-000123#2, which occurred 2016-07-14 09:00 BST" in says
+    assert "WMP-000123#3 follows from it" in says
+
+
+def test_a_licence_end_cannot_be_corrected_to_before_a_recall_decision_on_it(decided):
+    says = refused(decided, 1, "correct", REF, "2", "--reason", "r", "--licence-end", "2016-07-13")
+    assert "is not after the release" in says
+    decided.ok(
+        "record", "release", REF, "--licence-end", "2022-01-01", "--occurred-at", "2017-01-01"
+    )
+    decided.ok(
+        "record", "recall-decision", REF, "--decision", "no-recall", "--rationale", "r",
+        "--occurred-at", "2018-01-01",
+    )  # fmt: skip
+    says = refused(decided, 1, "correct", REF, "4", "--reason", "r", "--licence-end", "2017-12-31")
+    assert says.startswith(
+        "error: --licence-end 2017-12-31 is before WMP-000123#5, a recall decision on that "
+        "licence, which occurred 2018-01-01; give an end on or after 2018-01-01"
+    ), says
+    decided.ok("correct", REF, "4", "--reason", "r", "--licence-end", "2018-01-01")

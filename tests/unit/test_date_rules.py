@@ -18,6 +18,7 @@ from domain.errors import (
     FutureDateError,
     NotAReleaseError,
     NotOnLicenceError,
+    RecallDecisionOffLicenceError,
     StaffNotInPostError,
 )
 from domain.offender import Offender
@@ -255,3 +256,72 @@ def test_a_corrected_licence_end_cannot_run_into_a_later_licence():
     # Recalled before the later release, the first licence may end after it on paper.
     offender.decide_recall(date(2017, 2, 1), SOM, "4521", RecallChoice.RECALL, "Breach")
     correct_end(offender, 2, date(2017, 6, 1))
+
+
+# ------------------------------------------------- a corrected release and its recall decisions
+
+
+def correct_time(offender: Offender, entry: int, moved: date | datetime) -> None:
+    offender.correct(date(2017, 1, 1), INSPECTOR, "1001", entry, "Typed wrong", None, moved)
+
+
+def test_a_release_cannot_be_corrected_to_after_a_recall_decision_on_its_licence():
+    offender = released(on=date(2016, 11, 1))  # release is #2
+    decided = datetime(2016, 12, 1, 10, 0, tzinfo=UTC)
+    offender.decide_recall(decided, INSPECTOR, "1001", RecallChoice.RECALL, "Breach")  # #3
+    for later in (date(2016, 12, 2), datetime(2016, 12, 1, 10, 1, tzinfo=UTC)):
+        with pytest.raises(
+            RecallDecisionOffLicenceError,
+            match=r"is after WMP-000999#3, a recall decision on the licence WMP-000999#2 began, "
+            r"which occurred 2016-12-01 10:00 GMT; .* first correct the time of WMP-000999#3",
+        ):
+            correct_time(offender, 2, later)
+    assert offender.version == 3
+    # Up to the decision itself, or a date alone on its day, is in order.
+    correct_time(offender, 2, decided)
+    correct_time(offender, 2, date(2016, 12, 1))
+
+
+def test_a_corrected_recall_decision_is_judged_at_its_corrected_time():
+    offender = released(on=date(2016, 11, 1))
+    offender.decide_recall(date(2016, 12, 1), INSPECTOR, "1001", RecallChoice.NO_RECALL, "Fine")
+    correct_time(offender, 3, date(2016, 11, 20))
+    with pytest.raises(RecallDecisionOffLicenceError, match="which occurred 2016-11-20"):
+        correct_time(offender, 2, date(2016, 11, 25))
+    correct_time(offender, 2, date(2016, 11, 20))
+
+
+def test_a_licence_end_cannot_be_corrected_to_before_a_recall_decision_on_it():
+    offender = released(on=date(2016, 11, 1), until=date(2018, 11, 1))
+    offender.decide_recall(date(2017, 6, 1), INSPECTOR, "1001", RecallChoice.NO_RECALL, "Fine")
+    with pytest.raises(
+        RecallDecisionOffLicenceError,
+        match="--licence-end 2017-05-31 is before WMP-000999#3, a recall decision on that licence, "
+        "which occurred 2017-06-01; give an end on or after 2017-06-01",
+    ):
+        correct_end(offender, 2, date(2017, 5, 31))
+    correct_end(offender, 2, date(2017, 6, 1))
+
+
+def test_a_decision_on_another_licence_does_not_hold_a_release_back():
+    offender = released(on=date(2016, 11, 1), until=date(2017, 1, 31))  # #2
+    offender.release_on_licence(date(2017, 3, 1), SOM, "4521", date(2019, 3, 1))  # #3
+    offender.decide_recall(date(2017, 4, 1), INSPECTOR, "1001", RecallChoice.RECALL, "Breach")
+    assert offender.referred_entries(offender.collect_events()[-1]) == [3]
+    correct_time(offender, 2, date(2016, 11, 20))
+    correct_end(offender, 2, date(2017, 2, 1))
+    with pytest.raises(RecallDecisionOffLicenceError, match="WMP-000999#4"):
+        correct_time(offender, 3, date(2017, 4, 2))
+
+
+def test_the_release_a_decision_decided_on_survives_a_replay_and_later_corrections():
+    offender = released(on=date(2016, 11, 1))
+    offender.decide_recall(date(2016, 12, 1), INSPECTOR, "1001", RecallChoice.NO_RECALL, "Fine")
+    correct_time(offender, 2, date(2016, 11, 15))
+    events = offender.collect_events()
+    decision = events[2]
+    rebuilt = None
+    for event in events:
+        rebuilt = event.mutate(rebuilt)
+    assert rebuilt is not None and rebuilt.recall_decisions == offender.recall_decisions
+    assert rebuilt.referred_entries(decision) == offender.referred_entries(decision) == [2]

@@ -198,6 +198,25 @@ def test_a_snapshot_holds_enums_and_dates_in_their_own_types(ledger):
     assert restored.risk is RiskLevel.LOW and type(restored.born) is date
 
 
+def test_a_snapshot_keeps_the_release_each_recall_decision_decided_on(ledger):
+    ledger.register_offender(
+        "4521", None, "WMP-000123", "John Doe", date(1975, 3, 2), 1, 1, None, DAY
+    )
+    ledger.append(
+        "4521", None, "WMP-000123", WHEN,
+        lambda o, a, t: o.release_on_licence(DAY, a, t, date(2030, 1, 1)),
+    )  # fmt: skip
+    ledger.append(
+        "4521", None, "WMP-000123", WHEN,
+        lambda o, a, t: o.decide_recall(WHEN, a, t, RecallChoice.NO_RECALL, "Fine"),
+    )  # fmt: skip
+    ledger.take_snapshot(offender_id("WMP-000123"))
+    (snapshot,) = ledger.snapshots.get(offender_id("WMP-000123"))
+    restored = round_trip(ledger, snapshot).mutate(None)
+    assert restored.recall_decisions == {"3": [WHEN, 2]}
+    assert restored.__dict__ == replayed_from_scratch(ledger, "WMP-000123").__dict__
+
+
 def test_a_batched_save_across_multiples_of_fifty_writes_one_snapshot_of_the_state_saved(ledger):
     ledger.register_offender(
         "4521", None, "WMP-000123", "John Doe", date(1975, 3, 2), 1, 1, None, DAY
