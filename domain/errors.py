@@ -109,3 +109,8 @@ class LastAdministratorError(DomainError):
 class RecallDecisionOffLicenceError(DateOrderError):
     """A correction of a release's time or licence end that would leave a recall decision on
     that licence before the release or after the licence's end."""
+
+
+class LeavingBeforeEntryError(DateOrderError):
+    """A leaving dated on or before the day of an entry that has the person in post: its author,
+    or someone it names as they stood that day."""

@@ -829,6 +829,20 @@ def check_not_self(author: Person, other: Person, verb: str) -> None:
         raise SelfReferenceError(f"{author.staff} cannot {verb} themselves; name someone else")
 
 
+def people_in_post(event: Offender.Event) -> list[str]:
+    """The staff an event has in post when it occurred, each held to it when it was recorded:
+    its author (`by`), the person disagreed with, escalated to, handed the case or shared with,
+    and a meeting's attendees. Not who typed it in (in post when it was recorded), nor a
+    transfer's previous owner."""
+    named = [event.by]  # type: ignore[attr-defined]
+    for field in ("with_person", "to_person"):
+        person = getattr(event, field, None)
+        if person is not None:
+            named.append(person["staff"])
+    named.extend(a["staff"] for a in getattr(event, "attendees", ()))
+    return named
+
+
 def entries_referred_to(event: Offender.Event) -> list[int]:
     """The earlier entries an event is about, which it cannot precede: the entries acknowledged,
     shared, discussed, decided about or corrected, and the registration a transfer moves on

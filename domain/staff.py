@@ -13,7 +13,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from domain.clock import check_day_not_future
-from domain.errors import DateOrderError, StaffNotInPostError
+from domain.errors import DateOrderError, LeavingBeforeEntryError, StaffNotInPostError
 from domain.identity import staff_id as derive_staff_id
 from domain.text import check_fields, check_new_reference
 from domain.values import Agency, is_senior
@@ -35,6 +35,14 @@ class Person:
             "rank": self.rank,
             "senior": self.senior,
         }
+
+
+@dataclass(frozen=True)
+class LastInPost:
+    """The latest day an offender's entry has a staff member in post, and that entry (`REF#N`)."""
+
+    day: date
+    entry: str
 
 
 class StaffMember(Aggregate):
@@ -145,7 +153,10 @@ class StaffMember(Aggregate):
             )
         self.trigger_event(self.AreaChanged, area=area, since=since, by=by)
 
-    def leave(self, since: date, by: str) -> None:
+    def leave(self, since: date, by: str, last_in_post: LastInPost | None = None) -> None:
+        """Records that they left on `since` (the first day no longer in post). `last_in_post`:
+        the latest entry in any offender's record that has them in post, None where there is
+        none."""
         if self.left_on is not None:
             raise StaffNotInPostError(
                 f"{self.staff_id} is already recorded as having left on "
@@ -164,6 +175,7 @@ class StaffMember(Aggregate):
                 f"{self.staff_id} has a change of rank or area dated {latest.isoformat()}, so they "
                 f"cannot have left on {since.isoformat()}; give a --since after {latest.isoformat()}"
             )
+        check_not_left_before(self, since, last_in_post)
         self.trigger_event(self.Left, since=since, by=by)
 
     def in_post_on(self, day: date) -> bool:
@@ -206,6 +218,19 @@ def check_change_date(staff: StaffMember, since: date, what: str) -> None:
             f"{since.isoformat()} cannot be recorded; give a --since before "
             f"{staff.left_on.isoformat()}"
         )
+
+
+def check_not_left_before(staff: StaffMember, since: date, last: LastInPost | None) -> None:
+    """A leaving must not contradict the record: every entry that has them in post (as its
+    author, or someone it names) occurred before the day they left."""
+    if last is None or since > last.day:
+        return
+    day = last.day.isoformat()
+    raise LeavingBeforeEntryError(
+        f"{staff.staff_id} is in post in {last.entry}, which occurred on {day}, so they cannot "
+        f"have left on {since.isoformat()} (--since is the first day no longer in post); give a "
+        f"--since after {day}, or first correct the time of {last.entry}"
+    )
 
 
 def check_in_post(staff: StaffMember, day: date) -> None:

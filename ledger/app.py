@@ -39,8 +39,9 @@ from domain.offender import (
     check_about_information,
     check_correction_in_order,
     check_not_before,
+    people_in_post,
 )
-from domain.staff import Person, StaffMember, check_in_post
+from domain.staff import LastInPost, Person, StaffMember, check_in_post
 from domain.values import Agency
 from ledger.errors import ConcurrentWriteError, MissingActorError
 from ledger.transcodings import register_domain_transcodings
@@ -147,12 +148,14 @@ class OffenderLedger(Application[UUID]):
         at once cannot both see the other still in post.
         """
         admin = self.check_admin(actor)
-        if not self.get_staff(staff_ref).admin:
-            self._update_staff(staff_ref, lambda m: m.leave(since, admin))
+        leaving = self.get_staff(staff_ref)
+        last_in_post = self.last_in_post(leaving.staff_id)
+        if not leaving.admin:
+            self._update_staff(staff_ref, lambda m: m.leave(since, admin, last_in_post))
             return
 
         def leave_keeping_an_administrator(member: StaffMember) -> None:
-            member.leave(since, admin)
+            member.leave(since, admin, last_in_post)
             today = london_date(utc_now())
             if not any(a != member.staff_id for a in self.administrators_in_post(today)):
                 raise LastAdministratorError(
@@ -163,6 +166,41 @@ class OffenderLedger(Application[UUID]):
 
         with self._administrators_lock():
             self._update_staff(staff_ref, leave_keeping_an_administrator)
+
+    def last_in_post(self, staff: str) -> LastInPost | None:
+        """The latest entry of any offender that has `staff` in post (`people_in_post`), by the
+        London day it occurred as corrected; None where there is none. Read from the event log
+        itself: every event is read, a scan made only when someone leaves.
+
+        A recording naming them that commits after the scan and before the leaving is saved is
+        not seen: the recording checked them in post against the directory as it stood."""
+        refs: dict[UUID, str] = {}
+        times: dict[tuple[UUID, int], ValidTime] = {}
+        after = 0
+        while True:
+            page = self.read_events(after, 1000)
+            if not page:
+                break
+            for _, event in page:
+                if not isinstance(event, Offender.Event):
+                    continue
+                offender = event.originator_id
+                if isinstance(event, Offender.Registered):
+                    refs[offender] = event.ref
+                if staff in people_in_post(event):
+                    occurred: ValidTime = event.occurred_at  # type: ignore[attr-defined]
+                    times[offender, event.originator_version] = occurred
+                if (
+                    isinstance(event, Offender.EntryCorrected)
+                    and event.entry_occurred_at is not None
+                    and (offender, event.entry) in times
+                ):
+                    times[offender, event.entry] = event.entry_occurred_at
+            after = page[-1][0]
+        if not times:
+            return None
+        (offender, entry), when = max(times.items(), key=lambda item: london_date(item[1]))
+        return LastInPost(london_date(when), f"{refs[offender]}#{entry}")
 
     def administrators_in_post(self, day: date) -> list[str]:
         """The staff ids of the administrators in post on `day`, read from the event log itself

@@ -204,6 +204,64 @@ def test_a_leaving_before_the_latest_change_of_rank_is_refused(cli):
     )
 
 
+def test_a_leaving_before_what_they_recorded_is_refused(cli):
+    """A leaving is the first day no longer in post: it cannot come on or before an entry they
+    made, which was accepted because they were in post then."""
+    assert register(cli).exit_code == 0  # #1, by 4521 on 2016-01-01
+    cli.ok(
+        "record", "entry", REF, "--summary", "Seen", "--by", "4521",
+        "--occurred-at", "2017-03-01T10:00",
+    )  # fmt: skip
+    for day in ("2016-06-01", "2017-03-01"):
+        says = refused(
+            cli, "staff", "leave", "4521", "--since", day,
+            match=f"4521 is in post in {REF}#2, which occurred on 2017-03-01, so they cannot "
+            f"have left on {day}",
+        )  # fmt: skip
+        assert says.endswith(
+            f"give a --since after 2017-03-01, or first correct the time of {REF}#2"
+        )
+    cli.ok("staff", "leave", "4521", "--since", "2017-03-02")
+
+
+@pytest.mark.parametrize(
+    ("staff", "command"),
+    [
+        ("8801", ["record", "mappa-meeting", REF, "--level", "2", "--attendees", "7702,8801",
+                  "--summary", "m", "--by", "7702"]),
+        ("7702", ["transfer", REF, "--to", "7702"]),
+        ("1001", ["record", "escalation", REF, "--to", "1001", "--reason", "r", "--by", "4521"]),
+        ("7702", ["share", REF, "1", "--with", "7702", "--by", "4521"]),
+        ("7702", ["record", "disagreement", REF, "--with", "7702", "--summary", "s",
+                  "--by", "4521"]),
+    ],
+    ids=["attendee", "new owner", "escalated to", "shared with", "disagreed with"],
+)  # fmt: skip
+def test_a_leaving_before_an_entry_naming_them_in_post_is_refused(cli, staff, command):
+    enrol_admin(cli)  # so that 1001 is not the last administrator
+    assert register(cli).exit_code == 0
+    cli.ok(*command, "--occurred-at", "2017-05-01")
+    refused(
+        cli, "staff", "leave", staff, "--since", "2017-04-01",
+        match=f"{staff} is in post in {REF}#2, which occurred on 2017-05-01",
+    )  # fmt: skip
+    cli.ok("staff", "leave", staff, "--since", "2017-05-02")
+
+
+def test_a_leaving_is_judged_against_corrected_times(cli):
+    assert register(cli).exit_code == 0
+    cli.ok("record", "entry", REF, "--summary", "S", "--by", "7702", "--occurred-at", "2017-09-10")
+    cli.ok("record", "entry", REF, "--summary", "T", "--by", "7702", "--occurred-at", "2017-01-01")
+    # #2 happened in August, and #3 in October: the leaving is judged against those days.
+    cli.ok("correct", REF, "2", "--reason", "r", "--entry-occurred-at", "2017-08-01")
+    cli.ok("correct", REF, "3", "--reason", "r", "--entry-occurred-at", "2017-10-01")
+    refused(
+        cli, "staff", "leave", "7702", "--since", "2017-09-01",
+        match=f"in post in {REF}#3, which occurred on 2017-10-01",
+    )  # fmt: skip
+    cli.ok("staff", "leave", "7702", "--since", "2017-10-02")
+
+
 @pytest.mark.parametrize(
     "args",
     [

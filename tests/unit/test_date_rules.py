@@ -16,13 +16,14 @@ from domain.errors import (
     AlreadyOnLicenceError,
     DateOrderError,
     FutureDateError,
+    LeavingBeforeEntryError,
     NotAReleaseError,
     NotOnLicenceError,
     RecallDecisionOffLicenceError,
     StaffNotInPostError,
 )
 from domain.offender import Offender
-from domain.staff import Person, check_not_future
+from domain.staff import LastInPost, Person, check_not_future
 from domain.values import Agency, RecallChoice
 from tests.unit.test_staff import constable  # enrolled on ENROLLED
 
@@ -91,6 +92,22 @@ def test_leaving_on_or_before_a_change_of_rank_is_refused():
     with pytest.raises(DateOrderError, match="change of rank or area dated 2017-03-01"):
         member.leave(date(2017, 3, 1), "1001")
     member.leave(date(2017, 3, 2), "1001")
+
+
+def test_a_leaving_on_or_before_an_entry_that_has_them_in_post_is_refused():
+    member = constable()
+    last = LastInPost(date(2019, 7, 5), "WMP-000123#7")
+    for day in (date(2019, 7, 1), date(2019, 7, 5)):
+        with pytest.raises(
+            LeavingBeforeEntryError,
+            match=f"4521 is in post in WMP-000123#7, which occurred on 2019-07-05, so they cannot "
+            f"have left on {day.isoformat()} .*; give a --since after 2019-07-05, or first "
+            "correct the time of WMP-000123#7",
+        ):
+            member.leave(day, "1001", last)
+    assert member.version == 1 and member.left_on is None
+    member.leave(date(2019, 7, 6), "1001", last)
+    assert member.left_on == date(2019, 7, 6)
 
 
 def test_a_rank_dated_between_earlier_changes_slots_into_the_history():

@@ -19,7 +19,7 @@ from domain.errors import (
     UnknownEntryError,
 )
 from domain.identity import offender_id
-from domain.offender import Offender, check_about_information
+from domain.offender import Offender, check_about_information, people_in_post
 from domain.staff import Person
 from domain.values import Agency, AssessmentTool, RecallChoice, RiskLevel, ShareMeans, VisitKind
 
@@ -270,6 +270,28 @@ def test_only_information_can_be_acknowledged_or_shared():
                 check_about_information("WMP-000123", naming, named)
     for about_it in (named[6], named[7]):
         check_about_information("WMP-000123", about_it, named)
+
+
+def test_an_event_has_in_post_its_author_and_everyone_it_names_as_they_stood():
+    offender = with_entry()  # 2, by probation
+    offender.record_disagreement(LATER, SOM, "1001", PROBATION, "Disagree")  # 3
+    offender.record_escalation(LATER, SOM, "4521", INSPECTOR, "Help")  # 4
+    offender.transfer(LATER, INSPECTOR, "1001", OTHER_SOM, "Moved area")  # 5: from SOM
+    offender.share(LATER, SOM, "4521", [2], Agency.PROBATION, PROBATION, ShareMeans.EMAIL)  # 6
+    offender.share(LATER, SOM, "4521", [2], Agency.PROBATION, None, ShareMeans.EMAIL)  # 7
+    offender.record_mappa_meeting(LATER, INSPECTOR, "1001", 2, [SOM, PROBATION], "m", [2])  # 8
+    named = [people_in_post(e) for e in offender.collect_events()]
+    # Not who typed an entry in (1001 typed #1 and #3), nor a transfer's previous owner (4521).
+    assert named == [
+        ["4521"],
+        ["7702"],
+        ["4521", "7702"],
+        ["4521", "1001"],
+        ["1001", "4633"],
+        ["4521", "7702"],
+        ["4521"],
+        ["1001", "4521", "7702"],
+    ]
 
 
 # --------------------------------------------------------------------------------- self-reference
