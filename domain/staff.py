@@ -233,6 +233,20 @@ def check_not_left_before(staff: StaffMember, since: date, last: LastInPost | No
     )
 
 
+def check_named_in_post(staff: StaffMember, entry: str, day: date) -> None:
+    """A correction moving `entry` to `day` keeps everyone it has in post in post that day."""
+    if staff.in_post_on(day):
+        return
+    if day < staff.enrolled_on:
+        why = f"was not enrolled until {staff.enrolled_on.isoformat()}"
+    else:
+        why = f"left on {staff.left_on.isoformat()}"  # type: ignore[union-attr]
+    raise StaffNotInPostError(
+        f"{entry} has {staff.staff_id} in post, who {why}, so it cannot have occurred on "
+        f"{day.isoformat()}: check --entry-occurred-at"
+    )
+
+
 def check_in_post(staff: StaffMember, day: date) -> None:
     if day < staff.enrolled_on:
         raise StaffNotInPostError(

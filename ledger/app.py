@@ -41,7 +41,7 @@ from domain.offender import (
     check_not_before,
     people_in_post,
 )
-from domain.staff import LastInPost, Person, StaffMember, check_in_post
+from domain.staff import LastInPost, Person, StaffMember, check_in_post, check_named_in_post
 from domain.values import Agency
 from ledger.errors import ConcurrentWriteError, MissingActorError
 from ledger.transcodings import register_domain_transcodings
@@ -363,8 +363,9 @@ class OffenderLedger(Application[UUID]):
         self, offender: Offender, correction: Any, pending: dict[int, Any]
     ) -> None:
         """Refuses a corrected time that puts an entry before what it is about, or after what is
-        about it. Finding the latter reads the stream from the entry on: it costs as the history
-        after the entry, and only a correction of a time pays it."""
+        about it, or on a day when someone it has in post (`people_in_post`) was not. Finding
+        what is about it reads the stream from the entry on: it costs as the history after the
+        entry, and only a correction of a time pays it."""
         number = correction.entry
         entry = self._entry(offender, number, pending)
         referred = [
@@ -379,6 +380,9 @@ class OffenderLedger(Application[UUID]):
         check_correction_in_order(
             offender.ref, number, correction.entry_occurred_at, referred, referred_by
         )
+        day = london_date(correction.entry_occurred_at)
+        for staff in dict.fromkeys(people_in_post(entry)):
+            check_named_in_post(self.get_staff(staff), f"{offender.ref}#{number}", day)
 
     def _occurred(self, offender: Offender, number: int, pending: dict[int, Any]) -> ValidTime:
         """When entry `number` occurred, as corrected."""

@@ -269,6 +269,24 @@ def test_a_correction_cannot_be_made_before_the_entry_it_corrects(disclosed):
     disclosed.ok(*fix, "--occurred-at", "2016-09-12T10:00")
 
 
+def test_a_correction_cannot_move_an_entry_outside_its_authors_time_in_post(disclosed):
+    """#2 was written by 7702 (enrolled 2010-01-01); once 7702 has left, the entry cannot be
+    moved to the day they left or later, nor to before they were enrolled."""
+    disclosed.ok("staff", "leave", "7702", "--since", "2018-01-01")
+    fix = ["correct", REF, "2", "--reason", "Date typed wrong", "--entry-occurred-at"]
+    for day, why in (("2018-01-01", "left on 2018-01-01"), ("2018-03-01T09:00", "left on")):
+        says = refused(disclosed, 1, *fix, day)
+        assert f"WMP-000123#2 has 7702 in post, who {why}" in says
+        assert "check --entry-occurred-at" in says
+    says = refused(
+        disclosed, 1, "correct", REF, "1", "--reason", "r", "--entry-occurred-at", "2009-12-31"
+    )
+    assert "WMP-000123#1 has 4521 in post, who was not enrolled until" in says
+    disclosed.ok(*fix, "2017-12-31T16:00")
+    entry = disclosed.ok("timeline", REF, "--json").json()["entries"][1]
+    assert entry["entry"] == 2 and entry["occurred_at"].startswith("2017-12-31T16:00")
+
+
 def test_an_import_cannot_acknowledge_a_transfer(registered, tmp_path):
     lines = [
         {"command": "transfer", "ref": REF, "to": "7702", "occurred_at": "2016-08-01"},

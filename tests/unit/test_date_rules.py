@@ -23,7 +23,7 @@ from domain.errors import (
     StaffNotInPostError,
 )
 from domain.offender import Offender
-from domain.staff import LastInPost, Person, check_not_future
+from domain.staff import LastInPost, Person, check_named_in_post, check_not_future
 from domain.values import Agency, RecallChoice
 from tests.unit.test_staff import constable  # enrolled on ENROLLED
 
@@ -108,6 +108,23 @@ def test_a_leaving_on_or_before_an_entry_that_has_them_in_post_is_refused():
     assert member.version == 1 and member.left_on is None
     member.leave(date(2019, 7, 6), "1001", last)
     assert member.left_on == date(2019, 7, 6)
+
+
+def test_an_entry_moved_outside_a_named_persons_time_in_post_is_refused():
+    member = constable()  # enrolled on 2015-01-01
+    member.leave(date(2019, 7, 6), "1001")
+    check_named_in_post(member, "WMP-000123#7", date(2015, 1, 1))
+    check_named_in_post(member, "WMP-000123#7", date(2019, 7, 5))
+    for day, why in (
+        (date(2014, 12, 31), "was not enrolled until 2015-01-01"),
+        (date(2019, 7, 6), "left on 2019-07-06"),
+    ):
+        with pytest.raises(
+            StaffNotInPostError,
+            match=f"WMP-000123#7 has 4521 in post, who {why}, so it cannot have occurred on "
+            f"{day.isoformat()}: check --entry-occurred-at",
+        ):
+            check_named_in_post(member, "WMP-000123#7", day)
 
 
 def test_a_rank_dated_between_earlier_changes_slots_into_the_history():
