@@ -9,7 +9,7 @@ moment, and who typed it in (`entered_by`). The library's own `timestamp` is the
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from eventsourcing.domain import Aggregate
@@ -45,6 +45,8 @@ from domain.values import (
     ShareMeans,
     VisitKind,
 )
+
+ONE_DAY = timedelta(days=1)
 
 
 class Offender(Aggregate):
@@ -158,7 +160,7 @@ class Offender(Aggregate):
             day = london_date(self.occurred_at)
             decided_on = offender.licence_on(day, recalled_that_day=True)
             release = decided_on[3] if decided_on is not None and len(decided_on) > 3 else None
-            offender.recall_decisions[str(self.originator_version)] = [self.occurred_at, release]
+            recalled = False
             if self.decision is RecallChoice.RECALL:
                 period = offender.licence_on(day)
                 if period is None:
@@ -167,6 +169,12 @@ class Offender(Aggregate):
                     period = next((p for p in reversed(offender.licences) if p[2] is None), None)
                 if period is not None:
                     period[2] = day
+                    recalled = period is decided_on
+            offender.recall_decisions[str(self.originator_version)] = [
+                self.occurred_at,
+                release,
+                recalled,
+            ]
 
     class EntriesAcknowledged(Recorded):
         entries: list[int]
@@ -209,6 +217,9 @@ class Offender(Aggregate):
                 offender.corrected_times[str(self.entry)] = self.entry_occurred_at
                 if period is not None:
                     period[0] = london_date(self.entry_occurred_at)
+                recalled = offender.licence_recalled_by(self.entry)
+                if recalled is not None:
+                    recalled[2] = london_date(self.entry_occurred_at)
             if self.licence_end is not None and period is not None:
                 period[1] = self.licence_end
 
@@ -246,8 +257,9 @@ class Offender(Aggregate):
         # When a corrected entry occurred, by entry number (as text, as snapshots keep keys).
         self.corrected_times: dict[str, ValidTime] = {}
         # Each recall decision, recall or not, as [occurred at, the release whose licence it
-        # decided on or None], by entry number (as text): the decision stays tied to that release
-        # whatever later corrections do to the licence's dates.
+        # decided on or None, whether it recalled that licence], by entry number (as text): the
+        # decision stays tied to that release whatever later corrections do to the licence's
+        # dates, and a correction of its own time moves the day the licence stopped.
         self.recall_decisions: dict[str, list[Any]] = {}
         self.acknowledged: dict[str, list[int]] = {}
 
@@ -525,6 +537,7 @@ class Offender(Aggregate):
         if licence_end is not None:
             check_licence_end_correction(self, entry, entry_occurred_at, licence_end)
         check_recall_decisions_stay_on_licence(self, entry, entry_occurred_at, licence_end)
+        check_licences_stay_apart(self, entry, entry_occurred_at, licence_end)
         self._record(
             self.EntryCorrected,
             when,
@@ -565,6 +578,15 @@ class Offender(Aggregate):
             return entries_referred_to(event)
         decided = self.recall_decisions.get(str(event.originator_version))
         return [decided[1]] if decided is not None and decided[1] is not None else []
+
+    def licence_recalled_by(self, entry: int) -> list[Any] | None:
+        """The licence period that recall decision `entry` recalled; None when it recalled none
+        (no recall decision, a decision not to recall, or one from before decisions were tied to
+        their licence)."""
+        decided = self.recall_decisions.get(str(entry))
+        if decided is None or not decided[2] or decided[1] is None:
+            return None
+        return self.licence_begun_by(decided[1])
 
     def licence_begun_by(self, entry: int) -> list[Any] | None:
         """The licence period that release `entry` began; None when `entry` is no release."""
@@ -742,7 +764,7 @@ def check_recall_decisions_stay_on_licence(
     if offender.licence_begun_by(entry) is None:
         return
     ref = offender.ref
-    for number, (decided_at, release) in offender.recall_decisions.items():
+    for number, (decided_at, release, _) in offender.recall_decisions.items():
         if release != entry:
             continue
         then = offender.corrected_times.get(number, decided_at)
@@ -759,6 +781,63 @@ def check_recall_decisions_stay_on_licence(
                 f"--licence-end {licence_end.isoformat()} is before {ref}#{number}, a recall "
                 f"decision on that licence, which occurred {local_text(then)}; give an end on or "
                 f"after {day}, or first correct the time of {ref}#{number}"
+            )
+
+
+def check_licences_stay_apart(
+    offender: Offender, entry: int, occurred: ValidTime | None, licence_end: date | None = None
+) -> None:
+    """A corrected time of a release or of a recall decision keeps the licences as recording
+    them required: a recall decision while its licence runs (to its last day, or, for a decision
+    not to recall, to the day another decision recalled it), and two licences never running on
+    one day. Moving a release moves when its licence begins; moving the decision that recalled a
+    licence moves when it stops (a new release may fall on the day of a recall, not before)."""
+    if occurred is None:
+        return
+    ref, day = offender.ref, london_date(occurred)
+    moved = offender.licence_begun_by(entry)
+    decided = offender.recall_decisions.get(str(entry))
+    if moved is None and decided is not None and decided[1] is not None:
+        licence = offender.licence_begun_by(decided[1])
+        if licence is not None:
+            last, why = licence[1], "ends"
+            if not decided[2] and licence[2] is not None and licence[2] < last:
+                last, why = licence[2], "was recalled"
+            if day > last:
+                raise RecallDecisionOffLicenceError(
+                    f"--entry-occurred-at {local_text(occurred)} is after the licence "
+                    f"{ref}#{decided[1]} began {why} ({last.isoformat()}), and {ref}#{entry} is a "
+                    "recall decision on that licence; a licence is decided on only while it runs: "
+                    "check --entry-occurred-at"
+                )
+        moved = offender.licence_recalled_by(entry)
+        if moved is None:
+            return
+        span = (moved[0], day)
+    elif moved is not None:
+        end = moved[1] if licence_end is None else licence_end
+        if day >= end:
+            raise DateOrderError(
+                f"--entry-occurred-at {local_text(occurred)} is not before the end of the licence "
+                f"{ref}#{entry} began ({end.isoformat()}); check --entry-occurred-at, or correct "
+                "the licence end too (--licence-end)"
+            )
+        span = (day, moved[2] if moved[2] is not None else end + ONE_DAY)
+    else:
+        return
+    for other in offender.licences:
+        if other is moved:
+            continue
+        stop = other[2] if other[2] is not None else other[1] + ONE_DAY
+        if other[0] < span[1] and span[0] < stop:
+            began = f"{ref}#{other[3]}" if len(other) > 3 else "an earlier release"
+            dates = f"{other[0].isoformat()} to {other[1].isoformat()}"
+            if other[2] is not None:
+                dates += f", recalled {other[2].isoformat()}"
+            raise AlreadyOnLicenceError(
+                f"--entry-occurred-at {local_text(occurred)} would have the licence it concerns "
+                f"running beside the licence {began} began ({dates}); two licences never run on "
+                "one day: check --entry-occurred-at"
             )
 
 

@@ -354,3 +354,27 @@ def test_a_licence_end_cannot_be_corrected_to_before_a_recall_decision_on_it(dec
         "licence, which occurred 2018-01-01; give an end on or after 2018-01-01"
     ), says
     decided.ok("correct", REF, "4", "--reason", "r", "--licence-end", "2018-01-01")
+
+
+def test_a_recall_corrected_later_cannot_overtake_the_next_release(decided):
+    """#3 recalled the licence on 2016-07-14; #4 released him again on 2017-03-01. Moving the
+    recall past that release would have two licences running at once, so it is refused; moved
+    within its licence, the recall moves the day the licence stopped."""
+    decided.ok(
+        "record", "release", REF, "--licence-end", "2021-03-01", "--occurred-at", "2017-03-01"
+    )
+    fix = ["correct", REF, "3", "--reason", "Recalled later", "--entry-occurred-at"]
+    says = refused(decided, 1, *fix, "2017-03-02")
+    assert "running beside the licence WMP-000123#4 began (2017-03-01 to 2021-03-01)" in says
+    # Nor can the second release be moved back into the first licence.
+    says = refused(
+        decided, 1, "correct", REF, "4", "--reason", "r", "--entry-occurred-at", "2016-07-10"
+    )
+    assert (
+        "running beside the licence WMP-000123#2 began (2016-07-14 to 2020-07-04, recalled 2016-07-14)"
+        in says
+    )
+    decided.ok(*fix, "2016-09-01")
+    shown = decided.ok("show", REF, "--json", "--at", "2016-08-01").json()
+    assert shown["on_licence"] is True
+    assert decided.ok("show", REF, "--json", "--at", "2016-09-02").json()["on_licence"] is False

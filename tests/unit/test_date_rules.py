@@ -359,3 +359,63 @@ def test_the_release_a_decision_decided_on_survives_a_replay_and_later_correctio
         rebuilt = event.mutate(rebuilt)
     assert rebuilt is not None and rebuilt.recall_decisions == offender.recall_decisions
     assert rebuilt.referred_entries(decision) == offender.referred_entries(decision) == [2]
+
+
+def test_a_recall_decision_cannot_be_corrected_to_after_its_licence():
+    offender = released(on=date(2016, 11, 1), until=date(2018, 11, 1))
+    offender.decide_recall(date(2017, 6, 1), INSPECTOR, "1001", RecallChoice.NO_RECALL, "Fine")
+    with pytest.raises(
+        RecallDecisionOffLicenceError,
+        match=r"2018-11-02 is after the licence WMP-000999#2 began ends \(2018-11-01\), and "
+        r"WMP-000999#3 is a recall decision on that licence; .* check --entry-occurred-at",
+    ):
+        correct_time(offender, 3, date(2018, 11, 2))
+    correct_time(offender, 3, date(2018, 11, 1))
+
+
+def test_a_decision_not_to_recall_cannot_be_moved_past_the_recall():
+    offender = released(on=date(2016, 11, 1), until=date(2018, 11, 1))
+    offender.decide_recall(date(2017, 1, 1), INSPECTOR, "1001", RecallChoice.NO_RECALL, "Fine")
+    offender.decide_recall(date(2017, 6, 1), INSPECTOR, "1001", RecallChoice.RECALL, "Breach")
+    with pytest.raises(RecallDecisionOffLicenceError, match=r"was recalled \(2017-06-01\)"):
+        correct_time(offender, 3, date(2017, 6, 2))
+    correct_time(offender, 3, date(2017, 6, 1))
+
+
+def test_a_corrected_recall_moves_the_day_the_licence_stopped():
+    offender = released(on=date(2016, 11, 1), until=date(2018, 11, 1))
+    offender.decide_recall(date(2017, 6, 1), INSPECTOR, "1001", RecallChoice.RECALL, "Breach")
+    assert offender.on_licence_on(date(2017, 5, 1))
+    correct_time(offender, 3, date(2017, 4, 1))
+    assert offender.licences[0][2] == date(2017, 4, 1)
+    assert offender.on_licence_on(date(2017, 3, 31))
+    assert not offender.on_licence_on(date(2017, 5, 1))
+
+
+def test_a_recall_cannot_be_moved_past_the_next_release():
+    offender = released(on=date(2016, 11, 1), until=date(2018, 11, 1))
+    offender.decide_recall(date(2017, 6, 1), INSPECTOR, "1001", RecallChoice.RECALL, "Breach")
+    offender.release_on_licence(date(2017, 9, 1), SOM, "4521", date(2019, 9, 1))  # #4
+    with pytest.raises(
+        AlreadyOnLicenceError,
+        match=r"running beside the licence WMP-000999#4 began \(2017-09-01 to 2019-09-01\)",
+    ):
+        correct_time(offender, 3, date(2017, 9, 2))
+    # A release on the day of the recall is in order, as when recording.
+    correct_time(offender, 3, date(2017, 9, 1))
+
+
+def test_a_release_cannot_be_corrected_into_another_licence():
+    offender = released(on=date(2016, 11, 1), until=date(2017, 11, 1))
+    offender.release_on_licence(date(2018, 3, 1), SOM, "4521", date(2019, 3, 1))  # #3
+    for day in (date(2017, 11, 1), date(2017, 1, 1)):
+        with pytest.raises(AlreadyOnLicenceError, match=r"the licence WMP-000999#2 began"):
+            correct_time(offender, 3, day)
+    with pytest.raises(
+        AlreadyOnLicenceError, match=r"runs into the licence released on 2018-03-01"
+    ):
+        correct_end(offender, 2, date(2019, 1, 1), moved=date(2018, 2, 1))
+    with pytest.raises(DateOrderError, match=r"is not before the end of the licence WMP-000999#2"):
+        correct_time(offender, 2, date(2017, 11, 1))
+    correct_time(offender, 3, date(2017, 11, 2))
+    assert offender.licences[1][0] == date(2017, 11, 2)

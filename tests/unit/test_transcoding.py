@@ -213,7 +213,7 @@ def test_a_snapshot_keeps_the_release_each_recall_decision_decided_on(ledger):
     ledger.take_snapshot(offender_id("WMP-000123"))
     (snapshot,) = ledger.snapshots.get(offender_id("WMP-000123"))
     restored = round_trip(ledger, snapshot).mutate(None)
-    assert restored.recall_decisions == {"3": [WHEN, 2]}
+    assert restored.recall_decisions == {"3": [WHEN, 2, False]}
     assert restored.__dict__ == replayed_from_scratch(ledger, "WMP-000123").__dict__
 
 
