@@ -68,10 +68,15 @@ def local_time(value: datetime | date | str | None) -> str:
 
 def asked_time(text: str | None) -> str:
     """An --at or --as-of as the view says it back: a date stays the date given (it means the end
-    of that day); a time is shown as `local_time` shows it."""
-    from domain.clock import parse_time
+    of that day); a time is the exact moment asked, in London time with its zone, to the second
+    and fraction of a second where one was given (`domain.clock.moment_text`), never rounded to
+    another moment."""
+    from domain.clock import moment_text, parse_time
 
-    return local_time(parse_time(text)) if text else ""
+    if not text:
+        return ""
+    when = parse_time(text)
+    return moment_text(when) if isinstance(when, datetime) else when.isoformat()
 
 
 def say(text: str) -> None:

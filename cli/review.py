@@ -8,7 +8,7 @@ import typer
 
 from cli.options import AS_OF, AT, JSON
 from cli.reading import caption, load_records, when
-from cli.render import emit_json, local_time, say, table
+from cli.render import asked_time, emit_json, local_time, say, table
 from cli.session import Session, session
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def ownership(
         return
     names = {staff: name for staff, (name, _) in _staff_directory(s).items()}
     # A period not ended by --at may have ended since: it ran on "at" that moment, not "now".
-    running = "now" if asked_at is None else f"(still at {local_time(doc['at'])})"
+    running = "now" if asked_at is None else f"(still at {asked_time(at)})"
     table(
         f"Ownership of {doc['ref']}",
         ["Agency", "Owner", "From", "To", "Made by", "Why", "Begun / ended by"],

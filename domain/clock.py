@@ -172,6 +172,30 @@ def local_text(when: ValidTime) -> str:
     return f"{here:%Y-%m-%d %H:%M} {here.tzname()}"
 
 
+def moment_text(when: datetime) -> str:
+    """A moment someone asked about (`--at`, `--as-of`) said back exactly, in the style of
+    `local_text`: London wall-clock time with its zone, and the seconds and fraction of a second
+    where the moment has them (`2020-10-20 14:03:27 BST`, `2020-10-20 14:03:27.25 BST`), so a
+    caption never names a moment other than the one its view reflects. A moment on the minute
+    reads as `local_text` writes it."""
+    here = when.astimezone(LONDON)
+    text = f"{here:%Y-%m-%d %H:%M}"
+    if here.second or here.microsecond:
+        text += f":{here.second:02d}"
+    if here.microsecond:
+        text += f".{here.microsecond:06d}".rstrip("0")
+    return f"{text} {here.tzname()}"
+
+
+def is_end_of_day(when: datetime) -> bool:
+    """Whether `when` is the last instant of its day in London: what a date alone asked as
+    `--at` or `--as-of` means."""
+    try:
+        return when == end_of_day(london_date(when))
+    except OverflowError:
+        return False
+
+
 def iso(when: ValidTime | None) -> str | None:
     """JSON form: a date stays a date; an instant is ISO 8601 in UTC with its offset."""
     if when is None:

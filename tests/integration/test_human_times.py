@@ -99,6 +99,27 @@ def test_show_gives_london_times_and_dates_as_dates(case):
     assert "the world at 2016-10-20" in text(case, "show", REF, "--at", "2016-10-20")
 
 
+def test_a_caption_says_back_the_exact_moment_asked_never_rounded(case):
+    """--at 2016-10-17T15:00:27 was said back as "15:00 BST", a moment the view did not show."""
+
+    def text(*args: str) -> str:  # a caption folds to its table's width
+        return " ".join(case.ok(*args, env=WIDE).stdout.split())
+
+    shown = text("show", REF, "--at", "2016-10-17T15:00:27", "--as-of", "2099-01-02T03:04:05.5")
+    assert "the world at 2016-10-17 15:00:27 BST" in shown
+    assert "as the ledger stood at 2099-01-02 03:04:05.5 GMT" in shown
+    timeline = text("timeline", REF, "--as-of", "2099-07-02T03:04:05.000250")
+    assert "as the ledger stood at 2099-07-02 03:04:05.00025 BST" in timeline
+    matrix = text("who-knew", REF, "--at", "2016-10-17T13:30:01Z")
+    assert "the world at 2016-10-17 14:30:01 BST" in matrix
+    alerts = text("alerts", "--offender", REF, "--at", "2016-12-01T09:00:59.9")
+    assert "at 2016-12-01 09:00:59.9 GMT" in alerts
+    # A period still running at --at ran "at" that moment, said back as asked.
+    owned = text("ownership", REF, "--at", "2016-10-17T15:59:59")
+    assert "(still at 2016-10-17 15:59:59 BST)" in owned
+    assert "the world at 2016-10-17 15:59:59 BST" in owned
+
+
 def test_the_timeline_gives_both_clocks_in_london_time(case):
     entries = case.ok("timeline", REF, "--json").json()["entries"]
     out = text(case, "timeline", REF)
