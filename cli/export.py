@@ -67,7 +67,8 @@ def export(
     recipient can later check the export against the ledger. HTML and PDF hold the same: who
     exported, why, when and for whom, the digest, the offender, ownership, the chronology with
     both clocks, late entries flagged and corrections beside the originals, who knew each item,
-    and the staff; their times are London local time (GMT or BST). The PDF is A4 with numbered
+    and the staff; their times are London local time (GMT or BST), and the --as-of moment is
+    said back exactly, to the second and fraction given (a date: the end of that day). The PDF is A4 with numbered
     pages and the digest on each page. JSON and CSV times are UTC (ISO 8601). The export is
     logged as a disclosure, with --to and the file.
 
@@ -355,6 +356,21 @@ def london(value: str | None, missing: str = "") -> str:
         return value
 
 
+def stood_at(as_of: str | None) -> str:
+    """The --as-of moment of an export as its caption says it: exactly the moment the export
+    reflects, in London time with its zone, to the second and fraction of a second where it has
+    them (`domain.clock.moment_text`), not rounded to the minute as the record's own times are;
+    a date asked for (the end of that day) as "the end of" that date; none, the time of export."""
+    from domain.clock import is_end_of_day, london_date, moment_text
+
+    if as_of is None:
+        return "the time of export"
+    moment = datetime.fromisoformat(as_of)
+    if is_end_of_day(moment):
+        return f"the end of {london_date(moment).isoformat()} (London time)"
+    return moment_text(moment)
+
+
 @dataclass(frozen=True)
 class Entry:
     """One row of the chronology."""
@@ -436,7 +452,7 @@ def readable(document: dict[str, Any]) -> Readable:
             ("By", text(header["generated_by"])),
             ("Justification", text(header["reason"])),
             ("Recipients", ", ".join(header["recipients"]) or "not stated"),
-            ("As the ledger stood at", london(header["as_of"], "the time of export")),
+            ("As the ledger stood at", stood_at(header["as_of"])),
             ("Anonymised", "yes" if header["anonymised"] else "no"),
             ("Ledger digest", digest),
         ],

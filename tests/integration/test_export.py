@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -110,6 +112,55 @@ def test_as_of_exports_what_the_ledger_held_then(history, tmp_path):
 
     assert sorted(e["entry"] for e in doc["timeline"]) == [1, 2, 3]
     assert doc["export"]["as_of"] == before_transfer
+
+
+def exactly(moment: datetime) -> str:
+    """A moment in London time to the second and the fraction of it, worked out apart from the
+    code under test: what an --as-of caption must say."""
+    here = moment.astimezone(ZoneInfo("Europe/London"))
+    fraction = f".{here.microsecond:06d}".rstrip("0") if here.microsecond else ""
+    return f"{here:%Y-%m-%d %H:%M:%S}{fraction} {here.tzname()}"
+
+
+def as_asked_in_london(moment: datetime) -> str:
+    """The moment as a reviewer types it: a naive London time, or with its offset in the hour the
+    clocks repeat (where a naive time is refused)."""
+    here = moment.astimezone(ZoneInfo("Europe/London"))
+    twice = here.replace(fold=0).utcoffset() != here.replace(fold=1).utcoffset()
+    return here.isoformat() if twice else here.replace(tzinfo=None).isoformat()
+
+
+def asked_moments(cli) -> list[datetime]:
+    """Moments when the ledger held the whole record: one to the second, one to the microsecond."""
+    entries = cli.ok("timeline", REF, "--json").json()["entries"]
+    last = max(datetime.fromisoformat(e["recorded_at"]) for e in entries)
+    whole = (last + timedelta(seconds=1)).replace(microsecond=0)
+    if whole.second == 0:
+        whole += timedelta(seconds=1)
+    fraction = last.replace(microsecond=last.microsecond or 1)
+    return [whole, fraction]
+
+
+def test_the_as_of_caption_names_the_exact_moment_asked_for(history, tmp_path):
+    """--as-of 2020-10-20T14:03:27 was captioned "2020-10-20 14:03 BST" in HTML and PDF: a
+    moment 27 seconds before the one the export reflects."""
+    for moment in asked_moments(history):
+        asked = as_asked_in_london(moment)
+        page = export(history, tmp_path, "--format", "html", "--as-of", asked, name="r.html")
+        doc = json.loads(
+            export(history, tmp_path, "--format", "json", "--as-of", asked).read_text()
+        )
+
+        assert doc["export"]["as_of"] == moment.isoformat()
+        caption = f"<tr><td>As the ledger stood at</td><td>{exactly(moment)}</td></tr>"
+        assert caption in page.read_text(), asked
+
+
+def test_a_date_as_of_is_captioned_as_the_end_of_that_day(history, tmp_path):
+    page = export(history, tmp_path, "--format", "html", "--as-of", "2099-06-30", name="r.html")
+
+    assert "<td>the end of 2099-06-30 (London time)</td>" in page.read_text()
+    assert "2099-06-30 23:59" not in page.read_text()
 
 
 def test_anonymising_replaces_every_person_with_a_stable_pseudonym(history, tmp_path):

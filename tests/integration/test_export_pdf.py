@@ -15,7 +15,12 @@ import pytest
 from pypdf import PdfReader
 
 from tests.integration.test_access_log import log
-from tests.integration.test_export import record_told_disclosure
+from tests.integration.test_export import (
+    as_asked_in_london,
+    asked_moments,
+    exactly,
+    record_told_disclosure,
+)
 
 REF = "WMP-000123"
 GREEK_CYRILLIC = "Ζωή Ιβάνοβα"
@@ -134,6 +139,13 @@ def test_as_of_exports_what_the_ledger_held_then(history, tmp_path):
     assert GREEK_CYRILLIC in text and "Words misheard" not in text
     assert "thoughts of <rape>" in text and "Feels isolated" not in text
     assert "As the ledger stood at" in text and "the time of export" not in text
+
+
+def test_the_as_of_caption_names_the_exact_moment_asked_for(history, tmp_path):
+    for moment in asked_moments(history):
+        _, _, text = read_pdf(export_pdf(history, tmp_path, "--as-of", as_asked_in_london(moment)))
+
+        assert f"As the ledger stood at {exactly(moment)}" in " ".join(text.split())
 
 
 def test_characters_the_font_lacks_are_replaced_and_the_pdf_says_so(registered, tmp_path, caplog):
