@@ -56,7 +56,8 @@ def anonymise(document: dict[str, Any]) -> dict[str, Any]:
 
     Staff become "Staff A", "Staff B", ... in the order they first appear in the document, so the
     same person has the same pseudonym throughout. Their agency and rank stay: a review needs them.
-    Free text is changed only where it contains a known name, reference or staff id.
+    Free text is changed only where it contains a known name, reference or staff id, each
+    replaced whole: "Jean-Luc", "O'Neil" and "Jean-Luc's" are one name each (`_word_replacements`).
     """
     offender = document["offender"]
     pseudonyms: dict[str, str] = {offender["ref"]: SUBJECT, offender["name"]: SUBJECT}
@@ -109,25 +110,161 @@ def _date_forms(born: str) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)(?:" + "|".join(forms) + r")(?!\w)", re.IGNORECASE)
 
 
+# What joins the parts of one name: hyphens ("Jean-Luc") and apostrophes ("O'Neil"), as typed on
+# any keyboard. Each is read as its plain form when names are compared.
+_HYPHENS = "-\u2010\u2011"
+_APOSTROPHES = "'\u2019\u02bc\u2018"
+_JOINS = _HYPHENS + _APOSTROPHES
+_PLAIN = str.maketrans({**dict.fromkeys(_HYPHENS, "-"), **dict.fromkeys(_APOSTROPHES, "'")})
+_LETTERS = r"[^\W\d_]+"
+# One name as written: letters, joined by hyphens or apostrophes into one word; never inside a
+# longer word ("Ann" is not in "Annual", nor in "Ann2").
+_NAME = re.compile(rf"(?<!\w){_LETTERS}(?:[{_JOINS}]{_LETTERS})*(?!\w)")
+# English endings after an apostrophe: the possessive ("Jean-Luc's") and contractions ("Doe'll",
+# and "don't", which is "do" and "n't", not a Don's).
+_ENDING = re.compile(
+    rf"^(.+?)(n[{_APOSTROPHES}]t|[{_APOSTROPHES}](?:s|t|d|ll|re|ve|m))$", re.IGNORECASE
+)
+# Parts of a name shorter than this stand for their owner only within the whole name ("O'Neil"):
+# alone, they are too often ordinary words.
+_SHORTEST_PART = 3
+_JOINED = re.compile(f"[{_JOINS}]")
+
+
+def _plain(text: str) -> str:
+    """A name or key as compared: any hyphen or apostrophe in its plain form, whatever the case
+    and the spacing."""
+    return " ".join(text.translate(_PLAIN).casefold().split())
+
+
+def _name_parts(name: str) -> Iterator[str]:
+    """Each word of a name as written ("Jean-Luc", "O'Neil", "Picard"), then each part of a
+    joined word ("Jean", "Luc", "Neil"); of three letters or more, unless joined."""
+    for word in _NAME.findall(name):
+        parts = _JOINED.split(word)
+        if len(parts) > 1 or len(word) >= _SHORTEST_PART:
+            yield word
+        if len(parts) > 1:
+            yield from (part for part in parts if len(part) >= _SHORTEST_PART)
+
+
 def _word_replacements(
     pseudonyms: dict[str, str], offender_name: str, staff_names: dict[str, str]
 ) -> Callable[[str], str]:
-    """Replaces known names, references and staff ids inside free text, longest first, as whole
-    words and whatever their case (records often write surnames in capitals); each part of a name
-    (of three letters or more) stands for its owner too."""
-    table = {key.casefold(): pseudonym for key, pseudonym in pseudonyms.items()}
-    for part in re.findall(r"[^\W\d_]{3,}", offender_name):
-        table.setdefault(part.casefold(), SUBJECT)
+    """Replaces known names, references and staff ids inside free text, whatever their case
+    (records often write surnames in capitals), each as a whole: a word is never changed for a
+    name it merely contains ("Annual" keeps "Ann").
+
+    A name is one word however it is joined: "Jean-Luc" and "O'Neil" become one pseudonym each,
+    never "Subject-Subject" or "O'Subject", and "Jean-Luc's" becomes "Subject's". Each word of a
+    name, and each part of a joined word, of three letters or more, stands for its owner alone
+    too. In a hyphenated word not known whole, each part is judged by itself, the parts naming one
+    person becoming one pseudonym ("Jean-Luc" of a Jean Luc Picard; "Doe-eyed" -> "Subject-eyed");
+    in a word joined by an apostrophe, a part that names someone stands for the whole word
+    ("O'Neil" of a Neil Hart): nothing of a name is left beside its pseudonym."""
+    table = {_plain(key): pseudonym for key, pseudonym in pseudonyms.items() if key.strip()}
+    spellings = {key.strip() for key in pseudonyms if _NAME.fullmatch(key.strip())}
+    for part in _name_parts(offender_name):
+        table.setdefault(_plain(part), SUBJECT)
+        spellings.add(part)
     for staff_id, name in staff_names.items():
-        for part in re.findall(r"[^\W\d_]{3,}", name):
-            table.setdefault(part.casefold(), pseudonyms[staff_id])
-    keys = sorted((k for k in table if k), key=len, reverse=True)
-    if not keys:
-        return lambda text: text
-    pattern = re.compile(
-        r"(?<!\w)(" + "|".join(re.escape(k) for k in keys) + r")(?!\w)", re.IGNORECASE
+        for part in _name_parts(name):
+            table.setdefault(_plain(part), pseudonyms[staff_id])
+            spellings.add(part)
+    # Whole names, references and ids of more than one word, longest first, spaces and joins
+    # typed in any form; then any joined word (looked up part by part); then a known name.
+    keys = sorted(
+        (k for k in pseudonyms if k.strip() and not _NAME.fullmatch(k.strip())),
+        key=len,
+        reverse=True,
     )
-    return lambda text: pattern.sub(lambda match: table[match.group(0).casefold()], text)
+    spelt = sorted({*spellings, *(s.casefold() for s in spellings)}, key=len, reverse=True)
+    run = _LETTERS + "+"  # possessive: a run of letters is never given back, one part at a time
+    pattern = re.compile(
+        r"(?<!\w)(?:(?P<key>"
+        + "|".join([*map(_flexible, keys), "(?!)"])
+        + rf")(?!\w)|(?P<word>{run}(?:[{_JOINS}]{run})+(?!\w)|(?:"
+        + "|".join([*map(_flexible, spelt), "(?!)"])
+        + r")(?!\w)))",
+        re.IGNORECASE,
+    )
+
+    def known(word: str) -> tuple[str, str] | None:
+        """The pseudonym for a word, and the English ending it keeps ("'s"), if it names
+        someone whole."""
+        if _plain(word) in table:
+            return table[_plain(word)], ""
+        ending = _ENDING.match(word)
+        if ending and _plain(ending.group(1)) in table:
+            return table[_plain(ending.group(1))], ending.group(2)
+        return None
+
+    def unhyphenated(word: str) -> tuple[str, str] | None:
+        """As `known`, or a part joined by an apostrophe standing for the whole word."""
+        found = known(word)
+        if found is not None:
+            return found
+        ending = _ENDING.match(word)
+        base, kept = (ending.group(1), ending.group(2)) if ending else (word, "")
+        for part in re.split(f"[{_APOSTROPHES}]", base):
+            if len(part) >= _SHORTEST_PART and _plain(part) in table:
+                return table[_plain(part)], kept
+        return None
+
+    def name(word: str) -> str:
+        if not _JOINED.search(word):
+            return table.get(_plain(word), word)
+        found = known(word)
+        if found is not None:
+            return "".join(found)
+        pieces = re.split(f"([{_HYPHENS}])", word)
+        out: list[str] = []
+        previous: str | None = None  # whom the last part named, if nothing followed its name
+        for index in range(0, len(pieces), 2):
+            found = unhyphenated(pieces[index])
+            if found is not None and found[0] == previous:
+                out[-1] = "".join(found)  # the same person's name goes on: one pseudonym
+            else:
+                if index:
+                    out.append(pieces[index - 1])
+                out.append(pieces[index] if found is None else "".join(found))
+            previous = found[0] if found is not None and not found[1] else None
+        return "".join(out)
+
+    def changed(match: re.Match[str]) -> str:
+        found = match.group("key")
+        if found is None:
+            return name(match.group("word"))
+        if _plain(found) in table:
+            return table[_plain(found)]
+        # Matched ignoring case, yet not the same once case-folded (a dotted capital I).
+        return next(pseudonyms[k] for k in keys if re.fullmatch(_flexible(k), found, re.I))
+
+    # A record names the same few people over and over: each spelling is worked out once.
+    done: dict[str, str] = {}
+
+    def change(match: re.Match[str]) -> str:
+        found = match.group(0)
+        if found not in done:
+            done[found] = changed(match)
+        return done[found]
+
+    return lambda text: pattern.sub(change, text)
+
+
+def _flexible(key: str) -> str:
+    """A pattern for `key` as typed with any hyphen or apostrophe and any run of spaces."""
+    out = []
+    for c in key.strip():
+        if c in _HYPHENS:
+            out.append(f"[{_HYPHENS}]")
+        elif c in _APOSTROPHES:
+            out.append(f"[{_APOSTROPHES}]")
+        elif c.isspace():
+            out.append(r"\s+")
+        else:
+            out.append(re.escape(c))
+    return "".join(out)
 
 
 def _letters(index: int) -> str:

@@ -4,7 +4,9 @@ On SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import csv
+import html
 import json
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -328,3 +330,88 @@ def test_an_anonymised_export_keeps_only_the_year_of_a_birth_date_typed_in_text(
     summaries = {e["summary"] for e in doc["timeline"]}
     assert {"DOB 1975 confirmed", "born 1975 in Leeds", "b. 1975"} <= summaries
     assert [m["staff_id"] for m in doc["staff"]] == sorted(m["staff_id"] for m in doc["staff"])
+
+
+# Every fragment of the names below, whole words only: "Neilson" and "O'Neill" are other words.
+NAME_FRAGMENTS = ("Jean-Luc", "Jean", "Luc", "O'Neil", "Neil", "Mary-Kate", "Mary", "Kate",
+                  "D'Arcy", "Arcy", "5501")  # fmt: skip
+NOT_NAMES = "Annual review at Lucas Road with Jeanette, Neilson and O'Neill"
+
+
+def fragments_left(text: str) -> list[str]:
+    plain = text.replace("\u2019", "'")
+    return [
+        fragment
+        for fragment in NAME_FRAGMENTS
+        if re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", plain, re.IGNORECASE)
+    ]
+
+
+def register_joined_names(cli):
+    """WMP-000123 is Jean-Luc O'Neil; his probation officer 5501 is Mary-Kate D'Arcy. Their names
+    are written whole, in part, in capitals, with curly apostrophes and as possessives."""
+    cli.ok(
+        "staff", "add", "5501", "--name", "Mary-Kate D'Arcy", "--agency", "probation",
+        "--rank", "Probation Officer", "--since", "2010-01-01",
+    )  # fmt: skip
+    cli.ok(
+        "offender", "register", REF, "--name", "Jean-Luc O'Neil", "--born", "1980-01-01",
+        "--category", "1", "--occurred-at", "2016-07-04", "--by", "4521",
+    )  # fmt: skip
+    cli.ok(
+        "record", "disclosure", REF,
+        "--summary", "Jean-Luc said Mary-Kate D'Arcy visited Jean-Luc's flat",
+        "--detail", "O'Neil's car; JEAN-LUC O\u2019NEIL\u2019S sister; D\u2019Arcy's report; Luc",
+        "--occurred-at", "2016-10-17T14:30", "--by", "5501",
+    )  # fmt: skip
+    cli.ok("record", "entry", REF, "--summary", NOT_NAMES, "--occurred-at", "2016-10-18")
+    cli.ok(
+        "correct", REF, "2", "--reason", "Jean-Luc's words, misheard by D'Arcy",
+        "--summary", "O'Neil feels isolated",
+    )  # fmt: skip
+    cli.ok(
+        "transfer", REF, "--to", "5501", "--occurred-at", "2016-11-01",
+        "--reason", "Mary-Kate's caseload",
+    )  # fmt: skip
+    return cli
+
+
+@pytest.fixture
+def joined_names(cli):
+    return register_joined_names(cli)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "html"])
+def test_an_anonymised_export_replaces_joined_names_whole_in_every_format(
+    joined_names, tmp_path, fmt
+):
+    """A hyphenated or apostrophised name was replaced part by part: "Jean-Luc" was exported as
+    "Subject-Subject", "O'Neil" as "O'Subject", "D'Arcy" as "D'Staff A"."""
+    written = export(
+        joined_names, tmp_path, "--format", fmt, "--anonymise", "--to", "Mary-Kate D'Arcy",
+        name=f"r.{fmt}",
+    ).read_text(encoding="utf-8")  # fmt: skip
+    text = html.unescape(written) if fmt == "html" else written
+
+    assert fragments_left(text) == []
+    assert not re.search(r"[-'\u2019]Subject|Subject-|[-'\u2019]Staff|Staff [A-Z]+-", text)
+    assert "Subject said Staff " in text and " visited Subject's flat" in text
+    assert NOT_NAMES in text
+    assert "Subject's car; Subject\u2019S sister; Staff " in text
+
+
+def test_the_anonymised_json_names_each_joined_name_by_one_pseudonym(joined_names, tmp_path):
+    doc = json.loads(export(joined_names, tmp_path, "--format", "json", "--anonymise").read_text())
+    officer = doc["timeline"][1]["by"]
+
+    assert doc["offender"]["name"] == "Subject"
+    assert (
+        doc["timeline"][1]["original_summary"] == f"Subject said {officer} visited Subject's flat"
+    )
+    assert doc["timeline"][1]["facts"]["detail"] == (
+        f"Subject's car; Subject\u2019S sister; {officer}'s report; Subject"
+    )
+    assert (
+        doc["timeline"][1]["corrections"][0]["reason"] == f"Subject's words, misheard by {officer}"
+    )
+    assert doc["ownership"][-1]["reason"] == f"{officer}'s caseload"

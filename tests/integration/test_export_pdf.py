@@ -16,10 +16,13 @@ from pypdf import PdfReader
 
 from tests.integration.test_access_log import log
 from tests.integration.test_export import (
+    NOT_NAMES,
     as_asked_in_london,
     asked_moments,
     exactly,
+    fragments_left,
     record_told_disclosure,
+    register_joined_names,
 )
 
 REF = "WMP-000123"
@@ -128,6 +131,19 @@ def test_an_anonymised_pdf_names_no_one_in_its_text_or_metadata(history, tmp_pat
     assert "Subject told Staff" in text
     assert "Record of Subject" in text and reader.metadata.title == "Record of Subject"
     assert "Anonymised yes" in text
+
+
+def test_an_anonymised_pdf_replaces_joined_names_whole(cli, tmp_path):
+    data, reader, text = read_pdf(export_pdf(register_joined_names(cli), tmp_path, "--anonymise"))
+    metadata = " ".join(str(value) for value in (reader.metadata or {}).values())
+    flat = " ".join(text.split())
+
+    assert fragments_left(text) == [] and fragments_left(metadata) == []
+    assert "Subject said Staff " in flat and "visited Subject's flat" in flat
+    assert "Subject-" not in flat and "'Subject" not in flat
+    assert NOT_NAMES in flat
+    for name in (b"Jean-Luc", b"O'Neil", b"D'Arcy", b"Mary-Kate"):
+        assert name not in data, name
 
 
 def test_as_of_exports_what_the_ledger_held_then(history, tmp_path):
