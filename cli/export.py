@@ -68,9 +68,9 @@ def export(
     exported, why, when and for whom, the digest, the offender, ownership, the chronology with
     both clocks, late entries flagged and corrections beside the originals, who knew each item,
     and the staff; their times are London local time (GMT or BST), and the --as-of moment is
-    said back exactly, to the second and fraction given (a date: the end of that day). The PDF is A4 with numbered
-    pages and the digest on each page. JSON and CSV times are UTC (ISO 8601). The export is
-    logged as a disclosure, with --to and the file.
+    said back exactly, to the second and fraction given (a date: the end of that day). The PDF
+    is A4 with numbered pages and the digest on each page. JSON and CSV times are UTC (ISO
+    8601). The export is logged as a disclosure, with --to and the file.
 
     Example: ledger --reason "Coroner's request 2020/117" export WMP-000123 --format pdf --out wmp-000123.pdf --to "HM Coroner, Birmingham"
     """
