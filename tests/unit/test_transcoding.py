@@ -198,7 +198,8 @@ def test_a_snapshot_holds_enums_and_dates_in_their_own_types(ledger):
     assert restored.risk is RiskLevel.LOW and type(restored.born) is date
 
 
-def test_a_snapshot_keeps_the_release_each_recall_decision_decided_on(ledger):
+def register_and_release(ledger) -> None:
+    """WMP-000123 registered on DAY and released on licence that day (#2), until 2030."""
     ledger.register_offender(
         "4521", None, "WMP-000123", "John Doe", date(1975, 3, 2), 1, 1, None, DAY
     )
@@ -206,6 +207,10 @@ def test_a_snapshot_keeps_the_release_each_recall_decision_decided_on(ledger):
         "4521", None, "WMP-000123", WHEN,
         lambda o, a, t: o.release_on_licence(DAY, a, t, date(2030, 1, 1)),
     )  # fmt: skip
+
+
+def test_a_snapshot_keeps_the_release_each_recall_decision_decided_on(ledger):
+    register_and_release(ledger)
     ledger.append(
         "4521", None, "WMP-000123", WHEN,
         lambda o, a, t: o.decide_recall(WHEN, a, t, RecallChoice.NO_RECALL, "Fine"),
@@ -257,13 +262,7 @@ def test_a_snapshot_of_an_older_shape_is_passed_over_for_the_events(ledger):
 
     from domain.errors import NotOnLicenceError
 
-    ledger.register_offender(
-        "4521", None, "WMP-000123", "John Doe", date(1975, 3, 2), 1, 1, None, DAY
-    )
-    ledger.append(
-        "4521", None, "WMP-000123", WHEN,
-        lambda o, a, t: o.release_on_licence(DAY, a, t, date(2030, 1, 1)),
-    )  # fmt: skip
+    register_and_release(ledger)
     current = ledger.get_offender("WMP-000123")
     drop = ("_pending_events", "licences", "transfers", "corrected_times")
     state = {k: v for k, v in current.__dict__.items() if k not in drop}
