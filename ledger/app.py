@@ -345,35 +345,39 @@ class OffenderLedger(Application[UUID]):
         it is about (a recall decision: the release whose licence it decides on); and a
         correction that moves an entry out of order with what it is about or what follows from
         it. Those entries are read one by one (by stream and version, through the index), or
-        taken from the offender's events not yet saved, so the check costs the same whatever the
-        length of the history."""
-        in_hand = {e.originator_version: e for e in offender.pending_events}
+        taken from the offender's events not yet saved (found by their number, not searched
+        for: an import of many events to one offender checks each in constant time), so the
+        check costs the same whatever the length of the history."""
+        read: dict[int, Any] = {}
         if isinstance(event, Offender.EntryCorrected) and event.entry_occurred_at is not None:
-            self._check_corrected_time(offender, event, in_hand)
+            self._check_corrected_time(offender, event, read)
         numbers = offender.referred_entries(event)
         if not numbers:
             return
         if isinstance(event, Offender.EntriesAcknowledged | Offender.EntriesShared):
-            in_hand |= {n: self._entry(offender, n, in_hand) for n in numbers}
-            check_about_information(offender.ref, event, in_hand)
-        referred = [(n, self._occurred(offender, n, in_hand)) for n in numbers]
+            named = {n: self._entry(offender, n, read) for n in numbers}
+            check_about_information(offender.ref, event, named)
+        referred = [(n, self._occurred(offender, n, read)) for n in numbers]
         check_not_before(offender.ref, event.occurred_at, referred)
 
     def _check_corrected_time(
-        self, offender: Offender, correction: Any, pending: dict[int, Any]
+        self, offender: Offender, correction: Any, read: dict[int, Any]
     ) -> None:
         """Refuses a corrected time that puts an entry before what it is about, or after what is
         about it, or on a day when someone it has in post (`people_in_post`) was not. Finding
         what is about it reads the stream from the entry on: it costs as the history after the
         entry, and only a correction of a time pays it."""
         number = correction.entry
-        entry = self._entry(offender, number, pending)
+        entry = self._entry(offender, number, read)
         referred = [
-            (n, self._occurred(offender, n, pending)) for n in offender.referred_entries(entry)
+            (n, self._occurred(offender, n, read)) for n in offender.referred_entries(entry)
         ]
-        later = chain(self.events.get(offender.id, gt=number), pending.values())
+        pending = offender.pending_events
+        first = pending[0].originator_version if pending else number + 1
+        unsaved_after = pending[max(0, number + 1 - first) :]
+        later = chain(self.events.get(offender.id, gt=number), unsaved_after)
         referred_by = [
-            (e.originator_version, self._occurred(offender, e.originator_version, pending))
+            (e.originator_version, self._occurred(offender, e.originator_version, read))
             for e in later
             if number in offender.referred_entries(e)
         ]
@@ -384,21 +388,26 @@ class OffenderLedger(Application[UUID]):
         for staff in dict.fromkeys(people_in_post(entry)):
             check_named_in_post(self.get_staff(staff), f"{offender.ref}#{number}", day)
 
-    def _occurred(self, offender: Offender, number: int, pending: dict[int, Any]) -> ValidTime:
+    def _occurred(self, offender: Offender, number: int, read: dict[int, Any]) -> ValidTime:
         """When entry `number` occurred, as corrected."""
         corrected = offender.corrected_times.get(str(number))
         if corrected is not None:
             return corrected
-        occurred: ValidTime = self._entry(offender, number, pending).occurred_at
+        occurred: ValidTime = self._entry(offender, number, read).occurred_at
         return occurred
 
-    def _entry(self, offender: Offender, number: int, in_hand: dict[int, Any]) -> Any:
-        """Entry `number`: from the events in hand (not yet saved, or already read), or read
-        alone through the index."""
-        if number in in_hand:
-            return in_hand[number]
-        (event,) = self.events.get(offender.id, gt=number - 1, lte=number)
-        return event
+    def _entry(self, offender: Offender, number: int, read: dict[int, Any]) -> Any:
+        """Entry `number`: one of the offender's events not yet saved (they are numbered one
+        after another), one already `read`, or read alone through the index (and kept in
+        `read`)."""
+        pending = offender.pending_events
+        if pending:
+            index = number - pending[0].originator_version
+            if 0 <= index < len(pending):
+                return pending[index]
+        if number not in read:
+            (read[number],) = self.events.get(offender.id, gt=number - 1, lte=number)
+        return read[number]
 
     def is_empty(self) -> bool:
         return not self.recorder.max_notification_id()
