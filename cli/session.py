@@ -196,9 +196,29 @@ class CommandContext(typer.Context):
     builds."""
 
     def invoke(self, callback: Any, /, *args: Any, **kwargs: Any) -> Any:
-        if callback is getattr(self.command, "callback", None) and isinstance(self.obj, Session):
-            self.obj.attend(self)
+        if callback is getattr(self.command, "callback", None):
+            if isinstance(self.obj, Session):
+                self.obj.attend(self)
+            refuse_empty_values(self)
         return super().invoke(callback, *args, **kwargs)
+
+
+def refuse_empty_values(ctx: typer.Context) -> None:
+    """A value given but empty (or only spaces) is a mistake, never a way to leave an option
+    out: `--at ''` would otherwise answer for now, and `--agency ''` list every agency."""
+    from domain.errors import InvalidValueError
+
+    for param in ctx.command.params:
+        source = ctx.get_parameter_source(param.name) if param.name else None
+        if source is None or source.name == "DEFAULT":
+            continue
+        value = ctx.params.get(param.name)
+        values = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(v, str) and not v.strip() for v in values):
+            name = param.opts[0] if param.param_type_name == "option" else param.name.upper()
+            if param.required or param.param_type_name != "option":
+                raise InvalidValueError(f"{name} is empty: give a value")
+            raise InvalidValueError(f"{name} is empty: give a value, or leave {name} out")
 
 
 def _plain(value: Any) -> Any:

@@ -188,7 +188,7 @@ def test_an_empty_entry_list_given_explicitly_is_refused(registered):
         registered, 2, "record", "decision", REF, "--decision", "d", "--rationale", "r",
         "--about", "",
     )  # fmt: skip
-    assert "at least one entry number" in says
+    assert says.startswith("error: --about is empty: give a value, or leave --about out")
 
 
 # ---------------------------------------------------------------------------- empty and times
@@ -215,7 +215,7 @@ def test_a_future_corrected_time_names_its_own_option(registered):
 def test_an_empty_staff_id_is_refused_not_defaulted(registered, option):
     args = ["transfer", REF, "--to", "7702"] if option == "--by" else ["transfer", REF]
     says = refused(registered, 2, *args, option, "")
-    assert "must not be empty" in says
+    assert says.startswith(f"error: {option} is empty: give a value")
 
 
 def test_a_london_time_the_clocks_skipped_is_refused(registered):
@@ -247,3 +247,37 @@ def test_someone_enrolled_with_a_rank_longer_than_now_allowed_can_still_record(
     registered.ok("record", "entry", REF, "--summary", "Seen", "--by", "9001")
     registered.ok("transfer", REF, "--to", "9001")
     assert timeline(registered)[-2]["summary"] == "Seen"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", REF, "--at", ""],
+        ["show", REF, "--as-of", " "],
+        ["who-knew", REF, "--at", ""],
+        ["timeline", REF, "--to", ""],
+        ["timeline", REF, "--agency", ""],
+        ["audit", "--since", ""],
+        ["alerts", "--offender", ""],
+        [
+            "staff",
+            "add",
+            "9100",
+            "--name",
+            "N",
+            "--agency",
+            "police",
+            "--rank",
+            "PC",
+            "--since",
+            "",
+        ],
+    ],
+    ids=lambda args: " ".join(a for a in args if a.startswith("-") or a.isalpha()),
+)
+def test_an_empty_value_is_refused_not_taken_as_left_out(registered, args):
+    """Given empty, an option would otherwise mean its default: --at '' the present, --agency
+    '' every agency, --offender '' every offender."""
+    option = next(a for a in args if a.startswith("--") and args[args.index(a) + 1].strip() == "")
+    says = refused(registered, 2, *args)
+    assert says.startswith(f"error: {option} is empty: give a value, or leave {option} out")

@@ -274,7 +274,7 @@ MALFORMED = [
     ("level not a number", ["record", "mappa-referral", REF, "--level", "two", "--reason", "x"], "--level"),
     ("referral to level 1", ["record", "mappa-referral", REF, "--level", "1", "--reason", "x"], "2, 3"),
     ("entry not a number", ["acknowledge", REF, "two"], "not an entry number"),
-    ("empty summary", ["record", "entry", REF, "--summary", "  "], "must not be empty"),
+    ("empty summary", ["record", "entry", REF, "--summary", "  "], "--summary is empty: give a value"),
     ("missing option", ["record", "entry", REF], "--summary"),
     ("unknown command", ["record", "gossip", REF], "gossip"),
 ]  # fmt: skip
