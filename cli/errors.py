@@ -14,7 +14,11 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from typer import Abort, Context, Exit
-from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
+try:  # Typer 0.26 and later carry their own Click
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - earlier Typers use Click itself
+    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
 from domain.errors import DomainError, InvalidValueError
