@@ -43,7 +43,7 @@ from domain.offender import (
 )
 from domain.staff import LastInPost, Person, StaffMember, check_in_post, check_named_in_post
 from domain.values import Agency
-from ledger.errors import ConcurrentWriteError, MissingActorError
+from ledger.errors import ConcurrentWriteError, DatabaseUnavailableError, MissingActorError
 from ledger.transcodings import register_domain_transcodings
 
 # What a recording command does to the offender, given who did it and when.
@@ -108,25 +108,63 @@ class OffenderLedger(Application[UUID]):
         area: str | None,
         since: date,
     ) -> bool:
-        """Enrols a staff member; returns True when this was the bootstrap enrolment."""
-        bootstrap = self.is_empty()
-        if not bootstrap:
-            self.check_admin(actor)
-        if self._exists(staff_id(staff_ref)):
-            raise StaffAlreadyEnrolledError(staff_ref)
-        member = StaffMember.enrol(
-            staff_id=staff_ref,
-            name=name,
-            agency=agency,
-            rank=rank,
-            senior_grade=senior_grade,
-            admin=admin or bootstrap,
-            area=area,
-            since=since,
-            by=actor,
-        )
-        self._save_new(member, lambda: StaffAlreadyEnrolledError(staff_ref))
+        """Enrols a staff member; returns True when this was the bootstrap enrolment.
+
+        The first enrolment into an empty ledger makes its first administrator, whoever runs it.
+        Whether the ledger is empty is decided, and the bootstrap enrolment saved, while holding
+        the administrators' lock (`administrators_lock`): of several first enrolments run at
+        once, exactly one finds the ledger empty; the others find it holding that one and are
+        judged as any later enrolment (only an administrator may enrol). A ledger that holds
+        anything stays so (events are never removed), so an enrolment into one that is not empty
+        takes no lock.
+        """
+
+        def enrol(bootstrap: bool) -> None:
+            if self._exists(staff_id(staff_ref)):
+                raise StaffAlreadyEnrolledError(staff_ref)
+            member = StaffMember.enrol(
+                staff_id=staff_ref,
+                name=name,
+                agency=agency,
+                rank=rank,
+                senior_grade=senior_grade,
+                admin=admin or bootstrap,
+                area=area,
+                since=since,
+                by=actor,
+            )
+            self._save_new(member, lambda: StaffAlreadyEnrolledError(staff_ref))
+
+        if not self.is_empty():
+            self.check_enrolling_admin(actor)
+            enrol(bootstrap=False)
+            return False
+        with self.administrators_lock():
+            bootstrap = self.is_empty()
+            if not bootstrap:
+                self.check_enrolling_admin(actor, raced=True)
+            enrol(bootstrap)
         return bootstrap
+
+    def check_enrolling_admin(self, actor: str | None, *, raced: bool = False) -> None:
+        """`check_admin` for an enrolment: someone not in the directory is not an administrator
+        either. `raced`: the enrolment found the ledger empty, and then, holding the lock, found
+        that another enrolment had made its first administrator meanwhile."""
+        try:
+            self.check_admin(actor)
+        except (UnknownStaffError, NotAuthorisedError, MissingActorError) as refusal:
+            if not raced and not isinstance(refusal, UnknownStaffError):
+                raise
+            why = (
+                "another enrolment made this ledger's first administrator just now, so this is "
+                "no longer the first enrolment"
+                if raced
+                else "no staff member has that id"
+            )
+            raise NotAuthorisedError(
+                f"{actor or 'the actor'} is not an administrator ({why}): only an administrator "
+                "may enrol staff; ask one to run it ('ledger --as ADMIN_ID staff add ...')"
+            ) from None
 
     def change_rank(
         self, actor: str | None, staff_ref: str, rank: str, senior_grade: bool, since: date
@@ -164,7 +202,7 @@ class OffenderLedger(Application[UUID]):
                     f"add ... --admin'), then record that {member.staff_id} has left"
                 )
 
-        with self._administrators_lock():
+        with self.administrators_lock():
             self._update_staff(staff_ref, leave_keeping_an_administrator)
 
     def last_in_post(self, staff: str) -> LastInPost | None:
@@ -441,13 +479,20 @@ class OffenderLedger(Application[UUID]):
             raise already() from None
 
     @contextlib.contextmanager
-    def _administrators_lock(self) -> Iterator[None]:
-        """Held across reading who the administrators are and saving a change to them."""
-        datastore = self.recorder.datastore  # type: ignore[attr-defined]
+    def administrators_lock(self) -> Iterator[None]:
+        """Held across reading who the administrators are and saving a change to them: an
+        administrator's leaving, and the first enrolment, which makes the first one."""
+        datastore = getattr(self.recorder, "datastore", None)
+        if datastore is None:  # kept in memory (tests): no other process can share it
+            yield
+            return
         pool = datastore.pool
         if not hasattr(pool, "db_name"):  # PostgreSQL: a session advisory lock, held outside any
             # transaction (so no idle-in-transaction timeout applies while the check reads).
+            # The connection goes back to the pool as it came: the event store's connections
+            # are in autocommit mode, and its writes expect them to be.
             with datastore.get_connection() as conn:
+                autocommit = conn.autocommit
                 conn.autocommit = True
                 try:
                     conn.execute("SELECT pg_advisory_lock(%s)", (ADMINISTRATORS_LOCK,))
@@ -456,7 +501,7 @@ class OffenderLedger(Application[UUID]):
                     finally:
                         conn.execute("SELECT pg_advisory_unlock(%s)", (ADMINISTRATORS_LOCK,))
                 finally:
-                    conn.autocommit = False
+                    conn.autocommit = autocommit
             return
         path = str(pool.db_name or "")
         if not path or pool.is_sqlite_memory_mode:
@@ -464,7 +509,15 @@ class OffenderLedger(Application[UUID]):
             return
         import fcntl
 
-        with open(f"{path}.administrators.lock", "a") as lock_file:
+        try:
+            lock_file = open(f"{path}.administrators.lock", "a")  # noqa: SIM115 (closed below)
+        except OSError as error:
+            raise DatabaseUnavailableError(
+                f"cannot use the database sqlite:///{path}: its lock file "
+                f"{path}.administrators.lock cannot be opened ({error.strerror}); check that "
+                "the folder is writable"
+            ) from None
+        with lock_file:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
             try:
                 yield

@@ -10,6 +10,7 @@ ledger exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -433,22 +434,27 @@ def import_records(
     """Applies every record in order and saves all of them in one transaction (unless `dry_run`).
 
     Should someone else write to one of the same streams meanwhile, the save fails as a whole and
-    the import is applied again to the fresh state, so every rule is judged against it.
+    the import is applied again to the fresh state, so every rule is judged against it. An import
+    into an empty ledger, which may enrol its first administrator, is applied and saved holding
+    the administrators' lock, as the first `ledger staff add` is: of two first enrolments at
+    once, only one finds the ledger empty.
     """
     from eventsourcing.persistence import IntegrityError
 
     from ledger.errors import ConcurrentWriteError
 
-    for _ in range(RETRIES):
-        batch = _Batch(app)
-        done = _apply_all(batch, actor, records)
-        if dry_run:
+    first = not dry_run and app.is_empty()
+    with app.administrators_lock() if first else contextlib.nullcontext():
+        for _ in range(RETRIES):
+            batch = _Batch(app)
+            done = _apply_all(batch, actor, records)
+            if dry_run:
+                return done
+            try:
+                app.save(*batch.aggregates())
+            except IntegrityError:
+                continue
             return done
-        try:
-            app.save(*batch.aggregates())
-        except IntegrityError:
-            continue
-        return done
     raise ConcurrentWriteError("the ledger was written by others too often meanwhile; try again")
 
 
@@ -482,7 +488,7 @@ def _typist(batch: _Batch, actor: str | None, records: Sequence[tuple[int, Any]]
             raise UnknownStaffError(actor)
         return actor
     if any(isinstance(r, StaffRecord) for _, r in records):
-        batch.app.check_admin(actor)
+        batch.app.check_enrolling_admin(actor)
     else:
         batch.app.check_actor(actor)
     return actor

@@ -8,10 +8,12 @@ version conflict and runs its command again on the fresh state.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -218,3 +220,139 @@ def test_several_inits_at_once_on_a_new_ledger_all_succeed(database_url: str) ->
         [ledger, "verify", "--json"], env=env, capture_output=True, text=True, timeout=60
     )
     assert verified.returncode == 0, verified.stderr
+
+
+# ------------------------------------------------------------------- the first administrator
+
+
+def _administrators(url: str) -> list[str]:
+    from domain.clock import london_date, utc_now
+
+    app = open_ledger(Settings.from_environment(url))
+    try:
+        return app.administrators_in_post(london_date(utc_now()))
+    finally:
+        app.close()
+
+
+def test_first_enrolments_at_once_make_exactly_one_administrator(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each of several enrolments into an empty ledger would be its first, and so make its first
+    administrator. However slow the step between finding the ledger empty and saving, exactly one
+    finds it empty: the others are refused, as not administrators, and write nothing. One of the
+    first enrolments is an import, which may enrol a first administrator too."""
+    from datetime import date
+
+    from domain.errors import NotAuthorisedError
+    from domain.staff import StaffMember
+    from domain.values import Agency
+    from ledger.importing import import_records, parse_lines
+    from tests.conftest import LedgerCLI
+
+    LedgerCLI(database_url).ok("init")
+    enrol = StaffMember.enrol.__func__  # type: ignore[attr-defined]
+
+    def slow(cls: type[StaffMember], **fields: Any) -> StaffMember:
+        member = enrol(cls, **fields)
+        time.sleep(0.2)  # widen the window between the emptiness check and the save
+        return member
+
+    monkeypatch.setattr(StaffMember, "enrol", classmethod(slow))
+    writers = 6
+    apps = [open_ledger(Settings.from_environment(database_url)) for _ in range(writers)]
+    start = threading.Barrier(writers, timeout=20)
+
+    def first_enrolment(i: int) -> Any:
+        staff = f"S{i}"
+        start.wait()
+        try:
+            if i == 0:
+                line = (
+                    f'{{"command": "staff", "staff_id": "{staff}", "name": "X", '
+                    '"agency": "police", "rank": "Insp", "since": "2015-01-01"}'
+                )
+                import_records(apps[i], staff, parse_lines([line]), dry_run=False)
+                return staff
+            apps[i].enrol_staff(
+                staff, staff, "X", Agency.POLICE, "Insp", False, False, None, date(2015, 1, 1)
+            )
+            return staff
+        except DomainError as refusal:
+            return refusal
+
+    try:
+        with ThreadPoolExecutor(writers) as pool:
+            outcomes = list(pool.map(first_enrolment, range(writers)))
+    finally:
+        for app in apps:
+            app.close()
+    enrolled = [o for o in outcomes if isinstance(o, str)]
+    assert len(enrolled) == 1, outcomes
+    refusals = [o for o in outcomes if not isinstance(o, str)]
+    assert all(isinstance(r, NotAuthorisedError) for r in refusals), refusals
+    assert all("is not an administrator" in str(r) for r in refusals), refusals
+    assert _administrators(database_url) == enrolled
+
+
+def test_first_enrolments_by_separate_processes_make_exactly_one_administrator(
+    database_url: str,
+) -> None:
+    """The installed command, run as several processes at once on an empty ledger."""
+    import json
+
+    env = {**os.environ, "LEDGER_DATABASE_URL": database_url, "LEDGER_REASON": "testing"}
+    ledger = str(Path(sys.executable).with_name("ledger"))
+    subprocess.run([ledger, "init"], env=env, check=True, capture_output=True, timeout=60)
+    runs = [
+        subprocess.Popen(
+            [ledger, "--as", f"S{i}", "staff", "add", f"S{i}", "--name", "X", "--agency",
+             "police", "--rank", "Insp", "--since", "2015-01-01"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for i in range(8)
+    ]  # fmt: skip
+    outcomes = [(run.wait(timeout=120), *run.communicate()) for run in runs]
+    assert sorted(code for code, _, _ in outcomes) == [0] + [1] * 7, outcomes
+    for code, _, err in outcomes:
+        if code == 1:
+            lines = err.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("error: "), err
+            assert "is not an administrator" in lines[0], err
+    (winner,) = [out.split()[-1] for code, out, _ in outcomes if code == 0]
+    assert _administrators(database_url) == [winner]
+    listed = subprocess.run(
+        [ledger, "--as", winner, "staff", "list", "--json"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    staff = json.loads(listed.stdout)["staff"]
+    assert [(m["staff_id"], m["admin"]) for m in staff] == [(winner, True)]
+
+
+def test_the_administrators_lock_returns_its_connection_to_the_pool_as_it_came(
+    postgres_url: str,
+) -> None:
+    """The lock is a PostgreSQL advisory lock on a connection from the event store's pool, whose
+    connections are in autocommit mode; one handed back otherwise broke the next write to use it
+    (a snapshot's: "assert conn.autocommit")."""
+    from datetime import date
+
+    from domain.values import Agency
+    from tests.conftest import LedgerCLI
+
+    LedgerCLI(postgres_url).ok("init")
+    app = open_ledger(Settings.from_environment(postgres_url))
+    try:
+        app.enrol_staff(
+            None, "1001", "Ann", Agency.POLICE, "Insp", False, True, None, date(2015, 1, 1)
+        )
+        with app.administrators_lock():
+            pass
+        datastore = app.recorder.datastore  # type: ignore[attr-defined]
+        idle = datastore.pool.get_stats().get("pool_available", 0)
+        assert idle >= 1
+        with contextlib.ExitStack() as held:
+            connections = [held.enter_context(datastore.get_connection()) for _ in range(idle)]
+            assert all(conn.autocommit for conn in connections)
+    finally:
+        app.close()
