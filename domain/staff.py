@@ -13,10 +13,30 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from domain.clock import check_day_not_future
-from domain.errors import DateOrderError, LeavingBeforeEntryError, StaffNotInPostError
+from domain.errors import (
+    DateOrderError,
+    InvalidValueError,
+    LeavingBeforeEntryError,
+    StaffNotInPostError,
+)
 from domain.identity import staff_id as derive_staff_id
 from domain.text import check_fields, check_new_reference
 from domain.values import Agency, is_senior
+
+
+def check_new_staff_id(staff_id: str) -> str:
+    """A staff id as first enrolled: the form of a reference (`check_new_reference`), and not
+    the name of an agency in any letter case, since `ledger share --with NAME` takes an agency's
+    name for the agency: a share with such a person would be recorded as one with the agency."""
+    check_new_reference(staff_id, "staff id")
+    agency = next((a for a in Agency if a.value.lower() == staff_id.lower()), None)
+    if agency is not None:
+        raise InvalidValueError(
+            f"{staff_id!r} cannot be a staff id: it is the name of the agency {agency.value!r}, "
+            f"and 'ledger share ... --with {staff_id}' would mean the agency, not the person; "
+            "give another id (for police, the collar number)"
+        )
+    return staff_id
 
 
 @dataclass(frozen=True)
@@ -118,7 +138,7 @@ class StaffMember(Aggregate):
     @classmethod
     def enrol(cls, **fields: Any) -> StaffMember:
         """A new staff member, once the id and the text are known to be storable."""
-        check_new_reference(fields["staff_id"], "staff id")
+        check_new_staff_id(fields["staff_id"])
         check_fields(fields)
         check_not_future(fields["since"], "an enrolment")
         return cls(**fields)

@@ -140,6 +140,27 @@ def test_a_new_staff_id_has_a_fixed_form(cli, staff_id):
     assert "usable" in says
 
 
+@pytest.mark.parametrize("staff_id", ["HEALTH", "police", "Social-Care"])
+def test_a_staff_id_that_names_an_agency_is_refused(registered, tmp_path, staff_id):
+    """`share --with HEALTH` means the health agency: a person enrolled as HEALTH could never be
+    the one shared with, so such an id is refused at enrolment, by the command line and by an
+    import alike."""
+    says = refused(
+        registered, 2, "staff", "add", staff_id, "--name", "N", "--agency", "police",
+        "--rank", "PC", "--since", "2015-01-01",
+    )  # fmt: skip
+    assert f"{staff_id!r} cannot be a staff id: it is the name of the agency" in says
+    before = count_events(registered)
+    record = {
+        "command": "staff", "staff_id": staff_id, "name": "N", "agency": "police",
+        "rank": "PC", "since": "2015-01-01",
+    }  # fmt: skip
+    out = _import(registered, tmp_path, record)
+    assert out.exit_code == 2 and out.stderr.startswith("error: line 1: "), out.stderr
+    assert "is the name of the agency" in out.stderr
+    assert count_events(registered) == before
+
+
 def test_an_import_cannot_enrol_a_staff_id_the_command_line_refuses(cli, tmp_path):
     before = count_events(cli)
     record = {

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from domain.errors import StaffNotInPostError
+from domain.errors import InvalidValueError, StaffNotInPostError
 from domain.identity import staff_id
-from domain.staff import Person, StaffMember
+from domain.staff import Person, StaffMember, check_new_staff_id
 from domain.values import Agency
 
 
@@ -110,3 +110,27 @@ def test_a_person_is_written_into_events_as_plain_fields():
         "rank": "PC",
         "senior": False,
     }
+
+
+@pytest.mark.parametrize(
+    "name", ["HEALTH", "police", "Social-Care", "other", "PROBATION", "prison"]
+)
+def test_a_staff_id_that_is_an_agency_name_is_refused(name):
+    """`share --with NAME` means the agency of that name: a person so named could not be meant."""
+    with pytest.raises(InvalidValueError, match="is the name of the agency"):
+        StaffMember.enrol(
+            staff_id=name,
+            name="N",
+            agency=Agency.POLICE,
+            rank="PC",
+            senior_grade=False,
+            admin=False,
+            area=None,
+            since=date(2015, 1, 1),
+            by="1001",
+        )
+
+
+@pytest.mark.parametrize("staff_id", ["HEALTH1", "police-4521", "socialcare"])
+def test_a_staff_id_that_only_contains_an_agency_name_is_kept(staff_id):
+    assert check_new_staff_id(staff_id) == staff_id
