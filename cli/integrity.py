@@ -39,7 +39,7 @@ def verify(
         help="Also prove that the ledger still extends the digest in FILE (nothing up to that "
         "position changed); this catches even a rewrite of the whole chain. FILE may also be a "
         "JSON export, or the digest itself as printed (POSITION:HASH, as in an HTML or PDF "
-        "export).",
+        "export). At position 0, the empty ledger, only the genesis hash (64 zeros) matches.",
     ),
 ) -> None:
     """Re-read the whole ledger and check its hash chain; exit 3 if it was altered.

@@ -256,6 +256,18 @@ def check(
     previous: bytes | None = GENESIS
     head = Digest(0, GENESIS.hex())
     against_seen = against is None or against.position == 0
+    if against is not None and against.position == 0 and against.hash != GENESIS.hex():
+        # Position 0 is the empty ledger, whose only link is the genesis (all zeros): it is
+        # what a digest of an empty ledger holds. Any other hash there is no digest of this
+        # ledger, and the ledger cannot be said to extend it.
+        found(
+            "digest_mismatch",
+            0,
+            None,
+            None,
+            "a digest at position 0 is the empty ledger's, whose hash is all zeros "
+            f"({GENESIS.hex()}); this one's differs, so the ledger does not extend it",
+        )
     event = next(events, None)
     link = next(links, None)
     sha256 = hashlib.sha256

@@ -285,6 +285,37 @@ def test_a_consistently_rewritten_chain_is_caught_only_against_a_kept_digest(
     assert report["problems"][0]["kind"] == "digest_mismatch"
 
 
+def test_a_digest_at_position_0_other_than_the_genesis_is_a_mismatch(ledger_with_history):
+    """Position 0 is the empty ledger, whose hash is the genesis, all zeros: any other hash there
+    is not a digest this ledger extends (exit 3, as any mismatch)."""
+    code, report = verify(ledger_with_history, "--against", "0:" + "1" * 64)
+
+    assert code == 3
+    assert [(p["kind"], p["position"]) for p in report["problems"]] == [("digest_mismatch", 0)]
+    out = ledger_with_history("verify", "--against", "0:" + "1" * 64)
+    assert out.exit_code == 3
+    assert "does NOT extend the digest at position 0" in out.stdout
+    assert out.stderr.startswith("error: the ledger has been altered") and "digest_mismatch" in (
+        out.stderr
+    )
+
+    code, report = verify(ledger_with_history, "--against", "0:" + "0" * 64)
+    assert code == 0 and report["ok"]
+
+
+def test_the_digest_of_an_empty_ledger_is_extended_by_what_follows(database_url, tmp_path):
+    from tests.conftest import LedgerCLI, enrol
+
+    empty = LedgerCLI(database_url)
+    empty.ok("init")
+    digest = tmp_path / "empty-digest.json"
+    empty.ok("verify", "--digest-out", str(digest))
+    assert json.loads(digest.read_text()) == {"position": 0, "hash": "0" * 64}
+
+    cli = enrol(empty)
+    assert verify(cli, "--against", str(digest))[0] == 0
+
+
 def test_a_ledger_that_grew_still_extends_an_older_digest(ledger_with_history, tmp_path):
     digest = tmp_path / "digest.json"
     ledger_with_history.ok("verify", "--digest-out", str(digest))

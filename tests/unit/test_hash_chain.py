@@ -82,6 +82,17 @@ def test_a_digest_catches_truncation_and_a_rewrite():
     assert kinds(events, links, Digest(3, links[2][5].hex())) == []
 
 
+def test_a_digest_at_position_0_holds_the_genesis_and_nothing_else():
+    """Position 0 is the empty ledger, whose digest `verify` gives as the genesis (all zeros):
+    every ledger extends that, and no ledger extends another hash there."""
+    events, links = ledger(3)
+    assert check(iter([]), iter([])).head == Digest(0, GENESIS.hex())
+    assert kinds(events, links, Digest(0, GENESIS.hex())) == []
+    assert kinds([], [], Digest(0, GENESIS.hex())) == []
+    assert kinds(events, links, Digest(0, "11" * 32)) == [("digest_mismatch", 0)]
+    assert kinds([], [], Digest(0, "11" * 32)) == [("digest_mismatch", 0)]
+
+
 def test_a_digest_file_round_trips_and_a_bad_one_is_a_usage_error(tmp_path):
     path = tmp_path / "digest.json"
     Digest(7, "ab" * 32).write(path)
