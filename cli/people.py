@@ -47,7 +47,8 @@ def staff_add(
     """
     from domain.clock import london_date, parse_date, utc_now
     from domain.identity import normalise_ref
-    from domain.values import Agency, parse_rank, parse_text
+    from domain.text import parse_optional_text, parse_text
+    from domain.values import Agency, parse_rank
 
     s = session(ctx)
     agency_value = Agency.parse(agency)
@@ -59,7 +60,7 @@ def staff_add(
         rank=parse_rank(agency_value, rank),
         senior_grade=senior,
         admin=admin,
-        area=(area or "").strip() or None,
+        area=parse_optional_text(area, "--area"),
         since=parse_date(since) if since else london_date(utc_now()),
     )
     if bootstrap:
@@ -85,10 +86,9 @@ def staff_rank(
     member = s.ledger().get_staff(staff_id)
     from domain.values import parse_rank
 
-    s.ledger().change_rank(
-        s.actor, staff_id, parse_rank(member.agency, rank), senior, parse_date(since)
-    )
-    say(f"{staff_id} holds {rank} from {since}")
+    new_rank = parse_rank(member.agency, rank)
+    s.ledger().change_rank(s.actor, staff_id, new_rank, senior, parse_date(since))
+    say(f"{staff_id} holds {new_rank} from {since}")
 
 
 @staff_app.command("area")
@@ -103,11 +103,13 @@ def staff_area(
     Example: ledger --as 1001 staff area 4521 --area Coventry
     """
     from domain.clock import london_date, parse_date, utc_now
+    from domain.text import parse_text
 
     s = session(ctx)
+    new_area = parse_text(area, "--area")
     day = parse_date(since) if since else london_date(utc_now())
-    s.ledger().change_area(s.actor, staff_id, area.strip() or None, day)
-    say(f"{staff_id} works in {area} from {day.isoformat()}")
+    s.ledger().change_area(s.actor, staff_id, new_area, day)
+    say(f"{staff_id} works in {new_area} from {day.isoformat()}")
 
 
 @staff_app.command("leave")
@@ -185,7 +187,8 @@ def offender_register(
     """
     from domain.clock import parse_date, parse_past_time
     from domain.identity import normalise_ref
-    from domain.values import parse_category, parse_level, parse_text
+    from domain.text import parse_optional_text, parse_text
+    from domain.values import parse_category, parse_level
 
     s = session(ctx)
     reference = normalise_ref(ref)
@@ -197,7 +200,7 @@ def offender_register(
         born=parse_date(born),
         category=parse_category(category),
         level=parse_level(level),
-        area=(area or "").strip() or None,
+        area=parse_optional_text(area, "--area"),
         occurred_at=parse_past_time(occurred_at),
     )
     emit_entry(reference, entry, as_json)

@@ -81,13 +81,16 @@ def _append_naming(
 
 
 def _text(value: str | None, option: str) -> str:
-    from domain.values import parse_text
+    from domain.text import parse_text
 
     return parse_text(value, option)
 
 
-def _optional(value: str | None) -> str | None:
-    return (value or "").strip() or None
+def _optional(value: str | None, option: str) -> str | None:
+    """An option that may be left out; given, it is text as any other (`_text`)."""
+    from domain.text import parse_optional_text
+
+    return parse_optional_text(value, option)
 
 
 @record_app.command("release")
@@ -126,7 +129,7 @@ def disclosure(
 
     Example: ledger record disclosure WMP-000123 --summary "Says he has thoughts of rape" --risk-relevant
     """
-    text, more = _text(summary, "--summary"), _optional(detail)
+    text, more = _text(summary, "--summary"), _optional(detail, "--detail")
     _append(
         ctx,
         ref,
@@ -223,7 +226,8 @@ def assessment(
     """
     from domain.values import AssessmentTool, RiskLevel
 
-    chosen_tool, level, text = AssessmentTool.parse(tool), RiskLevel.parse(risk), _optional(summary)
+    chosen_tool, level = AssessmentTool.parse(tool), RiskLevel.parse(risk)
+    text = _optional(summary, "--summary")
     _append(
         ctx,
         ref,
@@ -450,7 +454,7 @@ def transfer(
 
     Example: ledger --as 3001 transfer WMP-000123 --to 4633 --reason "Moved to Coventry"
     """
-    why = _optional(reason)
+    why = _optional(reason, "--reason")
     _append_naming(
         ctx,
         ref,
@@ -544,7 +548,7 @@ def correct(
     if len(numbers) > 1:
         raise InvalidValueError("a correction names one entry; correct each entry on its own")
     (number,) = numbers
-    why, text = _text(reason, "--reason"), _optional(summary)
+    why, text = _text(reason, "--reason"), _optional(summary, "--summary")
     fixed_time = (
         parse_past_time(entry_occurred_at, option="--entry-occurred-at")
         if entry_occurred_at is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import Enum
 
 from domain.errors import InvalidValueError
+from domain.text import parse_text
 
 
 class _Choice(Enum):
@@ -118,11 +119,12 @@ POLICE_RANKS: tuple[str, ...] = (
 INSPECTOR_INDEX = POLICE_RANKS.index("Insp")
 
 
-def parse_rank(agency: Agency, rank: str) -> str:
-    """A police rank from the list (any letter case); for other agencies a free job title."""
+def parse_rank(agency: Agency, rank: str, what: str = "--rank") -> str:
+    """A police rank from the list (any letter case); for other agencies a free job title, which
+    is text as any other (`domain.text.parse_text`; its length is checked with the event's)."""
     text = rank.strip()
-    if not text:
-        raise InvalidValueError("a rank or job title is needed (--rank)")
+    if all(c in " \t\n\r" for c in rank):
+        raise InvalidValueError(f"a rank or job title is needed ({what})")
     if agency is Agency.POLICE:
         for known in POLICE_RANKS:
             if known.lower() == text.lower():
@@ -130,7 +132,7 @@ def parse_rank(agency: Agency, rank: str) -> str:
         raise InvalidValueError(
             f"{rank!r} is not a police rank; choose one of: {', '.join(POLICE_RANKS)}"
         )
-    return text
+    return parse_text(rank, what)
 
 
 def is_senior(agency: Agency, rank: str, senior_grade: bool) -> bool:
@@ -151,13 +153,3 @@ def parse_level(value: int, allowed: tuple[int, ...] = (1, 2, 3)) -> int:
         choices = ", ".join(str(v) for v in allowed)
         raise InvalidValueError(f"MAPPA level must be one of {choices}, not {value}")
     return value
-
-
-def parse_text(value: str | None, what: str) -> str:
-    """Free text that must say something: not only spaces and invisible characters."""
-    text = (value or "").strip()
-    # Something to read: a character that is neither space nor invisible (a format character
-    # such as a zero-width space, a control, a private or unassigned one).
-    if not any(c.isprintable() and not c.isspace() for c in text):
-        raise InvalidValueError(f"{what} must not be empty")
-    return text

@@ -17,7 +17,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+)
 
 from domain.clock import ValidTime, london_date, parse_date, parse_past_time, parse_time, utc_now
 from domain.errors import (
@@ -31,6 +40,7 @@ from domain.errors import (
 from domain.identity import normalise_ref
 from domain.offender import Offender
 from domain.staff import Person, StaffMember
+from domain.text import LONG_LIMIT, parse_optional_text, parse_text
 from domain.values import (
     Agency,
     AssessmentTool,
@@ -62,7 +72,26 @@ def _named(parse: Callable[[str], Any]) -> AfterValidator:
     return AfterValidator(lambda value: parse(value).value)
 
 
+def _text(limit: int = LONG_LIMIT, *, optional: bool = False) -> BeforeValidator:
+    """Text as the command line takes it (`domain.text.parse_text`), checked as written, before
+    surrounding space is trimmed; a value that is not a string is left to the type check."""
+
+    def check(value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str):
+            return value
+        name = info.field_name or "text"
+        if optional:
+            return parse_optional_text(value, name, limit=limit)
+        return parse_text(value, name, limit=limit)
+
+    return BeforeValidator(check)
+
+
 NonEmpty = Annotated[str, Field(min_length=1)]
+# Text typed into a record (a name, an area, a summary, a reason), given or optional. The limit
+# of each kind of field is checked with the event that carries it (`domain.text.check_fields`).
+Text = Annotated[str, _text()]
+OptionalText = Annotated[str | None, _text(optional=True)]
 EntryNumber = Annotated[int, Field(ge=1)]
 Entries = Annotated[list[EntryNumber], Field(min_length=1)]
 DateText = Annotated[str, _accepted(parse_date)]
@@ -90,10 +119,10 @@ class _OffenderRecord(_Record):
 class StaffRecord(_Record):
     command: Literal["staff"]
     staff_id: NonEmpty
-    name: NonEmpty
+    name: Text
     agency: Annotated[str, _named(Agency.parse)]
     rank: NonEmpty
-    area: str | None = None
+    area: OptionalText = None
     senior: bool = False
     admin: bool = False
     since: DateText
@@ -101,11 +130,11 @@ class StaffRecord(_Record):
 
 class RegisterRecord(_OffenderRecord):
     command: Literal["register"]
-    name: NonEmpty
+    name: Text
     born: DateText
     category: Annotated[int, AfterValidator(parse_category)]
     level: Annotated[int, AfterValidator(parse_level)] = 1
-    area: str | None = None
+    area: OptionalText = None
 
 
 class ReleaseRecord(_OffenderRecord):
@@ -115,78 +144,78 @@ class ReleaseRecord(_OffenderRecord):
 
 class DisclosureRecord(_OffenderRecord):
     command: Literal["disclosure"]
-    summary: NonEmpty
-    detail: str | None = None
+    summary: Text
+    detail: OptionalText = None
     risk_relevant: bool = False
 
 
 class VisitRecord(_OffenderRecord):
     command: Literal["visit"]
     kind: Annotated[str, _named(VisitKind.parse)]
-    outcome: NonEmpty
+    outcome: Text
 
 
 class EntryRecordLine(_OffenderRecord):
     command: Literal["entry"]
-    summary: NonEmpty
+    summary: Text
     risk_relevant: bool = False
 
 
 class ConcernRecord(_OffenderRecord):
     command: Literal["concern"]
-    summary: NonEmpty
+    summary: Text
 
 
 class AssessmentRecord(_OffenderRecord):
     command: Literal["assessment"]
     tool: Annotated[str, _named(AssessmentTool.parse)]
     risk: Annotated[str, _named(RiskLevel.parse)]
-    summary: str | None = None
+    summary: OptionalText = None
 
 
 class ReviewRecord(_OffenderRecord):
     command: Literal["review"]
-    summary: NonEmpty
+    summary: Text
 
 
 class DecisionRecord(_OffenderRecord):
     command: Literal["decision"]
-    decision: NonEmpty
-    rationale: NonEmpty
+    decision: Text
+    rationale: Text
     about: list[EntryNumber] = []
 
 
 class DisagreementRecord(_OffenderRecord):
     command: Literal["disagreement"]
     with_staff: NonEmpty = Field(alias="with")
-    summary: NonEmpty
+    summary: Text
 
 
 class EscalationRecord(_OffenderRecord):
     command: Literal["escalation"]
     to: NonEmpty
-    reason: NonEmpty
+    reason: Text
 
 
 class MappaReferralRecord(_OffenderRecord):
     command: Literal["mappa-referral"]
     level: Annotated[int, AfterValidator(lambda level: parse_level(level, (2, 3)))]
     emergency: bool = False
-    reason: NonEmpty
+    reason: Text
 
 
 class MappaMeetingRecord(_OffenderRecord):
     command: Literal["mappa-meeting"]
     level: Annotated[int, AfterValidator(parse_level)]
     attendees: Annotated[list[NonEmpty], Field(min_length=1)]
-    summary: NonEmpty
+    summary: Text
     discussed: list[EntryNumber] = []
 
 
 class RecallDecisionRecord(_OffenderRecord):
     command: Literal["recall-decision"]
     decision: Annotated[str, _named(RecallChoice.parse)]
-    rationale: NonEmpty
+    rationale: Text
 
 
 class AcknowledgeRecord(_OffenderRecord):
@@ -197,7 +226,7 @@ class AcknowledgeRecord(_OffenderRecord):
 class TransferRecord(_OffenderRecord):
     command: Literal["transfer"]
     to: NonEmpty
-    reason: str | None = None
+    reason: OptionalText = None
 
 
 class ShareRecord(_OffenderRecord):
@@ -210,8 +239,8 @@ class ShareRecord(_OffenderRecord):
 class CorrectRecord(_OffenderRecord):
     command: Literal["correct"]
     entry: EntryNumber
-    reason: NonEmpty
-    summary: str | None = None
+    reason: Text
+    summary: OptionalText = None
     entry_occurred_at: PastTime | None = None
     licence_end: DateText | None = None
 
@@ -359,6 +388,8 @@ def _first_problem(error: ValidationError) -> str:
         given = json.dumps(problem.get("input"), ensure_ascii=False)
         given = given if len(given) <= 40 else given[:37] + "..."
         message = f"must be {_JSON_TYPES[problem['type']]}, not {given}"
+    if where and message.startswith(f"{where.rpartition('.')[2]} "):
+        return message  # the ledger's own check, which names the field itself
     return f"{where}: {message}" if where else f"a record {message}"
 
 
@@ -517,7 +548,7 @@ def _enrol(batch: _Batch, typist: str, number: int, record: StaffRecord) -> Impo
         staff_id=record.staff_id,
         name=record.name,
         agency=agency,
-        rank=parse_rank(agency, record.rank),
+        rank=parse_rank(agency, record.rank, "rank"),
         senior_grade=record.senior,
         admin=record.admin or first,
         area=record.area,

@@ -75,9 +75,9 @@ def test_a_long_job_title_is_kept_whole(cli):
     assert title in json.dumps(listed)
 
 
-def test_a_summary_of_invisible_characters_only_is_empty(registered):
+def test_a_summary_of_invisible_characters_only_says_so(registered):
     says = refused(registered, 2, "record", "entry", REF, "--summary", "\u200b \u2060")
-    assert "--summary must not be empty" in says
+    assert "--summary has only invisible or control characters (U+200B, U+2060)" in says
 
 
 @pytest.mark.parametrize(
@@ -302,3 +302,101 @@ def test_an_empty_value_is_refused_not_taken_as_left_out(registered, args):
     option = next(a for a in args if a.startswith("--") and args[args.index(a) + 1].strip() == "")
     says = refused(registered, 2, *args)
     assert says.startswith(f"error: {option} is empty: give a value, or leave {option} out")
+
+
+# ------------------------------------------------------------- every text, one check
+
+STAFF_ADD = ["staff", "add", "9001", "--name", "N", "--agency", "probation", "--rank", "PO"]
+REGISTER = ["offender", "register", "WMP-000124", "--name", "J D", "--born", "1975-03-02",
+            "--category", "1"]  # fmt: skip
+ASSESSMENT = ["record", "assessment", REF, "--tool", "ARMS", "--risk", "low"]
+# Each command that takes text, with the option holding it last: given, it is text as any other.
+TEXT_OPTIONS = {
+    "register --area": [*REGISTER, "--area"],
+    "staff add --area": [*STAFF_ADD, "--area"],
+    "staff add --name": ["staff", "add", "9001", "--agency", "police", "--rank", "PC", "--name"],
+    "staff add --rank": ["staff", "add", "9001", "--name", "N", "--agency", "health", "--rank"],
+    "staff area --area": ["staff", "area", "4521", "--area"],
+    "staff rank --rank": ["staff", "rank", "7702", "--since", "2016-01-01", "--rank"],
+    "disclosure --detail": ["record", "disclosure", REF, "--summary", "s", "--detail"],
+    "assessment --summary": [*ASSESSMENT, "--summary"],
+    "transfer --reason": ["transfer", REF, "--to", "7702", "--reason"],
+    "correct --summary": ["correct", REF, "1", "--reason", "r", "--summary"],
+    "correct --reason": ["correct", REF, "1", "--summary", "s", "--reason"],
+    "entry --summary": ["record", "entry", REF, "--summary"],
+}
+
+
+@pytest.mark.parametrize("value", ["\ufeff", "\u2028", "\u200b\u2060", "\x7f"])
+@pytest.mark.parametrize("command", sorted(TEXT_OPTIONS))
+def test_every_text_of_only_invisible_characters_is_refused(registered, command, value):
+    option = TEXT_OPTIONS[command][-1]
+    says = refused(registered, 2, *TEXT_OPTIONS[command], value)
+    assert says.startswith(f"error: {option} has only invisible or control characters (U+")
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+@pytest.mark.parametrize("command", sorted(TEXT_OPTIONS))
+def test_every_text_given_empty_is_refused(registered, command, value):
+    option = TEXT_OPTIONS[command][-1]
+    says = refused(registered, 2, *TEXT_OPTIONS[command], value)
+    assert (
+        f"{option} is empty" in says
+        or f"{option} must not be empty" in says
+        or (f"rank or job title is needed ({option})" in says)
+    )
+
+
+@pytest.mark.parametrize("command", sorted(TEXT_OPTIONS))
+def test_every_text_with_an_escape_code_is_refused(registered, command):
+    option = TEXT_OPTIONS[command][-1]
+    says = refused(registered, 2, *TEXT_OPTIONS[command], "Birmingham\x1b[2J")
+    assert says.startswith(f"error: {option} ") and "U+001B" in says
+
+
+def test_a_correction_to_an_invisible_summary_says_what_is_wrong_with_it(registered):
+    """Not "give the corrected --summary": one was given, and it has nothing in it to read."""
+    says = refused(registered, 2, "correct", REF, "1", "--reason", "r", "--summary", "\u2028")
+    assert "--summary has only invisible or control characters (U+2028)" in says
+    assert "give the corrected" not in says
+
+
+def test_a_name_of_a_control_character_says_so_not_that_it_is_empty(registered):
+    says = refused(registered, 2, *TEXT_OPTIONS["staff add --name"], "\x7f")
+    assert "--name has only invisible or control characters (U+007F)" in says
+
+
+def test_an_area_is_said_back_as_it_is_kept(registered):
+    out = registered.ok("staff", "area", "4521", "--area", " Coventry ", "--since", "2019-01-01")
+    assert out.stdout == "4521 works in Coventry from 2019-01-01\n"
+    staff = {s["staff_id"]: s for s in registered.ok("staff", "list", "--json").json()["staff"]}
+    assert staff["4521"]["area"] == "Coventry"
+
+
+@pytest.mark.parametrize(
+    ("record", "field"),
+    [
+        ({"command": "register", "ref": "WMP-000124", "name": "J D", "born": "1975-03-02",
+          "category": 1, "area": ""}, "area"),
+        ({"command": "register", "ref": "WMP-000124", "name": "J D", "born": "1975-03-02",
+          "category": 1, "area": "\ufeff"}, "area"),
+        ({"command": "entry", "ref": REF, "summary": "\u2028"}, "summary"),
+        ({"command": "disclosure", "ref": REF, "summary": "s", "detail": " "}, "detail"),
+        ({"command": "transfer", "ref": REF, "to": "7702", "reason": "\u200b"}, "reason"),
+        ({"command": "correct", "ref": REF, "entry": 1, "reason": "r", "summary": "\ufeff"},
+         "summary"),
+        ({"command": "staff", "staff_id": "9001", "name": "N", "agency": "health",
+          "rank": "\ufeff", "since": "2015-01-01"}, "rank"),
+    ],
+    ids=["register area empty", "register area BOM", "entry summary", "disclosure detail",
+         "transfer reason", "correct summary", "staff rank"],
+)  # fmt: skip
+def test_an_import_takes_text_by_the_same_rules(registered, tmp_path, record, field):
+    before = count_events(registered)
+    out = _import(registered, tmp_path, record)
+    assert out.exit_code == 2, out.stderr
+    assert out.stderr.startswith(f"error: line 1: {field} ") or (
+        f"({field})" in out.stderr and out.stderr.startswith("error: line 1: ")
+    ), out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert count_events(registered) == before
