@@ -77,6 +77,7 @@ def export(
     from domain.clock import iso, parse_query_time, utc_now
     from domain.errors import InvalidValueError
     from domain.identity import normalise_ref
+    from domain.text import SHORT_LIMIT, parse_text
     from ledger.verification import verify
     from projections.disclosure import anonymise as pseudonymise
     from projections.disclosure import disclosure_document
@@ -86,6 +87,8 @@ def export(
     chosen = fmt.strip().lower()
     if chosen not in FORMATS:
         raise InvalidValueError(f"--format must be json, csv, html or pdf, not {fmt!r}")
+    # Who receives it is said in the export and logged with the disclosure: a line, as a name.
+    recipients = [parse_text(r, "--to", limit=SHORT_LIMIT) for r in recipients or []]
     reference = normalise_ref(ref)
     moment = parse_query_time(as_of) if as_of else None
     destination = out.expanduser().resolve()
@@ -108,7 +111,7 @@ def export(
                 "generated_at": iso(utc_now()),
                 "generated_by": s.actor,
                 "reason": s.settings.reason,
-                "recipients": recipients or [],
+                "recipients": recipients,
                 "as_of": iso(moment),
                 "anonymised": anonymise,
                 "ledger": {
@@ -139,7 +142,7 @@ def export(
                 "as_of": iso(moment),
                 "anonymised": anonymise,
             },
-            recipients=recipients or [],
+            recipients=recipients,
         )
         target.put_in_place()
     summary = {

@@ -400,3 +400,33 @@ def test_an_import_takes_text_by_the_same_rules(registered, tmp_path, record, fi
     ), out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
     assert count_events(registered) == before
+
+
+@pytest.mark.parametrize(
+    ("recipient", "says"),
+    [
+        ("", "--to must not be empty"),
+        ("  ", "--to must not be empty"),
+        ("\ufeff", "--to has only invisible or control characters (U+FEFF)"),
+        ("HM Coroner\x1b[2J", "--to contains the character U+001B"),
+        ("C" * 201, "--to is 201 characters long; at most 200 are kept"),
+    ],
+    ids=["empty", "spaces", "BOM", "escape code", "201 characters"],
+)
+def test_an_export_recipient_is_text_as_any_other(registered, tmp_path, recipient, says):
+    from tests.integration.test_access_log import log
+
+    out_file = tmp_path / "export.json"
+    line = refused(
+        registered, 2, "export", REF, "--format", "json", "--out", str(out_file),
+        "--to", "HM Coroner", "--to", recipient,
+    )  # fmt: skip
+    assert says in line
+    assert [p.name for p in tmp_path.iterdir() if "export" in p.name] == []
+    assert log(registered)[-1]["outcome"] == "refused"
+
+
+def test_an_export_recipient_is_kept_without_surrounding_space(registered, tmp_path):
+    out_file = tmp_path / "export.json"
+    registered.ok("export", REF, "--format", "json", "--out", str(out_file), "--to", " HM Coroner ")
+    assert json.loads(out_file.read_text())["export"]["recipients"] == ["HM Coroner"]
