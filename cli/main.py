@@ -98,7 +98,9 @@ def _refuse_empty(**given: str | None) -> None:
     from ledger.errors import ConfigurationError
 
     for name, value in given.items():
-        if value is not None and not value.strip():
+        # Empty, or only spaces and line breaks: other characters that are only invisible are
+        # named by the check of the value itself (`ledger.settings`).
+        if value is not None and all(c in " \t\n\r" for c in value):
             option, variable, what = ROOT_OPTIONS[name]
             raise ConfigurationError(
                 f"{option} is empty: give {what}, or leave {option} out to use {variable}"

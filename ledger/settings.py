@@ -201,11 +201,37 @@ class Settings:
         url = database_url or os.environ.get("LEDGER_DATABASE_URL") or DEFAULT_URL
         return cls(
             database=parse_database_url(url),
-            actor=(actor or os.environ.get("LEDGER_ACTOR") or "").strip() or None,
-            reason=(reason or os.environ.get("LEDGER_REASON") or "").strip() or None,
+            actor=_setting(actor, "--as", "LEDGER_ACTOR", justification=False),
+            reason=_setting(reason, "--reason", "LEDGER_REASON", justification=True),
             cipher_key=(os.environ.get("LEDGER_CIPHER_KEY") or "").strip() or None,
             policy_path=(os.environ.get("LEDGER_POLICY") or "").strip() or None,
         )
+
+
+def _setting(given: str | None, option: str, variable: str, *, justification: bool) -> str | None:
+    """The actor or the justification, from its option or else its environment variable; None
+    when neither says anything (a read then asks for it).
+
+    Both are written into the access log with every read and refusal, and printed by `ledger
+    audit`, so they are text as any other the ledger keeps (`domain.text`), refused (a usage
+    error) before anything is read or logged: a justification is free text, with something in
+    it to read; an actor is a staff id, without control characters."""
+    from domain.errors import InvalidValueError
+    from domain.text import LONG_LIMIT, check_text, parse_text
+
+    value, name = (given, option) if given else (os.environ.get(variable), variable)
+    if not value or all(c in " \t\n\r" for c in value):
+        return None
+    try:
+        if justification:
+            return parse_text(value, name, limit=LONG_LIMIT)
+        text = value.strip()
+        # No shorter limit than free text's: staff ids enrolled by earlier releases were longer
+        # than a new one may be, and their holders still act.
+        check_text(text, name, limit=LONG_LIMIT)
+        return text
+    except InvalidValueError as refused:
+        raise ConfigurationError(str(refused)) from None
 
 
 # Seconds a PostgreSQL write waits for the event table's lock before the command ends (exit 4).

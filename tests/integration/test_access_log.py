@@ -129,6 +129,60 @@ def test_a_justification_can_be_given_on_the_command_line(registered):
     assert log(registered)[-1]["reason"] == "home visit planning"
 
 
+JUSTIFICATIONS_REFUSED = [
+    ("x\x1b[2J\x1b[31mRED", "contains the character U+001B"),
+    ("\x7f", "has only invisible or control characters (U+007F)"),
+    ("\ufeff", "has only invisible or control characters (U+FEFF)"),
+    ("\u2028", "has only invisible or control characters (U+2028)"),
+    ("x" * 100_000, "is 100,000 characters long; at most 20,000 are kept"),
+]
+
+
+@pytest.mark.parametrize(
+    ("reason", "says"),
+    JUSTIFICATIONS_REFUSED,
+    ids=["escape codes", "DEL", "BOM", "line separator", "100,000 characters"],
+)
+@pytest.mark.parametrize("given", ["--reason", "LEDGER_REASON"])
+def test_a_justification_is_text_as_any_other_and_is_refused_before_anything_is_logged(
+    registered, reason, says, given
+):
+    """The justification is kept in the access log and printed by `audit`: text that could not
+    be stored and shown as typed, or that says nothing, is refused (exit 2) before the ledger is
+    read, and the log is left as it was."""
+    from tests.integration.test_recording import count_events
+
+    before, events = log(registered), count_events(registered)
+    if given == "--reason":
+        out = registered("--reason", reason, "show", REF)
+    else:
+        out = registered("show", REF, env={"LEDGER_REASON": reason})
+
+    assert out.exit_code == 2, out.stderr
+    assert out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0] == f"error: {given} {says}" + lines[0].partition(says)[2]
+    assert "\x1b" not in out.stderr
+    assert log(registered) == before
+    assert count_events(registered) == events
+
+
+def test_a_justification_keeps_its_line_breaks_and_loses_surrounding_space(registered):
+    registered.ok("--reason", "  Coroner's request 2020/117\nsecond line ", "show", REF)
+
+    assert log(registered)[-1]["reason"] == "Coroner's request 2020/117\nsecond line"
+
+
+def test_an_actor_with_control_characters_is_refused_before_anything_is_logged(registered):
+    before = log(registered)
+
+    out = registered("show", REF, actor="1001\x1b[2J")
+
+    assert out.exit_code == 2
+    assert out.stderr.startswith("error: LEDGER_ACTOR contains the character U+001B")
+    assert log(registered) == before
+
+
 def test_a_read_by_no_one_is_refused_and_shows_nothing(registered):
     registered.actor = None
 
