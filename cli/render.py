@@ -8,14 +8,35 @@ time to the minute with its zone, `2016-10-17 14:30 BST`; a date alone stays `20
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+# Control characters JSON may leave as they are (DEL and the C1 controls, which some terminals obey
+# as the C0 ones), and the line and paragraph separators: written as \u escapes, which mean the
+# same to a JSON reader and nothing to a terminal.
+_JSON_RAW_CONTROLS = re.compile("[\x7f-\x9f\u2028\u2029]")
+
 
 def emit_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
+    text = json.dumps(document, indent=2, ensure_ascii=False, default=str)
+    text = _JSON_RAW_CONTROLS.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+    sys.stdout.write(text + "\n")
+
+
+# Control characters other than tab and line feed: the ledger refuses them in new text, but a
+# row stored before (or around the ledger) may hold them, and a terminal would obey them.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(value: object) -> str:
+    """A value as a table cell prints it: each control character other than tab and line feed
+    written as an escape (`\\x1b`), so that stored text cannot move the cursor, clear the
+    screen or change colours; the text is otherwise as stored."""
+    text = "" if value is None else str(value)
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
 def emit_entry(ref: str, entry: int, as_json: bool) -> None:
@@ -32,14 +53,23 @@ def table(
     rows: Sequence[Sequence[Any]],
     caption: str | None = None,
 ) -> None:
+    """Prints a table for people. Cells are plain text (`shown`): what is stored is printed as
+    it is, never read as rich markup (a summary "[/x]" is those four characters) nor obeyed as
+    a terminal's control sequence."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    grid = Table(title=title, caption=caption, show_lines=False, expand=False)
+    grid = Table(
+        title=Text(shown(title)) if title is not None else None,
+        caption=Text(shown(caption)) if caption is not None else None,
+        show_lines=False,
+        expand=False,
+    )
     for column in columns:
         grid.add_column(column, overflow="fold")
     for row in rows:
-        grid.add_row(*("" if cell is None else str(cell) for cell in row))
+        grid.add_row(*(Text(shown(cell)) for cell in row))
     Console().print(grid)
 
 

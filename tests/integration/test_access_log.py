@@ -3,6 +3,8 @@ cannot be changed. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.commands import leaf_commands
@@ -276,6 +278,32 @@ def test_audit_without_json_prints_a_table(registered):
     out = registered.ok("audit")
 
     assert "Access log" in out.stdout and "show" in out.stdout
+
+
+def test_audit_prints_stored_control_characters_as_escapes_not_to_the_terminal(registered):
+    """A row stored before the justification was checked (or written around the ledger) may
+    hold escape codes or rich markup: `audit` shows them as text, in the table and the JSON."""
+    from projections.access_log import CONSULTED, record_access
+
+    engine = engine_for(registered)
+    try:
+        with engine.begin() as conn:
+            record_access(
+                conn, actor="1001\x1b[31m", command="show", outcome=CONSULTED, offender=REF,
+                reason="x\x1b[2J\x1b[31mRED [/x] [bold]b\x9b\x7f\r", details={"o": "\x1b[5m"},
+            )  # fmt: skip
+    finally:
+        engine.dispose()
+
+    table = registered.ok("audit", env={"COLUMNS": "400"}).stdout
+    document = registered.ok("audit", "--json").stdout
+
+    for shown in (table, document):
+        assert not any(c in shown for c in "\x1b\x9b\x7f\r"), repr(shown)
+    assert "x\\x1b[2J\\x1b[31mRED [/x] [bold]b\\x9b\\x7f\\x0d" in table
+    assert "1001\\x1b[31m" in table and "o=\\x1b[5m" in table
+    (row,) = [e for e in json.loads(document)["entries"] if e["reason"].startswith("x")]
+    assert row["reason"] == "x\x1b[2J\x1b[31mRED [/x] [bold]b\x9b\x7f\r"  # exactly as stored
 
 
 @pytest.mark.parametrize(

@@ -430,3 +430,10 @@ def test_an_export_recipient_is_kept_without_surrounding_space(registered, tmp_p
     out_file = tmp_path / "export.json"
     registered.ok("export", REF, "--format", "json", "--out", str(out_file), "--to", " HM Coroner ")
     assert json.loads(out_file.read_text())["export"]["recipients"] == ["HM Coroner"]
+
+
+def test_text_that_looks_like_markup_is_shown_as_typed(registered):
+    """Tables are for people: "[/x]" is text a summary may hold, not markup to apply or choke on."""
+    registered.ok("record", "entry", REF, "--summary", "[/x] and [bold]not bold")
+    out = registered.ok("timeline", REF, env={"COLUMNS": "300"})
+    assert "[/x] and [bold]not bold" in out.stdout
