@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import typer
+from typer._click.exceptions import NoSuchOption, UsageError
+from typer.core import TyperCommand
 
 OCCURRED_AT = typer.Option(
     None,
@@ -51,3 +56,25 @@ def entry_numbers(values: list[str], ref: str) -> list[int]:
     if not numbers:
         raise InvalidValueError("name at least one entry number")
     return numbers
+
+
+class EntryNumbersCommand(TyperCommand):
+    """A command that takes entry numbers as arguments (`acknowledge REF N [N ...]`).
+
+    Click reads any argument that begins with "-" as an option, so a negative entry number
+    would be refused as "No such option: -1". Such a refusal is said as what it is: not an
+    entry number. Any other unknown option is refused by Click as before."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        typed = list(args)  # Click consumes the list it parses
+        try:
+            return super().parse_args(ctx, args)
+        except NoSuchOption as error:
+            given = next((a for a in typed if a.startswith(error.option_name)), error.option_name)
+            if re.fullmatch(r"-\d[\d,#]*", given):
+                raise UsageError(
+                    f"{given!r} is not an entry number: entries are numbered from 1; use e.g. "
+                    "4 or 4,5",
+                    ctx,
+                ) from None
+            raise

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cli.options import BY, JSON, OCCURRED_AT, entry_numbers
+from cli.options import BY, JSON, OCCURRED_AT, EntryNumbersCommand, entry_numbers
 from cli.render import emit_entry
 from cli.session import Session, session
 
@@ -27,10 +27,10 @@ Recorder = Callable[["Offender", "Person", str, "ValidTime"], None]
 
 def register(app: typer.Typer) -> None:
     app.add_typer(record_app, name="record")
-    app.command("acknowledge")(acknowledge)
+    app.command("acknowledge", cls=EntryNumbersCommand)(acknowledge)
     app.command("transfer")(transfer)
-    app.command("share")(share)
-    app.command("correct")(correct)
+    app.command("share", cls=EntryNumbersCommand)(share)
+    app.command("correct", cls=EntryNumbersCommand)(correct)
 
 
 def _append(

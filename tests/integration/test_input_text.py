@@ -192,6 +192,28 @@ def test_what_is_not_an_entry_number_is_refused(registered, number):
     assert "entry number" in says
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["acknowledge", REF, "-1"],
+        ["acknowledge", REF, "4", "-2,3"],
+        ["share", REF, "-1", "--with", "probation"],
+        ["correct", REF, "-1", "--reason", "r", "--summary", "s"],
+    ],
+    ids=["acknowledge", "acknowledge list", "share", "correct"],
+)
+def test_a_negative_entry_number_is_not_taken_for_an_option(registered, args):
+    """Click takes "-1" for an option ("No such option: -1"); it is a wrong entry number."""
+    number = next(a for a in args if a.startswith("-") and a[1:2].isdigit())
+    says = refused(registered, 2, *args)
+    assert says.startswith(f"error: {number!r} is not an entry number: entries are numbered from 1")
+
+
+def test_an_unknown_option_beside_entry_numbers_is_still_an_unknown_option(registered):
+    says = refused(registered, 2, "acknowledge", REF, "1", "--ocurred-at", "2016-11-01")
+    assert "No such option: --ocurred-at" in says
+
+
 def test_a_correction_names_one_entry_and_says_what_changed(registered):
     says = refused(registered, 2, "correct", REF, "1,1", "--reason", "typo", "--summary", "x")
     assert "a correction names one entry" in says
