@@ -214,7 +214,8 @@ def refuse_empty_values(ctx: typer.Context) -> None:
             continue
         value = ctx.params.get(param.name)
         values = value if isinstance(value, list | tuple) else [value]
-        if any(isinstance(v, str) and not v.strip() for v in values):
+        # Only blanks: text of invisible characters gets the text check's own, closer message.
+        if any(isinstance(v, str) and not v.strip(" \t\r\n\f\v") for v in values):
             name = param.opts[0] if param.param_type_name == "option" else param.name.upper()
             if param.required or param.param_type_name != "option":
                 raise InvalidValueError(f"{name} is empty: give a value")

@@ -427,8 +427,8 @@ def test_an_import_takes_text_by_the_same_rules(registered, tmp_path, record, fi
 @pytest.mark.parametrize(
     ("recipient", "says"),
     [
-        ("", "--to must not be empty"),
-        ("  ", "--to must not be empty"),
+        ("", "--to is empty: give a value, or leave --to out"),
+        ("  ", "--to is empty: give a value, or leave --to out"),
         ("\ufeff", "--to has only invisible or control characters (U+FEFF)"),
         ("HM Coroner\x1b[2J", "--to contains the character U+001B"),
         ("C" * 201, "--to is 201 characters long; at most 200 are kept"),
