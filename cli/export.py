@@ -9,29 +9,21 @@ An export that fails or is refused, whether before or after the ledger was read,
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import errno
 import html
 import io
 import json
-import os
-import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
 from cli.options import AS_OF, JSON
 from cli.render import emit_json, say
 from cli.session import session
-
-if TYPE_CHECKING:
-    from domain.errors import InvalidValueError
 
 FORMATS = ("json", "csv", "html", "pdf")
 
@@ -78,6 +70,7 @@ def export(
     from domain.errors import InvalidValueError
     from domain.identity import normalise_ref
     from domain.text import SHORT_LIMIT, parse_text
+    from ledger.files import FileInPlace, output_path
     from ledger.verification import verify
     from projections.disclosure import anonymise as pseudonymise
     from projections.disclosure import disclosure_document
@@ -91,13 +84,12 @@ def export(
     recipients = [parse_text(r, "--to", limit=SHORT_LIMIT) for r in recipients or []]
     reference = normalise_ref(ref)
     moment = parse_query_time(as_of) if as_of else None
-    destination = out.expanduser().resolve()
-    if not destination.parent.is_dir():
-        raise InvalidValueError(f"cannot write {out}: folder {destination.parent} does not exist")
-    _check_target(destination, out)
+    # Checked before anything is read: a folder that does not exist, a device, a pipe or the
+    # ledger's own database file is refused with nothing written.
+    destination = output_path(out, "--out", s.settings.database)
     # The disclosure is logged once the file is complete; the reader is checked before.
     s.check_reader()
-    with _FileInPlace(destination, out) as target:
+    with FileInPlace(destination, out, "--out", s.settings.database) as target:
         from cli.reading import load_records
 
         records = load_records(s, reference)
@@ -176,109 +168,6 @@ def export(
             EXIT_TAMPERED,
         )
         raise typer.Exit(EXIT_TAMPERED)
-
-
-_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def _check_target(path: Path, given: Path) -> None:
-    """Refuses a target that exists and is not a regular file: renaming the export over a device,
-    a pipe or a socket would replace it, not write to it."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        return
-    except OSError as error:
-        raise _unwritable(error, given, path.parent) from None
-    if stat.S_ISREG(mode):
-        return
-    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-    raise _invalid(
-        f"cannot write {given}: {path} is {kind}, not a regular file; "
-        "--out must name a new file or an ordinary one to replace"
-    )
-
-
-_WHY = {
-    errno.EACCES: "permission denied in folder {folder}",
-    errno.EPERM: "permission denied in folder {folder}",
-    errno.EROFS: "folder {folder} is on a read-only file system",
-    errno.ENOSPC: "no space left on the device holding folder {folder}",
-    errno.ENOENT: "files cannot be created in folder {folder}",
-    errno.EISDIR: "it is a folder",
-}
-if hasattr(errno, "EDQUOT"):
-    _WHY[errno.EDQUOT] = "disk quota exceeded in folder {folder}"
-
-
-def _unwritable(error: OSError, given: Path, folder: Path) -> InvalidValueError:
-    """The one-line usage error for a file that cannot be written where --out says."""
-    default = f"{error.strerror or type(error).__name__} (folder {{folder}})"
-    why = _WHY.get(error.errno or 0, default).format(folder=folder)
-    return _invalid(f"cannot write {given}: {why}; choose another --out (nothing was written)")
-
-
-def _invalid(message: str) -> InvalidValueError:
-    from domain.errors import InvalidValueError
-
-    return InvalidValueError(message)
-
-
-class _FileInPlace:
-    """The export's file, written whole under a temporary name in the target's folder, then
-    renamed over the target: the target is complete or as it was, and on any failure the
-    temporary file is removed. Failures to write are usage errors naming the path."""
-
-    def __init__(self, path: Path, given: Path) -> None:
-        self.path, self.given = path, given
-        self._handle: int | None = None
-        self._temporary: Path | None = None
-
-    def __enter__(self) -> _FileInPlace:
-        # Made before anything is read, so that an unwritable folder is found first.
-        with self._writing():
-            self._handle, name = tempfile.mkstemp(
-                prefix=f".{self.path.name}.", dir=self.path.parent
-            )
-        self._temporary = Path(name)
-        return self
-
-    def write(self, content: str | bytes) -> None:
-        assert self._handle is not None, "written once"
-        handle, self._handle = self._handle, None
-        data = content if isinstance(content, bytes) else content.encode("utf-8")
-        with self._writing(), os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-
-    def put_in_place(self) -> None:
-        assert self._temporary is not None and self._handle is None, "written, not yet in place"
-        _check_target(self.path, self.given)  # it may have been replaced meanwhile
-        with self._writing():
-            os.replace(self._temporary, self.path)
-        self._temporary = None
-
-    def __exit__(self, *failure: object) -> None:
-        if self._handle is not None:
-            os.close(self._handle)
-            self._handle = None
-        if self._temporary is not None:
-            self._temporary.unlink(missing_ok=True)
-            self._temporary = None
-
-    @contextlib.contextmanager
-    def _writing(self) -> Iterator[None]:
-        try:
-            yield
-        except OSError as error:
-            raise _unwritable(error, self.given, self.path.parent) from None
 
 
 # ------------------------------------------------------------------------------------- formats
