@@ -27,15 +27,13 @@ def verify(
         None,
         "--digest-out",
         metavar="FILE",
-        dir_okay=False,
         help="Write the current digest (newest position and its hash) to FILE, to keep outside "
-        "the ledger.",
+        "the ledger: a new file or a regular one to replace (never the ledger's own database).",
     ),
     against: Path = typer.Option(
         None,
         "--against",
         metavar="FILE",
-        dir_okay=False,
         help="Also prove that the ledger still extends the digest in FILE (nothing up to that "
         "position changed); this catches even a rewrite of the whole chain. FILE may also be a "
         "JSON export, or the digest itself as printed (POSITION:HASH, as in an HTML or PDF "
@@ -66,11 +64,18 @@ def verify(
 
     Example: ledger verify --digest-out /secure/ledger-digest.json
     """
+    from ledger.files import output_path, write_whole
     from ledger.verification import Digest, check_read_models, name_problems
     from ledger.verification import verify as verify_ledger
     from projections.runner import positions
 
     s = session(ctx)
+    database = s.settings.database
+    # Checked before the ledger is read: a folder that does not exist, a device, a pipe or the
+    # ledger's own database file is refused with nothing written.
+    destination = (
+        output_path(digest_out, "--digest-out", database) if digest_out is not None else None
+    )
     baseline = Digest.read(against) if against is not None else None
     # Opened without decoding the first event first: when that event was altered, the report
     # says so (exit 3) rather than the ledger refusing to open.
@@ -79,9 +84,9 @@ def verify(
     check_read_models(report, max(positions(s.engine()).values(), default=0))
     if report.problems:
         name_problems(ledger, report)
-    if digest_out is not None and report.ok:
+    if destination is not None and report.ok:
         # A digest of an altered ledger would vouch for the alteration: none is written.
-        report.head.write(digest_out)
+        write_whole(destination, digest_out, "--digest-out", report.head.as_text(), database)
     if as_json:
         emit_json(report.as_dict())
     else:

@@ -47,8 +47,18 @@ class Digest:
     def as_dict(self) -> dict[str, Any]:
         return {"position": self.position, "hash": self.hash}
 
-    def write(self, path: Path) -> None:
-        path.write_text(json.dumps(self.as_dict(), indent=2) + "\n")
+    def as_text(self) -> str:
+        """The digest as `--digest-out` writes it: a small JSON document."""
+        return json.dumps(self.as_dict(), indent=2) + "\n"
+
+    def write(
+        self, path: Path, option: str = "--digest-out", database: Database | None = None
+    ) -> None:
+        """Written whole, and only to a new or regular file that is not `database`'s own file
+        (`ledger.files`); any refusal names `option`."""
+        from ledger.files import output_path, write_whole
+
+        write_whole(output_path(path, option, database), path, option, self.as_text(), database)
 
     @classmethod
     def read(cls, path: Path) -> Digest:

@@ -9,6 +9,7 @@ why, except under CI=true, where that is a failure.
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -200,3 +201,22 @@ def cli(database_url: str) -> LedgerCLI:
 def registered(cli: LedgerCLI) -> LedgerCLI:
     """As `cli`, with WMP-000123 registered by 4521 (police owner) on 2016-07-04, area Birmingham."""
     return register_offender(cli, "--area", "Birmingham", "--by", "4521")
+
+
+class Hung(BaseException):
+    """Raised in a test that waits too long: no `except Exception` (nor OSError) catches it."""
+
+
+@pytest.fixture
+def no_hang() -> Iterator[None]:
+    """A test that would wait for ever (on a named pipe, say) fails instead: after a minute, and
+    every five seconds after that, the wait is interrupted."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise Hung("the test waited for a minute")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, 60, 5)
+    yield
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)

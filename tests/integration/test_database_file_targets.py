@@ -1,6 +1,6 @@
 """No option that writes a file writes over the ledger's own SQLite database, or the files SQLite
-keeps beside it, whatever path names them: `export --out l.db` once replaced the ledger with an
-export and exited 0.
+keeps beside it, whatever path names them: `export --out l.db` and `verify --digest-out l.db` once
+replaced the ledger with an export or a digest and exited 0.
 
 The refusal itself is logged in the access log, which lives in the same file; so the file is
 compared table by table (everything but that one new row) and by inode, not byte by byte.
@@ -60,6 +60,7 @@ NAMES: dict[str, Callable[[Path, Path], Path]] = {
 }
 COMMANDS = {
     "export --out": lambda target: ("export", REF, "--format", "json", "--out", target),
+    "verify --digest-out": lambda target: ("verify", "--digest-out", target),
 }
 
 
@@ -107,5 +108,6 @@ def test_a_file_merely_beside_the_database_is_written(ledger_file):
     cli, db = ledger_file
     for target in (db.with_name(f"{db.name}.json"), db.with_name(f"{db.name}-wal.json")):
         cli.ok("export", REF, "--format", "json", "--out", str(target))
+        cli.ok("verify", "--digest-out", str(target))
         assert target.read_text().startswith("{")
     cli.ok("verify")
