@@ -39,20 +39,14 @@ def import_file(
 
     Example: ledger import chronology.jsonl --dry-run
     """
-    from domain.errors import InvalidValueError
-    from ledger.importing import import_records, parse_lines, split_lines
+    from ledger.files import open_regular
+    from ledger.importing import import_records, parse_lines, read_lines
 
     s = session(ctx)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        line = error.object[: error.start].count(b"\n") + 1
-        raise InvalidValueError(
-            f"cannot read {path}: line {line} is not UTF-8 text; save the file as UTF-8"
-        ) from None
-    except OSError as error:
-        raise InvalidValueError(f"cannot read {path}: {error.strerror or error}") from None
-    records = parse_lines(split_lines(text))
+    # Only a regular file: a device such as /dev/zero would be read without end, and a named pipe
+    # waited on for ever. The file is read a line at a time, each line bounded.
+    with open_regular(path, f"cannot read {path}", "give the path of a JSON Lines file") as stream:
+        records = parse_lines(read_lines(stream, str(path)))
     done = import_records(s.ledger(), s.actor, records, dry_run=dry_run)
     if not dry_run:
         s.saved = f"all {len(done)} records of the import"

@@ -1,13 +1,15 @@
-"""Files a command writes besides the database, checked in one place.
+"""Files a command reads or writes besides the database, checked in one place.
 
-Every option that writes a file goes through here, so that each refuses the same things with the
-same words:
+Every file option (`export --out`, `verify --digest-out`, `verify --against`, `import PATH`,
+`LEDGER_POLICY`) goes through here, so that each refuses the same things with the same words:
 
-- Only a regular file is written. A folder, a device, a named pipe or a socket is refused: renaming
-  a file over a device replaces the device.
+- Only a regular file is read or written. A folder, a device, a named pipe or a socket is refused
+  before it is opened: reading `/dev/zero` never ends, opening a pipe with no writer waits for
+  ever, and renaming a file over a device replaces the device.
 - A file is written whole or not at all (`FileInPlace`), and never over the ledger's own SQLite
   database or the files SQLite keeps beside it (`-wal`, `-shm`, `-journal`), whatever path,
   symbolic link or hard link names them.
+- A file read whole is read only up to a stated size, so a wrong path cannot fill the memory.
 
 Every refusal is an `InvalidValueError` (a usage error, exit 2) that names the path and says what
 to do instead; nothing has been written when it is raised.
@@ -22,12 +24,15 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from domain.errors import InvalidValueError
 
 if TYPE_CHECKING:
     from ledger.settings import Database
+
+KIB = 1024
+MIB = 1024 * KIB
 
 # The files SQLite keeps beside a database named PATH, as PATH plus each of these.
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
@@ -46,6 +51,104 @@ def kind_of(mode: int) -> str | None:
     if stat.S_ISREG(mode):
         return None
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def size_text(size: int) -> str:
+    """A size limit as people read it: `1 MiB`, `64 KiB`, `100 bytes`."""
+    for unit, name in ((MIB, "MiB"), (KIB, "KiB")):
+        if size >= unit and size % unit == 0:
+            return f"{size // unit} {name}"
+    return f"{size:,} bytes"
+
+
+# ------------------------------------------------------------------------------------- reading
+
+
+# Opening never waits (for a writer to a named pipe), nor makes a terminal this process's own.
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_READING = (
+    os.O_RDONLY
+    | _NONBLOCK
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def open_regular(path: str | Path, subject: str, fix: str) -> BinaryIO:
+    """`path` opened for reading in binary, refused unless it is a regular file.
+
+    `subject` begins the message ("cannot read x.jsonl", "policy file p cannot be read") and `fix`
+    ends it, saying what to give instead. The file is looked at before it is opened and again once
+    open (without waiting: a named pipe put in its place meanwhile is refused, not waited on).
+    """
+
+    def refused(why: str) -> InvalidValueError:
+        return InvalidValueError(f"{subject}: {why}; {fix}")
+
+    try:
+        mode = os.stat(path).st_mode
+        kind = kind_of(mode)
+        if kind is not None:
+            raise refused(f"it is {kind}, not a regular file")
+        handle = os.open(path, _READING)
+    except OSError as error:
+        raise refused(error.strerror or type(error).__name__) from None
+    try:
+        kind = kind_of(os.fstat(handle).st_mode)
+        if kind is not None:
+            raise refused(f"it is {kind}, not a regular file")
+        if _NONBLOCK:
+            os.set_blocking(handle, True)
+        return os.fdopen(handle, "rb")
+    except BaseException:
+        os.close(handle)
+        raise
+
+
+def read_regular(path: str | Path, limit: int, subject: str, fix: str, holds: str) -> bytes:
+    """The whole of the regular file at `path`, refused if it is larger than `limit` bytes.
+
+    `holds` says what such a file is, for the message about its size ("a policy file").
+    """
+    with open_regular(path, subject, fix) as stream:
+        try:
+            data = stream.read(limit + 1)
+        except OSError as error:
+            raise InvalidValueError(
+                f"{subject}: {error.strerror or type(error).__name__}; {fix}"
+            ) from None
+    if len(data) > limit:
+        raise InvalidValueError(
+            f"{subject}: it is larger than {size_text(limit)}, the most read from {holds}; {fix}"
+        )
+    return data
+
+
+def bounded_lines(stream: BinaryIO, limit: int) -> Iterator[tuple[int, bytes]]:
+    """Each line of `stream` with its number from 1, without its newline (`\\n` only).
+
+    A line longer than `limit` bytes raises `LineTooLongError` as soon as it is seen: no more of
+    it than that is ever held in memory.
+    """
+    number = 0
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        text = line.removesuffix(b"\n")
+        if len(text) > limit:
+            raise LineTooLongError(number, limit)
+        yield number, text
+
+
+class LineTooLongError(InvalidValueError):
+    """A line of a file read line by line is longer than the limit."""
+
+    def __init__(self, line: int, limit: int) -> None:
+        super().__init__(f"line {line} is longer than {size_text(limit)}")
+        self.line, self.limit = line, limit
 
 
 # ------------------------------------------------------------------------------------- writing

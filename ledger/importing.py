@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, BinaryIO, Literal
 
 from pydantic import (
     AfterValidator,
@@ -53,6 +53,7 @@ from domain.values import (
     parse_rank,
 )
 from ledger.app import RETRIES, OffenderLedger
+from ledger.files import LineTooLongError, bounded_lines, size_text
 
 # --------------------------------------------------------------------------------- the records
 
@@ -342,15 +343,38 @@ def _decode(number: int, text: str) -> Any:
         raise ImportFormatError(f"line {number}: not a valid record ({problem})") from None
 
 
-def split_lines(text: str) -> list[str]:
-    """A JSON Lines file's lines: split at newlines only, never at the other characters that
-    `str.splitlines` breaks on (U+2028 and the like may stand unescaped inside a JSON string);
-    a byte-order mark at the start, as Windows tools write, is skipped."""
-    return text.removeprefix("\ufeff").split("\n")
+# The longest line read: a record's longest text (20,000 characters, each up to six bytes as a
+# JSON escape) in many times over. A longer line is not a record, and is not read into memory.
+LINE_LIMIT = 1024 * 1024
+
+
+def read_lines(stream: BinaryIO, name: str) -> Iterator[str]:
+    """A JSON Lines file's lines as they are read, each at most `LINE_LIMIT` bytes: split at
+    newlines only, never at the other characters that `str.splitlines` breaks on (U+2028 and the
+    like may stand unescaped inside a JSON string); a byte-order mark at the start, as Windows
+    tools write, is skipped. `name` is the file as the messages call it."""
+    try:
+        for number, raw in bounded_lines(stream, LINE_LIMIT):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ImportFormatError(
+                    f"cannot read {name}: line {number} is not UTF-8 text; save the file as UTF-8"
+                ) from None
+            yield text.removeprefix("\ufeff") if number == 1 else text
+    except LineTooLongError as error:
+        raise ImportFormatError(
+            f"cannot read {name}: line {error.line} is longer than {size_text(LINE_LIMIT)}, the "
+            "most one record may take; check that the file is JSON Lines, one record a line"
+        ) from None
+    except OSError as error:
+        raise ImportFormatError(
+            f"cannot read {name}: {error.strerror or type(error).__name__}"
+        ) from None
 
 
 def parse_lines(lines: Iterable[str]) -> list[tuple[int, Any]]:
-    """Every record of a JSON Lines file (its `split_lines`), validated; blank lines and `#`
+    """Every record of a JSON Lines file (its `read_lines`), validated; blank lines and `#`
     comments are skipped."""
     global _ADAPTER
     if _ADAPTER is None:

@@ -64,27 +64,46 @@ class Digest:
     def read(cls, path: Path) -> Digest:
         """A digest kept outside the ledger: a file written by 'ledger verify --digest-out', a
         JSON export (which carries the digest it was made against), or the digest itself as
-        'verify' and the HTML and PDF exports print it, POSITION:HASH."""
+        'verify' and the HTML and PDF exports print it, POSITION:HASH.
+
+        A file is read only if it is a regular file of at most `DIGEST_FILE_LIMIT` bytes."""
+        from domain.errors import InvalidValueError
+        from ledger.files import read_regular
+
         written = re.fullmatch(r"(\d+):([0-9a-fA-F]{64})", str(path).strip())
         if written is not None and not path.exists():
             return cls(position=int(written[1]), hash=written[2].lower())
-        unknown = (
-            f"{path} is not a digest: give a file written by 'ledger verify --digest-out', a "
-            "JSON export, or POSITION:HASH as verify and the exports print it"
+        advice = (
+            "give a file written by 'ledger verify --digest-out', a JSON export, or "
+            "POSITION:HASH as verify and the exports print it"
         )
         try:
-            document = json.loads(path.read_text())
+            data = read_regular(
+                path,
+                DIGEST_FILE_LIMIT,
+                f"cannot read the digest {path}",
+                advice,
+                "a digest file or JSON export",
+            )
+        except InvalidValueError as error:
+            raise ConfigurationError(str(error)) from None
+        unknown = f"{path} is not a digest: {advice}"
+        try:
+            document = json.loads(data.decode("utf-8"))
             if isinstance(document, dict) and isinstance(document.get("export"), dict):
                 document = document["export"]["ledger"]["digest"]
             digest = cls(position=int(document["position"]), hash=str(document["hash"]).lower())
             bytes.fromhex(digest.hash)
-        except FileNotFoundError:
-            raise ConfigurationError(f"no digest file at {path}") from None
-        except (ValueError, KeyError, TypeError, OSError):
+        except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
             raise ConfigurationError(unknown) from None
         if digest.position < 0 or len(digest.hash) != 64:
             raise ConfigurationError(unknown)
         return digest
+
+
+# The largest file `Digest.read` reads: a digest file is under 100 bytes, but a JSON export of a
+# long record, which carries its digest too, may run to tens of megabytes.
+DIGEST_FILE_LIMIT = 256 * 1024 * 1024
 
 
 # ------------------------------------------------------------------------------------ verifying

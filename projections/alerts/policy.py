@@ -13,7 +13,6 @@ import json
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from domain.errors import InvalidValueError
@@ -40,6 +39,9 @@ FIGURES: dict[str, tuple[str, ...]] = {
     "VISIT_OVERDUE": tuple(level.value for level in RiskLevel),
 }
 TEXTS = ("source", "note")
+
+# The largest policy file read: the shipped one is about 3 KB.
+POLICY_FILE_LIMIT = 1024 * 1024
 
 
 class PolicyError(InvalidValueError):
@@ -82,16 +84,29 @@ def load_policy(path: str | None = None) -> Policy:
     if not path:
         return Policy(rules, "defaults")
     where = f"policy file {path}"
-    try:
-        text = Path(path).read_text("utf-8")
-    except OSError as error:
-        raise PolicyError(
-            f"{where} cannot be read ({error.strerror}); fix LEDGER_POLICY or unset it"
-        ) from None
+    text = _read(path, where)
     for rule, given in _rules(_parse(text, where), where, complete=False).items():
         base = rules[rule]
         rules[rule] = RulePolicy({**base.figures, **given.figures}, given.source, given.note)
     return Policy(rules, path)
+
+
+def _read(path: str, where: str) -> str:
+    """The policy file's text: a regular file (a pipe is never waited on, a device never read
+    without end) of at most `POLICY_FILE_LIMIT` bytes."""
+    from ledger.files import read_regular
+
+    try:
+        data = read_regular(
+            path,
+            POLICY_FILE_LIMIT,
+            f"{where} cannot be read",
+            "fix LEDGER_POLICY or unset it",
+            "a policy file",
+        )
+    except InvalidValueError as error:
+        raise PolicyError(str(error)) from None
+    return data.decode("utf-8")
 
 
 def _parse(text: str, where: str) -> dict[str, Any]:

@@ -57,3 +57,19 @@ def test_a_malformed_file_is_refused_saying_what_is_wrong(tmp_path, text, says):
 def test_a_missing_file_is_refused(tmp_path):
     with pytest.raises(PolicyError, match="cannot be read"):
         load_policy(str(tmp_path / "absent.toml"))
+
+
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path, no_hang):
+    import os
+
+    path = tmp_path / "policy.toml"
+    os.mkfifo(path)
+    with pytest.raises(PolicyError, match="is a named pipe"):
+        load_policy(str(path))
+
+
+def test_a_file_larger_than_a_mebibyte_is_refused(tmp_path):
+    path = tmp_path / "large.toml"
+    path.write_bytes(b"#" * (1024 * 1024) + b"\n")
+    with pytest.raises(PolicyError, match="larger than 1 MiB"):
+        load_policy(str(path))
