@@ -40,6 +40,9 @@ FIGURES: dict[str, tuple[str, ...]] = {
 }
 TEXTS = ("source", "note")
 
+# The longest period a figure may give: a century. Deadlines are dates, and a figure of millions
+# of days would put them beyond the last date there is.
+MAX_DAYS = 36_500
 # The largest policy file read: the shipped one is about 3 KB.
 POLICY_FILE_LIMIT = 1024 * 1024
 
@@ -93,20 +96,23 @@ def load_policy(path: str | None = None) -> Policy:
 
 def _read(path: str, where: str) -> str:
     """The policy file's text: a regular file (a pipe is never waited on, a device never read
-    without end) of at most `POLICY_FILE_LIMIT` bytes."""
+    without end) of at most `POLICY_FILE_LIMIT` bytes of UTF-8."""
     from ledger.files import read_regular
 
+    fix = "fix LEDGER_POLICY or unset it"
     try:
         data = read_regular(
-            path,
-            POLICY_FILE_LIMIT,
-            f"{where} cannot be read",
-            "fix LEDGER_POLICY or unset it",
-            "a policy file",
+            path, POLICY_FILE_LIMIT, f"{where} cannot be read", fix, "a policy file"
         )
     except InvalidValueError as error:
         raise PolicyError(str(error)) from None
-    return data.decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise PolicyError(
+            f"{where} is not UTF-8 text (line {line}); save it as UTF-8, or unset LEDGER_POLICY"
+        ) from None
 
 
 def _parse(text: str, where: str) -> dict[str, Any]:
@@ -114,6 +120,19 @@ def _parse(text: str, where: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(f"{where} is not valid TOML ({error})") from None
+    except ValueError as error:  # a whole number of more digits than Python will convert
+        problem = str(error)
+        if "digits" in problem:
+            problem = "a number has more digits than any figure needs"
+        raise PolicyError(
+            f"{where} is not valid TOML ({_shown(problem, 80)}); each figure is a whole number "
+            f"of days from 1 to {MAX_DAYS}"
+        ) from None
+    except RecursionError:
+        raise PolicyError(
+            f"{where} is not a policy: its values are nested too deeply; a policy holds only "
+            "[rules.NAME] tables of figures"
+        ) from None
 
 
 def _rules(document: dict[str, Any], where: str, *, complete: bool) -> dict[str, RulePolicy]:
@@ -146,10 +165,10 @@ def _rule(name: str, table: Any, where: str, *, complete: bool) -> RulePolicy:
                 raise PolicyError(f"{where}: rules.{name} lacks {key}")
             continue
         value = table[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DAYS:
             raise PolicyError(
-                f"{where}: rules.{name}.{key} must be a whole number of days, 1 or more, "
-                f"not {value!r}"
+                f"{where}: rules.{name}.{key} must be a whole number of days from 1 to "
+                f"{MAX_DAYS} (a century), not {_shown(repr(value), 40)}"
             )
         figures[key] = value
     source = table.get("source")
@@ -161,3 +180,8 @@ def _rule(name: str, table: Any, where: str, *, complete: bool) -> RulePolicy:
     if note is not None and not isinstance(note, str):
         raise PolicyError(f"{where}: rules.{name}.note must be text")
     return RulePolicy(figures, source.strip(), note)
+
+
+def _shown(text: str, most: int) -> str:
+    """`text` as a message may quote it: at most `most` characters, saying how many it had."""
+    return text if len(text) <= most else f"{text[: most - 20]}... ({len(text)} characters)"

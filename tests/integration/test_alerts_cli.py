@@ -207,6 +207,8 @@ def test_a_force_policy_changes_the_deadline_of_alerts_already_stored(lost_case,
         ('[rules.ARMS_OVERDEW]\ndays = 1\nsource = "x"\n', "unknown rule 'ARMS_OVERDEW'"),
         ('[rules.ARMS_OVERDUE]\ndays = -3\nsource = "x"\n', "whole number of days"),
         ("[rules.ARMS_OVERDUE]\ndays = 10\n", "must say where its figures come from"),
+        ('[rules.ARMS_OVERDUE]\ndays = 3000000\nsource = "x"\n', "from 1 to 36500 (a century)"),
+        ('[rules.VISIT_OVERDUE]\nlow = 99999999999999999\nsource = "x"\n', "from 1 to 36500"),
     ],
 )
 def test_a_malformed_policy_is_refused_with_one_error_line(registered, tmp_path, text, says):
@@ -217,6 +219,45 @@ def test_a_malformed_policy_is_refused_with_one_error_line(registered, tmp_path,
     assert out.stdout == ""
     [line] = out.stderr.strip().splitlines()
     assert line.startswith("error: policy file") and says in line
+
+
+def alert_rows(cli) -> list[tuple]:
+    from sqlalchemy import text
+
+    from ledger.settings import parse_database_url
+    from projections.db import make_engine
+
+    db = parse_database_url(cli.url)
+    engine = make_engine(db.sqlalchemy_url(), db.schema)
+    try:
+        with engine.connect() as conn:
+            return sorted(conn.execute(text("SELECT * FROM alerts")).all(), key=repr)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("days", ["3000000", "99999999999999999"])
+def test_a_policy_beyond_a_century_is_refused_before_a_rebuild_touches_the_alerts(
+    lost_case, tmp_path, days
+):
+    """Such a figure once passed the checks, then overflowed the dates: `alerts` failed, and a
+    rebuild emptied the alerts table before failing with "nothing was recorded"."""
+    policy = tmp_path / "far.toml"
+    policy.write_text(f'[rules.ARMS_OVERDUE]\ndays = {days}\nsource = "x"\n', encoding="utf-8")
+    lost_case.ok("alerts")
+    before = alert_rows(lost_case)
+    assert before
+
+    for command in (("projections", "rebuild"), ("alerts",), ("show", REF)):
+        out = lost_case(*command, env={"LEDGER_POLICY": str(policy)})
+
+        assert out.exit_code == 2, (command, out.stderr)
+        [line] = out.stderr.strip().splitlines()
+        assert line == (
+            f"error: policy file {policy}: rules.ARMS_OVERDUE.days must be a whole number of "
+            f"days from 1 to 36500 (a century), not {days}"
+        )
+    assert alert_rows(lost_case) == before
 
 
 def test_history_needs_an_offender(registered):

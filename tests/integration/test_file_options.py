@@ -205,3 +205,15 @@ def test_a_policy_larger_than_a_mebibyte_is_refused(registered, tmp_path):
     line = refused_one_line(with_policy(registered, policy, "alerts"))
 
     assert "is larger than 1 MiB, the most read from a policy file" in line
+
+
+def test_a_policy_that_is_not_utf8_is_refused(registered, tmp_path):
+    policy = tmp_path / "p.toml"
+    policy.write_bytes(b"\xff\xfe")
+
+    line = refused_one_line(with_policy(registered, policy, "alerts"))
+
+    assert line == (
+        f"error: policy file {policy} is not UTF-8 text (line 1); save it as UTF-8, or unset "
+        "LEDGER_POLICY"
+    )

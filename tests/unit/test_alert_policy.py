@@ -40,6 +40,14 @@ def test_a_force_file_changes_only_what_it_names(tmp_path):
         ('[rules.ARMS_OVERDUE]\ndays = "six"\nsource = "x"\n', "whole number of days"),
         ('[rules.ARMS_OVERDUE]\ndays = true\nsource = "x"\n', "whole number of days"),
         ('[rules.ARMS_OVERDUE]\ndays = 0\nsource = "x"\n', "whole number of days"),
+        ('[rules.ARMS_OVERDUE]\ndays = 36501\nsource = "x"\n', "from 1 to 36500 (a century)"),
+        ('[rules.ARMS_OVERDUE]\ndays = 3000000\nsource = "x"\n', "from 1 to 36500"),
+        ('[rules.VISIT_OVERDUE]\nhigh = 99999999999999999\nsource = "x"\n', "from 1 to 36500"),
+        (
+            "[rules.ARMS_OVERDUE]\ndays = " + "9" * 5000 + '\nsource = "x"\n',
+            "a number has more digits than any figure needs",
+        ),
+        ("a = " + "[" * 100_000 + "]" * 100_000 + "\n", "nested too deeply"),
         ('[rules.ARMS_OVERDUE]\ndays = 10\nsource = ""\n', "must say where its figures come from"),
         ("[thresholds]\narms = 10\n", "only [rules.NAME] tables"),
         ('[rules.NOT_A_RULE]\ndays = 10\nsource = "x"\n', "unknown rule 'NOT_A_RULE'"),
@@ -57,6 +65,22 @@ def test_a_malformed_file_is_refused_saying_what_is_wrong(tmp_path, text, says):
 def test_a_missing_file_is_refused(tmp_path):
     with pytest.raises(PolicyError, match="cannot be read"):
         load_policy(str(tmp_path / "absent.toml"))
+
+
+def test_a_century_is_the_longest_figure_taken(tmp_path):
+    path = tmp_path / "long.toml"
+    path.write_text('[rules.ARMS_OVERDUE]\ndays = 36500\nsource = "x"\n', encoding="utf-8")
+    assert load_policy(str(path)).days("ARMS_OVERDUE") == 36500
+
+
+def test_a_file_that_is_not_utf8_is_refused_naming_its_line(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(b'[rules.ARMS_OVERDUE]\ndays = 10\nsource = "Gr\xfcn"\n')
+    with pytest.raises(PolicyError) as refused:
+        load_policy(str(path))
+    assert str(refused.value) == (
+        f"policy file {path} is not UTF-8 text (line 3); save it as UTF-8, or unset LEDGER_POLICY"
+    )
 
 
 def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path, no_hang):
