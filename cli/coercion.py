@@ -38,9 +38,7 @@ def install() -> None:
                 try:
                     return int(value)
                 except ValueError:
-                    raise BadParameter(
-                        f"{value!r} is not a whole number", ctx=ctx, param=param
-                    ) from None
+                    raise BadParameter(_not_whole(value), ctx=ctx, param=param) from None
             if (
                 self.annotation == list[str]
                 and isinstance(value, list | tuple)
@@ -70,3 +68,13 @@ def _is_plain(descriptor: Any) -> bool:
     if getattr(info, "min", None) is not None or getattr(info, "max", None) is not None:
         return False
     return descriptor.annotation in (str, int, bool) or descriptor.annotation == list[str]
+
+
+def _not_whole(value: object) -> str:
+    """Why `value` is not taken as a whole number, quoting at most its start: a number of
+    thousands of digits (more than Python converts) is out of range, not malformed."""
+    text = str(value)
+    shown = repr(text) if len(text) <= 40 else f"{text[:20]!r}... ({len(text)} characters)"
+    if text.strip().lstrip("+-").isdigit():
+        return f"{shown} is out of range: it has more digits than any figure the ledger takes"
+    return f"{shown} is not a whole number"

@@ -37,8 +37,13 @@ AT = typer.Option(
 )
 
 
+# The largest entry number a ledger can hold: the event store keeps it as a 64-bit integer.
+ENTRY_NUMBER_MAX = 2**63 - 1
+
+
 def entry_numbers(values: list[str], ref: str) -> list[int]:
-    """Entry numbers typed as `4 5`, `4,5`, `#4` or `REF#4` (naming this offender only)."""
+    """Entry numbers typed as `4 5`, `4,5`, `#4` or `REF#4` (naming this offender only), each
+    from 1 to `ENTRY_NUMBER_MAX`."""
     from domain.errors import InvalidValueError
 
     numbers: list[int] = []
@@ -47,12 +52,21 @@ def entry_numbers(values: list[str], ref: str) -> list[int]:
             prefix, _, text = part.rpartition("#")
             if prefix and prefix != ref.strip():
                 raise InvalidValueError(
-                    f"{part!r} names an entry of {prefix!r}, not of {ref.strip()!r}; "
-                    "give this offender's entry numbers"
+                    f"{_shown(part)} names an entry of {_shown(prefix)}, not of "
+                    f"{ref.strip()!r}; give this offender's entry numbers"
                 )
-            if not (text.isascii() and text.isdigit()) or int(text) < 1:
+            if not (text.isascii() and text.isdigit()):
+                raise InvalidValueError(f"{_shown(part)} is not an entry number; use e.g. 4 or 4,5")
+            # Counted before it is converted: Python refuses to convert thousands of digits.
+            digits = text.lstrip("0")
+            if len(digits) > len(str(ENTRY_NUMBER_MAX)) or int(digits or "0") > ENTRY_NUMBER_MAX:
+                raise InvalidValueError(
+                    f"{_shown(part)} is out of range: entry numbers run from 1 to "
+                    f"{ENTRY_NUMBER_MAX}; see 'ledger timeline {ref.strip()}' for its entries"
+                )
+            if int(digits or "0") < 1:
                 raise InvalidValueError(f"{part!r} is not an entry number; use e.g. 4 or 4,5")
-            numbers.append(int(text))
+            numbers.append(int(digits))
     if not numbers:
         raise InvalidValueError("name at least one entry number")
     return numbers
@@ -78,3 +92,10 @@ class EntryNumbersCommand(TyperCommand):
                     ctx,
                 ) from None
             raise
+
+
+def _shown(value: str, most: int = 40) -> str:
+    """A value typed on the command line as a message quotes it: if long, its start and length."""
+    if len(value) <= most:
+        return repr(value)
+    return f"{value[: most - 20]!r}... ({len(value)} characters)"

@@ -309,6 +309,42 @@ def test_a_missing_import_file_is_one_clean_line(registered, tmp_path):
     assert os.path.basename("absent.jsonl") in out.stderr
 
 
+# --------------------------------------------------------------------------- entry numbers
+
+HUGE = "9" * 5000  # more digits than Python converts to a number
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("acknowledge", REF, HUGE),
+        ("share", REF, HUGE, "--with", "probation"),
+        ("correct", REF, HUGE, "--reason", "Typed wrongly", "--summary", "Seen"),
+        ("record", "decision", REF, "--decision", "Refer", "--rationale", "Risk", "--about", HUGE),
+        (
+            "record", "mappa-meeting", REF, "--level", "2", "--attendees", "4521",
+            "--summary", "Plan", "--discussed", f"1,{HUGE}",
+        ),
+    ],
+    ids=["acknowledge", "share", "correct", "--about", "--discussed"],
+)  # fmt: skip
+def test_an_entry_number_of_thousands_of_digits_is_out_of_range(registered, command):
+    before = count_events(registered)
+    out = registered(*command)
+    assert out.exit_code == 2
+    error = one_error_line(out)
+    assert error.startswith("error: '99999999999999999999'... (5000 characters) is out of range")
+    assert "entry numbers run from 1 to 9223372036854775807" in error
+    assert count_events(registered) == before
+
+
+def test_a_whole_number_option_of_thousands_of_digits_is_out_of_range(registered):
+    out = registered("record", "mappa-referral", REF, "--level", HUGE, "--reason", "Risk")
+    assert out.exit_code == 2
+    error = one_error_line(out)
+    assert "(5000 characters) is out of range" in error and len(error) < 300
+
+
 # --------------------------------------------------------------------------- projections run
 
 
