@@ -21,9 +21,10 @@ def install() -> None:
     if _installed:
         return
     try:
-        from typer._click.exceptions import BadParameter
         from typer._coercion import RuntimeParam
         from typer.core import _TyperParameter
+
+        from cli.click_errors import BadParameter
     except ImportError:
         return
     typer_runtime_param = _TyperParameter.get_runtime_param

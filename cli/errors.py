@@ -14,13 +14,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from typer import Abort, Context, Exit
-
-try:  # Typer 0.26 and later carry their own Click
-    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
-except ImportError:  # pragma: no cover - earlier Typers use Click itself
-    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
+from cli.click_errors import ClickException, NoArgsIsHelpError, UsageError
 from domain.errors import DomainError, InvalidValueError
 from ledger.errors import (
     ConfigurationError,

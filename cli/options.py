@@ -6,8 +6,9 @@ import re
 from typing import Any
 
 import typer
-from typer._click.exceptions import NoSuchOption, UsageError
 from typer.core import TyperCommand
+
+from cli.click_errors import NoSuchOption, UsageError
 
 OCCURRED_AT = typer.Option(
     None,
