@@ -26,6 +26,19 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# Nothing the ledger records happened before this day: an earlier year is a typing error, and
+# before 1847 London's clocks kept local mean time, an offset of -0:01:15 no view expects.
+EARLIEST = date(1900, 1, 1)
+
+
+def _check_not_too_early(text: str, day: date) -> None:
+    if day < EARLIEST:
+        raise InvalidValueError(
+            f"{text!r} is before {EARLIEST.year}, earlier than anything the ledger records; "
+            "check the year"
+        )
+
+
 def parse_time(text: str) -> ValidTime:
     """An ISO 8601 date (time unknown) or datetime (naive means Europe/London), as stored.
 
@@ -34,16 +47,20 @@ def parse_time(text: str) -> ValidTime:
     was meant."""
     raw = text.strip()
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         if _DATE_ONLY.match(raw):
             raise InvalidValueError(f"{text!r} is not a real date; use YYYY-MM-DD") from None
+    else:
+        _check_not_too_early(text, day)
+        return day
     try:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidValueError(
             f"{text!r} is not a date or time; use ISO 8601, e.g. 2016-10-17 or 2016-10-17T14:30"
         ) from None
+    _check_not_too_early(text, parsed.date())
     if parsed.tzinfo is None:
         parsed = _in_london(text, parsed)
     try:
@@ -78,11 +95,13 @@ def parse_date(text: str) -> date:
     ISO 8601 form of a date alone, as `parse_time` takes them."""
     raw = text.strip()
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         if _DATE_ONLY.match(raw):
             raise InvalidValueError(f"{text!r} is not a real date; use YYYY-MM-DD") from None
         raise InvalidValueError(f"{text!r} is not a date; use YYYY-MM-DD") from None
+    _check_not_too_early(text, day)
+    return day
 
 
 def parse_past_time(

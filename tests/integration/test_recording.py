@@ -266,6 +266,8 @@ MALFORMED = [
     ("bad date", ["record", "entry", REF, "--summary", "x", "--occurred-at", "2016-02-30"], "not a real date"),
     ("not a time", ["record", "entry", REF, "--summary", "x", "--occurred-at", "last tuesday"], "ISO 8601"),
     ("bad licence end", ["record", "release", REF, "--licence-end", "July"], "YYYY-MM-DD"),
+    ("year 1", ["record", "entry", REF, "--summary", "x", "--occurred-at", "0001-01-03"], "is before 1900"),
+    ("enrolled in year 1", ["staff", "add", "9100", "--name", "N", "--agency", "police", "--rank", "PC", "--since", "0001-01-01"], "is before 1900"),
     ("unknown visit kind", ["record", "visit", REF, "--kind", "castle", "--outcome", "x"], "home, office"),
     ("unknown risk", ["record", "assessment", REF, "--tool", "ARMS", "--risk", "none"], "very-high"),
     ("unknown tool", ["record", "assessment", REF, "--tool", "Tarot", "--risk", "low"], "ARMS"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -126,9 +127,22 @@ def test_a_london_time_shown_twice_is_refused_without_an_offset() -> None:
 
 
 def test_times_out_of_range_are_refused_and_the_last_day_ends_at_the_last_moment() -> None:
-    with pytest.raises(InvalidValueError, match="out of the range"):
-        parse_time("0001-01-01T00:30+01:00")
     assert parse_query_time("9999-12-31") == datetime.max.replace(tzinfo=UTC)
+    with pytest.raises(InvalidValueError, match="out of the range"):
+        parse_time("9999-12-31T23:30-01:00")
+
+
+@pytest.mark.parametrize(
+    "text", ["0001-01-01", "0001-01-01T00:30+01:00", "1899-12-31T23:59", "18991231"]
+)
+def test_a_date_before_1900_is_refused_as_a_typing_error(text: str) -> None:
+    for parse in (parse_time, parse_query_time):
+        with pytest.raises(InvalidValueError, match=re.escape(f"'{text}' is before 1900,")):
+            parse(text)
+    if "T" not in text:
+        with pytest.raises(InvalidValueError, match="is before 1900"):
+            parse_date(text)
+    assert parse_time("1900-01-01") == date(1900, 1, 1)
 
 
 def test_today_is_the_london_day():
