@@ -60,14 +60,15 @@ def entry_numbers(values: list[str], ref: str) -> list[int]:
                 raise InvalidValueError(f"{_shown(part)} is not an entry number; use e.g. 4 or 4,5")
             # Counted before it is converted: Python refuses to convert thousands of digits.
             digits = text.lstrip("0")
-            if len(digits) > len(str(ENTRY_NUMBER_MAX)) or int(digits or "0") > ENTRY_NUMBER_MAX:
+            number = int(digits or "0") if len(digits) <= len(str(ENTRY_NUMBER_MAX)) else None
+            if number is None or number > ENTRY_NUMBER_MAX:
                 raise InvalidValueError(
                     f"{_shown(part)} is out of range: entry numbers run from 1 to "
                     f"{ENTRY_NUMBER_MAX}; see 'ledger timeline {ref.strip()}' for its entries"
                 )
-            if int(digits or "0") < 1:
+            if number < 1:
                 raise InvalidValueError(f"{part!r} is not an entry number; use e.g. 4 or 4,5")
-            numbers.append(int(digits))
+            numbers.append(number)
     if not numbers:
         raise InvalidValueError("name at least one entry number")
     return numbers

@@ -204,9 +204,10 @@ class CommandContext(typer.Context):
 
 
 def refuse_empty_values(ctx: typer.Context) -> None:
-    """A value given but empty (or only spaces) is a mistake, never a way to leave an option
-    out: `--at ''` would otherwise answer for now, and `--agency ''` list every agency."""
-    from domain.errors import InvalidValueError
+    """A value given but blank is a mistake, never a way to leave an option out: `--at ''` would
+    otherwise answer for now, and `--agency ''` list every agency (`domain.text.is_blank`; text
+    of invisible characters gets the text check's own, closer message)."""
+    from domain.text import blank_value_error, is_blank
 
     for param in ctx.command.params:
         source = ctx.get_parameter_source(param.name) if param.name else None
@@ -214,12 +215,10 @@ def refuse_empty_values(ctx: typer.Context) -> None:
             continue
         value = ctx.params.get(param.name)
         values = value if isinstance(value, list | tuple) else [value]
-        # Only blanks: text of invisible characters gets the text check's own, closer message.
-        if any(isinstance(v, str) and not v.strip(" \t\r\n\f\v") for v in values):
-            name = param.opts[0] if param.param_type_name == "option" else param.name.upper()
-            if param.required or param.param_type_name != "option":
-                raise InvalidValueError(f"{name} is empty: give a value")
-            raise InvalidValueError(f"{name} is empty: give a value, or leave {name} out")
+        if any(isinstance(v, str) and is_blank(v) for v in values):
+            option = param.param_type_name == "option"
+            name = param.opts[0] if option else param.name.upper()
+            raise blank_value_error(name, optional=option and not param.required)
 
 
 def _plain(value: Any) -> Any:

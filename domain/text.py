@@ -93,6 +93,11 @@ def _check_characters(value: str, name: str) -> None:
 _BLANK = frozenset(" \t\n\r")
 
 
+def is_blank(value: str) -> bool:
+    """Empty, or only spaces and line breaks: a value given as nothing."""
+    return all(c in _BLANK for c in value)
+
+
 def _readable(character: str) -> bool:
     """A character someone can see: neither space nor invisible (a control, a format character
     such as a zero-width space or U+FEFF, a line or paragraph separator, a private or unassigned
@@ -105,7 +110,7 @@ def check_readable(value: str, name: str) -> None:
     characters, which are named."""
     if any(_readable(c) for c in value):
         return
-    if all(c in _BLANK for c in value):
+    if is_blank(value):
         raise InvalidValueError(f"{name} must not be empty")
     hidden = list(dict.fromkeys(f"U+{ord(c):04X}" for c in value if c not in _BLANK))
     shown = ", ".join(hidden[:4]) + (", ..." if len(hidden) > 4 else "")
@@ -134,13 +139,21 @@ def parse_text(value: str | None, what: str, *, limit: int = LONG_LIMIT) -> str:
     return text
 
 
+def blank_value_error(what: str, *, optional: bool) -> InvalidValueError:
+    """The refusal of a value given blank, on the command line or in an import: never taken to
+    mean the value was left out. `optional`: it may be left out instead."""
+    if optional:
+        return InvalidValueError(f"{what} is empty: give a value, or leave {what} out")
+    return InvalidValueError(f"{what} is empty: give a value")
+
+
 def parse_optional_text(value: str | None, what: str, *, limit: int = LONG_LIMIT) -> str | None:
     """`parse_text` for an option that may be left out: None when it was. Given, it must say
     something, as any other text must: an empty --area is a mistake, not a request for none."""
     if value is None:
         return None
-    if all(c in _BLANK for c in value):
-        raise InvalidValueError(f"{what} is empty: give the text, or leave {what} out")
+    if is_blank(value):
+        raise blank_value_error(what, optional=True)
     return parse_text(value, what, limit=limit)
 
 

@@ -214,49 +214,41 @@ class OffenderLedger(Application[UUID]):
         not seen: the recording checked them in post against the directory as it stood."""
         refs: dict[UUID, str] = {}
         times: dict[tuple[UUID, int], ValidTime] = {}
-        after = 0
-        while True:
-            page = self.read_events(after, 1000)
-            if not page:
-                break
-            for _, event in page:
-                if not isinstance(event, Offender.Event):
-                    continue
-                offender = event.originator_id
-                if isinstance(event, Offender.Registered):
-                    refs[offender] = event.ref
-                if staff in people_in_post(event):
-                    occurred: ValidTime = event.occurred_at  # type: ignore[attr-defined]
-                    times[offender, event.originator_version] = occurred
-                if (
-                    isinstance(event, Offender.EntryCorrected)
-                    and event.entry_occurred_at is not None
-                    and (offender, event.entry) in times
-                ):
-                    times[offender, event.entry] = event.entry_occurred_at
-            after = page[-1][0]
+        for event in self._log():
+            if not isinstance(event, Offender.Event):
+                continue
+            offender = event.originator_id
+            if isinstance(event, Offender.Registered):
+                refs[offender] = event.ref
+            if staff in people_in_post(event):
+                occurred: ValidTime = event.occurred_at  # type: ignore[attr-defined]
+                times[offender, event.originator_version] = occurred
+            if (
+                isinstance(event, Offender.EntryCorrected)
+                and event.entry_occurred_at is not None
+                and (offender, event.entry) in times
+            ):
+                times[offender, event.entry] = event.entry_occurred_at
         if not times:
             return None
         (offender, entry), when = max(times.items(), key=lambda item: london_date(item[1]))
         return LastInPost(london_date(when), f"{refs[offender]}#{entry}")
 
+    def _log(self, topics: Sequence[str] = ()) -> Iterator[DomainEventProtocol[UUID]]:
+        """Every event of the ledger in commit order (only those of `topics`, if given), read and
+        decoded a page at a time: a scan, for the rare commands that must see the whole log."""
+        after = 0
+        while page := self.recorder.select_notifications(
+            start=after, limit=1000, topics=topics, inclusive_of_start=False
+        ):
+            yield from (self.mapper.to_domain_event(n) for n in page)
+            after = page[-1].id
+
     def administrators_in_post(self, day: date) -> list[str]:
         """The staff ids of the administrators in post on `day`, read from the event log itself
         (every enrolment is read: a scan, made only when an administrator leaves)."""
-        topic = get_topic(StaffMember.Enrolled)
-        admins: list[str] = []
-        after = 0
-        while True:
-            page = self.recorder.select_notifications(
-                start=after, limit=1000, topics=[topic], inclusive_of_start=False
-            )
-            if not page:
-                break
-            for notification in page:
-                event = self.mapper.to_domain_event(notification)
-                if getattr(event, "admin", False):
-                    admins.append(str(event.staff_id))  # type: ignore[attr-defined]
-            after = page[-1].id
+        enrolments = self._log(topics=[get_topic(StaffMember.Enrolled)])
+        admins = [str(getattr(e, "staff_id", "")) for e in enrolments if getattr(e, "admin", False)]
         return [a for a in admins if self.get_staff(a).in_post_on(day)]
 
     def get_staff(self, staff_ref: str) -> StaffMember:

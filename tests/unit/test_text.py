@@ -56,7 +56,7 @@ def test_optional_text_left_out_is_none_and_given_is_text_as_any_other():
     assert parse_optional_text(None, "--area") is None
     assert parse_optional_text(" Coventry ", "--area") == "Coventry"
     for blank in ("", "  "):
-        with pytest.raises(InvalidValueError, match=r"^--area is empty: give the text, or leave"):
+        with pytest.raises(InvalidValueError, match=r"^--area is empty: give a value, or leave"):
             parse_optional_text(blank, "--area")
     for invisible in ("\ufeff", "\u2028", "\x7f"):
         with pytest.raises(InvalidValueError, match="only invisible or control characters"):
