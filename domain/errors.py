@@ -1,10 +1,23 @@
-"""The domain's refusals. Each says what was wrong and, where it can, how to put it right."""
+"""The domain's refusals. Each says what was wrong and, where it can, how to put it right.
+
+A refusal speaks of facts, not of any one way of typing them: it names the fields it is about
+by their own names (`licence_end`, `occurred_at`) and lists them in `fields`, so that each way in
+spells them its own way (the command line as its options, an import as its keys, with the line).
+No option, command name or "see 'ledger ...'" hint is written here.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class DomainError(Exception):
     """A rule of the domain refused a command; nothing was recorded."""
+
+    def __init__(self, message: str = "", *, fields: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        # The fields the message names, each written as its bare name.
+        self.fields: tuple[str, ...] = tuple(fields)
 
 
 class InvalidValueError(DomainError, ValueError):
