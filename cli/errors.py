@@ -61,9 +61,9 @@ def exit_code_for(error: BaseException, database: Database | None = None) -> tup
     if isinstance(error, ConfigurationError):
         return EXIT_USAGE, str(error)
     if isinstance(error, InvalidValueError):
-        return EXIT_USAGE, str(error)
+        return EXIT_USAGE, spelled(error)
     if isinstance(error, DomainError):
-        return EXIT_REFUSED, str(error)
+        return EXIT_REFUSED, spelled(error)
     if isinstance(error, DatabaseUnavailableError):
         return EXIT_UNAVAILABLE, str(error)
     if isinstance(error, LedgerError):
@@ -98,6 +98,42 @@ def exit_code_for(error: BaseException, database: Database | None = None) -> tup
         EXIT_REFUSED,
         f"unexpected failure ({type(error).__name__}: {error}); nothing was recorded",
     )
+
+
+# Fields given as arguments rather than options, as the usage line calls them.
+ARGUMENTS = {"ref": "REF", "staff_id": "STAFF_ID", "entries": "entry", "entry": "entry"}
+
+
+def option_for(field: str) -> str:
+    """How the command line gives a command's field: `licence_end` is `--licence-end`."""
+    if field.startswith("-") or field.isupper():  # named as the command line names it already
+        return field
+    return ARGUMENTS.get(field) or "--" + field.rstrip("_").replace("_", "-")
+
+
+def spelled(error: DomainError) -> str:
+    """A refusal as the command line says it: each field it names as the option that gives it,
+    and for an unknown offender, member of staff or entry, where to find or make one."""
+    import re
+
+    text = str(error)
+    for field in sorted(set(error.fields), key=len, reverse=True):
+        pattern = rf"(?<![\w-]){re.escape(field)}(?![\w-])"
+        option = option_for(field)
+        text = re.sub(pattern, lambda _, option=option: option, text)
+    return text + _advice(error)
+
+
+def _advice(error: DomainError) -> str:
+    from domain.errors import UnknownEntryError, UnknownOffenderError, UnknownStaffError
+
+    if isinstance(error, UnknownOffenderError):
+        return "; register one with 'ledger offender register'"
+    if isinstance(error, UnknownStaffError):
+        return "; enrol them with 'ledger staff add'"
+    if isinstance(error, UnknownEntryError):
+        return f"; see 'ledger timeline {error.ref}' for its entries"
+    return ""
 
 
 def _unavailable_message(error: BaseException, database: Database | None) -> str | None:

@@ -38,14 +38,11 @@ AT = typer.Option(
 )
 
 
-# The largest entry number a ledger can hold: the event store keeps it as a 64-bit integer.
-ENTRY_NUMBER_MAX = 2**63 - 1
-
-
 def entry_numbers(values: list[str], ref: str) -> list[int]:
-    """Entry numbers typed as `4 5`, `4,5`, `#4` or `REF#4` (naming this offender only), each
-    from 1 to `ENTRY_NUMBER_MAX`."""
+    """Entry numbers typed as `4 5`, `4,5`, `#4` or `REF#4` (naming this offender only). Whether
+    each is a number an entry can have is the command's own check (`check_entry_number`)."""
     from domain.errors import InvalidValueError
+    from domain.values import ENTRY_NUMBER_MAX, check_entry_number
 
     numbers: list[int] = []
     for value in values:
@@ -60,15 +57,9 @@ def entry_numbers(values: list[str], ref: str) -> list[int]:
                 raise InvalidValueError(f"{_shown(part)} is not an entry number; use e.g. 4 or 4,5")
             # Counted before it is converted: Python refuses to convert thousands of digits.
             digits = text.lstrip("0")
-            number = int(digits or "0") if len(digits) <= len(str(ENTRY_NUMBER_MAX)) else None
-            if number is None or number > ENTRY_NUMBER_MAX:
-                raise InvalidValueError(
-                    f"{_shown(part)} is out of range: entry numbers run from 1 to "
-                    f"{ENTRY_NUMBER_MAX}; see 'ledger timeline {ref.strip()}' for its entries"
-                )
-            if number < 1:
-                raise InvalidValueError(f"{part!r} is not an entry number; use e.g. 4 or 4,5")
-            numbers.append(number)
+            too_long = len(digits) > len(str(ENTRY_NUMBER_MAX))
+            number = ENTRY_NUMBER_MAX + 1 if too_long else int(digits or "0")
+            numbers.append(check_entry_number(number, "entry", _shown(part)))
     if not numbers:
         raise InvalidValueError("name at least one entry number")
     return numbers

@@ -45,25 +45,22 @@ def staff_add(
 
     Example: ledger --as 1001 staff add 4521 --name "Sam Reid" --agency police --rank PC --since 2016-01-01
     """
-    from domain.clock import london_date, parse_date, utc_now
-    from domain.identity import normalise_ref
-    from domain.text import parse_optional_text, parse_text
-    from domain.values import Agency, parse_rank
+    from ledger.commands import EnrolStaff
+    from ledger.handlers import handle
 
-    s = session(ctx)
-    agency_value = Agency.parse(agency)
-    bootstrap = s.ledger().enrol_staff(
-        actor=s.actor,
-        staff_ref=normalise_ref(staff_id),
-        name=parse_text(name, "--name"),
-        agency=agency_value,
-        rank=parse_rank(agency_value, rank),
-        senior_grade=senior,
+    command = EnrolStaff.build(
+        staff_id=staff_id,
+        name=name,
+        agency=agency,
+        rank=rank,
+        area=area,
+        senior=senior,
         admin=admin,
-        area=parse_optional_text(area, "--area"),
-        since=parse_date(since) if since else london_date(utc_now()),
+        since=since,
     )
-    if bootstrap:
+    s = session(ctx)
+    (done,) = handle(s.ledger(), s.actor, [command])
+    if done.bootstrap:
         warn(f"{staff_id} is the first staff member of this ledger and so its first administrator")
     say(f"enrolled {staff_id}")
 
@@ -106,7 +103,7 @@ def staff_area(
     from domain.text import parse_text
 
     s = session(ctx)
-    new_area = parse_text(area, "--area")
+    new_area = parse_text(area, "area")
     day = parse_date(since) if since else london_date(utc_now())
     s.ledger().change_area(s.actor, staff_id, new_area, day)
     say(f"{staff_id} works in {new_area} from {day.isoformat()}")
@@ -185,25 +182,22 @@ def offender_register(
 
     Example: ledger --as 4521 offender register WMP-000123 --name "John Doe" --born 1975-03-02 --category 1 --occurred-at 2016-07-04
     """
-    from domain.clock import parse_date, parse_past_time
-    from domain.identity import normalise_ref
-    from domain.text import parse_optional_text, parse_text
-    from domain.values import parse_category, parse_level
+    from ledger.commands import RegisterOffender
+    from ledger.handlers import handle
 
-    s = session(ctx)
-    reference = normalise_ref(ref)
-    entry = s.ledger().register_offender(
-        actor=s.actor,
+    command = RegisterOffender.build(
+        ref=ref,
+        occurred_at=occurred_at,
         by=by,
-        ref=reference,
-        name=parse_text(name, "--name"),
-        born=parse_date(born),
-        category=parse_category(category),
-        level=parse_level(level),
-        area=parse_optional_text(area, "--area"),
-        occurred_at=parse_past_time(occurred_at),
+        name=name,
+        born=born,
+        category=category,
+        level=level,
+        area=area,
     )
-    emit_entry(reference, entry, as_json)
+    s = session(ctx)
+    (done,) = handle(s.ledger(), s.actor, [command])
+    emit_entry(done.ref, done.entry, as_json)
 
 
 @offender_app.command("list")

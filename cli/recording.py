@@ -1,28 +1,23 @@
-"""Recording: every command appends one event to an offender's stream and prints it as REF#N."""
+"""Recording: every command builds its model (`ledger.commands`), hands it to the one handler
+(`ledger.handlers.handle`) and prints the new entry as REF#N."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cli.options import BY, JSON, OCCURRED_AT, EntryNumbersCommand, entry_numbers
 from cli.render import emit_entry
-from cli.session import Session, session
+from cli.session import session
 
 if TYPE_CHECKING:
-    from domain.clock import ValidTime
-    from domain.offender import Offender
-    from domain.staff import Person
+    from ledger.commands import Command
 
 record_app = typer.Typer(
     help="Record what happened: one immutable, attributed event each.\n\n"
     'Example: ledger record visit WMP-000123 --kind home --outcome "Seen; no concerns"'
 )
-
-# Runs the domain command, given the offender, the author, who typed it and when it happened.
-Recorder = Callable[["Offender", "Person", str, "ValidTime"], None]
 
 
 def register(app: typer.Typer) -> None:
@@ -33,64 +28,20 @@ def register(app: typer.Typer) -> None:
     app.command("correct", cls=EntryNumbersCommand)(correct)
 
 
-def _append(
-    ctx: typer.Context,
-    ref: str,
-    occurred_at: str | None,
-    by: str | None,
-    as_json: bool,
-    command: Recorder,
-    prepare: Callable[[Session, ValidTime], None] | None = None,
-) -> None:
-    from domain.clock import parse_past_time
+def _submit(ctx: typer.Context, model: type[Command], as_json: bool, **given: Any) -> None:
+    """Builds the command from the options given, has the ledger handle it, prints REF#N."""
+    from ledger.handlers import handle
 
-    if by is not None:
-        by = _text(by, "--by")
+    command = model.build(**given)
     s = session(ctx)
-    when = parse_past_time(occurred_at)
-    if prepare is not None:
-        prepare(s, when)
-    entry = s.ledger().append(
-        s.actor, by, ref.strip(), when, lambda o, author, typist: command(o, author, typist, when)
-    )
-    s.saved = f"{ref.strip()}#{entry}"
-    emit_entry(ref.strip(), entry, as_json)
+    (done,) = handle(s.ledger(), s.actor, [command])
+    s.saved = f"{done.ref}#{done.entry}"
+    emit_entry(done.ref, done.entry, as_json)
 
 
-def _append_naming(
-    ctx: typer.Context,
-    ref: str,
-    occurred_at: str | None,
-    by: str | None,
-    as_json: bool,
-    staff_id: str,
-    command: Callable[[Offender, Person, str, ValidTime, Person], None],
-) -> None:
-    """`_append` for events that name another member of staff, as they stood when it happened."""
-    named: list[Person] = []
-    named_id = _text(staff_id, "the staff id")
-    _append(
-        ctx,
-        ref,
-        occurred_at,
-        by,
-        as_json,
-        lambda o, a, t, w: command(o, a, t, w, named[0]),
-        prepare=lambda s, w: named.append(s.ledger().person(named_id, w)),
-    )
-
-
-def _text(value: str | None, option: str) -> str:
-    from domain.text import parse_text
-
-    return parse_text(value, option)
-
-
-def _optional(value: str | None, option: str) -> str | None:
-    """An option that may be left out; given, it is text as any other (`_text`)."""
-    from domain.text import parse_optional_text
-
-    return parse_optional_text(value, option)
+def _numbers(value: str | None, ref: str) -> list[int] | None:
+    """Entry numbers typed as one option (`--about 5,6`), or None if it was not given."""
+    return entry_numbers([value], ref) if value is not None else None
 
 
 @record_app.command("release")
@@ -106,11 +57,16 @@ def release(
 
     Example: ledger record release WMP-000123 --licence-end 2026-07-04 --occurred-at 2016-07-04
     """
-    from domain.clock import parse_date
+    from ledger.commands import RecordRelease
 
-    end = parse_date(licence_end)
-    _append(
-        ctx, ref, occurred_at, by, as_json, lambda o, a, t, w: o.release_on_licence(w, a, t, end)
+    _submit(
+        ctx,
+        RecordRelease,
+        as_json,
+        ref=ref,
+        occurred_at=occurred_at,
+        by=by,
+        licence_end=licence_end,
     )
 
 
@@ -129,14 +85,18 @@ def disclosure(
 
     Example: ledger record disclosure WMP-000123 --summary "Says he has thoughts of rape" --risk-relevant
     """
-    text, more = _text(summary, "--summary"), _optional(detail, "--detail")
-    _append(
+    from ledger.commands import RecordDisclosure
+
+    _submit(
         ctx,
-        ref,
-        occurred_at,
-        by,
+        RecordDisclosure,
         as_json,
-        lambda o, a, t, w: o.record_disclosure(w, a, t, text, more, risk_relevant),
+        ref=ref,
+        occurred_at=occurred_at,
+        by=by,
+        summary=summary,
+        detail=detail,
+        risk_relevant=risk_relevant,
     )
 
 
@@ -154,16 +114,17 @@ def visit(
 
     Example: ledger record visit WMP-000123 --kind home --outcome "Seen at home, flat tidy"
     """
-    from domain.values import VisitKind
+    from ledger.commands import RecordVisit
 
-    visit_kind, text = VisitKind.parse(kind), _text(outcome, "--outcome")
-    _append(
+    _submit(
         ctx,
-        ref,
-        occurred_at,
-        by,
+        RecordVisit,
         as_json,
-        lambda o, a, t, w: o.record_visit(w, a, t, visit_kind, text),
+        ref=ref,
+        occurred_at=occurred_at,
+        by=by,
+        kind=kind,
+        outcome=outcome,
     )
 
 
@@ -181,14 +142,17 @@ def entry(
 
     Example: ledger record entry WMP-000123 --summary "Seen near the park at night" --risk-relevant
     """
-    text = _text(summary, "--summary")
-    _append(
+    from ledger.commands import RecordEntry
+
+    _submit(
         ctx,
-        ref,
-        occurred_at,
-        by,
+        RecordEntry,
         as_json,
-        lambda o, a, t, w: o.record_entry(w, a, t, text, risk_relevant),
+        ref=ref,
+        occurred_at=occurred_at,
+        by=by,
+        summary=summary,
+        risk_relevant=risk_relevant,
     )
 
 
@@ -205,8 +169,9 @@ def concern(
 
     Example: ledger record concern WMP-000123 --summary "Noticing open windows on his walks"
     """
-    text = _text(summary, "--summary")
-    _append(ctx, ref, occurred_at, by, as_json, lambda o, a, t, w: o.record_concern(w, a, t, text))
+    from ledger.commands import RecordConcern
+
+    _submit(ctx, RecordConcern, as_json, ref=ref, occurred_at=occurred_at, by=by, summary=summary)
 
 
 @record_app.command("assessment")
@@ -224,17 +189,18 @@ def assessment(
 
     Example: ledger record assessment WMP-000123 --tool ARMS --risk high
     """
-    from domain.values import AssessmentTool, RiskLevel
+    from ledger.commands import RecordAssessment
 
-    chosen_tool, level = AssessmentTool.parse(tool), RiskLevel.parse(risk)
-    text = _optional(summary, "--summary")
-    _append(
+    _submit(
         ctx,
-        ref,
-        occurred_at,
-        by,
+        RecordAssessment,
         as_json,
-        lambda o, a, t, w: o.record_assessment(w, a, t, chosen_tool, level, text),
+        ref=ref,
+        occurred_at=occurred_at,
+        by=by,
+        tool=tool,
+        risk=risk,
+        summary=summary,
     )
 
 
@@ -251,8 +217,9 @@ def review(
 
     Example: ledger --as 3001 record review WMP-000123 --summary "Whole history re-read; risk rising"
     """
-    text = _text(summary, "--summary")
-    _append(ctx, ref, occurred_at, by, as_json, lambda o, a, t, w: o.record_review(w, a, t, text))
+    from ledger.commands import RecordReview
+
+    _submit(ctx, RecordReview, as_json, ref=ref, occurred_at=occurred_at, by=by, summary=summary)
 
 
 @record_app.command("decision")
@@ -270,15 +237,18 @@ def decision(
 
     Example: ledger --as 3001 record decision WMP-000123 --decision "Refer to MAPPA level 2" --rationale "Escalating risk" --about 5,6
     """
-    text, why = _text(decision_text, "--decision"), _text(rationale, "--rationale")
-    entries = entry_numbers([about], ref) if about is not None else []
-    _append(
+    from ledger.commands import RecordDecision
+
+    _submit(
         ctx,
-        ref,
-        occurred_at,
-        by,
+        RecordDecision,
         as_json,
-        lambda o, a, t, w: o.record_decision(w, a, t, text, why, entries),
+        ref=ref,
+        occurred_at=occurred_at,
+        by=by,
+        decision=decision_text,
+        rationale=rationale,
+        about=_numbers(about, ref),
     )
 
 
@@ -296,15 +266,17 @@ def disagreement(
 
     Example: ledger record disagreement WMP-000123 --with 7702 --summary "Probation sees no need to recall"
     """
-    text = _text(summary, "--summary")
-    _append_naming(
+    from ledger.commands import RecordDisagreement
+
+    _submit(
         ctx,
-        ref,
-        occurred_at,
-        by,
+        RecordDisagreement,
         as_json,
-        with_staff,
-        lambda o, a, t, w, other: o.record_disagreement(w, a, t, other, text),
+        ref=ref,
+        occurred_at=occurred_at,
+        by=by,
+        with_=with_staff,
+        summary=summary,
     )
 
 
@@ -322,15 +294,17 @@ def escalation(
 
     Example: ledger record escalation WMP-000123 --to 3001 --reason "Managers disagree on recall"
     """
-    text = _text(reason, "--reason")
-    _append_naming(
+    from ledger.commands import RecordEscalation
+
+    _submit(
         ctx,
-        ref,
-        occurred_at,
-        by,
+        RecordEscalation,
         as_json,
-        to,
-        lambda o, a, t, w, target: o.record_escalation(w, a, t, target, text),
+        ref=ref,
+        occurred_at=occurred_at,
+        by=by,
+        to=to,
+        reason=reason,
     )
 
 
@@ -349,16 +323,18 @@ def mappa_referral(
 
     Example: ledger record mappa-referral WMP-000123 --level 2 --emergency --reason "Thoughts of rape disclosed"
     """
-    from domain.values import parse_level
+    from ledger.commands import ReferToMappa
 
-    chosen, text = parse_level(level, (2, 3)), _text(reason, "--reason")
-    _append(
+    _submit(
         ctx,
-        ref,
-        occurred_at,
-        by,
+        ReferToMappa,
         as_json,
-        lambda o, a, t, w: o.refer_to_mappa(w, a, t, chosen, emergency, text),
+        ref=ref,
+        occurred_at=occurred_at,
+        by=by,
+        level=level,
+        emergency=emergency,
+        reason=reason,
     )
 
 
@@ -378,28 +354,19 @@ def mappa_meeting(
 
     Example: ledger record mappa-meeting WMP-000123 --level 2 --attendees 4521,7702 --summary "Plan agreed" --discussed 5,6
     """
-    from domain.values import parse_level
+    from ledger.commands import RecordMappaMeeting
 
-    chosen, text = parse_level(level), _text(summary, "--summary")
-    entries = entry_numbers([discussed], ref) if discussed is not None else []
-    ids = [i.strip() for i in attendees.split(",") if i.strip()]
-    people: list[Person] = []
-
-    def resolve(s: Session, when: ValidTime) -> None:
-        from domain.errors import InvalidValueError
-
-        if not ids:
-            raise InvalidValueError("--attendees needs at least one staff id")
-        people.extend(s.ledger().person(i, when) for i in dict.fromkeys(ids))
-
-    _append(
+    _submit(
         ctx,
-        ref,
-        occurred_at,
-        by,
+        RecordMappaMeeting,
         as_json,
-        lambda o, a, t, w: o.record_mappa_meeting(w, a, t, chosen, people, text, entries),
-        prepare=resolve,
+        ref=ref,
+        occurred_at=occurred_at,
+        by=by,
+        level=level,
+        attendees=[i.strip() for i in attendees.split(",") if i.strip()],
+        summary=summary,
+        discussed=_numbers(discussed, ref),
     )
 
 
@@ -417,11 +384,17 @@ def recall_decision(
 
     Example: ledger --as 3001 record recall-decision WMP-000123 --decision recall --rationale "Risk no longer manageable"
     """
-    from domain.values import RecallChoice
+    from ledger.commands import DecideRecall
 
-    choice, why = RecallChoice.parse(decision_text), _text(rationale, "--rationale")
-    _append(
-        ctx, ref, occurred_at, by, as_json, lambda o, a, t, w: o.decide_recall(w, a, t, choice, why)
+    _submit(
+        ctx,
+        DecideRecall,
+        as_json,
+        ref=ref,
+        occurred_at=occurred_at,
+        by=by,
+        decision=decision_text,
+        rationale=rationale,
     )
 
 
@@ -437,8 +410,10 @@ def acknowledge(
 
     Example: ledger --as 4521 acknowledge WMP-000123 5 6
     """
+    from ledger.commands import Acknowledge
+
     numbers = entry_numbers(entries, ref)
-    _append(ctx, ref, occurred_at, by, as_json, lambda o, a, t, w: o.acknowledge(w, a, t, numbers))
+    _submit(ctx, Acknowledge, as_json, ref=ref, occurred_at=occurred_at, by=by, entries=numbers)
 
 
 def transfer(
@@ -454,16 +429,9 @@ def transfer(
 
     Example: ledger --as 3001 transfer WMP-000123 --to 4633 --reason "Moved to Coventry"
     """
-    why = _optional(reason, "--reason")
-    _append_naming(
-        ctx,
-        ref,
-        occurred_at,
-        by,
-        as_json,
-        to,
-        lambda o, a, t, w, owner: o.transfer(w, a, t, owner, why),
-    )
+    from ledger.commands import Transfer
+
+    _submit(ctx, Transfer, as_json, ref=ref, occurred_at=occurred_at, by=by, to=to, reason=reason)
 
 
 def share(
@@ -482,36 +450,18 @@ def share(
 
     Example: ledger share WMP-000123 5 6 --with probation --means phone
     """
-    from domain.values import Agency, ShareMeans
+    from ledger.commands import Share
 
-    numbers, how = entry_numbers(entries, ref), ShareMeans.parse(means)
-    recipient: dict[str, object] = {}
-
-    def resolve(s: Session, when: ValidTime) -> None:
-        agencies = {a.value: a for a in Agency}
-        name = with_.strip()
-        if name.lower() in agencies:
-            recipient.update(agency=agencies[name.lower()], person=None)
-        else:
-            person = s.ledger().person(name, when)
-            recipient.update(agency=person.agency, person=person)
-
-    _append(
+    _submit(
         ctx,
-        ref,
-        occurred_at,
-        by,
+        Share,
         as_json,
-        lambda o, a, t, w: o.share(
-            w,
-            a,
-            t,
-            numbers,
-            recipient["agency"],
-            recipient["person"],
-            how,  # type: ignore[arg-type]
-        ),
-        prepare=resolve,
+        ref=ref,
+        occurred_at=occurred_at,
+        by=by,
+        entries=entry_numbers(entries, ref),
+        with_=with_,
+        means=means,
     )
 
 
@@ -541,36 +491,22 @@ def correct(
 
     Example: ledger correct WMP-000123 5 --reason "Wrong date typed" --entry-occurred-at 2016-10-16
     """
-    from domain.clock import parse_date, parse_past_time
     from domain.errors import InvalidValueError
+    from ledger.commands import Correct
 
     numbers = entry_numbers([entry_number], ref)
     if len(numbers) > 1:
         raise InvalidValueError("a correction names one entry; correct each entry on its own")
-    (number,) = numbers
-    why, text = _text(reason, "--reason"), _optional(summary, "--summary")
-    fixed_time = (
-        parse_past_time(entry_occurred_at, option="--entry-occurred-at")
-        if entry_occurred_at is not None
-        else None
-    )
-    end = parse_date(licence_end) if licence_end is not None else None
-    if text is None and fixed_time is None and end is None:
-        hint = (
-            " (--occurred-at is when the correction was made; the entry's corrected time is "
-            "--entry-occurred-at)"
-            if occurred_at is not None
-            else ""
-        )
-        raise InvalidValueError(
-            "say what was wrong: give the corrected --summary, --entry-occurred-at or "
-            f"--licence-end (of a release){hint}"
-        )
-    _append(
+    _submit(
         ctx,
-        ref,
-        occurred_at,
-        by,
+        Correct,
         as_json,
-        lambda o, a, t, w: o.correct(w, a, t, number, why, text, fixed_time, end),
+        ref=ref,
+        occurred_at=occurred_at,
+        by=by,
+        entry=numbers[0],
+        reason=reason,
+        summary=summary,
+        entry_occurred_at=entry_occurred_at,
+        licence_end=licence_end,
     )

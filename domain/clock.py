@@ -105,30 +105,33 @@ def parse_date(text: str) -> date:
 
 
 def parse_past_time(
-    text: str | None, now: datetime | None = None, option: str = "--occurred-at"
+    text: str | None, now: datetime | None = None, field: str = "occurred_at"
 ) -> ValidTime:
-    """When something happened: now when not given; refused when given empty or in the future."""
+    """When something happened (the `field` of a command): now when not given; refused when
+    given empty or in the future."""
     now = now or utc_now()
     if text is None:
         return now
     if not text.strip():
         raise InvalidValueError(
-            f"{option} is empty; give a date or time, or leave it out to mean now"
+            f"{field} is empty; give a date or time, or leave it out to mean now",
+            fields=(field,),
         )
     when = parse_time(text)
     if is_future(when, now):
-        raise FutureTimeError(text, option)
+        raise FutureTimeError(text, field)
     return when
 
 
-def check_day_not_future(day: date, option: str, advice: str, today: date | None = None) -> None:
+def check_day_not_future(day: date, field: str, advice: str, today: date | None = None) -> None:
     """Refuses a calendar date after today in London: only what has happened is recorded.
     `advice` says what to give instead; `{today}` in it is replaced by today's date."""
     today = today or london_date(utc_now())
     if day > today:
         raise FutureDateError(
-            f"{option} {day.isoformat()} is in the future; "
-            + advice.format(today=today.isoformat())
+            f"{field} {day.isoformat()} is in the future; "
+            + advice.format(today=today.isoformat()),
+            fields=(field,),
         )
 
 

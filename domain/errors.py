@@ -27,10 +27,7 @@ class InvalidValueError(DomainError, ValueError):
 class UnknownOffenderError(DomainError):
     def __init__(self, ref: str) -> None:
         hint = f" (references are in capitals: {ref.upper()!r}?)" if ref != ref.upper() else ""
-        super().__init__(
-            f"no offender with reference {ref!r}{hint}; register one with "
-            "'ledger offender register'"
-        )
+        super().__init__(f"no offender with reference {ref!r}{hint}")
         self.ref = ref
 
 
@@ -42,9 +39,7 @@ class OffenderAlreadyRegisteredError(DomainError):
 
 class UnknownStaffError(DomainError):
     def __init__(self, staff_id: str) -> None:
-        super().__init__(
-            f"no staff member with id {staff_id!r}; enrol them with 'ledger staff add'"
-        )
+        super().__init__(f"no staff member with id {staff_id!r}")
         self.staff_id = staff_id
 
 
@@ -64,7 +59,7 @@ class NotAuthorisedError(DomainError):
 
 class UnknownEntryError(DomainError):
     def __init__(self, ref: str, entry: int) -> None:
-        super().__init__(f"{ref} has no entry {entry}; see 'ledger timeline {ref}' for its entries")
+        super().__init__(f"{ref} has no entry {entry}")
         self.ref = ref
         self.entry = entry
 
@@ -80,9 +75,10 @@ class AlreadyOwnerError(DomainError):
 
 
 class FutureTimeError(DomainError):
-    def __init__(self, text: str, option: str = "--occurred-at") -> None:
+    def __init__(self, text: str, field: str = "occurred_at") -> None:
         super().__init__(
-            f"{option} {text} is in the future; record what has happened, with the time it happened"
+            f"{field} {text} is in the future; record what has happened, with the time it happened",
+            fields=(field,),
         )
 
 

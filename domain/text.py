@@ -68,7 +68,8 @@ def check_text(value: str, name: str, limit: int | None = None) -> None:
         limit = SHORT_LIMIT if name in SHORT_FIELDS else LONG_LIMIT
     if len(value) > limit:
         raise InvalidValueError(
-            f"{name} is {len(value):,} characters long; at most {limit:,} are kept"
+            f"{name} is {len(value):,} characters long; at most {limit:,} are kept",
+            fields=(name,),
         )
     _check_characters(value, name)
 
@@ -85,7 +86,8 @@ def _check_characters(value: str, name: str) -> None:
         ):
             raise InvalidValueError(
                 f"{name} contains the character U+{code:04X}, which cannot be stored; remove it "
-                "(tabs and line breaks are kept)"
+                "(tabs and line breaks are kept)",
+                fields=(name,),
             )
 
 
@@ -111,17 +113,18 @@ def check_readable(value: str, name: str) -> None:
     if any(_readable(c) for c in value):
         return
     if is_blank(value):
-        raise InvalidValueError(f"{name} must not be empty")
+        raise InvalidValueError(f"{name} must not be empty", fields=(name,))
     hidden = list(dict.fromkeys(f"U+{ord(c):04X}" for c in value if c not in _BLANK))
     shown = ", ".join(hidden[:4]) + (", ..." if len(hidden) > 4 else "")
     raise InvalidValueError(
         f"{name} has only invisible or control characters ({shown}) and nothing that can be "
-        "read; type the text itself"
+        "read; type the text itself",
+        fields=(name,),
     )
 
 
 def parse_text(value: str | None, what: str, *, limit: int = LONG_LIMIT) -> str:
-    """Text as typed for `what` (an option such as --summary, a setting, an import's field),
+    """Text as typed for `what` (a command's field such as `summary`, or a setting),
     kept without surrounding space. Refused if it has nothing to read (`check_readable`), is
     longer than `limit` once trimmed, or has a character that cannot be stored (`check_text`).
 
@@ -132,7 +135,8 @@ def parse_text(value: str | None, what: str, *, limit: int = LONG_LIMIT) -> str:
     text = raw.strip()
     if len(text) > limit:
         raise InvalidValueError(
-            f"{what} is {len(text):,} characters long; at most {limit:,} are kept"
+            f"{what} is {len(text):,} characters long; at most {limit:,} are kept",
+            fields=(what,),
         )
     check_readable(raw, what)
     _check_characters(raw, what)
@@ -143,8 +147,10 @@ def blank_value_error(what: str, *, optional: bool) -> InvalidValueError:
     """The refusal of a value given blank, on the command line or in an import: never taken to
     mean the value was left out. `optional`: it may be left out instead."""
     if optional:
-        return InvalidValueError(f"{what} is empty: give a value, or leave {what} out")
-    return InvalidValueError(f"{what} is empty: give a value")
+        return InvalidValueError(
+            f"{what} is empty: give a value, or leave {what} out", fields=(what,)
+        )
+    return InvalidValueError(f"{what} is empty: give a value", fields=(what,))
 
 
 def parse_optional_text(value: str | None, what: str, *, limit: int = LONG_LIMIT) -> str | None:

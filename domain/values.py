@@ -16,11 +16,14 @@ class _Choice(Enum):
     """An enumeration parsed from the words people type."""
 
     @classmethod
-    def parse(cls, text: str) -> _Choice:
+    def parse(cls, text: str, what: str | None = None) -> _Choice:
+        """The member named by `text`; `what` is the field it was given for, if any."""
         for member in cls:
             if member.value == text or member.value.lower() == text.strip().lower():
                 return member
         choices = ", ".join(m.value for m in cls)
+        if what is not None:
+            raise InvalidValueError(f"{what} {text!r} is not one of: {choices}", fields=(what,))
         raise InvalidValueError(f"{text!r} is not a valid {cls.label()}; choose one of: {choices}")
 
     @classmethod
@@ -119,18 +122,21 @@ POLICE_RANKS: tuple[str, ...] = (
 INSPECTOR_INDEX = POLICE_RANKS.index("Insp")
 
 
-def parse_rank(agency: Agency, rank: str, what: str = "--rank") -> str:
+def parse_rank(agency: Agency, rank: str, what: str = "rank") -> str:
     """A police rank from the list (any letter case); for other agencies a free job title, which
     is text as any other (`domain.text.parse_text`; its length is checked with the event's)."""
     text = rank.strip()
     if all(c in " \t\n\r" for c in rank):
-        raise InvalidValueError(f"a rank or job title is needed ({what})")
+        raise InvalidValueError(
+            f"{what} is empty: give a police grade or a job title", fields=(what,)
+        )
     if agency is Agency.POLICE:
         for known in POLICE_RANKS:
             if known.lower() == text.lower():
                 return known
         raise InvalidValueError(
-            f"{rank!r} is not a police rank; choose one of: {', '.join(POLICE_RANKS)}"
+            f"{what} {rank!r} is not one of the police ranks: {', '.join(POLICE_RANKS)}",
+            fields=(what,),
         )
     return parse_text(rank, what)
 
@@ -142,14 +148,39 @@ def is_senior(agency: Agency, rank: str, senior_grade: bool) -> bool:
     return agency is Agency.POLICE and POLICE_RANKS.index(rank) >= INSPECTOR_INDEX
 
 
-def parse_category(value: int) -> int:
+def parse_category(value: int, what: str = "category") -> int:
     if value not in (1, 2, 3):
-        raise InvalidValueError(f"MAPPA category must be 1, 2 or 3, not {value}")
+        raise InvalidValueError(
+            f"{what} {value} is not 1, 2 or 3 (the MAPPA categories)", fields=(what,)
+        )
     return value
 
 
-def parse_level(value: int, allowed: tuple[int, ...] = (1, 2, 3)) -> int:
+def parse_level(value: int, allowed: tuple[int, ...] = (1, 2, 3), what: str = "level") -> int:
     if value not in allowed:
         choices = ", ".join(str(v) for v in allowed)
-        raise InvalidValueError(f"MAPPA level must be one of {choices}, not {value}")
+        raise InvalidValueError(
+            f"{what} {value} is not {choices} (the MAPPA levels it may be)", fields=(what,)
+        )
     return value
+
+
+# The largest entry number a ledger can hold: the event store keeps it as a 64-bit integer.
+ENTRY_NUMBER_MAX = 2**63 - 1
+
+
+def check_entry_number(number: int, what: str = "entry", shown: str | None = None) -> int:
+    """An entry number, from 1 to `ENTRY_NUMBER_MAX`; `shown` is how it was written, where that
+    differs from the number (a number too long to convert is checked as `ENTRY_NUMBER_MAX + 1`)."""
+    written = shown if shown is not None else str(number)
+    if number > ENTRY_NUMBER_MAX:
+        raise InvalidValueError(
+            f"{what} {written} is out of range: entry numbers run from 1 to {ENTRY_NUMBER_MAX}",
+            fields=(what,),
+        )
+    if number < 1:
+        raise InvalidValueError(
+            f"{what} {written} is not an entry number: entries are numbered from 1",
+            fields=(what,),
+        )
+    return number

@@ -1,13 +1,14 @@
-"""The ledger's application service: one method per command (get, command, save).
+"""The ledger's application: the event store, and the reads and checks that commands need.
 
-Every write names the actor (who typed it) and `by` (who made the contact; default the actor).
-The rank an event carries is the one `by` held on the day the event occurred.
+Every write comes in as a command (`ledger.commands`) through `ledger.handlers.handle`, which
+names the actor (who typed it) and `by` (who made the contact; default the actor). The rank an
+event carries is the one `by` held on the day the event occurred. The staff directory's own
+changes (rank, area, leaving) are the methods here.
 """
 
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from itertools import chain
@@ -21,15 +22,13 @@ from eventsourcing.application import (
     Repository,
 )
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.persistence import Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.clock import ValidTime, london_date, utc_now
 from domain.errors import (
     LastAdministratorError,
     NotAuthorisedError,
-    OffenderAlreadyRegisteredError,
-    StaffAlreadyEnrolledError,
     UnknownOffenderError,
     UnknownStaffError,
 )
@@ -42,14 +41,8 @@ from domain.offender import (
     people_in_post,
 )
 from domain.staff import LastInPost, Person, StaffMember, check_in_post, check_named_in_post
-from domain.values import Agency
-from ledger.errors import ConcurrentWriteError, DatabaseUnavailableError, MissingActorError
+from ledger.errors import DatabaseUnavailableError, MissingActorError
 from ledger.transcodings import register_domain_transcodings
-
-# What a recording command does to the offender, given who did it and when.
-Command = Callable[[Offender, Person, str], None]
-
-RETRIES = 8
 
 # The PostgreSQL advisory lock key that serialises changes to who the administrators are.
 ADMINISTRATORS_LOCK = 0x1ED6E2_AD
@@ -95,56 +88,6 @@ class OffenderLedger(Application[UUID]):
         register_domain_transcodings(transcoder)
 
     # ------------------------------------------------------------------------------------ staff
-
-    def enrol_staff(
-        self,
-        actor: str | None,
-        staff_ref: str,
-        name: str,
-        agency: Agency,
-        rank: str,
-        senior_grade: bool,
-        admin: bool,
-        area: str | None,
-        since: date,
-    ) -> bool:
-        """Enrols a staff member; returns True when this was the bootstrap enrolment.
-
-        The first enrolment into an empty ledger makes its first administrator, whoever runs it.
-        Whether the ledger is empty is decided, and the bootstrap enrolment saved, while holding
-        the administrators' lock (`administrators_lock`): of several first enrolments run at
-        once, exactly one finds the ledger empty; the others find it holding that one and are
-        judged as any later enrolment (only an administrator may enrol). A ledger that holds
-        anything stays so (events are never removed), so an enrolment into one that is not empty
-        takes no lock.
-        """
-
-        def enrol(bootstrap: bool) -> None:
-            if self._exists(staff_id(staff_ref)):
-                raise StaffAlreadyEnrolledError(staff_ref)
-            member = StaffMember.enrol(
-                staff_id=staff_ref,
-                name=name,
-                agency=agency,
-                rank=rank,
-                senior_grade=senior_grade,
-                admin=admin or bootstrap,
-                area=area,
-                since=since,
-                by=actor,
-            )
-            self._save_new(member, lambda: StaffAlreadyEnrolledError(staff_ref))
-
-        if not self.is_empty():
-            self.check_enrolling_admin(actor)
-            enrol(bootstrap=False)
-            return False
-        with self.administrators_lock():
-            bootstrap = self.is_empty()
-            if not bootstrap:
-                self.check_enrolling_admin(actor, raced=True)
-            enrol(bootstrap)
-        return bootstrap
 
     def check_enrolling_admin(self, actor: str | None, *, raced: bool = False) -> None:
         """`check_admin` for an enrolment: someone not in the directory is not an administrator
@@ -280,67 +223,11 @@ class OffenderLedger(Application[UUID]):
 
     # -------------------------------------------------------------------------------- offenders
 
-    def register_offender(
-        self,
-        actor: str | None,
-        by: str | None,
-        ref: str,
-        name: str,
-        born: date,
-        category: int,
-        level: int,
-        area: str | None,
-        occurred_at: ValidTime,
-    ) -> int:
-        entered_by = self.check_actor(actor).staff_id
-        author = self.person(by or entered_by, occurred_at)
-        if self._exists(offender_id(ref)):
-            raise OffenderAlreadyRegisteredError(ref)
-        offender = Offender.register(
-            ref, name, born, category, level, area, occurred_at, author, entered_by
-        )
-        self._save_new(offender, lambda: OffenderAlreadyRegisteredError(ref))
-        return offender.version
-
     def get_offender(self, ref: str) -> Offender:
         try:
             return self.repository.get(offender_id(ref))
         except AggregateNotFoundError:
             raise UnknownOffenderError(ref) from None
-
-    def append(
-        self,
-        actor: str | None,
-        by: str | None,
-        ref: str,
-        occurred_at: ValidTime,
-        command: Command,
-    ) -> int:
-        """Runs one recording command on an offender and returns the new entry's number.
-
-        A concurrent append to the same stream makes the save fail; the command is then run again
-        on the fresh state, so an additive command still succeeds and a rule whose outcome the
-        other write changed is checked again (and may now refuse).
-        """
-        typist = self.check_actor(actor)
-        entered_by = typist.staff_id
-        # The typist's own stream was just read: read it again only when someone else is named.
-        author_member = typist if by in (None, "", entered_by) else self.get_staff(by)
-        author = author_member.as_of(london_date(occurred_at))
-        for attempt in range(RETRIES):
-            offender = self.get_offender(ref)
-            command(offender, author, entered_by)
-            for event in offender.pending_events:
-                self.check_against_entries(offender, event)
-            try:
-                self.save(offender)
-            except IntegrityError:
-                time.sleep(0.005 * (attempt + 1))
-                continue
-            return offender.version
-        raise ConcurrentWriteError(
-            f"{ref} is being written by others too often to record this; try again"
-        )
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
         """Snapshots each aggregate whose save crossed a multiple of its interval, in one write.
@@ -463,13 +350,6 @@ class OffenderLedger(Application[UUID]):
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))
 
-    def _save_new(self, aggregate: Any, already: Callable[[], Exception]) -> None:
-        try:
-            self.save(aggregate)
-        except IntegrityError:
-            # Someone else created the same stream between our check and our save.
-            raise already() from None
-
     @contextlib.contextmanager
     def administrators_lock(self) -> Iterator[None]:
         """Held across reading who the administrators are and saving a change to them: an
@@ -517,13 +397,6 @@ class OffenderLedger(Application[UUID]):
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
 
     def _update_staff(self, staff_ref: str, command: Callable[[StaffMember], None]) -> None:
-        for attempt in range(RETRIES):
-            aggregate = self.get_staff(staff_ref)
-            command(aggregate)
-            try:
-                self.save(aggregate)
-            except IntegrityError:
-                time.sleep(0.005 * (attempt + 1))
-                continue
-            return
-        raise ConcurrentWriteError("the record is being written by others too often; try again")
+        from ledger.unit_of_work import retrying
+
+        retrying(self, lambda work: command(work.member(staff_ref)))

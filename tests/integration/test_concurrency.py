@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,17 @@ from domain.errors import (
     OffenderAlreadyRegisteredError,
 )
 from domain.offender import Offender
-from domain.staff import Person
 from ledger.app import OffenderLedger
 from ledger.bootstrap import open_ledger
+from ledger.commands import (
+    Acknowledge,
+    Command,
+    EnrolStaff,
+    RecordEntry,
+    RegisterOffender,
+    Transfer,
+)
+from ledger.handlers import HANDLERS, handle
 from ledger.settings import Settings
 
 REF = "WMP-000123"
@@ -53,40 +62,48 @@ def ledgers(registered) -> Iterator[Callable[[], OffenderLedger]]:
 
 
 class Collision:
-    """Makes the first attempt of each writer wait until every writer has loaded the offender."""
+    """Makes the first attempt of each writer wait, once it has loaded the offender, until every
+    writer has: each handler of the table runs behind this while installed."""
 
     def __init__(self, writers: int) -> None:
         self.barrier = threading.Barrier(writers, timeout=20)
         self.attempts = 0
         self._lock = threading.Lock()
+        self._seen = threading.local()
 
-    def wrap(self, command: Callable[[Offender, Person, str], None]) -> Callable[..., None]:
-        first = [True]
-
-        def run(offender: Offender, author: Person, entered_by: str) -> None:
+    def wrap(self, handler: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+        def run(command: Any, act: Any) -> None:
             with self._lock:
                 self.attempts += 1
-            if first[0]:
-                first[0] = False
+            if not getattr(self._seen, "waited", False):
+                self._seen.waited = True
                 self.barrier.wait()
-            command(offender, author, entered_by)
+            handler(command, act)
 
         return run
 
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        original = dict(HANDLERS)
+        HANDLERS.update({kind: self.wrap(handler) for kind, handler in original.items()})
+        try:
+            yield
+        finally:
+            HANDLERS.update(original)
 
-def race(
-    apps: list[OffenderLedger], commands: list[Callable[..., None]], by: list[str]
-) -> list[Any]:
-    """Runs one append per app at the same moment; returns each entry number or the refusal."""
+
+def race(apps: list[OffenderLedger], commands: list[Command], by: list[str]) -> list[Any]:
+    """Has each app handle its command, by `by`, at the same moment; returns each entry number
+    or the refusal."""
     collision = Collision(len(apps))
 
     def write(i: int) -> Any:
         try:
-            return apps[i].append("1001", by[i], REF, _now(), collision.wrap(commands[i]))
+            return handle(apps[i], "1001", [replace(commands[i], by=by[i])])[0].entry
         except DomainError as refusal:
             return refusal
 
-    with ThreadPoolExecutor(len(apps)) as pool:
+    with collision.installed(), ThreadPoolExecutor(len(apps)) as pool:
         outcomes = list(pool.map(write, range(len(apps))))
     assert collision.attempts > len(apps), "the writers did not collide"
     return outcomes
@@ -98,8 +115,8 @@ def _now() -> Any:
     return utc_now()
 
 
-def entry(summary: str) -> Callable[..., None]:
-    return lambda o, author, typist: o.record_entry(_now(), author, typist, summary, False)
+def entry(summary: str) -> Command:
+    return RecordEntry.build(ref=REF, summary=summary)
 
 
 def test_two_writers_appending_at_the_same_moment_both_succeed_and_nothing_is_lost(ledgers):
@@ -127,8 +144,8 @@ def test_four_writers_at_once_all_succeed(ledgers):
 
 def test_two_acknowledgements_of_one_entry_by_one_person_record_exactly_one(ledgers):
     apps = [ledgers(), ledgers()]
-    apps[0].append("1001", "7702", REF, _now(), entry("Intel"))
-    acknowledge = lambda o, author, typist: o.acknowledge(_now(), author, typist, [2])  # noqa: E731
+    handle(apps[0], "1001", [RecordEntry.build(ref=REF, summary="Intel", by="7702")])
+    acknowledge = Acknowledge.build(ref=REF, entries=[2])
     outcomes = race(apps, [acknowledge, acknowledge], by=["4521", "4521"])
     assert sorted(type(o).__name__ for o in outcomes) == ["AlreadyAcknowledgedError", "int"]
     refusal = next(o for o in outcomes if isinstance(o, AlreadyAcknowledgedError))
@@ -139,11 +156,8 @@ def test_two_acknowledgements_of_one_entry_by_one_person_record_exactly_one(ledg
 
 def test_two_transfers_to_the_same_new_owner_record_exactly_one(ledgers):
     apps = [ledgers(), ledgers()]
-    new_owner = apps[0].person("7702", _now())
-
-    def transfer(o: Offender, author: Person, typist: str) -> None:
-        o.transfer(_now(), author, typist, new_owner, "Moved")
-
+    # Both at the same moment: whichever is second finds 7702 already the owner then.
+    transfer = Transfer.build(ref=REF, to="7702", reason="Moved", occurred_at=_now().isoformat())
     outcomes = race(apps, [transfer, transfer], by=["1001", "8801"])
     assert sorted(type(o).__name__ for o in outcomes) == ["AlreadyOwnerError", "int"]
     assert any(isinstance(o, AlreadyOwnerError) for o in outcomes)
@@ -151,17 +165,22 @@ def test_two_transfers_to_the_same_new_owner_record_exactly_one(ledgers):
 
 
 def test_two_registrations_of_one_reference_at_once_record_exactly_one(ledgers):
-    from datetime import date
 
     apps = [ledgers(), ledgers()]
     barrier = threading.Barrier(2, timeout=20)
 
     def register(app: OffenderLedger) -> Any:
         barrier.wait()
+        command = RegisterOffender.build(
+            ref="WMP-000999",
+            name="Jo Roe",
+            born="1980-01-01",
+            category=1,
+            by="4521",
+            occurred_at=_now().isoformat(),
+        )
         try:
-            return app.register_offender(
-                "1001", "4521", "WMP-000999", "Jo Roe", date(1980, 1, 1), 1, 1, None, _now()
-            )
+            return handle(app, "1001", [command])[0].entry
         except DomainError as refusal:
             return refusal
 
@@ -242,11 +261,9 @@ def test_first_enrolments_at_once_make_exactly_one_administrator(
     administrator. However slow the step between finding the ledger empty and saving, exactly one
     finds it empty: the others are refused, as not administrators, and write nothing. One of the
     first enrolments is an import, which may enrol a first administrator too."""
-    from datetime import date
 
     from domain.errors import NotAuthorisedError
     from domain.staff import StaffMember
-    from domain.values import Agency
     from ledger.importing import import_records, parse_lines
     from tests.conftest import LedgerCLI
 
@@ -274,9 +291,10 @@ def test_first_enrolments_at_once_make_exactly_one_administrator(
                 )
                 import_records(apps[i], staff, parse_lines([line]), dry_run=False)
                 return staff
-            apps[i].enrol_staff(
-                staff, staff, "X", Agency.POLICE, "Insp", False, False, None, date(2015, 1, 1)
+            enrolment = EnrolStaff.build(
+                staff_id=staff, name="X", agency="police", rank="Insp", since="2015-01-01"
             )
+            handle(apps[i], staff, [enrolment])
             return staff
         except DomainError as refusal:
             return refusal
@@ -335,17 +353,16 @@ def test_the_administrators_lock_returns_its_connection_to_the_pool_as_it_came(
     """The lock is a PostgreSQL advisory lock on a connection from the event store's pool, whose
     connections are in autocommit mode; one handed back otherwise broke the next write to use it
     (a snapshot's: "assert conn.autocommit")."""
-    from datetime import date
 
-    from domain.values import Agency
     from tests.conftest import LedgerCLI
 
     LedgerCLI(postgres_url).ok("init")
     app = open_ledger(Settings.from_environment(postgres_url))
     try:
-        app.enrol_staff(
-            None, "1001", "Ann", Agency.POLICE, "Insp", False, True, None, date(2015, 1, 1)
+        enrolment = EnrolStaff.build(
+            staff_id="1001", name="Ann", agency="police", rank="Insp", since="2015-01-01"
         )
+        handle(app, None, [enrolment])
         with app.administrators_lock():
             pass
         datastore = app.recorder.datastore  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ EARLY_REFUSALS = [
         ("record", "visit", REF, "--kind", "bogus", "--outcome", "Thoughts of rape"),
         "record visit",
         {"ref", "kind", "outcome"},
-        "visit kind",
+        "--kind 'bogus' is not one of",
     ),
     (
         ("record", "mappa-referral", REF, "--level", "7", "--reason", "Thoughts of rape"),

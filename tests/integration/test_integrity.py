@@ -364,8 +364,9 @@ def test_verify_pages_through_a_ledger_longer_than_one_page(ledger_with_history)
 def test_writers_appending_at_once_leave_one_unbroken_chain(ledger_with_history):
     from concurrent.futures import ThreadPoolExecutor
 
-    from domain.clock import utc_now
     from ledger.bootstrap import open_ledger
+    from ledger.commands import RecordEntry
+    from ledger.handlers import handle
     from ledger.settings import Settings
 
     refs = [f"WMP-90000{i}" for i in range(4)]
@@ -377,15 +378,7 @@ def test_writers_appending_at_once_leave_one_unbroken_chain(ledger_with_history)
 
     def write(i: int) -> None:
         for n in range(10):
-            apps[i].append(
-                "1001",
-                None,
-                refs[i],
-                utc_now(),
-                lambda o, author, typist, n=n: o.record_entry(
-                    utc_now(), author, typist, f"entry {n}", False
-                ),
-            )
+            handle(apps[i], "1001", [RecordEntry.build(ref=refs[i], summary=f"entry {n}")])
 
     try:
         with ThreadPoolExecutor(len(refs)) as pool:

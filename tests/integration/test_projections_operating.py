@@ -487,7 +487,6 @@ def test_init_twice_keeps_the_ledger_as_it_was(registered: LedgerCLI) -> None:
 
 
 def test_init_upgrades_a_ledger_created_at_the_first_revision(database_url: str) -> None:
-    from datetime import date
 
     from alembic import command
     from alembic.config import Config
@@ -507,14 +506,22 @@ def test_init_upgrades_a_ledger_created_at_the_first_revision(database_url: str)
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "0001")
-    from domain.values import Agency
+    from ledger.commands import EnrolStaff, RegisterOffender
+    from ledger.handlers import handle
 
-    ledger.enrol_staff(
-        None, "1001", "Ann Admin", Agency.POLICE, "Insp", False, True, None, date(2010, 1, 1)
+    admin = EnrolStaff.build(
+        staff_id="1001", name="Ann Admin", agency="police", rank="Insp", since="2010-01-01"
     )
-    ledger.register_offender(
-        "1001", None, "WMP-000777", "Old Case", date(1970, 1, 1), 1, 1, "Walsall", date(2015, 5, 5)
+    case = RegisterOffender.build(
+        ref="WMP-000777",
+        name="Old Case",
+        born="1970-01-01",
+        category=1,
+        area="Walsall",
+        occurred_at="2015-05-05",
     )
+    handle(ledger, None, [admin])
+    handle(ledger, "1001", [case])
     # The projections of that release, whose tables revision 0001 made.
     catch_up(engine, ledger, [TimelineProjection(), OffenderRegister(), StaffDirectory()])
     ledger.close()

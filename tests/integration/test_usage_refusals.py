@@ -333,7 +333,9 @@ def test_an_entry_number_of_thousands_of_digits_is_out_of_range(registered, comm
     out = registered(*command)
     assert out.exit_code == 2
     error = one_error_line(out)
-    assert error.startswith("error: '99999999999999999999'... (5000 characters) is out of range")
+    assert error.startswith(
+        "error: entry '99999999999999999999'... (5000 characters) is out of range"
+    )
     assert "entry numbers run from 1 to 9223372036854775807" in error
     assert count_events(registered) == before
 

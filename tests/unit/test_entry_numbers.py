@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cli.options import ENTRY_NUMBER_MAX, entry_numbers
+from cli.options import entry_numbers
 from domain.errors import InvalidValueError
+from domain.values import ENTRY_NUMBER_MAX
 
 REF = "WMP-000123"
 

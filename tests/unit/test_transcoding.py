@@ -16,6 +16,18 @@ from domain.offender import Offender
 from domain.staff import Person
 from domain.values import Agency, AssessmentTool, RecallChoice, RiskLevel, ShareMeans, VisitKind
 from ledger.app import OffenderLedger
+from ledger.commands import (
+    Acknowledge,
+    Command,
+    DecideRecall,
+    EnrolStaff,
+    RecordAssessment,
+    RecordEntry,
+    RecordRelease,
+    RegisterOffender,
+    Transfer,
+)
+from ledger.handlers import handle
 
 SOM = Person(staff="4521", agency=Agency.POLICE, rank="PC", senior=False)
 PROBATION = Person(staff="7702", agency=Agency.PROBATION, rank="Probation Officer", senior=False)
@@ -26,9 +38,10 @@ DAY = date(2016, 10, 17)
 @pytest.fixture
 def ledger() -> Iterator[OffenderLedger]:
     app = OffenderLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    app.enrol_staff(
-        None, "4521", "Sam Reid", Agency.POLICE, "PC", False, True, None, date(2010, 1, 1)
+    enrolment = EnrolStaff.build(
+        staff_id="4521", name="Sam Reid", agency="police", rank="PC", since="2010-01-01"
     )
+    handle(app, None, [enrolment])
     yield app
     app.close()
 
@@ -124,15 +137,32 @@ def test_staff_events_round_trip_with_their_dates(ledger):
 # ---------------------------------------------------------------------------------- snapshots
 
 
+def record(app: OffenderLedger, model: type[Command], **fields: Any) -> None:
+    """Has the ledger handle one command about WMP-000123, typed by 4521 at WHEN."""
+    handle(app, "4521", [model.build(ref="WMP-000123", occurred_at=WHEN.isoformat(), **fields)])
+
+
 def record_entries(app: OffenderLedger, count: int) -> None:
     for n in range(count):
-        app.append(
-            "4521",
-            None,
-            "WMP-000123",
-            WHEN,
-            lambda o, a, t, n=n: o.record_entry(WHEN, a, t, f"#{n}", n % 2 == 0),
-        )
+        record(app, RecordEntry, summary=f"#{n}", risk_relevant=n % 2 == 0)
+
+
+def register(app: OffenderLedger) -> None:
+    command = RegisterOffender.build(
+        ref="WMP-000123", name="John Doe", born="1975-03-02", category=1, occurred_at="2016-10-17"
+    )
+    handle(app, "4521", [command])
+
+
+def enrol_probation_officer(app: OffenderLedger) -> None:
+    officer = EnrolStaff.build(
+        staff_id="7702",
+        name="Pat Lowe",
+        agency="probation",
+        rank="Probation Officer",
+        since="2010-01-01",
+    )
+    handle(app, "4521", [officer])
 
 
 def replayed_from_scratch(app: OffenderLedger, ref: str) -> Offender:
@@ -143,30 +173,21 @@ def replayed_from_scratch(app: OffenderLedger, ref: str) -> Offender:
 
 
 def test_after_fifty_events_the_offender_loads_from_a_snapshot_equal_to_a_full_replay(ledger):
-    ledger.register_offender(
-        "4521", None, "WMP-000123", "John Doe", date(1975, 3, 2), 1, 1, None, DAY
-    )
+    register(ledger)
     record_entries(ledger, 20)
-    ledger.append(
+    handle(
+        ledger,
         "4521",
-        None,
-        "WMP-000123",
-        WHEN,
-        lambda o, a, t: o.release_on_licence(DAY, a, t, date(2026, 1, 1)),
+        [
+            RecordRelease.build(
+                ref="WMP-000123", occurred_at=DAY.isoformat(), licence_end="2026-01-01"
+            )
+        ],
     )
-    ledger.append(
-        "4521",
-        None,
-        "WMP-000123",
-        WHEN,
-        lambda o, a, t: o.record_assessment(WHEN, a, t, AssessmentTool.ARMS, RiskLevel.HIGH, None),
-    )
-    ledger.append(
-        "4521", None, "WMP-000123", WHEN, lambda o, a, t: o.acknowledge(WHEN, a, t, [2, 3])
-    )
-    ledger.append(
-        "4521", None, "WMP-000123", WHEN, lambda o, a, t: o.transfer(WHEN, a, t, PROBATION, None)
-    )
+    record(ledger, RecordAssessment, tool="ARMS", risk="high")
+    record(ledger, Acknowledge, entries=[2, 3])
+    enrol_probation_officer(ledger)
+    record(ledger, Transfer, to="7702")
     record_entries(ledger, 36)
     assert ledger.get_offender("WMP-000123").version == 61
 
@@ -182,16 +203,8 @@ def test_after_fifty_events_the_offender_loads_from_a_snapshot_equal_to_a_full_r
 
 
 def test_a_snapshot_holds_enums_and_dates_in_their_own_types(ledger):
-    ledger.register_offender(
-        "4521", None, "WMP-000123", "John Doe", date(1975, 3, 2), 1, 1, None, DAY
-    )
-    ledger.append(
-        "4521",
-        None,
-        "WMP-000123",
-        WHEN,
-        lambda o, a, t: o.record_assessment(WHEN, a, t, AssessmentTool.ARMS, RiskLevel.LOW, None),
-    )
+    register(ledger)
+    record(ledger, RecordAssessment, tool="ARMS", risk="low")
     ledger.take_snapshot(offender_id("WMP-000123"))
     (snapshot,) = ledger.snapshots.get(offender_id("WMP-000123"))
     restored = round_trip(ledger, snapshot).mutate(None)
@@ -200,21 +213,16 @@ def test_a_snapshot_holds_enums_and_dates_in_their_own_types(ledger):
 
 def register_and_release(ledger) -> None:
     """WMP-000123 registered on DAY and released on licence that day (#2), until 2030."""
-    ledger.register_offender(
-        "4521", None, "WMP-000123", "John Doe", date(1975, 3, 2), 1, 1, None, DAY
+    register(ledger)
+    release = RecordRelease.build(
+        ref="WMP-000123", occurred_at=DAY.isoformat(), licence_end="2030-01-01"
     )
-    ledger.append(
-        "4521", None, "WMP-000123", WHEN,
-        lambda o, a, t: o.release_on_licence(DAY, a, t, date(2030, 1, 1)),
-    )  # fmt: skip
+    handle(ledger, "4521", [release])
 
 
 def test_a_snapshot_keeps_the_release_each_recall_decision_decided_on(ledger):
     register_and_release(ledger)
-    ledger.append(
-        "4521", None, "WMP-000123", WHEN,
-        lambda o, a, t: o.decide_recall(WHEN, a, t, RecallChoice.NO_RECALL, "Fine"),
-    )  # fmt: skip
+    record(ledger, DecideRecall, decision="no-recall", rationale="Fine")
     ledger.take_snapshot(offender_id("WMP-000123"))
     (snapshot,) = ledger.snapshots.get(offender_id("WMP-000123"))
     restored = round_trip(ledger, snapshot).mutate(None)
@@ -223,14 +231,13 @@ def test_a_snapshot_keeps_the_release_each_recall_decision_decided_on(ledger):
 
 
 def test_a_batched_save_across_multiples_of_fifty_writes_one_snapshot_of_the_state_saved(ledger):
-    ledger.register_offender(
-        "4521", None, "WMP-000123", "John Doe", date(1975, 3, 2), 1, 1, None, DAY
-    )
+    register(ledger)
     offender = ledger.get_offender("WMP-000123")
     author = ledger.person("4521", WHEN)
     for n in range(119):
         offender.record_entry(WHEN, author, "4521", f"#{n}", False)
     offender.acknowledge(WHEN, author, "4521", [2, 60, 110])
+    enrol_probation_officer(ledger)
     offender.transfer(WHEN, author, "4521", PROBATION, "Batch")
     ledger.save(offender)
 
@@ -243,9 +250,7 @@ def test_a_batched_save_across_multiples_of_fifty_writes_one_snapshot_of_the_sta
 
 
 def test_a_save_that_crosses_no_multiple_of_fifty_writes_no_snapshot(ledger):
-    ledger.register_offender(
-        "4521", None, "WMP-000123", "John Doe", date(1975, 3, 2), 1, 1, None, DAY
-    )
+    register(ledger)
     record_entries(ledger, 48)
     assert list(ledger.snapshots.get(offender_id("WMP-000123"))) == []
     record_entries(ledger, 1)
@@ -288,9 +293,7 @@ def test_a_snapshot_of_an_older_shape_is_passed_over_for_the_events(ledger):
 
 
 def test_a_snapshot_of_the_current_shape_is_used(ledger):
-    ledger.register_offender(
-        "4521", None, "WMP-000123", "John Doe", date(1975, 3, 2), 1, 1, None, DAY
-    )
+    register(ledger)
     ledger.take_snapshot(offender_id("WMP-000123"))
     (snapshot,) = ledger.repository.snapshot_store.get(offender_id("WMP-000123"))
     assert snapshot.state["class_version"] == Offender.class_version
