@@ -28,8 +28,6 @@ from typing import Any
 from domain.clock import ValidTime, chronological_key, instant
 from projections.records import INFORMATIONAL_TYPES, EntryRecord
 
-HOW = ("recorded", "acknowledged", "shared", "meeting")
-
 
 @dataclass(frozen=True)
 class Knowing:
@@ -39,7 +37,7 @@ class Knowing:
     staff: str | None  # None when shared with an agency as a whole
     agency: str | None  # None only for a typist whose agency nothing available names
     since: ValidTime  # valid time from which they knew
-    how: str  # one of HOW
+    how: str  # "recorded", "acknowledged", "shared" or "meeting"
     source: int  # the entry whose event made it known
     recorded_at: datetime  # when the ledger learned they knew
 

@@ -42,12 +42,6 @@ class Period:
     def covers(self, moment: datetime) -> bool:
         return instant(self.start) <= moment and (self.end is None or moment < instant(self.end))
 
-    def overlaps(self, start: datetime, end: datetime | None) -> bool:
-        """Whether the period and the half-open interval [start, end) share a moment."""
-        ends_after_start = self.end is None or instant(self.end) > start
-        starts_before_end = end is None or instant(self.start) <= end
-        return ends_after_start and starts_before_end
-
 
 def _order(record: EntryRecord) -> tuple[int, tuple[Any, ...]]:
     # The registration opens the case whatever time it carries; everything else in valid time.

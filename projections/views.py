@@ -51,18 +51,6 @@ class CorrectedRecord:
         return bool(self.corrections)
 
 
-def visible(
-    records: Iterable[EntryRecord], as_of: datetime | None = None, at: datetime | None = None
-) -> list[EntryRecord]:
-    """The records the ledger held at `as_of` that had occurred by `at`."""
-    return [
-        r
-        for r in records
-        if (as_of is None or r.recorded_at <= as_of)
-        and (at is None or instant(r.occurred_at) <= at)
-    ]
-
-
 def apply_corrections(
     records: Sequence[EntryRecord], as_of: datetime | None = None
 ) -> list[CorrectedRecord]:
