@@ -23,6 +23,7 @@ from projections.alerts.policy import Policy
 from projections.alerts.rules import Breach, evaluate
 from projections.alerts.schema import AlertPendingRow, AlertPolicyRow, AlertRow
 from projections.bulk import BulkInsert
+from projections.event_types import REGISTERED
 from projections.records import EntryRecord, naive_utc, record_from_row, sqlite_instant
 from projections.schema import EntryRow, ProjectionPosition, StaffRow
 
@@ -253,7 +254,7 @@ _ALERT_COLUMNS = (
 def _rows(
     offender_id: UUID, records: Sequence[EntryRecord], breaches: Sequence[Breach]
 ) -> list[tuple[Any, ...]]:
-    registration = next((r for r in records if r.type == "Registered"), None)
+    registration = next((r for r in records if r.type == REGISTERED), None)
     if registration is None:
         return []
     ref, area = registration.data["ref"], registration.data.get("area")
