@@ -23,7 +23,7 @@ from eventsourcing.application import (
 )
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Transcoder
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import get_topic
 
 from domain.clock import ValidTime, london_date, utc_now
 from domain.errors import (
@@ -41,34 +41,10 @@ from domain.offender import (
     people_in_post,
 )
 from domain.staff import LastInPost, Person, StaffMember, check_in_post, check_named_in_post
-from ledger.errors import DatabaseUnavailableError, MissingActorError
+from ledger.errors import MissingActorError
+from ledger.locks import administrators_lock
+from ledger.snapshots import CurrentSnapshots
 from ledger.transcodings import register_domain_transcodings
-
-# The PostgreSQL advisory lock key that serialises changes to who the administrators are.
-ADMINISTRATORS_LOCK = 0x1ED6E2_AD
-
-
-class CurrentSnapshots:
-    """A snapshot store that hides snapshots of an older shape of their aggregate.
-
-    A snapshot is a cache of the state its events give. One taken before the aggregate kept
-    something it keeps now (the dates of licences, of changes of owner, corrected times: see the
-    offender's `class_version`) cannot be brought up to date without the events it stands for,
-    so it is passed over and the aggregate is replayed from its events instead; the next
-    snapshot, at the next multiple of the interval, is of the current shape. Writes and every
-    other use go to the store itself."""
-
-    def __init__(self, store: Any) -> None:
-        self._store = store
-
-    def get(self, originator_id: UUID, **options: Any) -> Iterator[Any]:
-        for snapshot in self._store.get(originator_id, **options):
-            made_by = resolve_topic(snapshot.topic)
-            if snapshot.state.get("class_version", 1) == getattr(made_by, "class_version", 1):
-                yield snapshot
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
 
 
 class OffenderLedger(Application[UUID]):
@@ -347,54 +323,10 @@ class OffenderLedger(Application[UUID]):
 
     # -------------------------------------------------------------------------------- internals
 
-    def _exists(self, aggregate_id: UUID) -> bool:
-        return bool(self.recorder.select_events(aggregate_id, limit=1))
-
-    @contextlib.contextmanager
-    def administrators_lock(self) -> Iterator[None]:
+    def administrators_lock(self) -> contextlib.AbstractContextManager[None]:
         """Held across reading who the administrators are and saving a change to them: an
         administrator's leaving, and the first enrolment, which makes the first one."""
-        datastore = getattr(self.recorder, "datastore", None)
-        if datastore is None:  # kept in memory (tests): no other process can share it
-            yield
-            return
-        pool = datastore.pool
-        if not hasattr(pool, "db_name"):  # PostgreSQL: a session advisory lock, held outside any
-            # transaction (so no idle-in-transaction timeout applies while the check reads).
-            # The connection goes back to the pool as it came: the event store's connections
-            # are in autocommit mode, and its writes expect them to be.
-            with datastore.get_connection() as conn:
-                autocommit = conn.autocommit
-                conn.autocommit = True
-                try:
-                    conn.execute("SELECT pg_advisory_lock(%s)", (ADMINISTRATORS_LOCK,))
-                    try:
-                        yield
-                    finally:
-                        conn.execute("SELECT pg_advisory_unlock(%s)", (ADMINISTRATORS_LOCK,))
-                finally:
-                    conn.autocommit = autocommit
-            return
-        path = str(pool.db_name or "")
-        if not path or pool.is_sqlite_memory_mode:
-            yield
-            return
-        import fcntl
-
-        try:
-            lock_file = open(f"{path}.administrators.lock", "a")  # noqa: SIM115 (closed below)
-        except OSError as error:
-            raise DatabaseUnavailableError(
-                f"cannot use the database sqlite:///{path}: its lock file "
-                f"{path}.administrators.lock cannot be opened ({error.strerror}); check that "
-                "the folder is writable"
-            ) from None
-        with lock_file:
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock_file, fcntl.LOCK_UN)
+        return administrators_lock(self.recorder)
 
     def _update_staff(self, staff_ref: str, command: Callable[[StaffMember], None]) -> None:
         from ledger.unit_of_work import retrying

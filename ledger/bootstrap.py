@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ledger.errors import DatabaseUnavailableError, LedgerError, NotInitialisedError
+from ledger.failfast import fail_fast, unavailable_message, wait_for_sqlite_lock
 from ledger.integrity import install
 from ledger.settings import Database, Settings, event_store_environment
 
@@ -33,8 +34,6 @@ def open_ledger(settings: Settings, *, check_decode: bool = True) -> OffenderLed
     that cannot read the first event is refused before anything else."""
     check_initialised(settings.database)
     if settings.database.is_sqlite:
-        from ledger.failfast import wait_for_sqlite_lock
-
         # One wait for a lock held elsewhere, rather than one for each write the command makes.
         wait_for_sqlite_lock(settings.database)
     ledger = _construct(settings, create_tables=False)
@@ -126,19 +125,8 @@ def _construct(settings: Settings, *, create_tables: bool) -> OffenderLedger:
     except (InterfaceError, OperationalError, sqlite3.Error) as error:
         raise DatabaseUnavailableError(unavailable_message(settings.database, error)) from None
     if not settings.database.is_sqlite:
-        from ledger.failfast import fail_fast
-
         fail_fast(ledger.recorder.datastore, settings.database)
     return ledger
-
-
-def unavailable_message(db: Database, error: BaseException) -> str:
-    first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    if db.is_sqlite:
-        hint = "check the file exists, is readable and writable, and is not locked"
-    else:
-        hint = "check the server is running and the URL, user and password are right"
-    return f"cannot use the database {db.describe()}: {first_line}; {hint}"
 
 
 def check_initialised(db: Database) -> None:

@@ -33,8 +33,6 @@ def fail_fast(datastore: Any, db: Database) -> None:
     from psycopg.errors import LockNotAvailable
     from psycopg_pool import PoolTimeout
 
-    from ledger.bootstrap import unavailable_message
-
     connection = datastore.get_connection
 
     @contextmanager
@@ -57,6 +55,16 @@ def fail_fast(datastore: Any, db: Database) -> None:
     datastore.get_connection = get_connection
 
 
+def unavailable_message(db: Database, error: BaseException) -> str:
+    """The one line that says a database cannot be used, why, and what to check."""
+    first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if db.is_sqlite:
+        hint = "check the file exists, is readable and writable, and is not locked"
+    else:
+        hint = "check the server is running and the URL, user and password are right"
+    return f"cannot use the database {db.describe()}: {first_line}; {hint}"
+
+
 # Seconds to wait for a SQLite lock held by another connection: long enough to queue behind
 # another process's write, short enough that a command on a locked file exits 4 well within 10.
 SQLITE_LOCK_WAIT = 5.0
@@ -69,8 +77,6 @@ def wait_for_sqlite_lock(db: Database) -> None:
     The lock is taken and released at once (BEGIN IMMEDIATE, ROLLBACK): nothing is written. The
     file must already exist (`check_initialised`); it is opened without the right to create it.
     """
-    from ledger.bootstrap import unavailable_message
-
     try:
         conn = sqlite3.connect(
             db.sqlite_uri("rw"),

@@ -10,14 +10,12 @@ which PostgreSQL takes several times faster than as many INSERTs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Boolean, Connection, Table, insert
 from sqlalchemy.engine import Dialect
-
-Processor = Callable[[Any], Any]
 
 
 class _Prepared:

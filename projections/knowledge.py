@@ -26,9 +26,8 @@ from datetime import datetime
 from typing import Any
 
 from domain.clock import ValidTime, chronological_key, instant
+from projections.event_types import ENTRIES_ACKNOWLEDGED, ENTRIES_SHARED, MAPPA_MEETING_RECORDED
 from projections.records import INFORMATIONAL_TYPES, EntryRecord
-
-HOW = ("recorded", "acknowledged", "shared", "meeting")
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class Knowing:
     staff: str | None  # None when shared with an agency as a whole
     agency: str | None  # None only for a typist whose agency nothing available names
     since: ValidTime  # valid time from which they knew
-    how: str  # one of HOW
+    how: str  # "recorded", "acknowledged", "shared" or "meeting"
     source: int  # the entry whose event made it known
     recorded_at: datetime  # when the ledger learned they knew
 
@@ -110,13 +109,13 @@ def knowings(
                         r.recorded_at,
                     )
                 )
-        if r.type == "EntriesAcknowledged":
+        if r.type == ENTRIES_ACKNOWLEDGED:
             found.extend(
                 Knowing(e, r.by, r.agency, r.occurred_at, "acknowledged", r.entry, r.recorded_at)
                 for e in r.data["entries"]
                 if e in items
             )
-        elif r.type == "EntriesShared":
+        elif r.type == ENTRIES_SHARED:
             person = r.data.get("with_person")
             staff = person["staff"] if person else None
             agency = person["agency"] if person else r.data["with_agency"]
@@ -129,7 +128,7 @@ def knowings(
                     found.append(
                         Knowing(e, r.by, r.agency, r.occurred_at, "shared", r.entry, r.recorded_at)
                     )
-        elif r.type == "MappaMeetingRecorded":
+        elif r.type == MAPPA_MEETING_RECORDED:
             discussed = [e for e in r.data["discussed"] if e in items]
             if r.entry in items:
                 discussed.append(r.entry)

@@ -15,9 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from domain.clock import ValidTime, chronological_key, instant, iso
+from projections.event_types import OWNERSHIP_TRANSFERRED, REGISTERED
 from projections.records import EntryRecord
 
-OWNERSHIP_TYPES = ("Registered", "OwnershipTransferred")
+OWNERSHIP_TYPES = (REGISTERED, OWNERSHIP_TRANSFERRED)
 
 
 @dataclass(frozen=True)
@@ -42,17 +43,11 @@ class Period:
     def covers(self, moment: datetime) -> bool:
         return instant(self.start) <= moment and (self.end is None or moment < instant(self.end))
 
-    def overlaps(self, start: datetime, end: datetime | None) -> bool:
-        """Whether the period and the half-open interval [start, end) share a moment."""
-        ends_after_start = self.end is None or instant(self.end) > start
-        starts_before_end = end is None or instant(self.start) <= end
-        return ends_after_start and starts_before_end
-
 
 def _order(record: EntryRecord) -> tuple[int, tuple[Any, ...]]:
     # The registration opens the case whatever time it carries; everything else in valid time.
     return (
-        0 if record.type == "Registered" else 1,
+        0 if record.type == REGISTERED else 1,
         chronological_key(record.occurred_at, record.entry),
     )
 
@@ -63,7 +58,7 @@ def ownership_periods(records: Iterable[EntryRecord]) -> list[Period]:
     periods: list[Period] = []
     current: dict[str, int] = {}  # agency -> index into periods
     for r in ordered:
-        if r.type == "Registered":
+        if r.type == REGISTERED:
             agency, staff, reason, how = r.agency, r.by, None, "registration"
         else:
             agency = r.data["to_person"]["agency"]

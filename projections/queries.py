@@ -48,13 +48,6 @@ def list_offenders(conn: Connection, area: str | None = None) -> list[dict[str, 
     ]
 
 
-def offender_refs_in_area(conn: Connection, area: str | None) -> list[tuple[UUID, str]]:
-    query = select(OffenderRow.offender_id, OffenderRow.ref).order_by(OffenderRow.ref)
-    if area:
-        query = query.where(OffenderRow.area == area)
-    return [(row.offender_id, row.ref) for row in conn.execute(query)]
-
-
 def list_staff(conn: Connection) -> list[dict[str, Any]]:
     return [
         {

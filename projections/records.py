@@ -81,62 +81,17 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def record_from_event(event: Offender.Event, position: int) -> EntryRecord:
-    """The read side's record of one offender event."""
-    facts = {k: json_safe(v) for k, v in vars(event).items() if k not in COMMON_FIELDS}
-    event_type = type(event).__name__
-    return EntryRecord(
-        offender_id=event.originator_id,
-        entry=event.originator_version,
-        position=position,
-        type=event_type,
-        occurred_at=event.occurred_at,  # type: ignore[attr-defined]
-        recorded_at=event.timestamp,
-        by=event.by,  # type: ignore[attr-defined]
-        agency=event.agency.value,  # type: ignore[attr-defined]
-        rank=event.rank,  # type: ignore[attr-defined]
-        senior=event.senior,  # type: ignore[attr-defined]
-        entered_by=event.entered_by,  # type: ignore[attr-defined]
-        summary=summarise(event_type, facts),
-        risk_relevant=is_risk_relevant(event_type, facts),
-        data=facts,
-    )
-
-
-def row_values(record: EntryRecord) -> dict[str, Any]:
-    """The `entries` row for a record."""
-    when = record.occurred_at
-    return {
-        "offender_id": record.offender_id,
-        "entry": record.entry,
-        "position": record.position,
-        "type": record.type,
-        "occurred_at": instant(when),
-        "occurred_date": london_date(when),
-        "time_known": isinstance(when, datetime),
-        "recorded_at": record.recorded_at,
-        "by": record.by,
-        "agency": record.agency,
-        "rank": record.rank,
-        "senior": record.senior,
-        "entered_by": record.entered_by,
-        "summary": record.summary,
-        "risk_relevant": record.risk_relevant,
-        "data": record.data,
-    }
-
-
 def row_from_event(event: Offender.Event, position: int) -> dict[str, Any]:
-    """`row_values(record_from_event(event, position))` without the record in between: the
-    timeline projection makes one of these per event, and a rebuild makes a million."""
+    """The `entries` row of one offender event: the timeline projection makes one of these per
+    event, and a rebuild makes a million."""
     facts = {k: json_safe(v) for k, v in vars(event).items() if k not in COMMON_FIELDS}
-    event_type = type(event).__name__
+    event_class = type(event)
     when = event.occurred_at  # type: ignore[attr-defined]
     return {
         "offender_id": event.originator_id,
         "entry": event.originator_version,
         "position": position,
-        "type": event_type,
+        "type": event_class.__name__,
         "occurred_at": instant(when),
         "occurred_date": london_date(when),
         "time_known": isinstance(when, datetime),
@@ -146,8 +101,8 @@ def row_from_event(event: Offender.Event, position: int) -> dict[str, Any]:
         "rank": event.rank,  # type: ignore[attr-defined]
         "senior": event.senior,  # type: ignore[attr-defined]
         "entered_by": event.entered_by,  # type: ignore[attr-defined]
-        "summary": summarise(event_type, facts),
-        "risk_relevant": is_risk_relevant(event_type, facts),
+        "summary": summarise(event_class, facts),
+        "risk_relevant": is_risk_relevant(event_class, facts),
         "data": facts,
     }
 
@@ -162,14 +117,14 @@ def _driver_row(
     """`row_from_event` in the `entries` table's column order, each id, instant and date made by
     the given function as the driver takes it."""
     facts = {k: json_safe(v) for k, v in vars(event).items() if k not in COMMON_FIELDS}
-    event_type = type(event).__name__
+    event_class = type(event)
     when = event.occurred_at  # type: ignore[attr-defined]
     known = isinstance(when, datetime)
     return (
         oid(event.originator_id),
         event.originator_version,
         position,
-        event_type,
+        event_class.__name__,
         moment(when if known else start_of_day(when)),
         day(when.astimezone(LONDON).date() if known else when),
         known,
@@ -179,8 +134,8 @@ def _driver_row(
         event.rank,  # type: ignore[attr-defined]
         event.senior,  # type: ignore[attr-defined]
         event.entered_by,  # type: ignore[attr-defined]
-        summarise(event_type, facts),
-        is_risk_relevant(event_type, facts),
+        summarise(event_class, facts),
+        is_risk_relevant(event_class, facts),
         json.dumps(facts),
     )
 
@@ -253,54 +208,108 @@ def _entries(numbers: list[int]) -> str:
     return ", ".join(f"#{n}" for n in numbers)
 
 
-def summarise(event_type: str, facts: dict[str, Any]) -> str:
+def _own_summary(f: dict[str, Any]) -> str:
+    return str(f["summary"])
+
+
+def _assessment(f: dict[str, Any]) -> str:
+    text = f"{f['tool']} assessment: risk {f['risk']}"
+    return f"{text}: {f['summary']}" if f.get("summary") else text
+
+
+def _decision(f: dict[str, Any]) -> str:
+    about = f" (about {_entries(f['about'])})" if f.get("about") else ""
+    return f"Decision: {f['decision']}{about}. Rationale: {f['rationale']}"
+
+
+def _referral(f: dict[str, Any]) -> str:
+    kind = "Emergency MAPPA" if f["emergency"] else "MAPPA"
+    return f"{kind} level {f['level']} referral: {f['reason']}"
+
+
+def _recall(f: dict[str, Any]) -> str:
+    verdict = "Recall" if f["decision"] == "recall" else "No recall"
+    return f"Recall decision: {verdict}. Rationale: {f['rationale']}"
+
+
+def _transfer(f: dict[str, Any]) -> str:
+    reason = f": {f['reason']}" if f.get("reason") else ""
+    return f"Case transferred to {_person(f['to_person'])}{reason}"
+
+
+def _share(f: dict[str, Any]) -> str:
+    whom = _person(f["with_person"]) if f.get("with_person") else f["with_agency"]
+    return f"Shared {_entries(f['entries'])} with {whom} by {f['means']}"
+
+
+# The timeline's line for each class of offender event, from the event's own facts.
+SUMMARIES: dict[type[Offender.Event], Callable[[dict[str, Any]], str]] = {
+    Offender.Registered: lambda f: (
+        f"Registered: {f['name']}, MAPPA category {f['category']} level {f['level']}"
+    ),
+    Offender.ReleasedOnLicence: lambda f: f"Released on licence until {f['licence_end']}",
+    Offender.DisclosureRecorded: _own_summary,
+    Offender.EntryRecorded: _own_summary,
+    Offender.ConcernRecorded: _own_summary,
+    Offender.ReviewRecorded: _own_summary,
+    Offender.VisitRecorded: lambda f: f"{f['kind'].capitalize()} visit: {f['outcome']}",
+    Offender.AssessmentRecorded: _assessment,
+    Offender.DecisionRecorded: _decision,
+    Offender.DisagreementRecorded: lambda f: (
+        f"Disagreement with {_person(f['with_person'])}: {f['summary']}"
+    ),
+    Offender.EscalationRecorded: lambda f: f"Escalated to {_person(f['to_person'])}: {f['reason']}",
+    Offender.MappaReferralRecorded: _referral,
+    Offender.MappaMeetingRecorded: lambda f: f"MAPPA level {f['level']} meeting: {f['summary']}",
+    Offender.RecallDecisionRecorded: _recall,
+    Offender.EntriesAcknowledged: lambda f: f"Acknowledged {_entries(f['entries'])}",
+    Offender.OwnershipTransferred: _transfer,
+    Offender.EntriesShared: _share,
+    Offender.EntryCorrected: lambda f: f"Correction of #{f['entry']}: {f['reason']}",
+}
+
+# Each offender event class by the name its rows are stored under (the `type` column).
+EVENT_CLASSES: dict[str, type[Offender.Event]] = {cls.__name__: cls for cls in SUMMARIES}
+
+
+def summarise(event_class: type[Offender.Event], facts: dict[str, Any]) -> str:
     """One line saying what the event records, as a person reads it in a timeline."""
-    f = facts
-    match event_type:
-        case "Registered":
-            return f"Registered: {f['name']}, MAPPA category {f['category']} level {f['level']}"
-        case "ReleasedOnLicence":
-            return f"Released on licence until {f['licence_end']}"
-        case "DisclosureRecorded" | "EntryRecorded" | "ConcernRecorded" | "ReviewRecorded":
-            return str(f["summary"])
-        case "VisitRecorded":
-            return f"{f['kind'].capitalize()} visit: {f['outcome']}"
-        case "AssessmentRecorded":
-            text = f"{f['tool']} assessment: risk {f['risk']}"
-            return f"{text}: {f['summary']}" if f.get("summary") else text
-        case "DecisionRecorded":
-            about = f" (about {_entries(f['about'])})" if f.get("about") else ""
-            return f"Decision: {f['decision']}{about}. Rationale: {f['rationale']}"
-        case "DisagreementRecorded":
-            return f"Disagreement with {_person(f['with_person'])}: {f['summary']}"
-        case "EscalationRecorded":
-            return f"Escalated to {_person(f['to_person'])}: {f['reason']}"
-        case "MappaReferralRecorded":
-            kind = "Emergency MAPPA" if f["emergency"] else "MAPPA"
-            return f"{kind} level {f['level']} referral: {f['reason']}"
-        case "MappaMeetingRecorded":
-            return f"MAPPA level {f['level']} meeting: {f['summary']}"
-        case "RecallDecisionRecorded":
-            verdict = "Recall" if f["decision"] == "recall" else "No recall"
-            return f"Recall decision: {verdict}. Rationale: {f['rationale']}"
-        case "EntriesAcknowledged":
-            return f"Acknowledged {_entries(f['entries'])}"
-        case "OwnershipTransferred":
-            reason = f": {f['reason']}" if f.get("reason") else ""
-            return f"Case transferred to {_person(f['to_person'])}{reason}"
-        case "EntriesShared":
-            whom = _person(f["with_person"]) if f.get("with_person") else f["with_agency"]
-            return f"Shared {_entries(f['entries'])} with {whom} by {f['means']}"
-        case "EntryCorrected":
-            return f"Correction of #{f['entry']}: {f['reason']}"
-    return event_type
+    summary = SUMMARIES.get(event_class)
+    return summary(facts) if summary is not None else event_class.__name__
 
 
-def is_risk_relevant(event_type: str, facts: dict[str, Any]) -> bool:
-    if event_type == "ConcernRecorded":
-        return True
-    if event_type in ("DisclosureRecorded", "EntryRecorded"):
-        return bool(facts.get("risk_relevant"))
-    if event_type == "AssessmentRecorded":
-        return facts.get("risk") in ("high", "very-high")
+def _never(facts: dict[str, Any]) -> bool:
     return False
+
+
+def _if_marked(facts: dict[str, Any]) -> bool:
+    return bool(facts.get("risk_relevant"))
+
+
+# Whether an event of each class is risk-relevant, from its facts: every concern, a disclosure or
+# entry marked so, an assessment of high risk or above; nothing else.
+RISK_RELEVANCE: dict[type[Offender.Event], Callable[[dict[str, Any]], bool]] = {
+    Offender.Registered: _never,
+    Offender.ReleasedOnLicence: _never,
+    Offender.DisclosureRecorded: _if_marked,
+    Offender.EntryRecorded: _if_marked,
+    Offender.ConcernRecorded: lambda f: True,
+    Offender.ReviewRecorded: _never,
+    Offender.VisitRecorded: _never,
+    Offender.AssessmentRecorded: lambda f: f.get("risk") in ("high", "very-high"),
+    Offender.DecisionRecorded: _never,
+    Offender.DisagreementRecorded: _never,
+    Offender.EscalationRecorded: _never,
+    Offender.MappaReferralRecorded: _never,
+    Offender.MappaMeetingRecorded: _never,
+    Offender.RecallDecisionRecorded: _never,
+    Offender.EntriesAcknowledged: _never,
+    Offender.OwnershipTransferred: _never,
+    Offender.EntriesShared: _never,
+    Offender.EntryCorrected: _never,
+}
+
+
+def is_risk_relevant(event_class: type[Offender.Event], facts: dict[str, Any]) -> bool:
+    relevant = RISK_RELEVANCE.get(event_class)
+    return relevant is not None and relevant(facts)

@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
-from uuid import UUID
 
 from sqlalchemy import Connection, Engine, Index, bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
@@ -79,9 +78,6 @@ class Projection(ABC):
     @abstractmethod
     def clear(self, conn: Connection) -> None:
         """Delete every row this projection wrote (before a rebuild)."""
-
-    def touched_offenders(self) -> Iterable[UUID]:
-        return ()
 
     def prepare(self, page: Sequence[tuple[int, Any]], dialect: Dialect) -> Any:
         """Optional: what `process` would make of a page, computed from the events alone (no

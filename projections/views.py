@@ -23,8 +23,16 @@ from domain.clock import (
     utc_now,
 )
 from domain.errors import DomainError
+from projections.event_types import (
+    ASSESSMENT_RECORDED,
+    ENTRY_CORRECTED,
+    MAPPA_MEETING_RECORDED,
+    RECALL_DECISION_RECORDED,
+    REGISTERED,
+    RELEASED_ON_LICENCE,
+)
 from projections.ownership import current_owners, ownership_periods
-from projections.records import EntryRecord, summarise
+from projections.records import EVENT_CLASSES, EntryRecord, summarise
 
 LATE_AFTER_DAYS = 7
 
@@ -51,18 +59,6 @@ class CorrectedRecord:
         return bool(self.corrections)
 
 
-def visible(
-    records: Iterable[EntryRecord], as_of: datetime | None = None, at: datetime | None = None
-) -> list[EntryRecord]:
-    """The records the ledger held at `as_of` that had occurred by `at`."""
-    return [
-        r
-        for r in records
-        if (as_of is None or r.recorded_at <= as_of)
-        and (at is None or instant(r.occurred_at) <= at)
-    ]
-
-
 def apply_corrections(
     records: Sequence[EntryRecord], as_of: datetime | None = None
 ) -> list[CorrectedRecord]:
@@ -73,7 +69,7 @@ def apply_corrections(
     """
     known = [r for r in records if as_of is None or r.recorded_at <= as_of]
     by_entry = {r.entry: CorrectedRecord(record=r, original=r) for r in known}
-    for fix in sorted((r for r in known if r.type == "EntryCorrected"), key=lambda r: r.entry):
+    for fix in sorted((r for r in known if r.type == ENTRY_CORRECTED), key=lambda r: r.entry):
         target = by_entry.get(int(fix.data["entry"]))
         if target is None:
             continue
@@ -85,8 +81,9 @@ def apply_corrections(
         if fix.data.get("licence_end"):
             facts = {**changed.data, "licence_end": fix.data["licence_end"]}
             # The summary says the licence end; unless corrected by hand, it says the new one.
-            derived = summarise(changed.type, changed.data) == changed.summary
-            summary = summarise(changed.type, facts) if derived else changed.summary
+            kind = EVENT_CLASSES[changed.type]
+            derived = summarise(kind, changed.data) == changed.summary
+            summary = summarise(kind, facts) if derived else changed.summary
             changed = replace(changed, data=facts, summary=summary)
         note = Correction(
             entry=fix.entry,
@@ -134,9 +131,9 @@ def require_registration(
 ) -> EntryRecord:
     """The registration as the view sees it, or a refusal that says which clock excluded it."""
     corrected = {c.record.entry: c.record for c in apply_corrections(records, as_of)}
-    registration = next((r for r in corrected.values() if r.type == "Registered"), None)
+    registration = next((r for r in corrected.values() if r.type == REGISTERED), None)
     if registration is None:
-        recorded = next((r for r in records if r.type == "Registered"), None)
+        recorded = next((r for r in records if r.type == REGISTERED), None)
         when = (
             f" (its registration was recorded at {said(recorded.recorded_at)})" if recorded else ""
         )
@@ -235,7 +232,7 @@ def show(
 ) -> dict[str, Any] | None:
     """The offender as the ledger shows them: None when not registered (then) at all."""
     items = corrected_view(records, as_of=as_of, at=at)
-    registration = next((c.record for c in items if c.record.type == "Registered"), None)
+    registration = next((c.record for c in items if c.record.type == REGISTERED), None)
     if registration is None:
         return None
     # Without --at, the ledger as it stood at --as-of described the world at that moment.
@@ -248,13 +245,13 @@ def show(
     licence_end: str | None = None
     for item in chronological(items):
         r = item.record
-        if r.type == "MappaMeetingRecorded":
+        if r.type == MAPPA_MEETING_RECORDED:
             level = int(r.data["level"])
-        elif r.type == "AssessmentRecorded":
+        elif r.type == ASSESSMENT_RECORDED:
             risk, risk_at = str(r.data["risk"]), r.occurred_at
-        elif r.type == "ReleasedOnLicence":
+        elif r.type == RELEASED_ON_LICENCE:
             on_licence, licence_end = True, str(r.data["licence_end"])
-        elif r.type == "RecallDecisionRecorded" and r.data["decision"] == "recall":
+        elif r.type == RECALL_DECISION_RECORDED and r.data["decision"] == "recall":
             on_licence = False
     if licence_end is not None and date.fromisoformat(licence_end) < london_date(now or utc_now()):
         on_licence = False

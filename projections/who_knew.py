@@ -26,6 +26,7 @@ from typing import Any
 from domain.clock import ValidTime, instant, iso, local_text
 from domain.errors import DomainError, UnknownEntryError
 from domain.values import Agency
+from projections.event_types import REGISTERED
 from projections.knowledge import (
     Knowing,
     first_known_by_agency,
@@ -129,7 +130,7 @@ def who_knew(
 
 
 def _ref(records: Sequence[EntryRecord]) -> str:
-    registration = next((r for r in records if r.type == "Registered"), None)
+    registration = next((r for r in records if r.type == REGISTERED), None)
     return str(registration.data["ref"]) if registration else "the offender"
 
 

@@ -17,8 +17,8 @@ from uuid import UUID
 from sqlalchemy import Connection, Select, Subquery, func, select, union_all
 
 from domain.clock import iso
+from projections.alerts.evaluation import alert_rows, load_histories, staff_agencies
 from projections.alerts.policy import Policy
-from projections.alerts.projection import alert_rows, load_histories, staff_agencies
 from projections.alerts.rules import evaluate
 from projections.alerts.schema import AlertRow
 from projections.schema import OffenderRow

@@ -22,6 +22,24 @@ from typing import NamedTuple
 from domain.clock import LONDON, instant, london_date
 from domain.values import RiskLevel
 from projections.alerts.policy import Policy
+from projections.event_types import (
+    ASSESSMENT_RECORDED,
+    CONCERN_RECORDED,
+    DECISION_RECORDED,
+    DISAGREEMENT_RECORDED,
+    DISCLOSURE_RECORDED,
+    ENTRIES_ACKNOWLEDGED,
+    ENTRY_CORRECTED,
+    ENTRY_RECORDED,
+    ESCALATION_RECORDED,
+    MAPPA_REFERRAL_RECORDED,
+    OWNERSHIP_TRANSFERRED,
+    RECALL_DECISION_RECORDED,
+    REGISTERED,
+    RELEASED_ON_LICENCE,
+    REVIEW_RECORDED,
+    VISIT_RECORDED,
+)
 from projections.knowledge import Knowing, first_known_by_agency, knowings
 from projections.ownership import Period, owners_at, ownership_periods
 from projections.records import INFORMATIONAL_TYPES, EntryRecord
@@ -105,7 +123,7 @@ def case_records(
     corrected = [c.record for c in apply_corrections(records, as_of)]
     return Case(
         sorted(
-            (r for r in corrected if r.type != "EntryCorrected"),
+            (r for r in corrected if r.type != ENTRY_CORRECTED),
             key=lambda r: (r.occurred_instant, r.entry),
         ),
         agencies,
@@ -156,22 +174,22 @@ def closing(
 
 def is_risk_item(r: EntryRecord) -> bool:
     """A disclosure or entry marked risk-relevant, or any concern."""
-    return r.type == "ConcernRecorded" or (
-        r.type in ("DisclosureRecorded", "EntryRecorded") and r.risk_relevant
+    return r.type == CONCERN_RECORDED or (
+        r.type in (DISCLOSURE_RECORDED, ENTRY_RECORDED) and r.risk_relevant
     )
 
 
 def is_shared_risk_item(r: EntryRecord) -> bool:
     """What must cross between agencies and prompt a recall decision: a risk-relevant
     disclosure, or a concern."""
-    return r.type == "ConcernRecorded" or (r.type == "DisclosureRecorded" and r.risk_relevant)
+    return r.type == CONCERN_RECORDED or (r.type == DISCLOSURE_RECORDED and r.risk_relevant)
 
 
 def names(r: EntryRecord, entry: int) -> bool:
     return entry in (r.data.get("about") or [])
 
 
-_KIND_WORDS = {"ReleasedOnLicence": "release on licence", "OwnershipTransferred": "transfer"}
+_KIND_WORDS = {RELEASED_ON_LICENCE: "release on licence", OWNERSHIP_TRANSFERRED: "transfer"}
 
 
 @lru_cache(maxsize=64)
@@ -191,8 +209,8 @@ def arms_overdue(case: Case, policy: Policy) -> list[Breach]:
     """No ARMS assessment within N days of release on licence, or of registration when the
     offender is in the community (taken as so unless a release is recorded by the deadline)."""
     days = policy.days("ARMS_OVERDUE")
-    triggers = list(case.of("ReleasedOnLicence"))
-    registration = next(iter(case.of("Registered")), None)
+    triggers = list(case.of(RELEASED_ON_LICENCE))
+    registration = next(iter(case.of(REGISTERED)), None)
     if registration is not None:
         deadline = after_days(registration.occurred_instant, days)
         if not any(r.occurred_instant <= deadline for r in triggers):
@@ -200,8 +218,8 @@ def arms_overdue(case: Case, policy: Policy) -> list[Breach]:
     found: list[Breach] = []
     for trigger in triggers:
         start = trigger.occurred_instant
-        what = "release on licence" if trigger.type == "ReleasedOnLicence" else "registration"
-        done = case.first(["AssessmentRecorded"], start, lambda r: r.data["tool"] == "ARMS")
+        what = "release on licence" if trigger.type == RELEASED_ON_LICENCE else "registration"
+        done = case.first([ASSESSMENT_RECORDED], start, lambda r: r.data["tool"] == "ARMS")
         detail = f"no ARMS assessment within {days} days of {what} on {day(start)}"
         found += closing(
             "ARMS_OVERDUE", trigger.entry, after_days(start, days), done, detail, "ARMS"
@@ -217,18 +235,18 @@ def escalation_not_acted_on(case: Case, policy: Policy) -> list[Breach]:
     risk: RiskLevel | None = None
     for item in case:
         raised = False
-        if item.type == "AssessmentRecorded":
+        if item.type == ASSESSMENT_RECORDED:
             new = RiskLevel(item.data["risk"])
             raised = new.rank >= RiskLevel.HIGH.rank and (risk is None or new.rank > risk.rank)
             risk = new
         if not (raised or is_risk_item(item)):
             continue
         start, due = item.occurred_instant, after_days(item.occurred_instant, days)
-        review = case.first(["ReviewRecorded"], start, lambda r: r.senior)
+        review = case.first([REVIEW_RECORDED], start, lambda r: r.senior)
         action = case.first(
-            ["MappaReferralRecorded", "DecisionRecorded"],
+            [MAPPA_REFERRAL_RECORDED, DECISION_RECORDED],
             start,
-            lambda r, n=item.entry: r.type == "MappaReferralRecorded" or (r.senior and names(r, n)),
+            lambda r, n=item.entry: r.type == MAPPA_REFERRAL_RECORDED or (r.senior and names(r, n)),
         )
         missing = []
         if review is None or review.occurred_instant > due:
@@ -256,12 +274,12 @@ def entry_unacknowledged(case: Case, policy: Policy) -> list[Breach]:
     the previous owner's duty ends with the transfer."""
     days = policy.days("ENTRY_UNACKNOWLEDGED")
     look_back = policy.days("ENTRY_UNACKNOWLEDGED", "inherit_risk_relevant_days")
-    items = [r for r in case if r.type in INFORMATIONAL_TYPES and r.type != "Registered"]
+    items = [r for r in case if r.type in INFORMATIONAL_TYPES and r.type != REGISTERED]
     # In the order they occurred (as `case` gives them): each period's are found by bisection.
     instants = [r.occurred_instant for r in items]
     by_entry = case.by_entry
     acknowledged: dict[tuple[str, int], datetime] = {}
-    for r in case.of("EntriesAcknowledged"):
+    for r in case.of(ENTRIES_ACKNOWLEDGED):
         for n in r.data["entries"]:
             acknowledged.setdefault((r.by, n), r.occurred_instant)
     found: list[Breach] = []
@@ -270,7 +288,7 @@ def entry_unacknowledged(case: Case, policy: Policy) -> list[Breach]:
         start = instant(period.start)
         end = instant(period.end) if period.end is not None else None
         duties: dict[int, datetime] = {}  # entry -> when its acknowledgement falls due
-        if by_entry[period.start_entry].type == "OwnershipTransferred":
+        if by_entry[period.start_entry].type == OWNERSHIP_TRANSFERRED:
             inherited_due = after_days(start, days)
             if previous is not None:
                 before, their_duties = previous
@@ -313,7 +331,7 @@ def disclosure_not_shared(case: Case, policy: Policy) -> list[Breach]:
     """A risk-relevant disclosure or a concern known to one owning agency that another owning
     agency did not come to know (share, acknowledgement, meeting) within N days."""
     days = policy.days("DISCLOSURE_NOT_SHARED")
-    items = [r for r in case.of("DisclosureRecorded", "ConcernRecorded") if is_shared_risk_item(r)]
+    items = [r for r in case.of(DISCLOSURE_RECORDED, CONCERN_RECORDED) if is_shared_risk_item(r)]
     if not items:
         return []
     periods = ownership_periods(case.records)
@@ -361,14 +379,14 @@ def disagreement_not_escalated(case: Case, policy: Policy) -> list[Breach]:
     senior grade), or a decision by such a person naming it."""
     days = policy.days("DISAGREEMENT_NOT_ESCALATED")
     found: list[Breach] = []
-    for item in case.of("DisagreementRecorded"):
+    for item in case.of(DISAGREEMENT_RECORDED):
         start = item.occurred_instant
         done = case.first(
-            ["EscalationRecorded", "DecisionRecorded"],
+            [ESCALATION_RECORDED, DECISION_RECORDED],
             start,
             lambda r, n=item.entry: (
                 bool(r.data["to_person"].get("senior"))
-                if r.type == "EscalationRecorded"
+                if r.type == ESCALATION_RECORDED
                 else r.senior and names(r, n)
             ),
         )
@@ -377,7 +395,7 @@ def disagreement_not_escalated(case: Case, policy: Policy) -> list[Breach]:
             f"disagreement #{item.entry} of {day(start)} between {item.by} and {other} "
             f"not escalated to an inspector or above within {days} days"
         )
-        how = "escalation" if done is not None and done.type == "EscalationRecorded" else "decision"
+        how = "escalation" if done is not None and done.type == ESCALATION_RECORDED else "decision"
         found += closing(
             "DISAGREEMENT_NOT_ESCALATED", item.entry, after_days(start, days), done, detail, how
         )
@@ -392,16 +410,16 @@ def recall_not_considered(case: Case, policy: Policy) -> list[Breach]:
     on_licence = False
     licence_end: str | None = None
     for item in case:
-        if item.type == "ReleasedOnLicence":
+        if item.type == RELEASED_ON_LICENCE:
             on_licence, licence_end = True, str(item.data["licence_end"])
-        elif item.type == "RecallDecisionRecorded" and item.data["decision"] == "recall":
+        elif item.type == RECALL_DECISION_RECORDED and item.data["decision"] == "recall":
             on_licence = False
         if not (on_licence and is_shared_risk_item(item)):
             continue
         if licence_end is not None and day(item.occurred_instant) > licence_end:
             continue
         start = item.occurred_instant
-        done = case.first(["RecallDecisionRecorded"], start)
+        done = case.first([RECALL_DECISION_RECORDED], start)
         detail = f"{_label(item)} while on licence: no recall decision within {days} day" + (
             "s" if days != 1 else ""
         )
@@ -443,7 +461,7 @@ def visit_overdue(case: Case, policy: Policy) -> list[Breach]:
         if overdue_since is None and due is not None and due < t:
             overdue_since = due
             opened = detail()
-        if r.type == "VisitRecorded":
+        if r.type == VISIT_RECORDED:
             if overdue_since is not None:
                 found.append(
                     Breach("VISIT_OVERDUE", None, overdue_since, t, opened, f"visit #{r.entry}")
@@ -451,14 +469,14 @@ def visit_overdue(case: Case, policy: Policy) -> list[Breach]:
                 overdue_since = None
             anchor = t
             due = schedule(t)
-        elif r.type == "AssessmentRecorded":
+        elif r.type == ASSESSMENT_RECORDED:
             risk = str(r.data["risk"])
             if overdue_since is None:
                 due = schedule(t)
-        elif r.type == "Registered":
+        elif r.type == REGISTERED:
             anchor = t
             due = schedule(t)
-        elif r.type == "ReleasedOnLicence":
+        elif r.type == RELEASED_ON_LICENCE:
             # A release starts community management afresh: until then the offender was held.
             if overdue_since is not None:
                 found.append(
@@ -474,7 +492,7 @@ def visit_overdue(case: Case, policy: Policy) -> list[Breach]:
                 overdue_since = None
             anchor, in_custody = t, False
             due = schedule(t)
-        elif r.type == "RecallDecisionRecorded" and r.data["decision"] == "recall":
+        elif r.type == RECALL_DECISION_RECORDED and r.data["decision"] == "recall":
             if overdue_since is not None:
                 found.append(
                     Breach(

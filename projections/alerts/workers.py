@@ -112,7 +112,7 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
     only if the stamp (the alerts' position and rules' digest) is the one the settle began with:
     otherwise something was marked pending meanwhile, and the chunk is evaluated again inside
     the writing transaction."""
-    from projections.alerts.projection import (
+    from projections.alerts.evaluation import (
         alert_driver_rows,
         load_histories,
         lock,

@@ -207,7 +207,7 @@ def test_a_rebuild_stopped_early_leaves_its_offenders_pending_for_the_next_reade
 def test_histories_read_through_the_driver_are_the_records_the_views_read(
     opened: tuple[Any, Engine],
 ) -> None:
-    from projections.alerts.projection import load_histories
+    from projections.alerts.evaluation import load_histories
     from projections.queries import offender_records
     from projections.schema import OffenderRow
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import psycopg
 
-from projections.alerts.projection import alert_driver_rows, alert_rows, insert_alerts
+from projections.alerts.evaluation import alert_driver_rows, alert_rows, insert_alerts
 from projections.alerts.rules import Breach
 from tests.unit.case_records import OFFENDER, Case
 

@@ -22,7 +22,7 @@ from projections.alerts.rules import (
     recall_not_considered,
     visit_overdue,
 )
-from projections.records import EntryRecord, is_risk_relevant
+from projections.records import EVENT_CLASSES, EntryRecord, is_risk_relevant
 
 POLICY = load_policy()
 PC = {"by": "4521", "agency": "police", "rank": "PC", "senior": False}
@@ -65,7 +65,7 @@ class Story:
                 senior=who["senior"],
                 entered_by=who["by"],
                 summary=str(data.get("summary", type_)),
-                risk_relevant=is_risk_relevant(type_, data),
+                risk_relevant=is_risk_relevant(EVENT_CLASSES[type_], data),
                 data=data,
             )
         )

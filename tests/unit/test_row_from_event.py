@@ -4,14 +4,68 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from typing import Any
 
+from domain.clock import instant, london_date
 from domain.offender import Offender
 from domain.staff import Person
 from domain.values import Agency, AssessmentTool, RecallChoice, RiskLevel, ShareMeans, VisitKind
-from projections.records import record_from_event, row_from_event, row_values
+from projections.records import (
+    COMMON_FIELDS,
+    EntryRecord,
+    is_risk_relevant,
+    json_safe,
+    row_from_event,
+    summarise,
+)
 
 PC = Person("4521", Agency.POLICE, "PC", False)
 PO = Person("7702", Agency.PROBATION, "Probation Officer", False)
+
+
+def record_from_event(event: Offender.Event, position: int) -> EntryRecord:
+    """The read side's record of one offender event, made the plain way."""
+    facts = {k: json_safe(v) for k, v in vars(event).items() if k not in COMMON_FIELDS}
+    event_class = type(event)
+    return EntryRecord(
+        offender_id=event.originator_id,
+        entry=event.originator_version,
+        position=position,
+        type=event_class.__name__,
+        occurred_at=event.occurred_at,  # type: ignore[attr-defined]
+        recorded_at=event.timestamp,
+        by=event.by,  # type: ignore[attr-defined]
+        agency=event.agency.value,  # type: ignore[attr-defined]
+        rank=event.rank,  # type: ignore[attr-defined]
+        senior=event.senior,  # type: ignore[attr-defined]
+        entered_by=event.entered_by,  # type: ignore[attr-defined]
+        summary=summarise(event_class, facts),
+        risk_relevant=is_risk_relevant(event_class, facts),
+        data=facts,
+    )
+
+
+def row_values(record: EntryRecord) -> dict[str, Any]:
+    """The `entries` row for a record."""
+    when = record.occurred_at
+    return {
+        "offender_id": record.offender_id,
+        "entry": record.entry,
+        "position": record.position,
+        "type": record.type,
+        "occurred_at": instant(when),
+        "occurred_date": london_date(when),
+        "time_known": isinstance(when, datetime),
+        "recorded_at": record.recorded_at,
+        "by": record.by,
+        "agency": record.agency,
+        "rank": record.rank,
+        "senior": record.senior,
+        "entered_by": record.entered_by,
+        "summary": record.summary,
+        "risk_relevant": record.risk_relevant,
+        "data": record.data,
+    }
 
 
 def a_full_history() -> list[Offender.Event]:
