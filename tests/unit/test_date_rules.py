@@ -387,7 +387,7 @@ def test_a_corrected_recall_moves_the_day_the_licence_stopped():
     offender.decide_recall(date(2017, 6, 1), INSPECTOR, "1001", RecallChoice.RECALL, "Breach")
     assert offender.on_licence_on(date(2017, 5, 1))
     correct_time(offender, 3, date(2017, 4, 1))
-    assert offender.licences[0][2] == date(2017, 4, 1)
+    assert offender.licences[0].recalled_on == date(2017, 4, 1)
     assert offender.on_licence_on(date(2017, 3, 31))
     assert not offender.on_licence_on(date(2017, 5, 1))
 
@@ -418,4 +418,4 @@ def test_a_release_cannot_be_corrected_into_another_licence():
     with pytest.raises(DateOrderError, match=r"is not before the end of the licence WMP-000999#2"):
         correct_time(offender, 2, date(2017, 11, 1))
     correct_time(offender, 3, date(2017, 11, 2))
-    assert offender.licences[1][0] == date(2017, 11, 2)
+    assert offender.licences[1].released_on == date(2017, 11, 2)
