@@ -65,7 +65,27 @@ class LastInPost:
     entry: str
 
 
+@dataclass(frozen=True)
+class Post:
+    """A rank held from a day (`since`) until the next change of rank, and whether it was held
+    at a senior grade (`senior_grade`)."""
+
+    since: date
+    rank: str
+    senior_grade: bool
+
+
 class StaffMember(Aggregate):
+    # The shape of its state, which snapshots keep. Version 2 keeps each rank held as a `Post`
+    # instead of a positional list (`upcast_v1_v2`).
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A version 1 snapshot's state, as read back, in version 2: its posts were [since,
+        rank, senior grade]."""
+        state["_posts"] = [Post(*post) for post in state["_posts"]]
+
     class Event(Aggregate.Event):
         """Every staff event. Declared here, and every event below derives from it, so that the
         library uses these classes as written instead of defining a subclass of each."""
@@ -88,8 +108,8 @@ class StaffMember(Aggregate):
         by: str
 
         def apply(self, staff: StaffMember) -> None:
-            staff._posts.append([self.since, self.rank, self.senior_grade])
-            staff._posts.sort(key=lambda post: post[0])
+            staff._posts.append(Post(self.since, self.rank, self.senior_grade))
+            staff._posts.sort(key=lambda post: post.since)
 
     class AreaChanged(Event):
         area: str | None
@@ -128,8 +148,8 @@ class StaffMember(Aggregate):
         self.left_on: date | None = None
         # The date of the newest area change (or the enrolment): an older one would contradict it.
         self.area_since = since
-        # [since, rank, senior_grade], oldest first: a list, so snapshots round-trip it.
-        self._posts: list[list[Any]] = [[since, rank, senior_grade]]
+        # Every rank held, oldest first.
+        self._posts: list[Post] = [Post(since, rank, senior_grade)]
 
     @staticmethod
     def create_id(staff_id: str, **_: Any) -> Any:
@@ -149,11 +169,11 @@ class StaffMember(Aggregate):
 
     @property
     def rank(self) -> str:
-        return str(self._posts[-1][1])
+        return self._posts[-1].rank
 
     @property
     def senior_grade(self) -> bool:
-        return bool(self._posts[-1][2])
+        return self._posts[-1].senior_grade
 
     def change_rank(self, rank: str, senior_grade: bool, since: date, by: str) -> None:
         # A rank dated between earlier changes is a late entry and slots into the dated history.
@@ -189,7 +209,7 @@ class StaffMember(Aggregate):
                 f"have left on {since.isoformat()} (--since is the first day no longer in post); "
                 f"give a --since after {self.enrolled_on.isoformat()}"
             )
-        latest = max(self.area_since, *(post[0] for post in self._posts))
+        latest = max(self.area_since, *(post.since for post in self._posts))
         if since <= latest:
             raise DateOrderError(
                 f"{self.staff_id} has a change of rank or area dated {latest.isoformat()}, so they "
@@ -204,15 +224,15 @@ class StaffMember(Aggregate):
     def as_of(self, day: date) -> Person:
         """Who this person was on `day`: their agency, rank and seniority then."""
         check_in_post(self, day)
-        rank, senior_grade = self._posts[0][1], self._posts[0][2]
-        for since, post_rank, post_senior in self._posts:
-            if since <= day:
-                rank, senior_grade = post_rank, post_senior
+        held = self._posts[0]
+        for post in self._posts:
+            if post.since <= day:
+                held = post
         return Person(
             staff=self.staff_id,
             agency=self.agency,
-            rank=rank,
-            senior=is_senior(self.agency, rank, senior_grade),
+            rank=held.rank,
+            senior=is_senior(self.agency, held.rank, held.senior_grade),
         )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from eventsourcing.persistence import Transcoder, Transcoding
 
 from domain.offender import ChangeOfOwner, Licence, RecallDecision
+from domain.staff import Post
 from domain.values import Agency, AssessmentTool, RecallChoice, RiskLevel, ShareMeans, VisitKind
 
 
@@ -67,11 +68,12 @@ STORED_ENUMS: tuple[type[Enum], ...] = (
     ShareMeans,
 )
 
-# The offender's state, as snapshots keep it: each value by the name it is stored under.
+# Aggregates' state, as snapshots keep it: each value by the name it is stored under.
 STORED_VALUES: tuple[tuple[type[Any], str], ...] = (
     (Licence, "Licence"),
     (ChangeOfOwner, "ChangeOfOwner"),
     (RecallDecision, "RecallDecision"),
+    (Post, "Post"),
 )
 
 
