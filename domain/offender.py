@@ -606,10 +606,14 @@ class Offender(Aggregate):
         licence_end: date | None = None,
     ) -> None:
         if summary is not None and not summary.strip():
-            raise InvalidValueError("the corrected summary is empty; give the text it should say")
+            raise InvalidValueError(
+                "the corrected summary is empty; give the text it should say", fields=("summary",)
+            )
         if summary is None and entry_occurred_at is None and licence_end is None:
             raise InvalidValueError(
-                "a correction says what was wrong: give the corrected summary, time or licence end"
+                "a correction says what was wrong: give the corrected summary, "
+                "entry_occurred_at or licence_end",
+                fields=("summary", "entry_occurred_at", "licence_end"),
             )
         check_entries_exist(self, [entry])
         if licence_end is not None:
@@ -683,7 +687,7 @@ class Offender(Aggregate):
     @property
     def on_licence(self) -> bool:
         """The latest licence released has not been recalled, whatever its end date. What the rules
-        check, and what `ledger show` reports, is `on_licence_on` a given day."""
+        check, and what views report, is `on_licence_on` a given day."""
         latest = self.latest_licence
         return latest is not None and latest.recalled_on is None
 
@@ -787,12 +791,13 @@ def check_not_current_owner(offender: Offender, to: Person, when: ValidTime) -> 
 
 
 def check_birth_date(born: date, registered: ValidTime, today: date | None = None) -> None:
-    check_day_not_future(born, "--born", "give the date of birth, on or before {today}", today)
+    check_day_not_future(born, "born", "give the date of birth, on or before {today}", today)
     day = london_date(registered)
     if born > day:
         raise DateOrderError(
-            f"--born {born.isoformat()} is after the registration ({day.isoformat()}); give the "
-            "right date of birth, or the registration's --occurred-at"
+            f"born {born.isoformat()} is after the registration ({day.isoformat()}); give the "
+            "right date of birth, or the registration's occurred_at",
+            fields=("born", "occurred_at"),
         )
 
 
@@ -812,8 +817,9 @@ def check_licence_end(released: ValidTime, licence_end: date) -> None:
     day = london_date(released)
     if licence_end <= day:
         raise DateOrderError(
-            f"--licence-end {licence_end.isoformat()} is not after the release "
-            f"({day.isoformat()}); give the date the licence ends, after the release's --occurred-at"
+            f"licence_end {licence_end.isoformat()} is not after the release "
+            f"({day.isoformat()}); give the date the licence ends, after the release's occurred_at",
+            fields=("licence_end", "occurred_at"),
         )
 
 
@@ -826,8 +832,9 @@ def check_licence_end_correction(
     licence = offender.licence_begun_by(entry)
     if licence is None:
         raise NotAReleaseError(
-            f"{offender.ref}#{entry} is not a release on licence, so it has no licence end to "
-            "correct; give the release's entry number"
+            f"{offender.ref}#{entry} is not a release on licence, so it has no licence_end to "
+            "correct; give the release's entry number",
+            fields=("licence_end",),
         )
     start = licence.released_on if released is None else london_date(released)
     recalled = licence.recalled_on
@@ -838,8 +845,9 @@ def check_licence_end_correction(
         if other.released_on <= licence_end and (recalled is None or recalled > other.released_on):
             day = other.released_on.isoformat()
             raise AlreadyOnLicenceError(
-                f"--licence-end {licence_end.isoformat()} runs into the licence released on "
-                f"{day}; give an end before {day}"
+                f"licence_end {licence_end.isoformat()} runs into the licence released on "
+                f"{day}; give an end before {day}",
+                fields=("licence_end",),
             )
 
 
@@ -859,17 +867,19 @@ def check_recall_decisions_stay_on_licence(
         then = offender.corrected_times.get(number, decided.occurred_at)
         if released is not None and occurs_before(then, released):
             raise RecallDecisionOffLicenceError(
-                f"--entry-occurred-at {local_text(released)} is after {ref}#{number}, a recall "
+                f"entry_occurred_at {local_text(released)} is after {ref}#{number}, a recall "
                 f"decision on the licence {ref}#{entry} began, which occurred {local_text(then)}; "
-                "a licence is decided on only once it has begun: check --entry-occurred-at, or "
-                f"first correct the time of {ref}#{number}"
+                "a licence is decided on only once it has begun: check entry_occurred_at, or "
+                f"first correct the time of {ref}#{number}",
+                fields=("entry_occurred_at",),
             )
         if licence_end is not None and london_date(then) > licence_end:
             day = london_date(then).isoformat()
             raise RecallDecisionOffLicenceError(
-                f"--licence-end {licence_end.isoformat()} is before {ref}#{number}, a recall "
+                f"licence_end {licence_end.isoformat()} is before {ref}#{number}, a recall "
                 f"decision on that licence, which occurred {local_text(then)}; give an end on or "
-                f"after {day}, or first correct the time of {ref}#{number}"
+                f"after {day}, or first correct the time of {ref}#{number}",
+                fields=("licence_end",),
             )
 
 
@@ -895,10 +905,11 @@ def check_licences_stay_apart(
                 last, why = recalled, "was recalled"
             if day > last:
                 raise RecallDecisionOffLicenceError(
-                    f"--entry-occurred-at {local_text(occurred)} is after the licence "
+                    f"entry_occurred_at {local_text(occurred)} is after the licence "
                     f"{ref}#{decided.release_entry} began {why} ({last.isoformat()}), and "
                     f"{ref}#{entry} is a recall decision on that licence; a licence is decided on "
-                    "only while it runs: check --entry-occurred-at"
+                    "only while it runs: check entry_occurred_at",
+                    fields=("entry_occurred_at",),
                 )
         recalled_licence = offender.licence_recalled_by(entry)
         if recalled_licence is None:
@@ -908,9 +919,10 @@ def check_licences_stay_apart(
         end = moved.ends_on if licence_end is None else licence_end
         if day >= end:
             raise DateOrderError(
-                f"--entry-occurred-at {local_text(occurred)} is not before the end of the licence "
-                f"{ref}#{entry} began ({end.isoformat()}); check --entry-occurred-at, or correct "
-                "the licence end too (--licence-end)"
+                f"entry_occurred_at {local_text(occurred)} is not before the end of the licence "
+                f"{ref}#{entry} began ({end.isoformat()}); check entry_occurred_at, or correct "
+                "the licence end too (licence_end)",
+                fields=("entry_occurred_at", "licence_end"),
             )
         corrected = replace(moved, released_on=day, ends_on=end)
     else:
@@ -919,30 +931,39 @@ def check_licences_stay_apart(
         if other.release_entry == corrected.release_entry:
             continue
         if other.released_on < corrected.stops_on and corrected.released_on < other.stops_on:
-            began = f"{ref}#{other.release_entry}"
-            dates = f"{other.released_on.isoformat()} to {other.ends_on.isoformat()}"
-            if other.recalled_on is not None:
-                dates += f", recalled {other.recalled_on.isoformat()}"
             raise AlreadyOnLicenceError(
-                f"--entry-occurred-at {local_text(occurred)} would have the licence it concerns "
-                f"running beside the licence {began} began ({dates}); two licences never run on "
-                "one day: check --entry-occurred-at"
+                f"entry_occurred_at {local_text(occurred)} would have the licence it concerns "
+                f"running beside the licence {ref}#{other.release_entry} began "
+                f"({licence_dates(other)}); two licences never run on "
+                "one day: check entry_occurred_at",
+                fields=("entry_occurred_at",),
             )
+
+
+def licence_dates(licence: Licence) -> str:
+    """A licence's dates as a refusal states them: `2016-11-01 to 2018-11-01, recalled
+    2017-06-01`."""
+    dates = f"{licence.released_on.isoformat()} to {licence.ends_on.isoformat()}"
+    if licence.recalled_on is not None:
+        dates += f", recalled {licence.recalled_on.isoformat()}"
+    return dates
 
 
 def check_on_licence(offender: Offender, what: str, when: ValidTime) -> None:
     day = london_date(when)
     if offender.licence_on(day) is not None:
         return
-    if not offender.licences:
+    latest = offender.latest_licence
+    if latest is None:
         raise NotOnLicenceError(
             f"{offender.ref} is not on licence, so {what} cannot be recorded; "
-            "record the release first with 'ledger record release'"
+            "record the release first"
         )
     raise NotOnLicenceError(
-        f"{offender.ref} was not on licence on {day.isoformat()} (see 'ledger show "
-        f"{offender.ref}'), so {what} cannot be recorded then; check --occurred-at, or record "
-        "the release it follows first with 'ledger record release'"
+        f"{offender.ref} was not on licence on {day.isoformat()} (the latest licence: "
+        f"{licence_dates(latest)}), so {what} cannot be recorded then; check occurred_at, or "
+        "record the release it follows first",
+        fields=("occurred_at",),
     )
 
 
@@ -952,8 +973,9 @@ def check_not_on_licence(offender: Offender, when: ValidTime) -> None:
     if licence is not None:
         raise AlreadyOnLicenceError(
             f"{offender.ref} is already on licence on {day.isoformat()} (until "
-            f"{licence.ends_on}); a new release needs a recall first ('ledger record "
-            f"recall-decision'), or a date after {licence.ends_on}"
+            f"{licence.ends_on}); a new release needs a recall first, or occurred_at after "
+            f"{licence.ends_on}",
+            fields=("occurred_at",),
         )
 
 
@@ -986,10 +1008,7 @@ def _instead(offender_ref: str, act: Offender.Event) -> str:
     if isinstance(act, Offender.EntriesAcknowledged | Offender.EntriesShared):
         listed = ", ".join(f"{offender_ref}#{n}" for n in act.entries)
         return f"name the entries it concerns ({listed})"
-    return (
-        "name the entries themselves, such as those a new owner takes on "
-        f"(see 'ledger timeline {offender_ref}')"
-    )
+    return "name the entries themselves, such as those a new owner takes on"
 
 
 def check_not_self(author: Person, other: Person, verb: str) -> None:
@@ -1039,8 +1058,10 @@ def check_not_before(
         if occurs_before(when, then):
             what = "the registration" if number == 1 else f"{offender_ref}#{number}"
             raise DateOrderError(
-                f"--occurred-at {local_text(when)} is before {what}, which occurred {local_text(then)}; "
-                f"nothing can follow from {what} before it happened: check --occurred-at"
+                f"occurred_at {local_text(when)} is before {what}, which occurred "
+                f"{local_text(then)}; nothing can follow from {what} before it happened: check "
+                "occurred_at",
+                fields=("occurred_at",),
             )
 
 
@@ -1060,16 +1081,18 @@ def check_correction_in_order(
     for number, then in referred:
         if occurs_before(corrected, then):
             raise DateOrderError(
-                f"--entry-occurred-at {local_text(corrected)} is before {offender_ref}#{number}, "
+                f"entry_occurred_at {local_text(corrected)} is before {offender_ref}#{number}, "
                 f"which occurred {local_text(then)}; {offender_ref}#{entry} follows from it and "
-                "cannot have happened first: check --entry-occurred-at"
+                "cannot have happened first: check entry_occurred_at",
+                fields=("entry_occurred_at",),
             )
     for number, then in referred_by:
         if occurs_before(then, corrected):
             raise DateOrderError(
-                f"--entry-occurred-at {local_text(corrected)} is after {offender_ref}#{number}, "
+                f"entry_occurred_at {local_text(corrected)} is after {offender_ref}#{number}, "
                 f"which follows from {offender_ref}#{entry} and occurred {local_text(then)}; "
-                f"check --entry-occurred-at, or first correct the time of {offender_ref}#{number}"
+                f"check entry_occurred_at, or first correct the time of {offender_ref}#{number}",
+                fields=("entry_occurred_at",),
             )
 
 
