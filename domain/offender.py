@@ -240,7 +240,7 @@ class Offender(Aggregate):
                         None,
                     )
                 if licence is not None:
-                    offender.replace_licence(replace(licence, recalled_on=day))
+                    offender._replace_licence(replace(licence, recalled_on=day))
                     recalled = (
                         decided_on is not None and licence.release_entry == decided_on.release_entry
                     )
@@ -297,13 +297,13 @@ class Offender(Aggregate):
                 offender.corrected_times[str(self.entry)] = self.entry_occurred_at
                 begun = offender.licence_begun_by(self.entry)
                 if begun is not None:
-                    offender.replace_licence(replace(begun, released_on=day))
+                    offender._replace_licence(replace(begun, released_on=day))
                 recalled = offender.licence_recalled_by(self.entry)
                 if recalled is not None:
-                    offender.replace_licence(replace(recalled, recalled_on=day))
+                    offender._replace_licence(replace(recalled, recalled_on=day))
             begun = offender.licence_begun_by(self.entry)
             if self.licence_end is not None and begun is not None:
-                offender.replace_licence(replace(begun, ends_on=self.licence_end))
+                offender._replace_licence(replace(begun, ends_on=self.licence_end))
 
     # ------------------------------------------------------------------------------ construction
 
@@ -675,8 +675,9 @@ class Offender(Aggregate):
         """The licence that release `entry` began; None when `entry` is no release."""
         return next((lic for lic in self.licences if lic.release_entry == entry), None)
 
-    def replace_licence(self, licence: Licence) -> None:
-        """Puts `licence` in place of the licence its release began, keeping the order."""
+    def _replace_licence(self, licence: Licence) -> None:
+        """Puts `licence` in place of the licence its release began, keeping the order: for
+        the events' `apply` alone, as every change of state."""
         for index, held in enumerate(self.licences):
             if held.release_entry == licence.release_entry:
                 self.licences[index] = licence
