@@ -125,7 +125,8 @@ def parse_past_time(
 
 def check_day_not_future(day: date, field: str, advice: str, today: date | None = None) -> None:
     """Refuses a calendar date after today in London: only what has happened is recorded.
-    `advice` says what to give instead; `{today}` in it is replaced by today's date."""
+    `field` names the date (`born`, `since`); `advice` says what to give instead; `{today}` in it
+    is replaced by today's date."""
     today = today or london_date(utc_now())
     if day > today:
         raise FutureDateError(

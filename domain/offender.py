@@ -9,6 +9,7 @@ moment, and who typed it in (`entered_by`). The library's own `timestamp` is the
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -49,14 +50,79 @@ from domain.values import (
 ONE_DAY = timedelta(days=1)
 
 
+# ------------------------------------------------------------------------- state, with names
+# What the offender keeps of its events to check later commands. Each is replaced whole, never
+# changed in place; snapshots store them through transcodings (ledger.transcodings).
+
+
+@dataclass(frozen=True)
+class Licence:
+    """A release on licence, in London days: it runs from `released_on` to the end of `ends_on`,
+    or until `recalled_on` once a recall decision recalled it. `release_entry` is the entry
+    number of the release that began it."""
+
+    released_on: date
+    ends_on: date
+    recalled_on: date | None
+    release_entry: int
+
+    @property
+    def stops_on(self) -> date:
+        """The first day it no longer runs: the day it was recalled, or the day after its end
+        (a new release may fall on the day of a recall, not before)."""
+        return self.recalled_on if self.recalled_on is not None else self.ends_on + ONE_DAY
+
+
+@dataclass(frozen=True)
+class ChangeOfOwner:
+    """Who took the case on for their agency (`staff`, `agency`), when (`occurred_at`), by which
+    entry (`entry`: 1 for the registration, whose author owns the case until a transfer)."""
+
+    occurred_at: ValidTime
+    entry: int
+    agency: Agency
+    staff: str
+
+
+@dataclass(frozen=True)
+class RecallDecision:
+    """A recall decision, recall or not: when it occurred (`occurred_at`, as recorded), the
+    release whose licence it decided on (`release_entry`; None where no licence ran that day,
+    as under the rules before decisions were checked against dates), and whether it recalled
+    that licence (`recalled`). The decision stays tied to that release whatever later
+    corrections do to the licence's dates."""
+
+    occurred_at: ValidTime
+    release_entry: int | None
+    recalled: bool
+
+
 class Offender(Aggregate):
     # The shape of its state, which snapshots keep. Version 2 keeps every licence period (see
     # `licences`) instead of one on-licence flag; version 3 every change of owner with its valid
     # time (`transfers`); version 4 corrected times (`corrected_times`); version 5 the licence
-    # each recall decision decided on (`recall_decisions`). A snapshot of an older version cannot
-    # be brought up to date without its events: the ledger passes over it and replays them
-    # (ledger.app.CurrentSnapshots).
-    class_version = 5
+    # each recall decision decided on (`recall_decisions`); version 6 keeps licences, changes of
+    # owner and recall decisions as named values instead of positional lists (`upcast_v5_v6`).
+    # A snapshot older than version 5 cannot be brought up to date without its events: the
+    # ledger passes over it and replays them (ledger.snapshots.CurrentSnapshots).
+    class_version = 6
+
+    @staticmethod
+    def upcast_v5_v6(state: dict[str, Any]) -> None:
+        """A version 5 snapshot's state, as read back, in version 6: its licences were
+        [released on, ends on, recalled on, release entry], its changes of owner [occurred at,
+        entry, agency's value, staff] and its recall decisions [occurred at, release entry,
+        recalled]. Every licence in a version 5 snapshot has its release entry: those without one
+        came only from snapshots older than version 5, which were passed over."""
+        state["licences"] = [Licence(*period) for period in state["licences"]]
+        state["transfers"] = [
+            ChangeOfOwner(at, entry, Agency(agency), staff)
+            for at, entry, agency, staff in state["transfers"]
+        ]
+        state["recall_decisions"] = {
+            number: RecallDecision(*decided)
+            for number, decided in state["recall_decisions"].items()
+        }
 
     # ----------------------------------------------------------------------------------- events
 
@@ -96,7 +162,11 @@ class Offender(Aggregate):
 
         def apply(self, offender: Offender) -> None:
             day = london_date(self.occurred_at)
-            offender.licences.append([day, self.licence_end, None, self.originator_version])
+            offender.licences.append(
+                Licence(
+                    day, self.licence_end, recalled_on=None, release_entry=self.originator_version
+                )
+            )
 
     class DisclosureRecorded(Recorded):
         summary: str
@@ -159,22 +229,26 @@ class Offender(Aggregate):
         def apply(self, offender: Offender) -> None:
             day = london_date(self.occurred_at)
             decided_on = offender.licence_on(day, recalled_that_day=True)
-            release = decided_on[3] if decided_on is not None and len(decided_on) > 3 else None
             recalled = False
             if self.decision is RecallChoice.RECALL:
-                period = offender.licence_on(day)
-                if period is None:
+                licence = offender.licence_on(day)
+                if licence is None:
                     # Recorded before recall decisions were checked against the licence's dates:
                     # it recalled the latest release recorded and not yet recalled.
-                    period = next((p for p in reversed(offender.licences) if p[2] is None), None)
-                if period is not None:
-                    period[2] = day
-                    recalled = period is decided_on
-            offender.recall_decisions[str(self.originator_version)] = [
-                self.occurred_at,
-                release,
-                recalled,
-            ]
+                    licence = next(
+                        (lic for lic in reversed(offender.licences) if lic.recalled_on is None),
+                        None,
+                    )
+                if licence is not None:
+                    offender._replace_licence(replace(licence, recalled_on=day))
+                    recalled = (
+                        decided_on is not None and licence.release_entry == decided_on.release_entry
+                    )
+            offender.recall_decisions[str(self.originator_version)] = RecallDecision(
+                occurred_at=self.occurred_at,
+                release_entry=decided_on.release_entry if decided_on is not None else None,
+                recalled=recalled,
+            )
 
     class EntriesAcknowledged(Recorded):
         entries: list[int]
@@ -188,8 +262,14 @@ class Offender(Aggregate):
         reason: str | None
 
         def apply(self, offender: Offender) -> None:
-            agency, staff = self.to_person["agency"].value, self.to_person["staff"]
-            offender.transfers.append([self.occurred_at, self.originator_version, agency, staff])
+            offender.transfers.append(
+                ChangeOfOwner(
+                    occurred_at=self.occurred_at,
+                    entry=self.originator_version,
+                    agency=self.to_person["agency"],
+                    staff=self.to_person["staff"],
+                )
+            )
 
     class EntriesShared(Recorded):
         entries: list[int]
@@ -212,16 +292,18 @@ class Offender(Aggregate):
             state["licence_end"] = None
 
         def apply(self, offender: Offender) -> None:
-            period = offender.licence_begun_by(self.entry)
             if self.entry_occurred_at is not None:
+                day = london_date(self.entry_occurred_at)
                 offender.corrected_times[str(self.entry)] = self.entry_occurred_at
-                if period is not None:
-                    period[0] = london_date(self.entry_occurred_at)
+                begun = offender.licence_begun_by(self.entry)
+                if begun is not None:
+                    offender._replace_licence(replace(begun, released_on=day))
                 recalled = offender.licence_recalled_by(self.entry)
                 if recalled is not None:
-                    recalled[2] = london_date(self.entry_occurred_at)
-            if self.licence_end is not None and period is not None:
-                period[1] = self.licence_end
+                    offender._replace_licence(replace(recalled, recalled_on=day))
+            begun = offender.licence_begun_by(self.entry)
+            if self.licence_end is not None and begun is not None:
+                offender._replace_licence(replace(begun, ends_on=self.licence_end))
 
     # ------------------------------------------------------------------------------ construction
 
@@ -247,20 +329,16 @@ class Offender(Aggregate):
         self.level = level
         self.area = area
         self.risk: RiskLevel | None = None
-        # Every release on licence, in the order recorded, as [released on, licence end, recalled
-        # on or None, the release's entry] (London days): lists, so snapshots round-trip them.
-        # Periods from older snapshots have no entry.
-        self.licences: list[list[Any]] = []
+        # Every release on licence, in the order recorded.
+        self.licences: list[Licence] = []
         # Whoever registers the case owns it for their agency until it is transferred. Every
-        # change of owner as [occurred at, entry, agency, staff], in the order recorded.
-        self.transfers: list[list[Any]] = [[occurred_at, 1, agency.value, by]]
+        # change of owner, in the order recorded.
+        self.transfers: list[ChangeOfOwner] = [ChangeOfOwner(occurred_at, 1, agency, by)]
         # When a corrected entry occurred, by entry number (as text, as snapshots keep keys).
         self.corrected_times: dict[str, ValidTime] = {}
-        # Each recall decision, recall or not, as [occurred at, the release whose licence it
-        # decided on or None, whether it recalled that licence], by entry number (as text): the
-        # decision stays tied to that release whatever later corrections do to the licence's
-        # dates, and a correction of its own time moves the day the licence stopped.
-        self.recall_decisions: dict[str, list[Any]] = {}
+        # Each recall decision, recall or not, by entry number (as text): a correction of its
+        # own time moves the day the licence it recalled stopped.
+        self.recall_decisions: dict[str, RecallDecision] = {}
         self.acknowledged: dict[str, list[int]] = {}
 
     @staticmethod
@@ -528,10 +606,14 @@ class Offender(Aggregate):
         licence_end: date | None = None,
     ) -> None:
         if summary is not None and not summary.strip():
-            raise InvalidValueError("the corrected summary is empty; give the text it should say")
+            raise InvalidValueError(
+                "the corrected summary is empty; give the text it should say", fields=("summary",)
+            )
         if summary is None and entry_occurred_at is None and licence_end is None:
             raise InvalidValueError(
-                "a correction says what was wrong: give the corrected summary, time or licence end"
+                "a correction says what was wrong: give the corrected summary, "
+                "entry_occurred_at or licence_end",
+                fields=("summary", "entry_occurred_at", "licence_end"),
             )
         check_entries_exist(self, [entry])
         if licence_end is not None:
@@ -552,22 +634,21 @@ class Offender(Aggregate):
 
     # ---------------------------------------------------------------------------------- queries
 
-    def licence_on(self, day: date, *, recalled_that_day: bool = False) -> list[Any] | None:
-        """The licence [released on, ends, recalled on, release entry] running on `day`, the
-        latest released if several; None when not on licence that day. A licence runs to the end
-        of its last day, and until the day it was recalled, or through it if
-        `recalled_that_day`."""
+    def licence_on(self, day: date, *, recalled_that_day: bool = False) -> Licence | None:
+        """The licence running on `day`, the latest released if several; None when not on
+        licence that day. A licence runs to the end of its last day, and until the day it was
+        recalled, or through it if `recalled_that_day`."""
 
-        def running(period: list[Any]) -> bool:
-            recalled = period[2]
+        def running(licence: Licence) -> bool:
+            recalled = licence.recalled_on
             if recalled is not None and (
                 day > recalled or (day == recalled and not recalled_that_day)
             ):
                 return False
-            return bool(period[0] <= day <= period[1])
+            return licence.released_on <= day <= licence.ends_on
 
-        found = [period for period in self.licences if running(period)]
-        return max(found, key=lambda period: period[0]) if found else None
+        found = [licence for licence in self.licences if running(licence)]
+        return max(found, key=lambda licence: licence.released_on) if found else None
 
     def referred_entries(self, event: Offender.Event) -> list[int]:
         """The earlier entries `event` cannot precede (`entries_referred_to`); for a recall
@@ -577,20 +658,29 @@ class Offender(Aggregate):
         if not isinstance(event, Offender.RecallDecisionRecorded):
             return entries_referred_to(event)
         decided = self.recall_decisions.get(str(event.originator_version))
-        return [decided[1]] if decided is not None and decided[1] is not None else []
+        if decided is None or decided.release_entry is None:
+            return []
+        return [decided.release_entry]
 
-    def licence_recalled_by(self, entry: int) -> list[Any] | None:
-        """The licence period that recall decision `entry` recalled; None when it recalled none
-        (no recall decision, a decision not to recall, or one from before decisions were tied to
+    def licence_recalled_by(self, entry: int) -> Licence | None:
+        """The licence that recall decision `entry` recalled; None when it recalled none (no
+        recall decision, a decision not to recall, or one from before decisions were tied to
         their licence)."""
         decided = self.recall_decisions.get(str(entry))
-        if decided is None or not decided[2] or decided[1] is None:
+        if decided is None or not decided.recalled or decided.release_entry is None:
             return None
-        return self.licence_begun_by(decided[1])
+        return self.licence_begun_by(decided.release_entry)
 
-    def licence_begun_by(self, entry: int) -> list[Any] | None:
-        """The licence period that release `entry` began; None when `entry` is no release."""
-        return next((period for period in self.licences if period[3:] == [entry]), None)
+    def licence_begun_by(self, entry: int) -> Licence | None:
+        """The licence that release `entry` began; None when `entry` is no release."""
+        return next((lic for lic in self.licences if lic.release_entry == entry), None)
+
+    def _replace_licence(self, licence: Licence) -> None:
+        """Puts `licence` in place of the licence its release began, keeping the order: for
+        the events' `apply` alone, as every change of state."""
+        for index, held in enumerate(self.licences):
+            if held.release_entry == licence.release_entry:
+                self.licences[index] = licence
 
     def on_licence_on(self, when: ValidTime) -> bool:
         return self.licence_on(london_date(when)) is not None
@@ -598,18 +688,20 @@ class Offender(Aggregate):
     @property
     def on_licence(self) -> bool:
         """The latest licence released has not been recalled, whatever its end date. What the rules
-        check, and what `ledger show` reports, is `on_licence_on` a given day."""
-        if not self.licences:
-            return False
-        return max(self.licences, key=lambda period: period[0])[2] is None
+        check, and what views report, is `on_licence_on` a given day."""
+        latest = self.latest_licence
+        return latest is not None and latest.recalled_on is None
 
     @property
     def licence_end(self) -> date | None:
         """The end of the latest licence released (whether or not it still runs)."""
-        if not self.licences:
-            return None
-        latest: date = max(self.licences, key=lambda period: period[0])[1]
-        return latest
+        latest = self.latest_licence
+        return latest.ends_on if latest is not None else None
+
+    @property
+    def latest_licence(self) -> Licence | None:
+        """The licence released latest, None before any release."""
+        return max(self.licences, key=lambda lic: lic.released_on, default=None)
 
     def owner_for(self, agency: Agency, when: ValidTime | None = None) -> str | None:
         """Who owned the case for `agency` at valid time `when` (a new event's), or by the latest
@@ -624,12 +716,12 @@ class Offender(Aggregate):
     def _owners_at(self, when: ValidTime | None) -> dict[str, str]:
         limit = None if when is None else chronological_key(when, self.version + 1)
         latest: dict[str, tuple[Any, str]] = {}
-        for at, entry, agency, staff in self.transfers:
-            key = chronological_key(at, entry)
+        for change in self.transfers:
+            key, agency = chronological_key(change.occurred_at, change.entry), change.agency.value
             if (limit is None or key <= limit) and (
                 agency not in latest or key > latest[agency][0]
             ):
-                latest[agency] = (key, staff)
+                latest[agency] = (key, change.staff)
         return {agency: staff for agency, (_, staff) in latest.items()}
 
     def has_entry(self, entry: int) -> bool:
@@ -700,12 +792,13 @@ def check_not_current_owner(offender: Offender, to: Person, when: ValidTime) -> 
 
 
 def check_birth_date(born: date, registered: ValidTime, today: date | None = None) -> None:
-    check_day_not_future(born, "--born", "give the date of birth, on or before {today}", today)
+    check_day_not_future(born, "born", "give the date of birth, on or before {today}", today)
     day = london_date(registered)
     if born > day:
         raise DateOrderError(
-            f"--born {born.isoformat()} is after the registration ({day.isoformat()}); give the "
-            "right date of birth, or the registration's --occurred-at"
+            f"born {born.isoformat()} is after the registration ({day.isoformat()}); give the "
+            "right date of birth, or the registration's occurred_at",
+            fields=("born", "occurred_at"),
         )
 
 
@@ -725,8 +818,9 @@ def check_licence_end(released: ValidTime, licence_end: date) -> None:
     day = london_date(released)
     if licence_end <= day:
         raise DateOrderError(
-            f"--licence-end {licence_end.isoformat()} is not after the release "
-            f"({day.isoformat()}); give the date the licence ends, after the release's --occurred-at"
+            f"licence_end {licence_end.isoformat()} is not after the release "
+            f"({day.isoformat()}); give the date the licence ends, after the release's occurred_at",
+            fields=("licence_end", "occurred_at"),
         )
 
 
@@ -736,21 +830,25 @@ def check_licence_end_correction(
     """A corrected licence end belongs to a release, after its day (as corrected by the same
     correction, when it moves the release too), and does not run into a licence released later:
     two licences never run on one day."""
-    period = offender.licence_begun_by(entry)
-    if period is None:
+    licence = offender.licence_begun_by(entry)
+    if licence is None:
         raise NotAReleaseError(
-            f"{offender.ref}#{entry} is not a release on licence, so it has no licence end to "
-            "correct; give the release's entry number"
+            f"{offender.ref}#{entry} is not a release on licence, so it has no licence_end to "
+            "correct; give the release's entry number",
+            fields=("licence_end",),
         )
-    start, recalled = (period[0] if released is None else london_date(released)), period[2]
+    start = licence.released_on if released is None else london_date(released)
+    recalled = licence.recalled_on
     check_licence_end(start, licence_end)
     for other in offender.licences:
-        if other is period or other[0] < start:
+        if other.release_entry == licence.release_entry or other.released_on < start:
             continue
-        if other[0] <= licence_end and (recalled is None or recalled > other[0]):
+        if other.released_on <= licence_end and (recalled is None or recalled > other.released_on):
+            day = other.released_on.isoformat()
             raise AlreadyOnLicenceError(
-                f"--licence-end {licence_end.isoformat()} runs into the licence released on "
-                f"{other[0].isoformat()}; give an end before {other[0].isoformat()}"
+                f"licence_end {licence_end.isoformat()} runs into the licence released on "
+                f"{day}; give an end before {day}",
+                fields=("licence_end",),
             )
 
 
@@ -764,23 +862,25 @@ def check_recall_decisions_stay_on_licence(
     if offender.licence_begun_by(entry) is None:
         return
     ref = offender.ref
-    for number, (decided_at, release, _) in offender.recall_decisions.items():
-        if release != entry:
+    for number, decided in offender.recall_decisions.items():
+        if decided.release_entry != entry:
             continue
-        then = offender.corrected_times.get(number, decided_at)
+        then = offender.corrected_times.get(number, decided.occurred_at)
         if released is not None and occurs_before(then, released):
             raise RecallDecisionOffLicenceError(
-                f"--entry-occurred-at {local_text(released)} is after {ref}#{number}, a recall "
+                f"entry_occurred_at {local_text(released)} is after {ref}#{number}, a recall "
                 f"decision on the licence {ref}#{entry} began, which occurred {local_text(then)}; "
-                "a licence is decided on only once it has begun: check --entry-occurred-at, or "
-                f"first correct the time of {ref}#{number}"
+                "a licence is decided on only once it has begun: check entry_occurred_at, or "
+                f"first correct the time of {ref}#{number}",
+                fields=("entry_occurred_at",),
             )
         if licence_end is not None and london_date(then) > licence_end:
             day = london_date(then).isoformat()
             raise RecallDecisionOffLicenceError(
-                f"--licence-end {licence_end.isoformat()} is before {ref}#{number}, a recall "
+                f"licence_end {licence_end.isoformat()} is before {ref}#{number}, a recall "
                 f"decision on that licence, which occurred {local_text(then)}; give an end on or "
-                f"after {day}, or first correct the time of {ref}#{number}"
+                f"after {day}, or first correct the time of {ref}#{number}",
+                fields=("licence_end",),
             )
 
 
@@ -797,74 +897,86 @@ def check_licences_stay_apart(
     ref, day = offender.ref, london_date(occurred)
     moved = offender.licence_begun_by(entry)
     decided = offender.recall_decisions.get(str(entry))
-    if moved is None and decided is not None and decided[1] is not None:
-        licence = offender.licence_begun_by(decided[1])
+    if moved is None and decided is not None and decided.release_entry is not None:
+        licence = offender.licence_begun_by(decided.release_entry)
         if licence is not None:
-            last, why = licence[1], "ends"
-            if not decided[2] and licence[2] is not None and licence[2] < last:
-                last, why = licence[2], "was recalled"
+            last, why = licence.ends_on, "ends"
+            recalled = licence.recalled_on
+            if not decided.recalled and recalled is not None and recalled < last:
+                last, why = recalled, "was recalled"
             if day > last:
                 raise RecallDecisionOffLicenceError(
-                    f"--entry-occurred-at {local_text(occurred)} is after the licence "
-                    f"{ref}#{decided[1]} began {why} ({last.isoformat()}), and {ref}#{entry} is a "
-                    "recall decision on that licence; a licence is decided on only while it runs: "
-                    "check --entry-occurred-at"
+                    f"entry_occurred_at {local_text(occurred)} is after the licence "
+                    f"{ref}#{decided.release_entry} began {why} ({last.isoformat()}), and "
+                    f"{ref}#{entry} is a recall decision on that licence; a licence is decided on "
+                    "only while it runs: check entry_occurred_at",
+                    fields=("entry_occurred_at",),
                 )
-        moved = offender.licence_recalled_by(entry)
-        if moved is None:
+        recalled_licence = offender.licence_recalled_by(entry)
+        if recalled_licence is None:
             return
-        span = (moved[0], day)
+        corrected = replace(recalled_licence, recalled_on=day)
     elif moved is not None:
-        end = moved[1] if licence_end is None else licence_end
+        end = moved.ends_on if licence_end is None else licence_end
         if day >= end:
             raise DateOrderError(
-                f"--entry-occurred-at {local_text(occurred)} is not before the end of the licence "
-                f"{ref}#{entry} began ({end.isoformat()}); check --entry-occurred-at, or correct "
-                "the licence end too (--licence-end)"
+                f"entry_occurred_at {local_text(occurred)} is not before the end of the licence "
+                f"{ref}#{entry} began ({end.isoformat()}); check entry_occurred_at, or correct "
+                "the licence end too (licence_end)",
+                fields=("entry_occurred_at", "licence_end"),
             )
-        span = (day, moved[2] if moved[2] is not None else end + ONE_DAY)
+        corrected = replace(moved, released_on=day, ends_on=end)
     else:
         return
     for other in offender.licences:
-        if other is moved:
+        if other.release_entry == corrected.release_entry:
             continue
-        stop = other[2] if other[2] is not None else other[1] + ONE_DAY
-        if other[0] < span[1] and span[0] < stop:
-            began = f"{ref}#{other[3]}" if len(other) > 3 else "an earlier release"
-            dates = f"{other[0].isoformat()} to {other[1].isoformat()}"
-            if other[2] is not None:
-                dates += f", recalled {other[2].isoformat()}"
+        if other.released_on < corrected.stops_on and corrected.released_on < other.stops_on:
             raise AlreadyOnLicenceError(
-                f"--entry-occurred-at {local_text(occurred)} would have the licence it concerns "
-                f"running beside the licence {began} began ({dates}); two licences never run on "
-                "one day: check --entry-occurred-at"
+                f"entry_occurred_at {local_text(occurred)} would have the licence it concerns "
+                f"running beside the licence {ref}#{other.release_entry} began "
+                f"({licence_dates(other)}); two licences never run on "
+                "one day: check entry_occurred_at",
+                fields=("entry_occurred_at",),
             )
+
+
+def licence_dates(licence: Licence) -> str:
+    """A licence's dates as a refusal states them: `2016-11-01 to 2018-11-01, recalled
+    2017-06-01`."""
+    dates = f"{licence.released_on.isoformat()} to {licence.ends_on.isoformat()}"
+    if licence.recalled_on is not None:
+        dates += f", recalled {licence.recalled_on.isoformat()}"
+    return dates
 
 
 def check_on_licence(offender: Offender, what: str, when: ValidTime) -> None:
     day = london_date(when)
     if offender.licence_on(day) is not None:
         return
-    if not offender.licences:
+    latest = offender.latest_licence
+    if latest is None:
         raise NotOnLicenceError(
             f"{offender.ref} is not on licence, so {what} cannot be recorded; "
-            "record the release first with 'ledger record release'"
+            "record the release first"
         )
     raise NotOnLicenceError(
-        f"{offender.ref} was not on licence on {day.isoformat()} (see 'ledger show "
-        f"{offender.ref}'), so {what} cannot be recorded then; check --occurred-at, or record "
-        "the release it follows first with 'ledger record release'"
+        f"{offender.ref} was not on licence on {day.isoformat()} (the latest licence: "
+        f"{licence_dates(latest)}), so {what} cannot be recorded then; check occurred_at, or "
+        "record the release it follows first",
+        fields=("occurred_at",),
     )
 
 
 def check_not_on_licence(offender: Offender, when: ValidTime) -> None:
     day = london_date(when)
-    period = offender.licence_on(day)
-    if period is not None:
+    licence = offender.licence_on(day)
+    if licence is not None:
         raise AlreadyOnLicenceError(
-            f"{offender.ref} is already on licence on {day.isoformat()} (until {period[1]}); "
-            "a new release needs a recall first ('ledger record recall-decision'), or a date "
-            f"after {period[1]}"
+            f"{offender.ref} is already on licence on {day.isoformat()} (until "
+            f"{licence.ends_on}); a new release needs a recall first, or occurred_at after "
+            f"{licence.ends_on}",
+            fields=("occurred_at",),
         )
 
 
@@ -897,10 +1009,7 @@ def _instead(offender_ref: str, act: Offender.Event) -> str:
     if isinstance(act, Offender.EntriesAcknowledged | Offender.EntriesShared):
         listed = ", ".join(f"{offender_ref}#{n}" for n in act.entries)
         return f"name the entries it concerns ({listed})"
-    return (
-        "name the entries themselves, such as those a new owner takes on "
-        f"(see 'ledger timeline {offender_ref}')"
-    )
+    return "name the entries themselves, such as those a new owner takes on"
 
 
 def check_not_self(author: Person, other: Person, verb: str) -> None:
@@ -950,8 +1059,10 @@ def check_not_before(
         if occurs_before(when, then):
             what = "the registration" if number == 1 else f"{offender_ref}#{number}"
             raise DateOrderError(
-                f"--occurred-at {local_text(when)} is before {what}, which occurred {local_text(then)}; "
-                f"nothing can follow from {what} before it happened: check --occurred-at"
+                f"occurred_at {local_text(when)} is before {what}, which occurred "
+                f"{local_text(then)}; nothing can follow from {what} before it happened: check "
+                "occurred_at",
+                fields=("occurred_at",),
             )
 
 
@@ -971,16 +1082,18 @@ def check_correction_in_order(
     for number, then in referred:
         if occurs_before(corrected, then):
             raise DateOrderError(
-                f"--entry-occurred-at {local_text(corrected)} is before {offender_ref}#{number}, "
+                f"entry_occurred_at {local_text(corrected)} is before {offender_ref}#{number}, "
                 f"which occurred {local_text(then)}; {offender_ref}#{entry} follows from it and "
-                "cannot have happened first: check --entry-occurred-at"
+                "cannot have happened first: check entry_occurred_at",
+                fields=("entry_occurred_at",),
             )
     for number, then in referred_by:
         if occurs_before(then, corrected):
             raise DateOrderError(
-                f"--entry-occurred-at {local_text(corrected)} is after {offender_ref}#{number}, "
+                f"entry_occurred_at {local_text(corrected)} is after {offender_ref}#{number}, "
                 f"which follows from {offender_ref}#{entry} and occurred {local_text(then)}; "
-                f"check --entry-occurred-at, or first correct the time of {offender_ref}#{number}"
+                f"check entry_occurred_at, or first correct the time of {offender_ref}#{number}",
+                fields=("entry_occurred_at",),
             )
 
 

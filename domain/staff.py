@@ -26,14 +26,15 @@ from domain.values import Agency, is_senior
 
 def check_new_staff_id(staff_id: str) -> str:
     """A staff id as first enrolled: the form of a reference (`check_new_reference`), and not
-    the name of an agency in any letter case, since `ledger share --with NAME` takes an agency's
-    name for the agency: a share with such a person would be recorded as one with the agency."""
+    the name of an agency in any letter case, since a share names whom it is with by staff id or
+    by agency, and takes an agency's name for the agency: a share with such a person would be
+    recorded as one with the agency."""
     check_new_reference(staff_id, "staff id")
     agency = next((a for a in Agency if a.value.lower() == staff_id.lower()), None)
     if agency is not None:
         raise InvalidValueError(
             f"{staff_id!r} cannot be a staff id: it is the name of the agency {agency.value!r}, "
-            f"and 'ledger share ... --with {staff_id}' would mean the agency, not the person; "
+            f"and a share with {staff_id!r} would be with the agency, not the person; "
             "give another id (for police, the collar number)"
         )
     return staff_id
@@ -65,7 +66,27 @@ class LastInPost:
     entry: str
 
 
+@dataclass(frozen=True)
+class Post:
+    """A rank held from a day (`since`) until the next change of rank, and whether it was held
+    at a senior grade (`senior_grade`)."""
+
+    since: date
+    rank: str
+    senior_grade: bool
+
+
 class StaffMember(Aggregate):
+    # The shape of its state, which snapshots keep. Version 2 keeps each rank held as a `Post`
+    # instead of a positional list (`upcast_v1_v2`).
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A version 1 snapshot's state, as read back, in version 2: its posts were [since,
+        rank, senior grade]."""
+        state["_posts"] = [Post(*post) for post in state["_posts"]]
+
     class Event(Aggregate.Event):
         """Every staff event. Declared here, and every event below derives from it, so that the
         library uses these classes as written instead of defining a subclass of each."""
@@ -88,8 +109,8 @@ class StaffMember(Aggregate):
         by: str
 
         def apply(self, staff: StaffMember) -> None:
-            staff._posts.append([self.since, self.rank, self.senior_grade])
-            staff._posts.sort(key=lambda post: post[0])
+            staff._posts.append(Post(self.since, self.rank, self.senior_grade))
+            staff._posts.sort(key=lambda post: post.since)
 
     class AreaChanged(Event):
         area: str | None
@@ -128,8 +149,8 @@ class StaffMember(Aggregate):
         self.left_on: date | None = None
         # The date of the newest area change (or the enrolment): an older one would contradict it.
         self.area_since = since
-        # [since, rank, senior_grade], oldest first: a list, so snapshots round-trip it.
-        self._posts: list[list[Any]] = [[since, rank, senior_grade]]
+        # Every rank held, oldest first.
+        self._posts: list[Post] = [Post(since, rank, senior_grade)]
 
     @staticmethod
     def create_id(staff_id: str, **_: Any) -> Any:
@@ -149,11 +170,11 @@ class StaffMember(Aggregate):
 
     @property
     def rank(self) -> str:
-        return str(self._posts[-1][1])
+        return self._posts[-1].rank
 
     @property
     def senior_grade(self) -> bool:
-        return bool(self._posts[-1][2])
+        return self._posts[-1].senior_grade
 
     def change_rank(self, rank: str, senior_grade: bool, since: date, by: str) -> None:
         # A rank dated between earlier changes is a late entry and slots into the dated history.
@@ -168,8 +189,9 @@ class StaffMember(Aggregate):
             # Only the current area is kept, so an older move would overwrite a newer one.
             raise DateOrderError(
                 f"{self.staff_id} has a move of area dated {self.area_since.isoformat()} already, "
-                f"so a move dated {since.isoformat()} would contradict it; give --since on or "
-                f"after {self.area_since.isoformat()}"
+                f"so a move dated {since.isoformat()} would contradict it; give since on or "
+                f"after {self.area_since.isoformat()}",
+                fields=("since",),
             )
         self.trigger_event(self.AreaChanged, area=area, since=since, by=by)
 
@@ -186,14 +208,16 @@ class StaffMember(Aggregate):
         if since <= self.enrolled_on:
             raise DateOrderError(
                 f"{self.staff_id} was enrolled on {self.enrolled_on.isoformat()}, so they cannot "
-                f"have left on {since.isoformat()} (--since is the first day no longer in post); "
-                f"give a --since after {self.enrolled_on.isoformat()}"
+                f"have left on {since.isoformat()} (since is the first day no longer in post); "
+                f"give since after {self.enrolled_on.isoformat()}",
+                fields=("since",),
             )
-        latest = max(self.area_since, *(post[0] for post in self._posts))
+        latest = max(self.area_since, *(post.since for post in self._posts))
         if since <= latest:
             raise DateOrderError(
                 f"{self.staff_id} has a change of rank or area dated {latest.isoformat()}, so they "
-                f"cannot have left on {since.isoformat()}; give a --since after {latest.isoformat()}"
+                f"cannot have left on {since.isoformat()}; give since after {latest.isoformat()}",
+                fields=("since",),
             )
         check_not_left_before(self, since, last_in_post)
         self.trigger_event(self.Left, since=since, by=by)
@@ -204,22 +228,22 @@ class StaffMember(Aggregate):
     def as_of(self, day: date) -> Person:
         """Who this person was on `day`: their agency, rank and seniority then."""
         check_in_post(self, day)
-        rank, senior_grade = self._posts[0][1], self._posts[0][2]
-        for since, post_rank, post_senior in self._posts:
-            if since <= day:
-                rank, senior_grade = post_rank, post_senior
+        held = self._posts[0]
+        for post in self._posts:
+            if post.since <= day:
+                held = post
         return Person(
             staff=self.staff_id,
             agency=self.agency,
-            rank=rank,
-            senior=is_senior(self.agency, rank, senior_grade),
+            rank=held.rank,
+            senior=is_senior(self.agency, held.rank, held.senior_grade),
         )
 
 
 def check_not_future(day: date, what: str, today: date | None = None) -> None:
     """Staff changes are recorded once they have happened: a date after today is refused."""
-    advice = f"record {what} on or after the day it takes effect, with --since {{today}} or earlier"
-    check_day_not_future(day, "--since", advice, today)
+    advice = f"record {what} on or after the day it takes effect, with since {{today}} or earlier"
+    check_day_not_future(day, "since", advice, today)
 
 
 def check_change_date(staff: StaffMember, since: date, what: str) -> None:
@@ -229,14 +253,16 @@ def check_change_date(staff: StaffMember, since: date, what: str) -> None:
     if since < staff.enrolled_on:
         raise DateOrderError(
             f"{staff.staff_id} was enrolled on {staff.enrolled_on.isoformat()}, so {what} "
-            f"cannot be dated {since.isoformat()}; give --since on or after "
-            f"{staff.enrolled_on.isoformat()}"
+            f"cannot be dated {since.isoformat()}; give since on or after "
+            f"{staff.enrolled_on.isoformat()}",
+            fields=("since",),
         )
     if staff.left_on is not None and since >= staff.left_on:
         raise StaffNotInPostError(
             f"{staff.staff_id} left on {staff.left_on.isoformat()}, so {what} dated "
-            f"{since.isoformat()} cannot be recorded; give a --since before "
-            f"{staff.left_on.isoformat()}"
+            f"{since.isoformat()} cannot be recorded; give since before "
+            f"{staff.left_on.isoformat()}",
+            fields=("since",),
         )
 
 
@@ -248,8 +274,9 @@ def check_not_left_before(staff: StaffMember, since: date, last: LastInPost | No
     day = last.day.isoformat()
     raise LeavingBeforeEntryError(
         f"{staff.staff_id} is in post in {last.entry}, which occurred on {day}, so they cannot "
-        f"have left on {since.isoformat()} (--since is the first day no longer in post); give a "
-        f"--since after {day}, or first correct the time of {last.entry}"
+        f"have left on {since.isoformat()} (since is the first day no longer in post); give "
+        f"since after {day}, or first correct the time of {last.entry}",
+        fields=("since",),
     )
 
 
@@ -263,7 +290,8 @@ def check_named_in_post(staff: StaffMember, entry: str, day: date) -> None:
         why = f"left on {staff.left_on.isoformat()}"  # type: ignore[union-attr]
     raise StaffNotInPostError(
         f"{entry} has {staff.staff_id} in post, who {why}, so it cannot have occurred on "
-        f"{day.isoformat()}: check --entry-occurred-at"
+        f"{day.isoformat()}: check entry_occurred_at",
+        fields=("entry_occurred_at",),
     )
 
 
@@ -271,12 +299,14 @@ def check_in_post(staff: StaffMember, day: date) -> None:
     if day < staff.enrolled_on:
         raise StaffNotInPostError(
             f"{staff.staff_id} was not enrolled until {staff.enrolled_on.isoformat()}, so their "
-            f"rank on {day.isoformat()} is unknown; enrol them with --since on or before that date"
+            f"rank on {day.isoformat()} is unknown; enrol them with since on or before that date",
+            fields=("since",),
         )
     if staff.left_on is not None and day >= staff.left_on:
         left = staff.left_on.isoformat()
         raise StaffNotInPostError(
             f"{staff.staff_id} left on {left}, so was not in post on {day.isoformat()}: give a "
-            f"time before {left} (--occurred-at), or name someone in post (--by; --as for who is "
-            "typing)"
+            f"time before {left} (occurred_at), or name someone in post (by; entered_by for who "
+            "is typing)",
+            fields=("occurred_at", "by", "entered_by"),
         )

@@ -82,7 +82,7 @@ def test_outside_the_police_a_grade_marked_senior_counts_as_inspector_or_above()
 
 
 def test_before_enrolment_the_rank_is_unknown_and_refused():
-    with pytest.raises(StaffNotInPostError, match="enrol them with --since on or before that date"):
+    with pytest.raises(StaffNotInPostError, match="enrol them with since on or before that date"):
         constable().as_of(date(2014, 12, 31))
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from domain.identity import offender_id
-from domain.offender import Offender
+from domain.offender import Offender, RecallDecision
 from domain.staff import Person
 from domain.values import Agency, AssessmentTool, RecallChoice, RiskLevel, ShareMeans, VisitKind
 from ledger.app import OffenderLedger
@@ -226,7 +226,8 @@ def test_a_snapshot_keeps_the_release_each_recall_decision_decided_on(ledger):
     ledger.take_snapshot(offender_id("WMP-000123"))
     (snapshot,) = ledger.snapshots.get(offender_id("WMP-000123"))
     restored = round_trip(ledger, snapshot).mutate(None)
-    assert restored.recall_decisions == {"3": [WHEN, 2, False]}
+    decided = RecallDecision(occurred_at=WHEN, release_entry=2, recalled=False)
+    assert restored.recall_decisions == {"3": decided}
     assert restored.__dict__ == replayed_from_scratch(ledger, "WMP-000123").__dict__
 
 
