@@ -44,64 +44,31 @@ def alerts(
 
     Example: ledger alerts --area Birmingham --at 2016-11-01 --json
     """
-    from domain.clock import iso, parse_query_time, utc_now
-    from domain.errors import InvalidValueError
-    from projections.alerts import queries
-    from projections.alerts.policy import load_policy
-    from projections.alerts.projection import settle
+    from domain.clock import parse_query_time
+    from ledger import reading
 
-    if history and not offender:
-        raise InvalidValueError("--history needs --offender REF: whose breaches to list")
-    if history and summary:
-        raise InvalidValueError("choose one of --history and --summary")
-    policy = load_policy(session(ctx).settings.policy_path)
-    moment = parse_query_time(at) if at else utc_now()
-    recorded_by = parse_query_time(as_of) if as_of else None
-    area = area.strip() if area else None
     s = session(ctx)
-    s.check_reader()
-    s.catch_up()
-    with s.engine().begin() as conn:
-        settle(conn, policy)
-    found_documents: list[str] | None = None
-    with s.engine().connect() as conn:
-        offender_id = _offender_id(conn, offender) if offender else None
-        if history and offender_id is not None:
-            rows = queries.history(conn, offender_id, policy, recorded_by)
-            doc: dict[str, Any] = {"ref": offender.strip(), "as_of": iso(recorded_by)}
-            doc["alerts"] = [{**r, "state": _state(r, moment)} for r in rows]
-        elif summary:
-            counts = queries.summary(conn, moment, policy, as_of=recorded_by, area=area)
-            doc = {"at": iso(moment), "as_of": iso(recorded_by), "summary": counts}
-            doc["total"] = sum(c["count"] for c in counts)
-        elif as_json and recorded_by is None:
-            # The stored documents go out as they are: nothing to rebuild per alert.
-            found_documents = queries.standing_documents(
-                conn, moment, offender_id=offender_id, area=area
-            )
-        else:
-            if recorded_by is None:
-                found = queries.standing(conn, moment, offender_id=offender_id, area=area)
-            else:
-                found = queries.standing_as_of(
-                    conn, policy, moment, recorded_by, offender_id=offender_id, area=area
-                )
-            doc = {"at": iso(moment), "as_of": iso(recorded_by), "alerts": found}
-    # Logged once there is something to show (an unknown --offender is logged once, as refused).
-    s.consult("alerts", offender=offender)
-    if found_documents is not None:
-        head = {"at": iso(moment), "as_of": None, "policy": policy.origin}
-        _emit_documents(head, found_documents)
-        return
-    doc["policy"] = policy.origin
-    if as_json:
+    found = reading.alerts(
+        s,
+        offender=offender,
+        area=area,
+        at=parse_query_time(at) if at else None,
+        as_of=parse_query_time(as_of) if as_of else None,
+        history=history,
+        summary=summary,
+        stored=as_json,
+    )
+    doc = found.document
+    if found.stored is not None:
+        _emit_documents(doc, found.stored)
+    elif as_json:
         _emit_json(doc)
     elif history:
         _history_table(doc)
     elif summary:
-        _summary_table(doc, _asked(at, moment))
+        _summary_table(doc, _asked(at, found.moment))
     else:
-        _alerts_table(doc, _asked(at, moment), asked_time(as_of))
+        _alerts_table(doc, _asked(at, found.moment), asked_time(as_of))
 
 
 def _emit_json(doc: dict[str, Any]) -> None:
@@ -123,29 +90,6 @@ def _emit_documents(head: dict[str, Any], documents: list[str]) -> None:
     sys.stdout.write(
         f'{opening}, "alerts": [\n  {body}\n]}}\n' if documents else f'{opening}, "alerts": []}}\n'
     )
-
-
-def _offender_id(conn: Any, ref: str) -> Any:
-    from sqlalchemy import select
-
-    from domain.errors import UnknownOffenderError
-    from projections.schema import OffenderRow
-
-    found = conn.scalar(select(OffenderRow.offender_id).where(OffenderRow.ref == ref.strip()))
-    if found is None:
-        raise UnknownOffenderError(ref)
-    return found
-
-
-def _state(row: dict[str, Any], moment: datetime) -> str:
-    """Where a breach stood at `moment`. One closed after it fell due is "closed late", not
-    "satisfied": a transfer closes the old owner's unacknowledged entries without anyone
-    reading them; the resolution says what closed it."""
-    if datetime.fromisoformat(row["due_at"]) > moment:
-        return "not yet due"
-    if row["satisfied_at"] is None or datetime.fromisoformat(row["satisfied_at"]) > moment:
-        return "open"
-    return "closed late"
 
 
 def _asked(at: str | None, moment: datetime) -> str:

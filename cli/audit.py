@@ -32,15 +32,12 @@ def audit(
     """
     from domain.clock import instant, parse_time
     from domain.identity import normalise_ref
-    from projections.access_log import access_entries
+    from ledger import reading
 
     s = session(ctx)
-    staff = actor.strip() if actor else None
     ref = normalise_ref(offender) if offender else None
     start = instant(parse_time(since)) if since else None
-    s.consult("audit", offender=ref)
-    with s.engine().connect() as conn:
-        entries = access_entries(conn, actor=staff, offender=ref, since=start)
+    entries = reading.audit(s, actor=actor, offender=ref, since=start)
     if as_json:
         emit_json({"entries": entries})
         return
@@ -64,4 +61,5 @@ def audit(
 
 
 def _options(details: dict[str, object]) -> str:
+    """A logged read's options, as one line."""
     return ", ".join(f"{key}={value}" for key, value in details.items())

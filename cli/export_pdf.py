@@ -24,7 +24,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from cli.export import (
+from ledger.document import (
     INTRODUCTION,
     KNOWLEDGE_COLUMNS,
     OWNERSHIP_COLUMNS,
@@ -32,6 +32,7 @@ from cli.export import (
     TIME_NOTE,
     UNVERIFIED,
     Entry,
+    ExportDocument,
     Knowledge,
     Readable,
     london,
@@ -50,6 +51,11 @@ LABEL_WIDTH = 38.0  # mm, the label column of a block
 LINE = 4.6  # mm, a line of body text
 BODY, SMALL, HEADING, TITLE = 9.5, 7.5, 12.5, 17.0  # pt
 GREY, DARK, RED, SHADE = (90, 90, 90), (0, 0, 0), (170, 0, 0), (235, 235, 235)
+
+
+def pdf_file(document: ExportDocument) -> bytes:
+    """The export's document as a PDF file's bytes."""
+    return render(document.readable())
 
 
 def render(view: Readable) -> bytes:

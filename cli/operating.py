@@ -32,26 +32,12 @@ def status(ctx: typer.Context, as_json: bool = JSON) -> None:
 
     Example: ledger projections status --json
     """
-    from projections.runner import ensure_positions, positions_detail
+    from ledger import reading
 
-    s = session(ctx)
-    head = s.ledger().head()
-    names = [p.name for p in s.projections()]
-    ensure_positions(s.engine(), names)
-    current = positions_detail(s.engine())
-    rows = []
-    for name in names:
-        position, updated_at = current.get(name, (0, None))
-        rows.append(
-            {
-                "name": name,
-                "position": position,
-                "lag": head - position,
-                "updated_at": updated_at.isoformat() if updated_at else None,
-            }
-        )
+    found = reading.projection_status(session(ctx))
+    head, rows = found["head"], found["projections"]
     if as_json:
-        emit_json({"head": head, "projections": rows})
+        emit_json(found)
         return
     behind = sum(1 for r in rows if r["lag"])
     table(

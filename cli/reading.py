@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
 from cli.options import AS_OF, AT, JSON
 from cli.render import asked_time, emit_json, local_time, say, table
-from cli.session import Session, session
-
-if TYPE_CHECKING:
-    from projections.records import EntryRecord
+from cli.session import session
 
 
 def register(app: typer.Typer) -> None:
@@ -21,23 +18,10 @@ def register(app: typer.Typer) -> None:
 
 
 def when(text: str | None) -> datetime | None:
+    """An --at or --as-of as the moment it means (a date: the end of that day), or None."""
     from domain.clock import parse_query_time
 
     return parse_query_time(text) if text else None
-
-
-def load_records(s: Session, ref: str) -> list[EntryRecord]:
-    """One offender's records, after bringing the read models up to date."""
-    from domain.errors import UnknownOffenderError
-    from domain.identity import offender_id
-    from projections.queries import offender_records
-
-    s.catch_up()
-    with s.engine().connect() as conn:
-        records = offender_records(conn, offender_id(ref.strip()))
-    if not records:
-        raise UnknownOffenderError(ref)
-    return records
 
 
 def show(
@@ -55,20 +39,10 @@ def show(
 
     Example: ledger show WMP-000123 --at 2016-10-20 --json
     """
-    from domain.clock import iso
-    from domain.errors import UnknownOffenderError
-    from projections import views
+    from ledger import reading
 
     s = session(ctx)
-    asked_as_of, asked_at = when(as_of), when(at)
-    s.check_reader()
-    records = load_records(s, ref)
-    views.require_registration(records, ref.strip(), as_of=asked_as_of, at=asked_at)
-    doc = views.show(records, as_of=asked_as_of, at=asked_at)
-    if doc is None:
-        raise UnknownOffenderError(ref)
-    doc["as_of"], doc["at"] = iso(asked_as_of), iso(asked_at)
-    s.consult("show", offender=ref)
+    doc = reading.show(s, ref, as_of=when(as_of), at=when(at))
     if as_json:
         emit_json(doc)
         return
@@ -146,10 +120,10 @@ def timeline(
 
     Example: ledger timeline WMP-000123 --from 2016-10-01 --agency police --csv
     """
-    from domain.clock import iso, parse_date
+    from domain.clock import parse_date
     from domain.errors import InvalidValueError
     from domain.values import Agency
-    from projections import views
+    from ledger import reading
 
     s = session(ctx)
     if as_json and as_csv:
@@ -157,31 +131,18 @@ def timeline(
     chosen = Agency.parse(agency).value if agency else None
     start = parse_date(date_from) if date_from else None
     end = parse_date(date_to) if date_to else None
-    if start is not None and end is not None and start > end:
-        raise InvalidValueError(
-            f"--from {start.isoformat()} is after --to {end.isoformat()}: give the earlier day "
-            "to --from"
-        )
-    s.check_reader()
-    records = load_records(s, ref)
-    entries = views.timeline(
-        records,
+    doc = reading.timeline(
+        s,
+        ref,
         as_of=when(as_of),
         date_from=start,
         date_to=end,
         agency=chosen,
         late_after_days=late_after,
     )
-    s.consult("timeline", offender=ref)
+    entries = doc["entries"]
     if as_json:
-        emit_json(
-            {
-                "ref": ref.strip(),
-                "as_of": iso(when(as_of)),
-                "late_after_days": late_after,
-                "entries": entries,
-            }
-        )
+        emit_json(doc)
     elif as_csv:
         _csv(entries)
     else:

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 import typer
 
 from cli.options import AS_OF, AT, JSON
-from cli.reading import caption, load_records, when
+from cli.reading import caption, when
 from cli.render import asked_time, emit_json, local_time, say, table
-from cli.session import Session, session
+from cli.session import session
 
 if TYPE_CHECKING:
     from projections.who_knew import WhoKnew
@@ -35,28 +35,15 @@ def ownership(
 
     Example: ledger ownership WMP-000123 --as-of 2016-10-20 --json
     """
-    from domain.clock import iso
-    from projections.ownership import ownership_periods, period_json
-    from projections.views import corrected_view, require_registration
+    from ledger import reading
 
     s = session(ctx)
     asked_as_of, asked_at = when(as_of), when(at)
-    s.check_reader()
-    records = load_records(s, ref)
-    registration = require_registration(records, ref.strip(), as_of=asked_as_of, at=asked_at)
-    view = corrected_view(records, as_of=asked_as_of, at=asked_at)
-    periods = [period_json(p) for p in ownership_periods(c.record for c in view)]
-    doc = {
-        "ref": registration.data["ref"],
-        "at": iso(asked_at),
-        "as_of": iso(asked_as_of),
-        "periods": periods,
-    }
-    s.consult("ownership", offender=ref)
+    found = reading.ownership(s, ref, as_of=asked_as_of, at=asked_at)
+    doc, names, periods = found.document, found.names, found.document["periods"]
     if as_json:
         emit_json(doc)
         return
-    names = {staff: name for staff, (name, _) in _staff_directory(s).items()}
     # A period not ended by --at may have ended since: it ran on "at" that moment, not "now".
     running = "now" if asked_at is None else f"(still at {asked_time(at)})"
     table(
@@ -101,23 +88,15 @@ def who_knew(
 
     Example: ledger who-knew WMP-000123 --at 2016-10-20 --entry 5
     """
-    from projections.who_knew import who_knew as derive
-    from projections.who_knew import who_knew_json
+    from ledger import reading
 
     s = session(ctx)
     asked_as_of, asked_at = when(as_of), when(at)
-    s.check_reader()
-    records = load_records(s, ref)
-    # An entry that does not exist, or is not information, is refused here: the refusal is the
-    # one row this read leaves in the access log.
-    directory = _staff_directory(s)
-    agencies = {staff: agency for staff, (_, agency) in directory.items()}
-    view = derive(records, at=asked_at, as_of=asked_as_of, entry=entry, agencies=agencies)
-    s.consult("who-knew", offender=ref)
+    found = reading.who_knew(s, ref, at=asked_at, as_of=asked_as_of, entry=entry)
     if as_json:
-        emit_json(who_knew_json(view))
+        emit_json(found.document)
         return
-    names = {staff: name for staff, (name, _) in directory.items()}
+    view, names = found.view, found.names
     _matrix(view, names, caption(as_of, at))
     if entry is not None and view.items:
         _people(view, names)
@@ -210,12 +189,3 @@ def _person(staff: str | None, names: dict[str, str]) -> str:
     if staff is None:
         return ""
     return f"{staff} {names[staff]}" if staff in names else staff
-
-
-def _staff_directory(s: Session) -> dict[str, tuple[str, str]]:
-    """Each staff member's name and agency: who-knew places by it a typist who authored nothing
-    on this offender."""
-    from projections.queries import list_staff
-
-    with s.engine().connect() as conn:
-        return {row["staff_id"]: (row["name"], row["agency"]) for row in list_staff(conn)}
