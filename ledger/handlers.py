@@ -165,12 +165,13 @@ def handle(
     with lock:
         return retrying(
             app,
-            lambda work: _apply_all(work, actor, commands, now, first=first),
+            lambda work: _apply_all(app, work, actor, commands, now, first=first),
             save=not dry_run,
         )
 
 
 def _apply_all(
+    app: OffenderLedger,
     work: UnitOfWork,
     actor: str | None,
     commands: Sequence[c.Command],
@@ -179,10 +180,10 @@ def _apply_all(
     first: bool,
 ) -> list[Handled]:
     # Judged again holding the lock: another first enrolment may have got there meanwhile.
-    empty = first and work.app.is_empty()
+    empty = first and app.is_empty()
     bootstrap = empty and isinstance(commands[0], c.EnrolStaff)
     typist = _typist(
-        work, actor, commands, empty=empty, bootstrap=bootstrap, raced=first and not empty
+        app, work, actor, commands, empty=empty, bootstrap=bootstrap, raced=first and not empty
     )
     done = []
     for index, command in enumerate(commands):
@@ -190,7 +191,7 @@ def _apply_all(
             if isinstance(command, c.EnrolStaff):
                 done.append(_enrol(work, typist, command, bootstrap and index == 0, now))
             else:
-                done.append(_record(work, typist, command, now))
+                done.append(_record(app, work, typist, command, now))
         except DomainError as refusal:
             refusal.index = index  # type: ignore[attr-defined]
             raise
@@ -198,6 +199,7 @@ def _apply_all(
 
 
 def _typist(
+    app: OffenderLedger,
     work: UnitOfWork,
     actor: str | None,
     commands: Sequence[c.Command],
@@ -220,9 +222,9 @@ def _typist(
             raise UnknownStaffError(actor)
         return actor
     if any(isinstance(command, c.EnrolStaff) for command in commands):
-        work.app.check_enrolling_admin(actor, raced=raced)
+        app.check_enrolling_admin(actor, raced=raced)
     else:
-        work.add_staff(work.app.check_actor(actor))
+        work.add_staff(app.check_actor(actor))
     return actor
 
 
@@ -249,7 +251,9 @@ def _enrol(
     return Handled(command.command, None, None, bootstrap)
 
 
-def _record(work: UnitOfWork, typist: str | None, command: Any, now: datetime) -> Handled:
+def _record(
+    app: OffenderLedger, work: UnitOfWork, typist: str | None, command: Any, now: datetime
+) -> Handled:
     """A command about an offender, by `command.by` (default: the typist) at its valid time."""
     from domain.offender import Offender
 
@@ -277,5 +281,5 @@ def _record(work: UnitOfWork, typist: str | None, command: Any, now: datetime) -
     before = len(offender.pending_events)
     HANDLERS[type(command)](command, Act(offender, author, typist, when, work))
     for event in offender.pending_events[before:]:
-        work.app.check_against_entries(offender, event)
+        app.check_against_entries(offender, event)
     return Handled(command.command, command.ref, offender.version)

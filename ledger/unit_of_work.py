@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from domain.clock import ValidTime, london_date
 from domain.errors import UnknownOffenderError, UnknownStaffError
@@ -20,9 +20,19 @@ from ledger.errors import ConcurrentWriteError
 if TYPE_CHECKING:
     from domain.offender import Offender
     from domain.staff import Person, StaffMember
-    from ledger.app import OffenderLedger
 
 T = TypeVar("T")
+
+
+class Store(Protocol):
+    """What a unit of work needs of the ledger: its aggregates, and a save of several at once."""
+
+    def get_staff(self, staff_ref: str) -> StaffMember: ...
+
+    def get_offender(self, ref: str) -> Offender: ...
+
+    def save(self, *aggregates: Any) -> Any: ...
+
 
 # How often a batch is applied again after losing a race for one of its streams.
 RETRIES = 8
@@ -31,7 +41,7 @@ RETRIES = 8
 class UnitOfWork:
     """The aggregates one batch touches, by reference and by staff id."""
 
-    def __init__(self, app: OffenderLedger) -> None:
+    def __init__(self, app: Store) -> None:
         self.app = app
         self.offenders: dict[str, Offender] = {}
         self.staff: dict[str, StaffMember] = {}
@@ -79,7 +89,7 @@ class UnitOfWork:
             self.app.save(*changed)
 
 
-def retrying(app: OffenderLedger, work: Callable[[UnitOfWork], T], *, save: bool = True) -> T:
+def retrying(app: Store, work: Callable[[UnitOfWork], T], *, save: bool = True) -> T:
     """Runs `work` on a fresh unit of work and commits it (unless `save` is false), again on
     fresh state whenever another write to one of its streams got there first."""
     from eventsourcing.persistence import IntegrityError

@@ -12,8 +12,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = ("domain", "ledger", "projections", "cli")
 # What each folder may not import.
@@ -22,12 +20,6 @@ FORBIDDEN = {
     "ledger": {"cli"},
     "projections": {"cli"},
     "cli": set(),
-}
-# Cycles known, each left to the work that removes it; remove an entry once its cycle is gone.
-KNOWN_CYCLES = {
-    frozenset({"cli.export", "cli.export_pdf"}): (
-        "cli.export and cli.export_pdf import each other; left to the change that reshapes cli/"
-    ),
 }
 
 
@@ -165,24 +157,6 @@ def test_nothing_outside_cli_imports_cli() -> None:
     assert importers == []
 
 
-@pytest.mark.parametrize(
-    "known",
-    [
-        pytest.param(group, marks=pytest.mark.xfail(strict=True, reason=reason))
-        for group, reason in KNOWN_CYCLES.items()
-    ],
-    ids=lambda group: " and ".join(sorted(group)),
-)
-def test_a_known_cycle_is_still_there(known: frozenset[str]) -> None:
-    """Each known cycle, expected to fail until it is removed (then take it out of the list)."""
-    found = [set(cycle) for cycle in cycles_within_folders(GRAPH)]
-    assert not any(known <= group for group in found), f"{sorted(known)} import each other"
-
-
 def test_no_folder_has_a_cycle_of_imports() -> None:
-    cycles = [
-        " -> ".join(cycle)
-        for cycle in cycles_within_folders(GRAPH)
-        if not any(known <= set(cycle) for known in KNOWN_CYCLES)
-    ]
+    cycles = [" -> ".join(cycle) for cycle in cycles_within_folders(GRAPH)]
     assert cycles == []

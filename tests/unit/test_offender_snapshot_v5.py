@@ -20,8 +20,10 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from domain.offender import ChangeOfOwner, Licence, Offender, RecallDecision
-from domain.values import Agency, RecallChoice, RiskLevel
+from domain.values import Agency, RiskLevel
 from ledger.app import OffenderLedger
+from ledger.commands import DecideRecall, EnrolStaff, RecordRelease
+from ledger.handlers import handle
 
 FIXTURE = json.loads(
     Path(__file__).with_name("fixtures").joinpath("offender_snapshot_v5.json").read_text()
@@ -151,19 +153,19 @@ def test_a_snapshot_no_upcaster_reaches_is_passed_over_for_the_events(ledger, mo
 
 
 def test_an_offender_loaded_from_a_version_5_snapshot_takes_new_commands(ledger):
-    ledger.enrol_staff(
-        None, "4521", "Sam Reid", Agency.POLICE, "PC", False, True, None, date(2010, 1, 1)
+    enrolment = EnrolStaff.build(
+        staff_id="4521", name="Sam Reid", agency="police", rank="PC", since="2010-01-01"
     )
+    handle(ledger, None, [enrolment])
     store_fixture(ledger)
     when = datetime(2017, 3, 1, 10, tzinfo=UTC)
-    ledger.append(
-        "4521", None, "WMP-000123", when,
-        lambda o, a, t: o.release_on_licence(when, a, t, date(2019, 3, 1)),
-    )  # fmt: skip
-    ledger.append(
-        "4521", None, "WMP-000123", when,
-        lambda o, a, t: o.decide_recall(when, a, t, RecallChoice.NO_RECALL, "Settled"),
-    )  # fmt: skip
+    at = when.isoformat()
+    release = RecordRelease.build(ref="WMP-000123", occurred_at=at, licence_end="2019-03-01")
+    decision = DecideRecall.build(
+        ref="WMP-000123", occurred_at=at, decision="no-recall", rationale="Settled"
+    )
+    handle(ledger, "4521", [release])
+    handle(ledger, "4521", [decision])
     offender = ledger.get_offender("WMP-000123")
     assert offender.licences[-1] == Licence(date(2017, 3, 1), date(2019, 3, 1), None, 15)
     assert offender.recall_decisions["16"] == RecallDecision(when, 15, recalled=False)

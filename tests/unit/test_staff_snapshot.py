@@ -16,16 +16,18 @@ from eventsourcing.utils import get_topic
 
 from domain.identity import staff_id
 from domain.staff import Post, StaffMember
-from domain.values import Agency
 from ledger.app import OffenderLedger
+from ledger.commands import EnrolStaff
+from ledger.handlers import handle
 
 
 @pytest.fixture
 def ledger() -> Iterator[OffenderLedger]:
     app = OffenderLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    app.enrol_staff(
-        None, "4521", "Sam Reid", Agency.POLICE, "PC", False, True, None, date(2010, 1, 1)
+    enrolment = EnrolStaff.build(
+        staff_id="4521", name="Sam Reid", agency="police", rank="PC", since="2010-01-01"
     )
+    handle(app, None, [enrolment])
     member = app.get_staff("4521")
     member.change_rank("PS", False, date(2014, 3, 1), "4521")
     member.change_rank("DS", True, date(2012, 6, 1), "4521")  # a late entry, slotted in
