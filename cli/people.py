@@ -135,13 +135,9 @@ def staff_list(ctx: typer.Context, as_json: bool = JSON) -> None:
 
     Example: ledger staff list --json
     """
-    from projections.queries import list_staff
+    from ledger import reading
 
-    s = session(ctx)
-    s.consult("staff list")
-    s.catch_up()
-    with s.engine().connect() as conn:
-        staff = list_staff(conn)
+    staff = reading.staff_list(session(ctx))
     if as_json:
         emit_json({"staff": staff})
         return
@@ -210,13 +206,9 @@ def offender_list(
 
     Example: ledger offender list --area Birmingham
     """
-    from projections.queries import list_offenders
+    from ledger import reading
 
-    s = session(ctx)
-    s.consult("offender list")
-    s.catch_up()
-    with s.engine().connect() as conn:
-        offenders = list_offenders(conn, area)
+    offenders = reading.offender_list(session(ctx), area)
     if as_json:
         emit_json({"offenders": offenders})
         return
