@@ -33,7 +33,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -184,20 +184,23 @@ def fresh_ledger(backend: str, folder: Path, postgres_url: str) -> Iterator[Any]
         raise SystemExit(f"ledger init on {backend} failed: {done.stderr.strip()}")
     ledger = open_ledger(Settings.from_environment(url))
     try:
-        since = date(2000, 1, 1)
-        ledger.enrol_staff(None, ADMIN, "Ann Admin", _police(), "Insp", False, True, None, since)
-        ledger.enrol_staff(ADMIN, OFFICER, "Sam Reid", _police(), "PC", False, False, None, since)
+        from ledger.commands import EnrolStaff
+        from ledger.handlers import handle
+
+        since = "2000-01-01"
+        admin = EnrolStaff.build(
+            staff_id=ADMIN, name="Ann Admin", agency="police", rank="Insp", since=since
+        )
+        officer = EnrolStaff.build(
+            staff_id=OFFICER, name="Sam Reid", agency="police", rank="PC", since=since
+        )
+        handle(ledger, None, [admin])
+        handle(ledger, ADMIN, [officer])
         yield ledger
     finally:
         ledger.close()
         if schema:
             _drop_schema(postgres_url, schema)
-
-
-def _police() -> Any:
-    from domain.values import Agency
-
-    return Agency.POLICE
 
 
 def _connect_postgres(url: str) -> Any:
@@ -221,9 +224,19 @@ def _drop_schema(postgres_url: str, schema: str) -> None:
 
 
 def register(ledger: Any, ref: str) -> None:
-    ledger.register_offender(
-        ADMIN, OFFICER, ref, "John Doe", date(1975, 3, 2), 1, 1, "Birmingham", date(2016, 7, 4)
+    from ledger.commands import RegisterOffender
+    from ledger.handlers import handle
+
+    command = RegisterOffender.build(
+        ref=ref,
+        name="John Doe",
+        born="1975-03-02",
+        category=1,
+        area="Birmingham",
+        occurred_at="2016-07-04",
+        by=OFFICER,
     )
+    handle(ledger, ADMIN, [command])
 
 
 def grow(ledger: Any, refs: Sequence[str], events_each: int, batch_events: int) -> None:
@@ -249,16 +262,14 @@ def grow(ledger: Any, refs: Sequence[str], events_each: int, batch_events: int) 
 
 
 def append_one(ledger: Any, ref: str) -> float:
+    from ledger.commands import RecordEntry
+    from ledger.handlers import handle
+
     started = time.perf_counter()
-    ledger.append(
-        ADMIN,
-        OFFICER,
-        ref,
-        WHEN,
-        lambda offender, author, typist: offender.record_entry(
-            WHEN, author, typist, "Appended", False
-        ),
+    command = RecordEntry.build(
+        ref=ref, summary="Appended", occurred_at=WHEN.isoformat(), by=OFFICER
     )
+    handle(ledger, ADMIN, [command])
     return time.perf_counter() - started
 
 

@@ -30,7 +30,7 @@ from typing import Annotated, Any, ClassVar
 from domain.clock import parse_date, parse_time
 from domain.errors import InvalidValueError
 from domain.identity import normalise_ref
-from domain.text import LONG_LIMIT, check_new_reference, parse_optional_text, parse_text
+from domain.text import LONG_LIMIT, parse_optional_text, parse_text
 from domain.values import (
     Agency,
     AssessmentTool,
@@ -136,7 +136,11 @@ def _ref(value: str, field: str) -> str:
 
 
 def _new_staff_id(value: str, field: str) -> str:
-    return check_new_reference(normalise_ref(value), "staff id")
+    """A staff id to enrol, without surrounding space; its form is the enrolment's own check."""
+    text = value.strip()
+    if not text:
+        raise InvalidValueError(f"{field} is empty: give a staff id", fields=(field,))
+    return text
 
 
 def _time_text(value: str, field: str) -> str:

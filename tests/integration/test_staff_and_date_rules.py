@@ -219,7 +219,7 @@ def test_a_leaving_before_what_they_recorded_is_refused(cli):
             f"have left on {day}",
         )  # fmt: skip
         assert says.endswith(
-            f"give a --since after 2017-03-01, or first correct the time of {REF}#2"
+            f"give --since after 2017-03-01, or first correct the time of {REF}#2"
         )
     cli.ok("staff", "leave", "4521", "--since", "2017-03-02")
 

@@ -81,7 +81,7 @@ def test_an_import_is_held_to_the_same_order(disclosed, tmp_path):
          "by": "4521"},
     ]  # fmt: skip
     says = import_refused(disclosed, tmp_path, lines)
-    assert says.startswith("error: line 2: --occurred-at 2016-09-30 is before WMP-000123#3")
+    assert says.startswith("error: line 2: occurred_at 2016-09-30 is before WMP-000123#3")
 
 
 def test_an_import_cannot_enrol_someone_from_a_future_date(cli, tmp_path):
@@ -90,7 +90,7 @@ def test_an_import_cannot_enrol_someone_from_a_future_date(cli, tmp_path):
         "since": "2999-01-01",
     }  # fmt: skip
     says = import_refused(cli, tmp_path, [record])
-    assert "line 1: --since 2999-01-01 is in the future" in says
+    assert "line 1: since 2999-01-01 is in the future" in says
 
 
 def test_a_transfer_recorded_out_of_order_is_judged_at_its_own_time(registered):
@@ -199,7 +199,7 @@ def test_an_imported_correction_is_held_to_the_same_order(disclosed, tmp_path):
          "entry_occurred_at": "2016-09-14"},
     ]  # fmt: skip
     says = import_refused(disclosed, tmp_path, lines)
-    assert says.startswith("error: line 2: --entry-occurred-at 2016-09-14 is after WMP-000123#3")
+    assert says.startswith("error: line 2: entry_occurred_at 2016-09-14 is after WMP-000123#3")
 
 
 def test_a_recall_decision_cannot_precede_the_release_on_its_day(registered):
