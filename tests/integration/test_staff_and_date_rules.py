@@ -218,9 +218,7 @@ def test_a_leaving_before_what_they_recorded_is_refused(cli):
             match=f"4521 is in post in {REF}#2, which occurred on 2017-03-01, so they cannot "
             f"have left on {day}",
         )  # fmt: skip
-        assert says.endswith(
-            f"give --since after 2017-03-01, or first correct the time of {REF}#2"
-        )
+        assert says.endswith(f"give --since after 2017-03-01, or first correct the time of {REF}#2")
     cli.ok("staff", "leave", "4521", "--since", "2017-03-02")
 
 
