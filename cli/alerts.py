@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from cli.options import AS_OF, JSON
-from cli.render import asked_time, local_time, say, table
+from cli.render import QUIET, STANDING, asked_time, blocks, local_time, say, table
 from cli.session import session
 
 
@@ -98,13 +98,21 @@ def _asked(at: str | None, moment: datetime) -> str:
 
 
 def _alerts_table(doc: dict[str, Any], at: str, as_of: str) -> None:
+    from projections.labels import rule
+
     rows = doc["alerts"]
     caption = f"at {at}" + (f", as the ledger stood at {as_of}" if as_of else "")
-    table(
+    blocks(
         f"Alerts standing: {len(rows)}",
-        ["Rule", "Ref", "Entry", "Due", "Detail"],
         [
-            [a["rule"], a["ref"], a["entry"] or "", local_time(a["due_at"]), a["detail"]]
+            (
+                a["ref"] + (f" #{a['entry']}" if a["entry"] else ""),
+                [
+                    [(a["rule"], STANDING), (f"  {rule(a['rule'])}", None)],
+                    f"due {local_time(a['due_at'])}",
+                    a["detail"],
+                ],
+            )
             for a in rows
         ],
         caption=caption,
@@ -113,25 +121,39 @@ def _alerts_table(doc: dict[str, Any], at: str, as_of: str) -> None:
         say("no alerts standing")
 
 
+# How each state of a breach is marked on a terminal.
+STATE_STYLES = {"open": STANDING, "lapsed": QUIET, "not yet due": QUIET}
+
+
 def _history_table(doc: dict[str, Any]) -> None:
-    table(
-        f"Breaches of {doc['ref']}",
-        ["Rule", "Entry", "Due", "Closed", "State", "Detail", "Closed by"],
+    from projections.labels import rule
+
+    blocks(
+        f"Breaches of {doc['ref']}: {len(doc['alerts'])}, and where each stood",
         [
-            [
-                a["rule"],
-                a["entry"] or "",
-                local_time(a["due_at"]),
-                local_time(a["satisfied_at"]),
-                a["state"],
-                a["detail"],
-                a["resolution"] or "",
-            ]
+            (
+                f"#{a['entry']}" if a["entry"] else "-",
+                [
+                    [(a["rule"], "bold"), (f"  {rule(a['rule'])}", None)],
+                    [("state: ", None), (a["state"], STATE_STYLES.get(a["state"]))],
+                    f"due {local_time(a['due_at'])}",
+                    _closed(a),
+                    a["detail"],
+                ],
+            )
             for a in doc["alerts"]
         ],
     )
     if not doc["alerts"]:
         say("no breaches")
+
+
+def _closed(alert: dict[str, Any]) -> str:
+    """When and by what the breach was met, or that it never was."""
+    if alert["satisfied_at"] is None:
+        return "never met"
+    by = f" by {alert['resolution']}" if alert["resolution"] else ""
+    return f"met {local_time(alert['satisfied_at'])}{by}"
 
 
 def _summary_table(doc: dict[str, Any], at: str) -> None:

@@ -8,7 +8,18 @@ from typing import Any
 import typer
 
 from cli.options import AS_OF, AT, JSON
-from cli.render import asked_time, emit_json, local_time, say, table
+from cli.render import (
+    LATE,
+    RISK,
+    Line,
+    Piece,
+    asked_time,
+    blocks,
+    emit_json,
+    local_time,
+    say,
+    table,
+)
 from cli.session import session
 
 
@@ -46,7 +57,10 @@ def show(
     if as_json:
         emit_json(doc)
         return
-    owners = ", ".join(f"{agency}: {staff}" for agency, staff in sorted(doc["owners"].items()))
+    owners = "; ".join(
+        f"{agency}: {who(staff, doc['owner_names'].get(agency))}"
+        for agency, staff in sorted(doc["owners"].items())
+    )
     table(
         f"{doc['ref']}  {doc['name']}",
         ["", ""],
@@ -146,25 +160,39 @@ def timeline(
     elif as_csv:
         _csv(entries)
     else:
-        table(
-            f"Timeline of {ref.strip()}",
-            ["#", "Occurred", "Recorded", "By", "Agency", "Type", "Summary"],
-            [
-                [
-                    e["entry"],
-                    local_time(e["occurred_at"]),
-                    local_time(e["recorded_at"]) + (" LATE" if e["late"] else ""),
-                    e["by"],
-                    e["agency"],
-                    e["type"],
-                    e["summary"] + _as_corrected(e),
-                ]
-                for e in entries
-            ],
+        blocks(
+            f"Timeline of {ref.strip()}: {len(entries)} entries, in the order they happened",
+            [(f"#{e['entry']}", _timeline_lines(e)) for e in entries],
             caption=caption(as_of, None),
         )
         if not entries:
             say("no entries in that range")
+
+
+def who(staff: str | None, name: str | None, rank: str | None = None) -> str:
+    """A person as every view names them: `Lee Hart (4633, PC)`."""
+    from projections.labels import person
+
+    return person(staff, {staff: name} if staff and name else {}, rank)
+
+
+def _timeline_lines(e: dict[str, Any]) -> list[Line]:
+    """One entry of the chronology: when and what, who, when it was written down, what it says."""
+    first: list[Piece] = [(local_time(e["occurred_at"]), None), ("  ", None), (e["label"], "bold")]
+    if e["risk_relevant"]:
+        first.append(("  risk-relevant", RISK))
+    author = f"by {who(e['by'], e['by_name'], e['rank'])}, {e['agency']}"
+    if e["entered_by"] != e["by"]:
+        author += f"; typed in by {who(e['entered_by'], e['entered_by_name'])}"
+    recorded: list[Piece] = [(f"recorded {local_time(e['recorded_at'])}", None)]
+    if e["late"]:
+        recorded.append((f"  LATE, {_days(e['recorded_after_days'])} after it happened", LATE))
+    return [first, author, recorded, e["summary"] + _as_corrected(e)]
+
+
+def _days(days: float) -> str:
+    whole = int(days)
+    return "1 day" if whole == 1 else f"{whole:,} days"
 
 
 def _as_corrected(entry: dict[str, Any]) -> str:

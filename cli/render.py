@@ -1,4 +1,10 @@
-"""Output: JSON for machines (exactly one document on stdout), rich tables for people.
+"""Output: JSON for machines (exactly one document on stdout), rich text for people.
+
+People read lists of blocks (`blocks`), one per entry, alert or log row: a first line and lines
+under it, each wrapped on words at the terminal's width, so no word, reference, rule name or time
+is split at 80 columns and nothing is cut off; a wider terminal uses its width. Colour marks what
+needs the eye (late, risk-relevant, standing) on a terminal only: none when piped or under
+NO_COLOR (rich's own rules).
 
 Times for machines (JSON, CSV) are ISO 8601 in UTC with their offset, as `domain.clock.iso` writes
 them. Times for people (every table and line of text) go through `local_time`: London wall-clock
@@ -55,7 +61,8 @@ def table(
 ) -> None:
     """Prints a table for people. Cells are plain text (`shown`): what is stored is printed as
     it is, never read as rich markup (a summary "[/x]" is those four characters) nor obeyed as
-    a terminal's control sequence."""
+    a terminal's control sequence. Columns wrap on words; a word longer than its column folds
+    rather than being cut off."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -65,12 +72,57 @@ def table(
         caption=Text(shown(caption)) if caption is not None else None,
         show_lines=False,
         expand=False,
+        show_header=any(columns),
     )
     for column in columns:
         grid.add_column(column, overflow="fold")
     for row in rows:
         grid.add_row(*(Text(shown(cell)) for cell in row))
-    Console().print(grid)
+    Console(highlight=False).print(grid)
+
+
+# A piece of a line: its text, and the style that marks it on a terminal (None: plain).
+Piece = tuple[str, str | None]
+# A line of a block: plain text, or pieces.
+Line = str | Sequence[Piece]
+
+LATE = "bold red"
+RISK = "bold magenta"
+STANDING = "bold yellow"
+QUIET = "dim"
+
+
+def blocks(
+    title: str | None,
+    items: Sequence[tuple[str, Sequence[Line]]],
+    caption: str | None = None,
+) -> None:
+    """Prints a list for people: each item a mark (`#4`, a staff id) beside its lines, the lines
+    wrapped on words within the terminal's width under the first, and a blank line between
+    items. Stored text is printed as it is (`shown`), never read as markup."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    if title:
+        console.print(Text(shown(title), style="bold"))
+    for mark, lines in items:
+        grid = Table.grid(padding=(0, 2, 0, 0))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")
+        body = Text()
+        for number, line in enumerate(lines):
+            if number:
+                body.append("\n")
+            pieces = [(line, None)] if isinstance(line, str) else line
+            for text, style in pieces:
+                body.append(shown(text), style=style or "")
+        grid.add_row(Text(shown(mark)), body)
+        console.print(grid)
+        console.print()
+    if caption:
+        console.print(Text(shown(caption), style="italic"))
 
 
 def local_time(value: datetime | date | str | None) -> str:

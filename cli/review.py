@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cli.options import AS_OF, AT, JSON
 from cli.reading import caption, when
-from cli.render import asked_time, emit_json, local_time, say, table
+from cli.render import (
+    QUIET,
+    RISK,
+    STANDING,
+    Line,
+    Piece,
+    asked_time,
+    blocks,
+    emit_json,
+    local_time,
+    say,
+)
 from cli.session import session
 
 if TYPE_CHECKING:
@@ -45,24 +56,32 @@ def ownership(
         emit_json(doc)
         return
     # A period not ended by --at may have ended since: it ran on "at" that moment, not "now".
-    running = "now" if asked_at is None else f"(still at {asked_time(at)})"
-    table(
-        f"Ownership of {doc['ref']}",
-        ["Agency", "Owner", "From", "To", "Made by", "Why", "Begun / ended by"],
+    running = "now" if asked_at is None else f"still at {asked_time(at)}"
+    blocks(
+        f"Ownership of {doc['ref']}, period by period",
         [
-            [
+            (
                 p["agency"],
-                _person(p["staff"], names),
-                local_time(p["from"]),
-                local_time(p["to"]) or running,
-                _person(p["by"], names),
-                p["reason"] or ("registration" if p["how"] == "registration" else ""),
-                f"#{p['entry']} / " + (f"#{p['end_entry']}" if p["end_entry"] else "-"),
-            ]
+                [
+                    [(_person(p["staff"], names), "bold")],
+                    f"from {local_time(p['from'])} to {local_time(p['to']) or running}",
+                    _made(p, names),
+                    f"begun by #{p['entry']}"
+                    + (f", ended by #{p['end_entry']}" if p["end_entry"] else ""),
+                ],
+            )
             for p in periods
         ],
         caption=caption(as_of, at),
     )
+
+
+def _made(period: dict[str, Any], names: dict[str, str]) -> str:
+    """Who began the period, and why."""
+    if period["how"] == "registration":
+        return f"owner from the registration, recorded by {_person(period['by'], names)}"
+    why = f": {period['reason']}" if period["reason"] else ""
+    return f"transferred by {_person(period['by'], names)}{why}"
 
 
 def who_knew(
@@ -103,89 +122,68 @@ def who_knew(
 
 
 def _matrix(view: WhoKnew, names: dict[str, str], title_note: str | None) -> None:
-    agencies = view.agencies
-    rows = []
+    """Each item, and when each agency first knew it, or that it did not; each owner who was
+    responsible for it but had not read it."""
+    from projections.labels import label
+
+    owners = "; ".join(f"{a}: {_person(st, names)}" for a, st in sorted(view.owners.items()))
+    items = []
     for item in view.items:
         r = item.item.record
-        unread: dict[str, list[str]] = {}
+        first: list[Piece] = [(local_time(r.occurred_at), None), ("  ", None)]
+        first.append((label(r.type, r.data, names), "bold"))
+        if r.risk_relevant:
+            first.append(("  risk-relevant", RISK))
+        lines: list[Line] = [first, r.summary]
+        for agency, knowing in item.agencies.items():
+            if knowing is None:
+                lines.append([(f"{agency}: did not know", QUIET)])
+                continue
+            through = _person(knowing.staff, names) or "a share with the agency"
+            lines.append(
+                f"{agency}: knew from {local_time(knowing.since)} ({knowing.how}, "
+                f"#{knowing.source}, {through})"
+            )
         for duty in item.responsible_not_acknowledged:
-            unread.setdefault(duty.agency, []).append(duty.staff)
-        cells = []
-        for agency in agencies:
-            knowing = item.agencies.get(agency)
-            cell = local_time(knowing.since) if knowing else "-"
-            if agency in unread:
-                cell += "".join(f"\n! {staff}" for staff in unread[agency])
-            cells.append(cell)
-        summary = r.summary if len(r.summary) <= 60 else r.summary[:57] + "..."
-        # "Disclosure" says as much as "DisclosureRecorded" in a column that must stay narrow.
-        kind = r.type.removesuffix("Recorded")
-        rows.append([r.entry, local_time(r.occurred_at), kind, summary, *cells])
-    owners = ", ".join(f"{a}: {_person(st, names)}" for a, st in sorted(view.owners.items()))
-    legend = (
-        "cells: when each agency first knew; -: did not know; "
-        "! STAFF: owner responsible who had not acknowledged"
-    )
-    table(
+            until = local_time(duty.responsible_to) or "now"
+            lines.append(
+                [
+                    (
+                        f"! {_person(duty.staff, names)}, {duty.agency} owner from "
+                        f"{local_time(duty.responsible_from)} to {until}, was responsible for it "
+                        "but had not acknowledged it",
+                        STANDING,
+                    )
+                ]
+            )
+        items.append((f"#{r.entry}", lines))
+    blocks(
         f"Who knew what in {view.ref}" + (f" (owners: {owners})" if owners else ""),
-        ["#", "Occurred", "Type", "Summary", *agencies],
-        rows,
-        caption="; ".join(filter(None, [title_note, legend])),
+        items,
+        caption=title_note,
     )
-    if not rows:
+    if not items:
         say("no informational entries in that view")
 
 
 def _people(view: WhoKnew, names: dict[str, str]) -> None:
     item = view.items[0]
-    table(
-        f"How each agency first knew {view.ref}#{item.item.record.entry}",
-        ["Agency", "Since", "How", "Via", "Through"],
+    blocks(
+        f"Everyone who knew {view.ref}#{item.item.record.entry}",
         [
-            [agency, "-", "", "", ""]
-            if k is None
-            else [
-                agency,
-                local_time(k.since),
-                k.how,
-                f"#{k.source}",
-                _person(k.staff, names) or "a share with the agency",
-            ]
-            for agency, k in item.agencies.items()
-        ],
-    )
-    table(
-        f"Who knew {view.ref}#{item.item.record.entry}",
-        ["Staff", "Agency", "Since", "How", "Via", "Recorded"],
-        [
-            [
+            (
                 _person(k.staff, names),
-                k.agency,
-                local_time(k.since),
-                k.how,
-                f"#{k.source}",
-                local_time(k.recorded_at),
-            ]
+                [
+                    f"{k.agency}, from {local_time(k.since)}",
+                    f"{k.how}, through #{k.source}, written down {local_time(k.recorded_at)}",
+                ],
+            )
             for k in item.staff
         ],
     )
-    if item.responsible_not_acknowledged:
-        table(
-            "Responsible but had not acknowledged",
-            ["Staff", "Agency", "Responsible from", "Until"],
-            [
-                [
-                    _person(d.staff, names),
-                    d.agency,
-                    local_time(d.responsible_from),
-                    local_time(d.responsible_to) or "still owner",
-                ]
-                for d in item.responsible_not_acknowledged
-            ],
-        )
 
 
 def _person(staff: str | None, names: dict[str, str]) -> str:
-    if staff is None:
-        return ""
-    return f"{staff} {names[staff]}" if staff in names else staff
+    from projections.labels import person
+
+    return person(staff, names) if staff else ""

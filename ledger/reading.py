@@ -62,6 +62,11 @@ def _staff_directory(context: LedgerContext) -> dict[str, tuple[str, str]]:
         return {row["staff_id"]: (row["name"], row["agency"]) for row in list_staff(conn)}
 
 
+def _names(context: LedgerContext) -> dict[str, str]:
+    """Each staff member's name, by staff id: every view names people, not only their ids."""
+    return {staff: name for staff, (name, _) in _staff_directory(context).items()}
+
+
 # ------------------------------------------------------------------------------- one offender
 
 
@@ -85,6 +90,8 @@ def show(
         doc = views.show(records, as_of=as_of, at=at)
         if doc is None:
             raise UnknownOffenderError(ref)
+        names = _names(context)
+        doc["owner_names"] = {agency: names.get(staff) for agency, staff in doc["owners"].items()}
         doc["as_of"], doc["at"] = iso(as_of), iso(at)
         context.consult("show", offender=ref)
     return doc
@@ -122,6 +129,7 @@ def timeline(
             date_to=date_to,
             agency=agency,
             late_after_days=late_after_days,
+            names=_names(context),
         )
         context.consult("timeline", offender=ref)
     return {
@@ -183,7 +191,7 @@ class Knowledge:
         """The view as JSON gives it: `{"ref", "at", "items"}`."""
         from projections.who_knew import who_knew_json
 
-        return who_knew_json(self.view)
+        return who_knew_json(self.view, self.names)
 
 
 def who_knew(
@@ -315,6 +323,12 @@ def _state(row: dict[str, Any], moment: datetime) -> str:
 
 
 # ------------------------------------------------------------------------- directories and log
+
+
+def staff_names(context: LedgerContext) -> dict[str, str]:
+    """Each staff member's name by staff id, to name people in what a view already read (the
+    access log): part of the read that asked for it, so not logged again."""
+    return _names(context)
 
 
 def staff_list(context: LedgerContext) -> list[dict[str, Any]]:

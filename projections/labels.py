@@ -114,3 +114,20 @@ def label(type_name: str, facts: Mapping[str, Any], names: Names | None = None) 
     """What one entry is, in a reviewer's words, from its stored class name and facts."""
     make = LABELS.get(type_name)
     return make(facts, names or {}) if make is not None else kind(type_name)
+
+
+# Each alert rule in plain words, as a reviewer reads the list of missed warnings.
+RULES: dict[str, str] = {
+    "ARMS_OVERDUE": "ARMS assessment overdue",
+    "ESCALATION_NOT_ACTED_ON": "Escalation not acted on",
+    "ENTRY_UNACKNOWLEDGED": "Entry not acknowledged by the case owner",
+    "DISCLOSURE_NOT_SHARED": "Disclosure not shared with the other agency",
+    "DISAGREEMENT_NOT_ESCALATED": "Disagreement not escalated",
+    "RECALL_NOT_CONSIDERED": "Recall not considered",
+    "VISIT_OVERDUE": "Home visit overdue",
+}
+
+
+def rule(name: str) -> str:
+    """An alert rule in plain words; the rule's own name for one not listed."""
+    return RULES.get(name, name)

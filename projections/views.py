@@ -7,7 +7,7 @@ recorded by `as_of` replace the values they correct; the originals stay visible 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -177,8 +177,13 @@ def timeline(
     date_to: date | None = None,
     agency: str | None = None,
     late_after_days: int = LATE_AFTER_DAYS,
+    names: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The offender's entries in valid-time order, corrections applied, late entries flagged."""
+    """The offender's entries in valid-time order, corrections applied, late entries flagged;
+    each with its label and the names (`names`: staff id to name) of who made and typed it."""
+    from projections.labels import label
+
+    names = names or {}
     late_after = timedelta(days=late_after_days)
     rows = []
     for item in chronological(apply_corrections(records, as_of)):
@@ -193,13 +198,16 @@ def timeline(
             {
                 "entry": r.entry,
                 "type": r.type,
+                "label": label(r.type, r.data, names),
                 "occurred_at": iso(r.occurred_at),
                 "time_known": isinstance(r.occurred_at, datetime),
                 "recorded_at": iso(r.recorded_at),
                 "by": r.by,
+                "by_name": names.get(r.by),
                 "agency": r.agency,
                 "rank": r.rank,
                 "entered_by": r.entered_by,
+                "entered_by_name": names.get(r.entered_by),
                 "summary": r.summary,
                 "risk_relevant": r.risk_relevant,
                 "corrected": item.corrected,

@@ -217,9 +217,10 @@ def _unread_by_owners(
 # ------------------------------------------------------------------------------------- JSON
 
 
-def _knowing_json(k: Knowing) -> dict[str, Any]:
+def _knowing_json(k: Knowing, names: Mapping[str, str]) -> dict[str, Any]:
     return {
         "staff": k.staff,
+        "name": names.get(k.staff) if k.staff else None,
         "agency": k.agency,
         "since": iso(k.since),
         "how": k.how,
@@ -228,8 +229,12 @@ def _knowing_json(k: Knowing) -> dict[str, Any]:
     }
 
 
-def who_knew_json(view: WhoKnew) -> dict[str, Any]:
-    """The contract's `who-knew` document, with the owners and the unacknowledged beside it."""
+def who_knew_json(view: WhoKnew, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The contract's `who-knew` document, with the owners and the unacknowledged beside it, and
+    each entry's label and each person's name (`names`: staff id to name) beside their ids."""
+    from projections.labels import label
+
+    names = names or {}
     return {
         "ref": view.ref,
         "at": iso(view.at),
@@ -239,10 +244,12 @@ def who_knew_json(view: WhoKnew) -> dict[str, Any]:
             {
                 "entry": i.item.record.entry,
                 "type": i.item.record.type,
+                "label": label(i.item.record.type, i.item.record.data, names),
                 "summary": i.item.record.summary,
                 "occurred_at": iso(i.item.record.occurred_at),
                 "recorded_at": iso(i.item.record.recorded_at),
                 "by": i.item.record.by,
+                "by_name": names.get(i.item.record.by),
                 "agency": i.item.record.agency,
                 "risk_relevant": i.item.record.risk_relevant,
                 "corrected": i.item.corrected,
@@ -250,12 +257,13 @@ def who_knew_json(view: WhoKnew) -> dict[str, Any]:
                 # How each agency first knew: through which person (null for a share with the
                 # agency as a whole), how, and by which entry.
                 "agencies_how": {
-                    a: (_knowing_json(k) if k else None) for a, k in i.agencies.items()
+                    a: (_knowing_json(k, names) if k else None) for a, k in i.agencies.items()
                 },
-                "staff": [_knowing_json(k) for k in i.staff],
+                "staff": [_knowing_json(k, names) for k in i.staff],
                 "responsible_not_acknowledged": [
                     {
                         "staff": r.staff,
+                        "name": names.get(r.staff),
                         "agency": r.agency,
                         "responsible_from": iso(r.responsible_from),
                         "responsible_to": iso(r.responsible_to),
