@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli.options import BY, JSON, OCCURRED_AT
-from cli.render import emit_entry, emit_json, say, table, warn
+from cli.render import blocks, emit_entry, emit_json, say, warn
 from cli.session import session
 
 staff_app = typer.Typer(
@@ -141,21 +141,22 @@ def staff_list(ctx: typer.Context, as_json: bool = JSON) -> None:
     if as_json:
         emit_json({"staff": staff})
         return
-    table(
-        "Staff",
-        ["Staff id", "Name", "Agency", "Rank", "Inspector+", "Admin", "Area", "Since", "Left"],
+    blocks(
+        f"Staff: {len(staff)}",
         [
-            [
+            (
                 m["staff_id"],
-                m["name"],
-                m["agency"],
-                m["rank"],
-                "yes" if m["senior"] else "",
-                "yes" if m["admin"] else "",
-                m["area"],
-                m["since"],
-                m["left_on"],
-            ]
+                [
+                    [(m["name"], "bold")],
+                    ", ".join(
+                        [m["rank"], m["agency"]]
+                        + (["inspector or above"] if m["senior"] else [])
+                        + (["administrator"] if m["admin"] else [])
+                    ),
+                    *([f"works in {m['area']}"] if m["area"] else []),
+                    f"since {m['since']}" + (f", left on {m['left_on']}" if m["left_on"] else ""),
+                ],
+            )
             for m in staff
         ],
     )
@@ -212,11 +213,18 @@ def offender_list(
     if as_json:
         emit_json({"offenders": offenders})
         return
-    table(
-        "Offenders",
-        ["Ref", "Name", "Born", "Category", "Level", "Area", "Entries"],
+    blocks(
+        f"Offenders: {len(offenders)}",
         [
-            [o["ref"], o["name"], o["born"], o["category"], o["level"], o["area"], o["entries"]]
+            (
+                o["ref"],
+                [
+                    [(o["name"], "bold"), (f", born {o['born']}", None)],
+                    f"MAPPA category {o['category']}, level {o['level']}",
+                    *([f"managed in {o['area']}"] if o["area"] else []),
+                    f"{o['entries']} entries",
+                ],
+            )
             for o in offenders
         ],
     )
