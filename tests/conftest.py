@@ -220,3 +220,13 @@ def no_hang() -> Iterator[None]:
     yield
     signal.setitimer(signal.ITIMER_REAL, 0)
     signal.signal(signal.SIGALRM, previous)
+
+
+def block_containing(out: str, text: str) -> str:
+    """The block of a view for people (an entry, an alert, a log row: the lines between blank
+    lines) that contains `text`, its lines joined by spaces."""
+    for block in out.split("\n\n"):
+        joined = " ".join(block.split())
+        if text in joined:
+            return joined
+    raise AssertionError(f"no block contains {text!r}:\n{out}")

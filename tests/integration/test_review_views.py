@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from tests.conftest import block_containing
+
 REF = "WMP-000123"
 
 
@@ -91,10 +93,11 @@ def test_the_matrix_marks_the_owner_who_had_not_read_it(registered):
 
     out = registered.ok("who-knew", REF, "--at", "2016-10-20")
 
-    assert "! 4521" in out.stdout
+    assert "! Sam Reid (4521), police owner" in out.stdout
     assert "probation" in out.stdout and "2016-10-17" in out.stdout
     detail = registered.ok("who-knew", REF, "--entry", str(told), "--at", "2016-10-20").stdout
-    assert "Responsible but had not acknowledged" in detail and "Sam Reid" in detail
+    unread = block_containing(detail, "Sam Reid (4521), police owner")
+    assert "was responsible for it but had not acknowledged it" in unread
 
 
 def test_what_the_ledger_itself_showed_before_the_late_entries_were_written(registered):
@@ -249,11 +252,11 @@ def test_ownership_at_a_moment_says_the_owner_then_and_not_now(registered):
     then = registered.ok("ownership", REF, "--at", "2016-10-01", env=wide).stdout
     now = registered.ok("ownership", REF, env=wide).stdout
 
-    row = next(line for line in then.splitlines() if "4521" in line)
-    assert "still at 2016-10-01" in row and "now" not in row
-    assert "#1 / -" in row
-    assert "#1 / #2" in next(line for line in now.splitlines() if "4521" in line)
-    assert "now" in next(line for line in now.splitlines() if "1001" in line)
+    period = block_containing(then, "4521")
+    assert "to still at 2016-10-01" in period and "now" not in period
+    assert period.endswith("begun by #1")
+    assert "begun by #1, ended by #2" in block_containing(now, "4521")
+    assert "to now" in block_containing(now, "Ann Admin (1001)")
 
 
 def test_who_knew_says_how_each_agency_first_knew(registered):
@@ -267,5 +270,5 @@ def test_who_knew_says_how_each_agency_first_knew(registered):
     assert police["since"] == item["agencies"]["police"]
     assert (probation["how"], probation["staff"]) == ("recorded", "7702")
     out = registered.ok("who-knew", REF, "--entry", str(told), env={"COLUMNS": "300"}).stdout
-    row = next(line for line in out.splitlines() if line.startswith("│ police"))
-    assert "shared" in row and "a share with the agency" in row
+    row = block_containing(out, "police: knew from")
+    assert "police: knew from 2016-10-25 (shared, " in row and "a share with the agency" in row
