@@ -239,7 +239,7 @@ class Command:
         """Rules between fields, once each field is valid on its own; none by default."""
 
     @classmethod
-    def keys(cls) -> dict[str, str]:
+    def import_keys(cls) -> dict[str, str]:
         """Each field by the key an import line gives it (`with` for the field `with_`)."""
         return {f.name.rstrip("_"): f.name for f in dataclasses.fields(cls)}
 

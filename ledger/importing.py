@@ -138,7 +138,7 @@ def parse_record(raw: Any) -> Command:
     model = COMMANDS.get(raw["command"]) if isinstance(raw["command"], str) else None
     if model is None:
         raise InvalidValueError(f"'command' must be one of: {', '.join(COMMANDS)}")
-    keys = model.keys()
+    keys = model.import_keys()
     unknown = [key for key in raw if key != "command" and key not in keys]
     if unknown:
         raise InvalidValueError(
