@@ -211,8 +211,11 @@ Attendees = Annotated[tuple[str, ...], Checked(_attendees)]
 
 # ------------------------------------------------------------------------------ commands
 
+# Every command is a frozen dataclass whose fields are given by name.
+model = dataclass(frozen=True, kw_only=True)
 
-@dataclass(frozen=True, kw_only=True)
+
+@model
 class Command:
     """A write, as data. `command` is what an import line calls it (`"command": "release"`)."""
 
@@ -255,7 +258,7 @@ def _markers(cls: type[Command]) -> dict[str, Parsed]:
     }
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class EnrolStaff(Command):
     """Enrol a member of staff, who held `rank` in `agency` from `since` (default: today)."""
 
@@ -270,7 +273,7 @@ class EnrolStaff(Command):
     since: OptionalDay = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class OffenderCommand(Command):
     """A command about one offender: whose record, when it happened, and who made the contact
     (`by`; default: whoever types it in)."""
@@ -280,7 +283,7 @@ class OffenderCommand(Command):
     by: OptionalStaffId = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class RegisterOffender(OffenderCommand):
     command: ClassVar[str] = "register"
     name: Text
@@ -290,13 +293,13 @@ class RegisterOffender(OffenderCommand):
     area: OptionalText = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class RecordRelease(OffenderCommand):
     command: ClassVar[str] = "release"
     licence_end: Day
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class RecordDisclosure(OffenderCommand):
     command: ClassVar[str] = "disclosure"
     summary: Text
@@ -304,27 +307,27 @@ class RecordDisclosure(OffenderCommand):
     risk_relevant: bool = False
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class RecordVisit(OffenderCommand):
     command: ClassVar[str] = "visit"
     kind: VisitKindName
     outcome: Text
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class RecordEntry(OffenderCommand):
     command: ClassVar[str] = "entry"
     summary: Text
     risk_relevant: bool = False
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class RecordConcern(OffenderCommand):
     command: ClassVar[str] = "concern"
     summary: Text
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class RecordAssessment(OffenderCommand):
     command: ClassVar[str] = "assessment"
     tool: ToolName
@@ -332,13 +335,13 @@ class RecordAssessment(OffenderCommand):
     summary: OptionalText = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class RecordReview(OffenderCommand):
     command: ClassVar[str] = "review"
     summary: Text
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class RecordDecision(OffenderCommand):
     command: ClassVar[str] = "decision"
     decision: Text
@@ -346,21 +349,21 @@ class RecordDecision(OffenderCommand):
     about: EntryNumbers = ()
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class RecordDisagreement(OffenderCommand):
     command: ClassVar[str] = "disagreement"
     with_: StaffId
     summary: Text
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class RecordEscalation(OffenderCommand):
     command: ClassVar[str] = "escalation"
     to: StaffId
     reason: Text
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class ReferToMappa(OffenderCommand):
     command: ClassVar[str] = "mappa-referral"
     level: ReferralLevel
@@ -368,7 +371,7 @@ class ReferToMappa(OffenderCommand):
     reason: Text
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class RecordMappaMeeting(OffenderCommand):
     command: ClassVar[str] = "mappa-meeting"
     level: Level
@@ -377,27 +380,27 @@ class RecordMappaMeeting(OffenderCommand):
     discussed: EntryNumbers = ()
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class DecideRecall(OffenderCommand):
     command: ClassVar[str] = "recall-decision"
     decision: RecallChoiceName
     rationale: Text
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class Acknowledge(OffenderCommand):
     command: ClassVar[str] = "acknowledge"
     entries: SomeEntryNumbers
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class Transfer(OffenderCommand):
     command: ClassVar[str] = "transfer"
     to: StaffId
     reason: OptionalText = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class Share(OffenderCommand):
     """Share entries with an agency (by its name) or a member of staff (by their id)."""
 
@@ -407,7 +410,7 @@ class Share(OffenderCommand):
     means: MeansName = ShareMeans.EMAIL
 
 
-@dataclass(frozen=True, kw_only=True)
+@model
 class Correct(OffenderCommand):
     """Correct entry `entry`: its summary, the time it occurred, or a release's licence end."""
 
