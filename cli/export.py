@@ -62,7 +62,8 @@ def export(
     ),
     as_json: bool = JSON,
 ) -> None:
-    """Export the complete record of one offender: details, ownership, chronology, who knew.
+    """Export the complete record of one offender: details, ownership, chronology, who knew,
+    and the alerts that fell due (the missed warnings).
 
     The chronology shows when each thing occurred beside when it was recorded, each entry's facts
     and ledger position, and every correction beside the original. JSON, HTML and PDF also carry
@@ -73,7 +74,10 @@ def export(
     and the staff; their times are London local time (GMT or BST), and the --as-of moment is
     said back exactly, to the second and fraction given (a date: the end of that day). The PDF
     is A4 with numbered pages and the digest on each page. JSON and CSV times are UTC (ISO
-    8601). The export is logged as a disclosure, with --to and the file.
+    8601). HTML and PDF open with a timeline chart (a lane per agency, owners, entries, shares,
+    alerts; in HTML inline SVG, each mark named #N) and list the missed warnings after the
+    chronology, never met first; JSON has them as 'alerts', as 'alerts --history --json' prints
+    them. The export is logged as a disclosure, with --to and the file.
 
     Example: ledger --reason "Coroner's request 2020/117" export WMP-000123 --format pdf --out wmp-000123.pdf --to "HM Coroner, Birmingham"
     """
