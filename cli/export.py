@@ -10,10 +10,10 @@ An export that fails or is refused, whether before or after the ledger was read,
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -28,7 +28,8 @@ from ledger.document import (
     STAFF_COLUMNS,
     TIME_NOTE,
     UNVERIFIED,
-    Entry,
+    WARNING_COLUMNS,
+    WARNINGS_NOTE,
     ExportDocument,
     correction_text,
     london,
@@ -61,7 +62,8 @@ def export(
     ),
     as_json: bool = JSON,
 ) -> None:
-    """Export the complete record of one offender: details, ownership, chronology, who knew.
+    """Export the complete record of one offender: details, ownership, chronology, who knew,
+    and the alerts that fell due (the missed warnings).
 
     The chronology shows when each thing occurred beside when it was recorded, each entry's facts
     and ledger position, and every correction beside the original. JSON, HTML and PDF also carry
@@ -72,7 +74,10 @@ def export(
     and the staff; their times are London local time (GMT or BST), and the --as-of moment is
     said back exactly, to the second and fraction given (a date: the end of that day). The PDF
     is A4 with numbered pages and the digest on each page. JSON and CSV times are UTC (ISO
-    8601). The export is logged as a disclosure, with --to and the file.
+    8601). HTML and PDF open with a timeline chart (a lane per agency, owners, entries, shares,
+    alerts; in HTML inline SVG, each mark named #N) and list the missed warnings after the
+    chronology, never met first; JSON has them as 'alerts', as 'alerts --history --json' prints
+    them. The export is logged as a disclosure, with --to and the file.
 
     Example: ledger --reason "Coroner's request 2020/117" export WMP-000123 --format pdf --out wmp-000123.pdf --to "HM Coroner, Birmingham"
     """
@@ -187,87 +192,39 @@ def csv_file(document: ExportDocument) -> str:
 
 
 def html_file(document: ExportDocument) -> str:
-    """The export as one HTML page, as people read it: plain text, times in London."""
-    e, view = html.escape, document.readable()
+    """The export as one HTML page, as people read it: plain text, times in London, opening with
+    the timeline chart as inline SVG; rendered from `cli/templates/export.html.j2` with every
+    value escaped."""
+    from cli.chart import LEFT, RIGHT, layout
 
-    def table(columns: list[str], rows: list[list[str]]) -> str:
-        head = "".join(f"<th>{e(c)}</th>" for c in columns)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows
+    return (
+        _templates()
+        .get_template("export.html.j2")
+        .render(
+            view=document.readable(),
+            chart=layout(document),
+            left=LEFT,
+            right=RIGHT,
+            introduction=INTRODUCTION,
+            time_note=TIME_NOTE,
+            unverified=UNVERIFIED,
+            ownership_columns=OWNERSHIP_COLUMNS,
+            chronology_columns=CHRONOLOGY_COLUMNS,
+            warning_columns=WARNING_COLUMNS,
+            warnings_note=WARNINGS_NOTE,
+            knowledge_columns=KNOWLEDGE_COLUMNS,
+            staff_columns=STAFF_COLUMNS,
         )
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-    def lines(values: list[str]) -> str:
-        return "<br>".join(e(v) for v in values)
-
-    def pairs(rows: list[tuple[str, str]]) -> list[list[str]]:
-        return [[e(label), e(value)] for label, value in rows]
-
-    disclosure = pairs(view.disclosure)
-    if not view.verified:
-        disclosure[-1][1] += f" <strong>{e(UNVERIFIED)}</strong>"
-    chronology = [
-        [
-            e(r.entry),
-            e(r.occurred),
-            e(r.recorded) + (" <strong>LATE</strong>" if r.late else ""),
-            e(r.by),
-            e(r.agency_rank),
-            e(r.type),
-            _summary_cell(r),
-        ]
-        for r in view.chronology
-    ]
-    knowledge = [
-        [e(k.entry), e(k.type), e(k.summary), lines(k.agencies), lines(k.staff),
-         lines(k.responsible)]
-        for k in view.knowledge
-    ]  # fmt: skip
-    escaped = [[e(cell) for cell in row] for row in view.ownership]
-    staff = [[e(cell) for cell in row] for row in view.staff]
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>{e(view.title)}</title>
-<style>
-body {{ font-family: sans-serif; font-size: 10pt; margin: 1.5em; }}
-table {{ border-collapse: collapse; width: 100%; margin-bottom: 1.5em; }}
-th, td {{ border: 1px solid #999; padding: 3px 5px; text-align: left; vertical-align: top;
-  white-space: pre-wrap; }}
-th {{ background: #eee; }}
-del {{ color: #a00; }}
-@page {{ size: A4 landscape; margin: 12mm; }}
-</style></head><body>
-<h1>{e(view.title)}</h1>
-<p>{e(INTRODUCTION)} {e(TIME_NOTE)}</p>
-<h2>Disclosure</h2>
-{table(["", ""], disclosure)}
-<h2>Offender</h2>
-{table(["", ""], pairs(view.offender))}
-<h2>Ownership</h2>
-{table(OWNERSHIP_COLUMNS, escaped)}
-<h2>Chronology</h2>
-{table(CHRONOLOGY_COLUMNS, chronology)}
-<h2>Who knew each item, how and since when</h2>
-{table(KNOWLEDGE_COLUMNS, knowledge)}
-<h2>Staff in this record</h2>
-{table(STAFF_COLUMNS, staff)}
-</body></html>
-"""
+    )
 
 
-def _summary_cell(row: Entry) -> str:
-    """A chronology entry's summary cell: its facts, who typed it in, its ledger position, and
-    the original beside the corrected value."""
-    e = html.escape
-    cell = e(row.summary)
-    cell += "".join(f"<br><small>{e(fact)}</small>" for fact in row.facts)
-    if row.typed_by is not None:
-        cell += f"<br><small>typed in by {e(row.typed_by)}</small>"
-    if row.position:
-        cell += f"<br><small>ledger position {e(row.position)}</small>"
-    if row.original_summary is not None:
-        cell += f"<br>originally: <del>{e(row.original_summary)}</del>"
-    if row.original_occurred is not None:
-        cell += f"<br>originally occurred: <del>{e(row.original_occurred)}</del>"
-    cell += "".join(f"<br><small>{e(c)}</small>" for c in row.corrections)
-    return cell
+def _templates() -> Any:
+    """The export's Jinja2 templates, escaping every value they are given."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    return Environment(
+        loader=PackageLoader("cli", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )

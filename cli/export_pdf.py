@@ -18,7 +18,7 @@ import contextlib
 import unicodedata
 from collections.abc import Iterator
 from importlib import resources
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -31,15 +31,19 @@ from ledger.document import (
     STAFF_COLUMNS,
     TIME_NOTE,
     UNVERIFIED,
+    WARNINGS_NOTE,
     Entry,
     ExportDocument,
     Knowledge,
     Readable,
+    Warning,
     london,
 )
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from cli.chart import Chart
 
 FAMILY = "DejaVu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
@@ -54,15 +58,17 @@ GREY, DARK, RED, SHADE = (90, 90, 90), (0, 0, 0), (170, 0, 0), (235, 235, 235)
 
 
 def pdf_file(document: ExportDocument) -> bytes:
-    """The export's document as a PDF file's bytes."""
-    return render(document.readable())
+    """The export's document as a PDF file's bytes, opening with the timeline chart."""
+    from cli.chart import layout
+
+    return render(document.readable(), layout(document))
 
 
-def render(view: Readable) -> bytes:
+def render(view: Readable, chart: Chart | None = None) -> bytes:
     """The export as a PDF file's bytes."""
     with _fonts() as paths:
         pdf = _Document(view, paths)
-        pdf.write_record()
+        pdf.write_record(chart)
         return bytes(pdf.output())
 
 
@@ -178,7 +184,7 @@ class _Document(FPDF):
 
     # ------------------------------------------------------------------------ the record
 
-    def write_record(self) -> None:
+    def write_record(self, chart: Chart | None = None) -> None:
         view = self.view
         self.add_page()
         self.paragraph(view.title, TITLE, "B")
@@ -188,30 +194,57 @@ class _Document(FPDF):
         if missing:
             self.ln(1.5)
             self.paragraph(_missing_note(missing), style="B", colour=RED)
-        self.section("Disclosure")
+        if chart is not None:
+            self.section("Timeline", 40)
+            self.paragraph(chart.description, SMALL, colour=GREY)
+            self.ln(1)
+            self.draw_chart(chart)
+        self.section("Disclosure", 2 * LINE)
         self.key_values(view.disclosure, {} if view.verified else {"Ledger digest": UNVERIFIED})
-        self.section("Offender")
+        self.section("Offender", 2 * LINE)
         self.key_values(view.offender, {})
-        self.section("Ownership")
+        self.section("Ownership", self.first_block(self.ownership_blocks()))
         self.ownership()
-        self.section("Chronology")
+        chronology = [self.chronology_block(entry) for entry in view.chronology]
+        self.section("Chronology", self.first_block(chronology))
         if not view.chronology:
             self.paragraph("No entries.")
-        for entry in view.chronology:
-            self.chronology_entry(entry)
-        self.section("Who knew each item, how and since when")
+        for heading, fields in chronology:
+            self.block(heading, fields)
+        warnings = [self.warning_block(w) for w in view.warnings]
+        self.section("Missed warnings", 3 * LINE + self.first_block(warnings))
+        self.paragraph(WARNINGS_NOTE)
+        if not view.warnings:
+            self.paragraph("No alert fell due on this record.")
+        for heading, fields in warnings:
+            self.block(heading, fields)
+        knowledge = [self.knowledge_block(item) for item in view.knowledge]
+        self.section("Who knew each item, how and since when", self.first_block(knowledge))
         if not view.knowledge:
             self.paragraph("No items.")
-        for item in view.knowledge:
-            self.knowledge_item(item)
-        self.section("Staff in this record")
+        for heading, fields in knowledge:
+            self.block(heading, fields)
+        self.section("Staff in this record", 3 * LINE)
         self.staff()
 
-    def section(self, title: str) -> None:
+    def section(self, title: str, following: float = 3 * LINE) -> None:
+        """A heading, on a new page unless `following` mm of what comes after it fit beneath
+        it: no heading is left alone at the foot of a page."""
         self.ln(4)
-        self.keep_room(3)
+        heading = HEADING * 0.48 + 1
+        if self.get_y() + heading + following > self.page_break_trigger:
+            self.add_page()
         self.paragraph(title, HEADING, "B")
         self.ln(1)
+
+    def first_block(self, blocks: list[tuple[str, list[Field]]]) -> float:
+        """How much of a section's first block its heading keeps with it: all of it where it
+        fits on a page (a block that fits is never split), else its first lines."""
+        if not blocks:
+            return 2 * LINE
+        needed = 1.5 + self.block_height(*blocks[0])
+        whole_page = self.page_break_trigger - self.t_margin - 12
+        return needed if needed <= whole_page else 4 * LINE
 
     def keep_room(self, lines: float) -> None:
         """A new page unless `lines` lines of body text fit on this one (a heading stays with
@@ -296,26 +329,36 @@ class _Document(FPDF):
         for label, value in rows:
             self.field(Field(label, value, alarm=alarms.get(label)))
 
-    def ownership(self) -> None:
+    def ownership_blocks(self) -> list[tuple[str, list[Field]]]:
         """A block per period, headed "agency: owner"; the other columns as its fields."""
+        return [
+            (
+                f"{agency}: {owner}",
+                [
+                    Field(label, value)
+                    for label, value in zip(OWNERSHIP_COLUMNS[2:], rest, strict=True)
+                    if value or label != "Reason"
+                ],
+            )
+            for agency, owner, *rest in self.view.ownership
+        ]
+
+    def ownership(self) -> None:
         if not self.view.ownership:
             self.paragraph("No owners.")
-        for agency, owner, *rest in self.view.ownership:
-            fields = [
-                Field(label, value)
-                for label, value in zip(OWNERSHIP_COLUMNS[2:], rest, strict=True)
-                if value or label != "Reason"
-            ]
-            self.block(f"{agency}: {owner}", fields)
+        for heading, fields in self.ownership_blocks():
+            self.block(heading, fields)
 
-    def chronology_entry(self, entry: Entry) -> None:
+    def chronology_block(self, entry: Entry) -> tuple[str, list[Field]]:
         fields = [
             Field("Occurred", entry.occurred),
             Field("Recorded", entry.recorded, alarm="LATE" if entry.late else None),
-            Field("By", f"{entry.by} ({entry.agency_rank})"),
+            Field("By", f"{entry.by}, {entry.agency}" if entry.agency else entry.by),
             Field("Summary", entry.summary),
             *(Field("Fact", fact) for fact in entry.facts),
         ]
+        if entry.risk_relevant:
+            fields.insert(0, Field("Risk", "risk-relevant", "B", RED))
         if entry.typed_by is not None:
             fields.append(Field("Typed in by", entry.typed_by))
         if entry.position:
@@ -325,9 +368,29 @@ class _Document(FPDF):
         if entry.original_occurred is not None:
             fields.append(Field("Originally occurred", entry.original_occurred, "S", RED))
         fields.extend(Field("Correction", correction) for correction in entry.corrections)
-        self.block(f"#{entry.entry}  {entry.type}", fields)
+        fields.append(Field("Type", entry.type, colour=GREY))
+        return f"#{entry.entry}  {entry.label or entry.type}", fields
 
-    def knowledge_item(self, item: Knowledge) -> None:
+    def warning_block(self, warning: Warning) -> tuple[str, list[Field]]:
+        fields = [
+            Field("Concerns", warning.entry or "the case as a whole"),
+            Field("Fell due", warning.due),
+            Field(
+                "Met",
+                warning.met,
+                "B" if warning.never_met else "",
+                RED if warning.never_met else DARK,
+            ),
+        ]
+        if warning.met_by:
+            fields.append(Field("Met by", warning.met_by))
+        fields += [
+            Field("Detail", warning.detail),
+            Field("Rule", f"{warning.code}, {warning.state}", colour=GREY),
+        ]
+        return warning.heading, fields
+
+    def knowledge_block(self, item: Knowledge) -> tuple[str, list[Field]]:
         summary, agencies, staff, responsible = KNOWLEDGE_COLUMNS[2:]
         fields = [
             Field(summary, item.summary),
@@ -335,7 +398,149 @@ class _Document(FPDF):
             Field(staff, "\n".join(item.staff) or "none"),
             Field(responsible, "\n".join(item.responsible) or "none"),
         ]
-        self.block(f"#{item.entry}  {item.type}", fields)
+        return f"#{item.entry}  {item.type}", fields
+
+    # ------------------------------------------------------------------------ the chart
+
+    def draw_chart(self, chart: Chart) -> None:
+        """The timeline chart as the HTML shows it (`cli.chart.layout`), drawn with fpdf2's own
+        lines and shapes across the page's width, shrunk if need be to fit what is left of it."""
+        from cli.chart import LEFT, RIGHT
+
+        width = self.w - self.l_margin - self.r_margin
+        room = self.page_break_trigger - self.get_y() - 2
+        if chart.height * width / chart.width > room and room < 120:
+            self.add_page()
+            room = self.page_break_trigger - self.get_y() - 2
+        k = min(width / chart.width, room / chart.height)
+        left, top = self.l_margin + (width - chart.width * k) / 2, self.get_y()
+
+        def at(x: float, y: float) -> tuple[float, float]:
+            return left + x * k, top + y * k
+
+        def colour(text: str) -> tuple[int, int, int]:
+            text = text.lstrip("#")
+            return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
+
+        def words(x: float, y: float, text: str, size: float, bold: bool = False,
+                  anchor: str = "start", fill: str = "#111111") -> None:  # fmt: skip
+            self.set_font(FAMILY, "B" if bold else "", size * k * 72 / 25.4)
+            self.set_text_color(*colour(fill))
+            text = self.printable(text, "B" if bold else "")
+            px, py = at(x, y)
+            if anchor == "middle":
+                px -= self.get_string_width(text) / 2
+            self.text(px, py, text)
+
+        def shape(name: str, x: float, y: float, r: float, points: Any, fill: str,
+                  stroke: str | None, line: float) -> None:  # fmt: skip
+            self.set_fill_color(*colour(fill))
+            if stroke:
+                self.set_draw_color(*colour(stroke))
+                self.set_line_width(line * k)
+            style = "DF" if stroke else "F"
+            if name in ("circle", "ring"):
+                cx, cy = at(x, y)
+                self.circle(cx, cy, r * k, style=style)
+            else:
+                self.polygon([at(px, py) for px, py in points], style=style)
+
+        with self.local_context():
+            self.set_line_width(0.2)
+            for index, lane in enumerate(chart.lanes):
+                self.set_fill_color(*colour(("#FAFAFA", "#F1F1F1")[index % 2]))
+                self.rect(*at(0, lane.y), chart.width * k, lane.height * k, style="F")
+                words(6, lane.y + lane.height / 2 + 4, lane.agency, 11, bold=True)
+            if chart.warnings is not None:
+                band = chart.warnings
+                self.set_fill_color(*colour("#FFF6F4"))
+                self.rect(*at(0, band.y), chart.width * k, band.height * k, style="F")
+                words(6, band.y + 12, "missed warnings", 11, bold=True)
+            self.set_draw_color(*colour("#D0D0D0"))
+            self.set_line_width(0.6 * k)
+            for tick in chart.ticks:
+                self.line(*at(tick.x, chart.grid_top), *at(tick.x, chart.axis_y + 4))
+                if tick.label:
+                    words(tick.x, chart.axis_y + 15, tick.label, 9.5, anchor="middle")
+            self.set_fill_color(255, 255, 255)
+            for x in chart.breaks:
+                self.rect(*at(x - 7, chart.grid_top), 14 * k,
+                          (chart.axis_y - chart.grid_top) * k, style="F")  # fmt: skip
+            self.set_draw_color(*colour("#555555"))
+            self.set_line_width(0.8 * k)
+            self.line(*at(LEFT, chart.axis_y), *at(chart.width - RIGHT, chart.axis_y))
+            for x in chart.breaks:
+                self.rect(*at(x - 7, chart.axis_y - 2), 14 * k, 4 * k, style="F")
+                self.set_line_width(1 * k)
+                for dx in (-6, 1):
+                    self.line(*at(x + dx, chart.axis_y + 5), *at(x + dx + 5, chart.axis_y - 5))
+            for bar in chart.bars:
+                self.set_fill_color(*colour(bar.fill))
+                self.set_draw_color(*colour("#6B8FB3"))
+                self.set_line_width(0.7 * k)
+                self.rect(*at(bar.x, bar.y), bar.width * k, bar.height * k, style="DF")
+                if bar.text:
+                    words(bar.x + 3, bar.y + bar.height - 4.5, bar.text, 9.5, fill="#112233")
+            for link in chart.links:
+                self.set_draw_color(*colour(link.colour))
+                self.set_line_width(1.1 * k)
+                self.polyline([at(x, y) for x, y in link.points])
+            with self.local_context():
+                self.set_dash_pattern(dash=2 * k, gap=2 * k)
+                self.set_draw_color(*colour("#333333"))
+                self.set_line_width(0.8 * k)
+                for x1, x2, y in chart.late_lines:
+                    self.line(*at(x1, y), *at(x2, y))
+            for mark in chart.marks:
+                if mark.late:
+                    with self.local_context():
+                        self.set_dash_pattern(dash=2 * k, gap=1.6 * k)
+                        self.set_draw_color(*colour("#222222"))
+                        self.set_line_width(0.9 * k)
+                        self.circle(*at(mark.x, mark.y), (mark.size + 3.2) * k, style="D")
+                if mark.shape == "ring":
+                    shape("ring", mark.x, mark.y, mark.size - 1, (), "#FFFFFF", mark.fill, 2)
+                else:
+                    stroke, line = ("#000000", 1.8) if mark.risk else ("#FFFFFF", 0.8)
+                    shape(
+                        mark.shape, mark.x, mark.y, mark.size, mark.points, mark.fill, stroke, line
+                    )
+            for flag in chart.flags:
+                self.set_draw_color(*colour(flag.colour))
+                self.set_fill_color(*colour(flag.colour))
+                self.set_line_width(2.6 * k)
+                self.line(*at(flag.x1, flag.y), *at(flag.x2, flag.y))
+                self.polygon([at(flag.x1, flag.y - 4.5), at(flag.x1 + 7, flag.y - 2.2),
+                              at(flag.x1, flag.y)], style="F")  # fmt: skip
+                if flag.never_met:
+                    self.polygon([at(flag.x2 - 5, flag.y - 3.5), at(flag.x2, flag.y),
+                                  at(flag.x2 - 5, flag.y + 3.5)], style="F")  # fmt: skip
+                else:
+                    self.set_line_width(1.6 * k)
+                    self.line(*at(flag.x2, flag.y - 3.5), *at(flag.x2, flag.y + 3.5))
+            for item in chart.legend:
+                if item.style == "risk":
+                    shape("circle", item.x, item.y, 6.4, (), "#FFFFFF", "#000000", 1.8)
+                elif item.style == "late":
+                    with self.local_context():
+                        self.set_dash_pattern(dash=2 * k, gap=1.6 * k)
+                        self.set_draw_color(*colour("#222222"))
+                        self.set_line_width(0.9 * k)
+                        self.circle(*at(item.x, item.y), 7.8 * k, style="D")
+                elif item.style == "line":
+                    self.set_draw_color(*colour(item.fill))
+                    self.set_line_width((2.6 if item.shape == "flag" else 1.4) * k)
+                    self.line(*at(item.x - 7, item.y), *at(item.x + 8, item.y))
+                    if item.shape == "flag":
+                        self.set_fill_color(*colour(item.fill))
+                        self.polygon([at(item.x - 7, item.y - 4.5), at(item.x, item.y - 2.2),
+                                      at(item.x - 7, item.y)], style="F")  # fmt: skip
+                elif item.shape == "ring":
+                    shape("ring", item.x, item.y, 3.6, (), "#FFFFFF", item.fill, 2)
+                else:
+                    shape(item.shape, item.x, item.y, 4.6, item.points, item.fill, None, 0)
+                words(item.x + 12, item.y + 3.5, item.text, 9.5)
+        self.set_xy(self.l_margin, top + chart.height * k + 2)
 
     def staff(self) -> None:
         if not self.view.staff:

@@ -10,7 +10,7 @@ labels. The read service (`ledger.reading`) builds it; nothing here reads the le
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -108,6 +108,31 @@ class Entry:
     position: str = ""
     typed_by: str | None = None
     facts: tuple[str, ...] = ()
+    # What it is in a reviewer's words (`projections.labels.label`), and whether it bears on risk.
+    label: str = ""
+    risk_relevant: bool = False
+    agency: str = ""
+
+
+@dataclass(frozen=True)
+class Warning:
+    """One alert that fell due on the record: the rule in plain words, the entry it concerns,
+    when it fell due, and when it was met and by what, or that it never was."""
+
+    rule: str
+    code: str
+    entry: str
+    due: str
+    met: str
+    met_by: str
+    state: str
+    detail: str
+    never_met: bool
+
+    @property
+    def heading(self) -> str:
+        """How the review pack heads it: whether it was met, then the rule."""
+        return f"{'Never met' if self.never_met else 'Met late'}: {self.rule}"
 
 
 @dataclass(frozen=True)
@@ -137,6 +162,7 @@ class Readable:
     chronology: list[Entry]
     knowledge: list[Knowledge]
     staff: list[list[str]]  # staff id, name, agency, rank
+    warnings: list[Warning] = field(default_factory=list)  # never met first, then met late
 
     @property
     def title(self) -> str:
@@ -145,9 +171,33 @@ class Readable:
 
 
 OWNERSHIP_COLUMNS = ["Agency", "Owner", "From", "To", "Made by", "Reason"]
-CHRONOLOGY_COLUMNS = ["#", "Occurred", "Recorded", "By", "Agency, rank", "Type", "Summary"]
+CHRONOLOGY_COLUMNS = ["#", "Occurred", "Recorded", "By", "Agency", "Entry", "Summary"]
 KNOWLEDGE_COLUMNS = ["#", "Type", "Summary", "Agencies", "Staff", "Responsible, not acknowledged"]
 STAFF_COLUMNS = ["Staff id", "Name", "Agency", "Rank"]
+WARNING_COLUMNS = ["Rule", "Concerns", "Fell due", "Met", "Met by", "Detail"]
+WARNINGS_NOTE = (
+    "Each alert rule the record broke: the warning that fell due, when, and when it was met and "
+    "by what, or that it never was. Those never met come first, then those met late, each in the "
+    "order they fell due."
+)
+
+# Each alert rule in a reviewer's words; a rule not listed is shown by its name.
+RULES: dict[str, str] = {
+    "ARMS_OVERDUE": "No ARMS assessment after release or registration",
+    "ESCALATION_NOT_ACTED_ON": "Risk-relevant item not reviewed by an inspector or referred to MAPPA",
+    "ENTRY_UNACKNOWLEDGED": "Entry not acknowledged by the police owner",
+    "DISCLOSURE_NOT_SHARED": "Disclosure or concern not shared with the other agency",
+    "DISAGREEMENT_NOT_ESCALATED": "Disagreement not escalated to a senior manager",
+    "RECALL_NOT_CONSIDERED": "Recall not considered while on licence",
+    "VISIT_OVERDUE": "Visit overdue for the risk level",
+}
+
+
+def rule_words(rule: str) -> str:
+    """An alert rule in plain words."""
+    return RULES.get(rule, rule)
+
+
 UNVERIFIED = "(verification found problems)"
 
 
@@ -160,6 +210,9 @@ def readable(document: dict[str, Any]) -> Readable:
         return "" if value is None else str(value)
 
     digest = f"position {ledger['digest']['position']}, SHA-256 {ledger['digest']['hash']}"
+    names = staff_names(document)
+    ranks = owner_ranks(document)
+    labels = entry_labels(document)
     return Readable(
         ref=text(offender["ref"]),
         generated_at=datetime.fromisoformat(header["generated_at"]),
@@ -186,20 +239,26 @@ def readable(document: dict[str, Any]) -> Readable:
                 "On licence",
                 f"until {london(offender['licence_end'])}" if offender["on_licence"] else "no",
             ),
-            ("Owners", ", ".join(f"{a}: {s}" for a, s in sorted(offender["owners"].items()))),
+            (
+                "Owners",
+                ", ".join(
+                    f"{agency}: {person(staff, names, ranks.get((agency, staff)))}"
+                    for agency, staff in sorted(offender["owners"].items())
+                ),
+            ),
         ],
         ownership=[
             [
                 text(p["agency"]),
-                text(p["staff"]),
+                person(p["staff"], names, ranks.get((p["agency"], p["staff"]))),
                 london(p["from"]),
                 london(p["to"], "now"),
-                text(p["by"]),
+                person(p["by"], names, _maker_rank(p, document)),
                 text(p["reason"]),
             ]
             for p in document["ownership"]
         ],
-        chronology=[_entry(row, text) for row in document["timeline"]],
+        chronology=[_entry(row, text, names, labels) for row in document["timeline"]],
         knowledge=[
             Knowledge(
                 entry=text(item["entry"]),
@@ -224,10 +283,89 @@ def readable(document: dict[str, Any]) -> Readable:
             [text(m["staff_id"]), text(m["name"]), text(m["agency"]), text(m["rank"])]
             for m in document["staff"]
         ],
+        warnings=warnings(document, labels),
     )
 
 
-def _entry(row: dict[str, Any], text: Callable[[Any], str]) -> Entry:
+def staff_names(document: dict[str, Any]) -> dict[str, str]:
+    """Each staff member's name (in an anonymised export, their pseudonym) by staff id."""
+    return {str(m["staff_id"]): str(m["name"]) for m in document["staff"]}
+
+
+def entry_labels(document: dict[str, Any]) -> dict[int, str]:
+    """What each entry is, in a reviewer's words, by entry number."""
+    from projections.labels import label
+
+    names = staff_names(document)
+    return {
+        row["entry"]: label(row["type"], row.get("facts") or {}, names)
+        for row in document["timeline"]
+    }
+
+
+def owner_ranks(document: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """The rank each owner held when they took the case over, by agency and staff id: from the
+    registration they made or the transfer to them."""
+    by_entry = {row["entry"]: row for row in document["timeline"]}
+    ranks: dict[tuple[str, str], str] = {}
+    for period in document["ownership"]:
+        row = by_entry.get(period.get("entry"))
+        if row is None:
+            continue
+        to = (row.get("facts") or {}).get("to_person") or {}
+        if to.get("staff") == period["staff"] and to.get("rank"):
+            ranks.setdefault((period["agency"], period["staff"]), str(to["rank"]))
+        elif row["by"] == period["staff"] and row.get("rank"):
+            ranks.setdefault((period["agency"], period["staff"]), str(row["rank"]))
+    return ranks
+
+
+def _maker_rank(period: dict[str, Any], document: dict[str, Any]) -> str | None:
+    """The rank of whoever made the registration or transfer that began a period, then."""
+    row = next((r for r in document["timeline"] if r["entry"] == period.get("entry")), None)
+    return str(row["rank"]) if row is not None and row["by"] == period["by"] else None
+
+
+def person(staff: Any, names: dict[str, str], rank: Any = None) -> str:
+    """Someone as the review pack names them, as every view does: `Lee Hart (4633, PC)`."""
+    from projections.labels import person as named
+
+    return named(None if staff is None else str(staff), names, None if rank is None else str(rank))
+
+
+def warnings(document: dict[str, Any], labels: dict[int, str] | None = None) -> list[Warning]:
+    """The record's alerts as the review pack lists them: those never met first, then those met
+    late, then any not yet due, each in the order they fell due."""
+    labels = entry_labels(document) if labels is None else labels
+
+    def order(alert: dict[str, Any]) -> tuple[int, str]:
+        if alert["state"] == "not yet due":
+            return 2, alert["due_at"]
+        return (0 if alert["satisfied_at"] is None else 1), alert["due_at"]
+
+    found = []
+    for alert in sorted(document.get("alerts", []), key=order):
+        entry = alert["entry"]
+        concerns = "" if entry is None else f"#{entry} {labels.get(entry, '')}".strip()
+        found.append(
+            Warning(
+                rule=rule_words(alert["rule"]),
+                code=str(alert["rule"]),
+                entry=concerns,
+                due=london(alert["due_at"]),
+                met=london(alert["satisfied_at"], "never met"),
+                met_by=str(alert.get("resolution") or ""),
+                state=str(alert["state"]),
+                detail=str(alert["detail"] or ""),
+                never_met=alert["satisfied_at"] is None,
+            )
+        )
+    return found
+
+
+def _entry(
+    row: dict[str, Any], text: Callable[[Any], str], names: dict[str, str], labels: dict[int, str]
+) -> Entry:
     corrected = bool(row["corrected"])
     original_summary = row["original_summary"]
     if not corrected or original_summary == row["summary"]:
@@ -238,7 +376,7 @@ def _entry(row: dict[str, Any], text: Callable[[Any], str]) -> Entry:
         occurred=london(row["occurred_at"]),
         recorded=london(row["recorded_at"]),
         late=bool(row["late"]),
-        by=text(row["by"]),
+        by=person(row["by"], names, row["rank"]),
         agency_rank=f"{row['agency']}, {row['rank']}",
         type=text(row["type"]),
         summary=text(row["summary"]),
@@ -250,10 +388,13 @@ def _entry(row: dict[str, Any], text: Callable[[Any], str]) -> Entry:
         ),
         corrections=[correction_text(c, london) for c in row["corrections"]] if corrected else [],
         position=text(row.get("position")),
-        typed_by=text(row["entered_by"])
+        typed_by=person(row["entered_by"], names)
         if row.get("entered_by") not in (None, row["by"])
         else None,
         facts=tuple(_facts(row.get("facts") or {}, text)),
+        label=labels.get(row["entry"], text(row["type"])),
+        risk_relevant=bool(row.get("risk_relevant")),
+        agency=text(row["agency"]),
     )
 
 

@@ -504,6 +504,7 @@ def _disclosed(
     with context.engine().connect() as conn:
         staff = list_staff(conn)
     body = disclosure_document(records, staff, ref=ref, as_of=as_of)
+    body["alerts"] = _alert_history(context, ref, as_of)
     report = verify(context.settings.database)
     problems = len(report.problems) + report.more_problems
     document = {
@@ -533,3 +534,22 @@ def _disclosed(
             # would name them. The access log keeps who it was.
             document["export"]["generated_by"] = "withheld (see the access log)"
     return ExportDocument(document), Verification(ok=report.ok, problems=problems)
+
+
+def _alert_history(
+    context: LedgerContext, ref: str, as_of: datetime | None
+) -> list[dict[str, Any]]:
+    """Every breach of the offender's alerts, open or closed, as `alerts --offender REF --history
+    --json` lists them (with the same `--as-of`): the missed warnings a review looks for."""
+    from domain.clock import utc_now
+    from projections.alerts import queries
+    from projections.alerts.policy import load_policy
+    from projections.alerts.projection import settle
+
+    policy = load_policy(context.settings.policy_path)
+    moment = utc_now()
+    with context.engine().begin() as conn:
+        settle(conn, policy)
+    with context.engine().connect() as conn:
+        rows = queries.history(conn, _offender_id(conn, ref), policy, as_of)
+    return [{**row, "state": _state(row, moment)} for row in rows]

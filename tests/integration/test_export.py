@@ -266,11 +266,11 @@ def test_html_and_pdf_hold_each_entrys_facts_position_and_typist(history, tmp_pa
     page = export(history, tmp_path, "--format", "html", name="r.html").read_text()
     assert "detail: Told the officer\nhe goes there daily" in page
     assert "white-space: pre-wrap" in page
-    assert "typed in by 1001" in page and "ledger position " in page
+    assert "typed in by Ann Admin (1001)" in page and "ledger position " in page
     pdf = PdfReader(export(history, tmp_path, "--format", "pdf", name="r.pdf"))
     text = " ".join(" ".join(p.extract_text().split()) for p in pdf.pages)
     assert "detail: Told the officer he goes there daily" in text
-    assert "Typed in by 1001" in text and "Ledger position" in text
+    assert "Typed in by Ann Admin (1001)" in text and "Ledger position" in text
 
 
 def test_an_export_of_an_altered_ledger_is_written_marked_and_exits_3(
