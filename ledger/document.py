@@ -181,21 +181,12 @@ WARNINGS_NOTE = (
     "order they fell due."
 )
 
-# Each alert rule in a reviewer's words; a rule not listed is shown by its name.
-RULES: dict[str, str] = {
-    "ARMS_OVERDUE": "No ARMS assessment after release or registration",
-    "ESCALATION_NOT_ACTED_ON": "Risk-relevant item not reviewed by an inspector or referred to MAPPA",
-    "ENTRY_UNACKNOWLEDGED": "Entry not acknowledged by the police owner",
-    "DISCLOSURE_NOT_SHARED": "Disclosure or concern not shared with the other agency",
-    "DISAGREEMENT_NOT_ESCALATED": "Disagreement not escalated to a senior manager",
-    "RECALL_NOT_CONSIDERED": "Recall not considered while on licence",
-    "VISIT_OVERDUE": "Visit overdue for the risk level",
-}
-
 
 def rule_words(rule: str) -> str:
-    """An alert rule in plain words."""
-    return RULES.get(rule, rule)
+    """An alert rule in plain words (`projections.labels.RULES`)."""
+    from projections.labels import rule as words
+
+    return words(rule)
 
 
 UNVERIFIED = "(verification found problems)"

@@ -118,13 +118,13 @@ def label(type_name: str, facts: Mapping[str, Any], names: Names | None = None) 
 
 # Each alert rule in plain words, as a reviewer reads the list of missed warnings.
 RULES: dict[str, str] = {
-    "ARMS_OVERDUE": "ARMS assessment overdue",
-    "ESCALATION_NOT_ACTED_ON": "Escalation not acted on",
-    "ENTRY_UNACKNOWLEDGED": "Entry not acknowledged by the case owner",
-    "DISCLOSURE_NOT_SHARED": "Disclosure not shared with the other agency",
-    "DISAGREEMENT_NOT_ESCALATED": "Disagreement not escalated",
-    "RECALL_NOT_CONSIDERED": "Recall not considered",
-    "VISIT_OVERDUE": "Home visit overdue",
+    "ARMS_OVERDUE": "No ARMS assessment after release or registration",
+    "ESCALATION_NOT_ACTED_ON": "Risk-relevant item not reviewed by an inspector or referred to MAPPA",
+    "ENTRY_UNACKNOWLEDGED": "Entry not acknowledged by the police owner",
+    "DISCLOSURE_NOT_SHARED": "Disclosure or concern not shared with the other agency",
+    "DISAGREEMENT_NOT_ESCALATED": "Disagreement not escalated to a senior manager",
+    "RECALL_NOT_CONSIDERED": "Recall not considered while on licence",
+    "VISIT_OVERDUE": "Visit overdue for the risk level",
 }
 
 
