@@ -4,15 +4,23 @@ Every storage scenario runs on SQLite and on PostgreSQL. PostgreSQL is found at
 LEDGER_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test); each test gets a
 schema of its own, dropped afterwards. Where no server answers the PostgreSQL cases skip, saying
 why, except under CI=true, where that is a failure.
+
+`ledger init` and the four enrolments are run once per backend per session, on a template ledger;
+each test that asks for `cli` gets a private copy of it (SQLite: the file, copied; PostgreSQL: the
+template schema, cloned under the test's own schema name), the same staff at the same positions.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import subprocess
 import uuid
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -53,30 +61,39 @@ def postgres_available() -> None:
     pytest.skip(problem)
 
 
-def _drop_schema(schema: str) -> None:
+def _owner_connection():  # -> psycopg.Connection, imported lazily
+    """A connection to the test database as the URL's user, in autocommit mode."""
     import psycopg
 
     from ledger.settings import parse_database_url
 
     db = parse_database_url(postgres_base_url())
-    with psycopg.connect(
+    return psycopg.connect(
         host=db.host,
         port=db.port,
         dbname=db.dbname,
         user=db.user or None,
         password=db.password or None,
         autocommit=True,
-    ) as conn:
+    )
+
+
+def _drop_schema(schema: str) -> None:
+    with _owner_connection() as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _schema_url(schema: str) -> str:
+    base = postgres_base_url()
+    joiner = "&" if "?" in base else "?"
+    return f"{base}{joiner}schema={schema}"
 
 
 @pytest.fixture
 def postgres_url(postgres_available: None) -> Iterator[str]:
     """A URL for a fresh, empty PostgreSQL schema."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    base = postgres_base_url()
-    joiner = "&" if "?" in base else "?"
-    yield f"{base}{joiner}schema={schema}"
+    yield _schema_url(schema)
     _drop_schema(schema)
 
 
@@ -190,11 +207,102 @@ def register_offender(runner: LedgerCLI, *extra: str) -> LedgerCLI:
     return runner
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite ledger, initialised with all of STAFF enrolled, to be copied and never used."""
+    path = tmp_path_factory.mktemp("template") / "ledger.db"
+    enrol(LedgerCLI(f"sqlite:///{path}"))
+    unflushed = [p.name for p in path.parent.iterdir() if p.name.endswith(("-wal", "-journal"))]
+    assert not unflushed, f"the template ledger left {unflushed} open; a copy would miss them"
+    return path
+
+
+def _copy_sqlite_ledger(template: Path, target: str) -> None:
+    """Copies the template's file and whatever the ledger keeps beside it (its administrators'
+    lock file), each under the target's name."""
+    for source in template.parent.iterdir():
+        if source.name.startswith(template.name):
+            shutil.copyfile(source, target + source.name[len(template.name) :])
+
+
+@dataclass
+class SchemaClone:
+    """The SQL that recreates the template schema (tables, functions, triggers, privileges and
+    rows, sequences at the same values) under another name; None where pg_dump is not usable."""
+
+    schema: str
+    script: str | None
+
+    def make(self, schema: str) -> bool:
+        """Creates `schema` as a copy of the template; False if this clone cannot."""
+        if self.script is None:
+            return False
+        with _owner_connection() as conn, conn.transaction():
+            conn.execute(self.script.replace(self.schema, schema))
+        return True
+
+
+def _dump_schema(schema: str) -> str | None:
+    """The template schema as plain SQL from pg_dump, or None (with a warning) if pg_dump is
+    missing or refuses; each test then initialises its own ledger, as it would without the
+    template."""
+    from ledger.settings import parse_database_url
+
+    db = parse_database_url(postgres_base_url())
+    command = shutil.which("pg_dump")
+    if command is None:
+        warnings.warn("no pg_dump, so every PostgreSQL test runs `ledger init`", stacklevel=1)
+        return None
+    env = dict(os.environ, PGCONNECT_TIMEOUT="5")
+    if db.password:
+        env["PGPASSWORD"] = db.password
+    done = subprocess.run(
+        [command, "--port", str(db.port), "--dbname", db.dbname]
+        + (["--host", db.host] if db.host else [])
+        + (["--username", db.user] if db.user else [])
+        + ["--schema", schema, "--inserts", "--no-comments"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    if done.returncode != 0:
+        warnings.warn(
+            f"pg_dump failed, so every PostgreSQL test runs `ledger init`: {done.stderr}",
+            stacklevel=1,
+        )
+        return None
+    # psql's own meta-commands (such as \restrict) are not SQL.
+    return "\n".join(line for line in done.stdout.splitlines() if not line.startswith("\\"))
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_available: None) -> Iterator[SchemaClone]:
+    """A PostgreSQL ledger, initialised with all of STAFF enrolled, to be cloned and never used."""
+    schema = f"t_template_{uuid.uuid4().hex[:12]}"
+    try:
+        enrol(LedgerCLI(_schema_url(schema)))
+        yield SchemaClone(schema, _dump_schema(schema))
+    finally:
+        _drop_schema(schema)
+
+
 @pytest.fixture
-def cli(database_url: str) -> LedgerCLI:
+def cli(request: pytest.FixtureRequest, database_url: str) -> LedgerCLI:
     """The CLI on a fresh, initialised ledger with an administrator (1001, an inspector), a police
-    officer (4521), a probation officer (7702) and a probation senior manager (8801)."""
-    return enrol(LedgerCLI(database_url))
+    officer (4521), a probation officer (7702) and a probation senior manager (8801): a private
+    copy of the session's template ledger for its backend, as if `enrol` had been run on it."""
+    from ledger.settings import parse_database_url
+
+    db = parse_database_url(database_url)
+    if db.is_sqlite:
+        template: Path = request.getfixturevalue("sqlite_template")
+        _copy_sqlite_ledger(template, db.path)
+    elif not request.getfixturevalue("postgres_template").make(db.schema):
+        return enrol(LedgerCLI(database_url))
+    runner = LedgerCLI(database_url)
+    runner.actor = "1001"
+    return runner
 
 
 @pytest.fixture
