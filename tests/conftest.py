@@ -24,11 +24,15 @@ from pathlib import Path
 
 import pytest
 
-DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def postgres_base_url() -> str:
-    return os.environ.get("LEDGER_TEST_POSTGRES_URL", DEFAULT_PG)
+from tests.helpers import (
+    LedgerCLI,
+    drop_schema,
+    enrol,
+    owner_connection,
+    postgres_base_url,
+    register_offender,
+    schema_url,
+)
 
 
 def _postgres_problem() -> str | None:
@@ -61,40 +65,12 @@ def postgres_available() -> None:
     pytest.skip(problem)
 
 
-def _owner_connection():  # -> psycopg.Connection, imported lazily
-    """A connection to the test database as the URL's user, in autocommit mode."""
-    import psycopg
-
-    from ledger.settings import parse_database_url
-
-    db = parse_database_url(postgres_base_url())
-    return psycopg.connect(
-        host=db.host,
-        port=db.port,
-        dbname=db.dbname,
-        user=db.user or None,
-        password=db.password or None,
-        autocommit=True,
-    )
-
-
-def _drop_schema(schema: str) -> None:
-    with _owner_connection() as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-
-
-def _schema_url(schema: str) -> str:
-    base = postgres_base_url()
-    joiner = "&" if "?" in base else "?"
-    return f"{base}{joiner}schema={schema}"
-
-
 @pytest.fixture
 def postgres_url(postgres_available: None) -> Iterator[str]:
     """A URL for a fresh, empty PostgreSQL schema."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    yield _schema_url(schema)
-    _drop_schema(schema)
+    yield schema_url(schema)
+    drop_schema(schema)
 
 
 @pytest.fixture
@@ -108,103 +84,6 @@ def database_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("postgres_url")
-
-
-@dataclass
-class Outcome:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> object:
-        import json
-
-        return json.loads(self.stdout)
-
-
-class LedgerCLI:
-    """Runs `ledger` in-process against one database, as a given actor."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.actor: str | None = None
-        self.reason: str | None = "testing"
-
-    def __call__(
-        self, *args: str, actor: str | None = None, env: dict[str, str] | None = None
-    ) -> Outcome:
-        from typer.testing import CliRunner
-
-        from cli.main import app
-
-        full_env = {
-            "LEDGER_DATABASE_URL": self.url,
-            "LEDGER_ACTOR": actor or self.actor or "",
-            "LEDGER_REASON": self.reason or "",
-            "LEDGER_CIPHER_KEY": "",
-            "LEDGER_POLICY": "",
-        }
-        full_env.update(env or {})
-        result = CliRunner().invoke(app, list(args), env=full_env, catch_exceptions=False)
-        return Outcome(result.exit_code, result.stdout, result.stderr)
-
-    def ok(self, *args: str, **kwargs: object) -> Outcome:
-        outcome = self(*args, **kwargs)  # type: ignore[arg-type]
-        assert outcome.exit_code == 0, f"{args} failed ({outcome.exit_code}): {outcome.stderr}"
-        return outcome
-
-
-# The staff every scenario starts with: id, name, agency, rank, and any further flags.
-STAFF = (
-    ("1001", "Ann Admin", "police", "Insp", "--admin"),
-    ("4521", "Sam Reid", "police", "PC"),
-    ("7702", "Pat Lowe", "probation", "Probation Officer"),
-    ("8801", "Kim Senior", "probation", "Senior Probation Officer", "--senior"),
-)
-
-
-def enrol(runner: LedgerCLI, *staff_ids: str) -> LedgerCLI:
-    """Initialises the ledger and enrols the named members of STAFF (all, if none are named),
-    the administrator 1001 first; 1001 is then the actor."""
-    runner.ok("init")
-    for staff_id, name, agency, rank, *flags in STAFF:
-        if staff_ids and staff_id not in staff_ids and staff_id != "1001":
-            continue
-        runner.ok(
-            "staff",
-            "add",
-            staff_id,
-            "--name",
-            name,
-            "--agency",
-            agency,
-            "--rank",
-            rank,
-            *flags,
-            "--since",
-            "2010-01-01",
-        )
-        runner.actor = "1001"
-    return runner
-
-
-def register_offender(runner: LedgerCLI, *extra: str) -> LedgerCLI:
-    """Registers WMP-000123, John Doe, category 1, on 2016-07-04."""
-    runner.ok(
-        "offender",
-        "register",
-        "WMP-000123",
-        "--name",
-        "John Doe",
-        "--born",
-        "1975-03-02",
-        "--category",
-        "1",
-        "--occurred-at",
-        "2016-07-04",
-        *extra,
-    )
-    return runner
 
 
 @pytest.fixture(scope="session")
@@ -237,7 +116,7 @@ class SchemaClone:
         """Creates `schema` as a copy of the template; False if this clone cannot."""
         if self.script is None:
             return False
-        with _owner_connection() as conn, conn.transaction():
+        with owner_connection() as conn, conn.transaction():
             conn.execute(self.script.replace(self.schema, schema))
         return True
 
@@ -281,10 +160,10 @@ def postgres_template(postgres_available: None) -> Iterator[SchemaClone]:
     """A PostgreSQL ledger, initialised with all of STAFF enrolled, to be cloned and never used."""
     schema = f"t_template_{uuid.uuid4().hex[:12]}"
     try:
-        enrol(LedgerCLI(_schema_url(schema)))
+        enrol(LedgerCLI(schema_url(schema)))
         yield SchemaClone(schema, _dump_schema(schema))
     finally:
-        _drop_schema(schema)
+        drop_schema(schema)
 
 
 @pytest.fixture

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.integration.test_access_log import log
-from tests.integration.test_export import (
+from tests.integration.helpers import (
     NOT_NAMES,
     as_asked_in_london,
     asked_moments,
     exactly,
     fragments_left,
+    log,
     record_told_disclosure,
     register_joined_names,
 )

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LedgerCLI
-from tests.integration.test_access_log import command_paths
+from tests.helpers import LedgerCLI
+from tests.integration.helpers import command_paths
 
 REF = "WMP-000123"
 DEADLINE = 10.0
@@ -659,7 +659,7 @@ def test_commands_on_a_read_only_sqlite_ledger_exit_4(what, tmp_path):
 def test_a_sqlite_file_name_with_url_characters_is_one_file(tmp_path):
     """`?`, `#` and `%` mean something in a URL: the read models must still open the file the
     event store does, and no other."""
-    from tests.conftest import LedgerCLI, enrol
+    from tests.helpers import LedgerCLI, enrol
 
     name = "a?b#c%41 d.db"
     cli = enrol(LedgerCLI(f"sqlite:///{tmp_path / name}"), "1001")

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.integration.test_access_log import log
+from tests.integration.helpers import log
 
 REF = "WMP-000123"
 # Wide enough that no table folds a cell over two lines.

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from tests.integration.test_recording import REF, count_events, refused
+from tests.integration.helpers import REF, count_events, refused
 
 
 def import_lines(cli, folder, lines):
