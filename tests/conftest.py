@@ -5,9 +5,10 @@ LEDGER_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test); ea
 schema of its own, dropped afterwards. Where no server answers the PostgreSQL cases skip, saying
 why, except under CI=true, where that is a failure.
 
-`ledger init` and the four enrolments are run once per backend per session, on a template ledger;
-each test that asks for `cli` gets a private copy of it (SQLite: the file, copied; PostgreSQL: the
-template schema, cloned under the test's own schema name), the same staff at the same positions.
+`ledger init` and the four enrolments (and the registration `registered` makes) are run once per
+backend per session, on a template ledger; each test that asks for `cli` gets a private copy of
+it (SQLite: the file, copied; PostgreSQL: the template schema, cloned under the test's own schema
+name), the same events at the same positions.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import subprocess
 import uuid
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -86,45 +86,80 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue("postgres_url")
 
 
+# What a test's ledger holds before it starts: "enrolled" (all of STAFF, 1001 acting), or
+# "registered" (that, and then WMP-000123 registered as the `registered` fixture says).
+STAGE = pytest.StashKey[str]()
+
+
+def _prepare(runner: LedgerCLI, stage: str) -> LedgerCLI:
+    """Brings a fresh ledger to `stage` the long way, with the commands themselves."""
+    enrol(runner)
+    if stage == "registered":
+        register_offender(runner, "--area", "Birmingham", "--by", "4521")
+    return runner
+
+
+class SqliteTemplates:
+    """A SQLite ledger for each stage, made on first use and then only copied."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.made: dict[str, Path] = {}
+
+    def copy(self, stage: str, target: str) -> None:
+        """Copies the stage's ledger file and whatever the ledger keeps beside it (its
+        administrators' lock file), each under the target's name."""
+        template = self.made.get(stage) or self._make(stage)
+        for source in template.parent.iterdir():
+            if source.name.startswith(template.name):
+                shutil.copyfile(source, target + source.name[len(template.name) :])
+
+    def _make(self, stage: str) -> Path:
+        folder = self.folder / stage
+        folder.mkdir()
+        path = folder / "ledger.db"
+        _prepare(LedgerCLI(f"sqlite:///{path}"), stage)
+        unflushed = [p.name for p in folder.iterdir() if p.name.endswith(("-wal", "-journal"))]
+        assert not unflushed, f"the template ledger left {unflushed} open; a copy would miss them"
+        self.made[stage] = path
+        return path
+
+
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite ledger, initialised with all of STAFF enrolled, to be copied and never used."""
-    path = tmp_path_factory.mktemp("template") / "ledger.db"
-    enrol(LedgerCLI(f"sqlite:///{path}"))
-    unflushed = [p.name for p in path.parent.iterdir() if p.name.endswith(("-wal", "-journal"))]
-    assert not unflushed, f"the template ledger left {unflushed} open; a copy would miss them"
-    return path
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplates:
+    return SqliteTemplates(tmp_path_factory.mktemp("templates"))
 
 
-def _copy_sqlite_ledger(template: Path, target: str) -> None:
-    """Copies the template's file and whatever the ledger keeps beside it (its administrators'
-    lock file), each under the target's name."""
-    for source in template.parent.iterdir():
-        if source.name.startswith(template.name):
-            shutil.copyfile(source, target + source.name[len(template.name) :])
+class PostgresTemplates:
+    """A PostgreSQL schema for each stage, made on first use and dumped once by pg_dump as SQL
+    that recreates it (tables, functions, triggers, privileges, rows, sequences at the same
+    values) under another name. Without a usable pg_dump, `clone` declines."""
 
+    def __init__(self) -> None:
+        self.made: dict[str, tuple[str, str | None]] = {}
 
-@dataclass
-class SchemaClone:
-    """The SQL that recreates the template schema (tables, functions, triggers, privileges and
-    rows, sequences at the same values) under another name; None where pg_dump is not usable."""
-
-    schema: str
-    script: str | None
-
-    def make(self, schema: str) -> bool:
-        """Creates `schema` as a copy of the template; False if this clone cannot."""
-        if self.script is None:
+    def clone(self, stage: str, schema: str) -> bool:
+        """Creates `schema` as a copy of the stage's template; False if it cannot."""
+        if stage not in self.made:
+            template = f"t_template_{uuid.uuid4().hex[:12]}"
+            self.made[stage] = (template, None)
+            _prepare(LedgerCLI(schema_url(template)), stage)
+            self.made[stage] = (template, _dump_schema(template))
+        template, script = self.made[stage]
+        if script is None:
             return False
         with owner_connection() as conn, conn.transaction():
-            conn.execute(self.script.replace(self.schema, schema))
+            conn.execute(script.replace(template, schema))
         return True
+
+    def drop(self) -> None:
+        for template, _ in self.made.values():
+            drop_schema(template)
 
 
 def _dump_schema(schema: str) -> str | None:
-    """The template schema as plain SQL from pg_dump, or None (with a warning) if pg_dump is
-    missing or refuses; each test then initialises its own ledger, as it would without the
-    template."""
+    """The schema as plain SQL from pg_dump, or None (with a warning) if pg_dump is missing or
+    refuses; each test then prepares its own ledger, as it would without the template."""
     from ledger.settings import parse_database_url
 
     db = parse_database_url(postgres_base_url())
@@ -156,38 +191,45 @@ def _dump_schema(schema: str) -> str | None:
 
 
 @pytest.fixture(scope="session")
-def postgres_template(postgres_available: None) -> Iterator[SchemaClone]:
-    """A PostgreSQL ledger, initialised with all of STAFF enrolled, to be cloned and never used."""
-    schema = f"t_template_{uuid.uuid4().hex[:12]}"
+def postgres_templates(postgres_available: None) -> Iterator[PostgresTemplates]:
+    templates = PostgresTemplates()
     try:
-        enrol(LedgerCLI(schema_url(schema)))
-        yield SchemaClone(schema, _dump_schema(schema))
+        yield templates
     finally:
-        drop_schema(schema)
+        templates.drop()
 
 
 @pytest.fixture
 def cli(request: pytest.FixtureRequest, database_url: str) -> LedgerCLI:
     """The CLI on a fresh, initialised ledger with an administrator (1001, an inspector), a police
-    officer (4521), a probation officer (7702) and a probation senior manager (8801): a private
-    copy of the session's template ledger for its backend, as if `enrol` had been run on it."""
+    officer (4521), a probation officer (7702) and a probation senior manager (8801).
+
+    The ledger is a private copy of the session's template for its backend, made with the very
+    commands `enrol` runs; where the test also asks for `registered`, of the template on which
+    `register_offender` has run too (the registration is then the ledger's first event after the
+    enrolments, as it would be if `registered` ran it on this ledger)."""
     from ledger.settings import parse_database_url
 
+    stage = "registered" if "registered" in request.fixturenames else "enrolled"
     db = parse_database_url(database_url)
-    if db.is_sqlite:
-        template: Path = request.getfixturevalue("sqlite_template")
-        _copy_sqlite_ledger(template, db.path)
-    elif not request.getfixturevalue("postgres_template").make(db.schema):
-        return enrol(LedgerCLI(database_url))
     runner = LedgerCLI(database_url)
+    request.node.stash[STAGE] = stage
+    if db.is_sqlite:
+        request.getfixturevalue("sqlite_templates").copy(stage, db.path)
+    elif not request.getfixturevalue("postgres_templates").clone(stage, db.schema):
+        return _prepare(runner, stage)
     runner.actor = "1001"
     return runner
 
 
 @pytest.fixture
-def registered(cli: LedgerCLI) -> LedgerCLI:
-    """As `cli`, with WMP-000123 registered by 4521 (police owner) on 2016-07-04, area Birmingham."""
-    return register_offender(cli, "--area", "Birmingham", "--by", "4521")
+def registered(request: pytest.FixtureRequest, cli: LedgerCLI) -> LedgerCLI:
+    """As `cli`, with WMP-000123 registered by 4521 (police owner) on 2016-07-04, area Birmingham
+    (by `cli`, which copies a ledger where that is done, unless this fixture was only asked for
+    while the test ran)."""
+    if request.node.stash[STAGE] != "registered":
+        register_offender(cli, "--area", "Birmingham", "--by", "4521")
+    return cli
 
 
 class Hung(BaseException):

@@ -35,14 +35,26 @@ postgres_only = pytest.mark.parametrize("database_url", ["postgres"], indirect=T
 
 
 def count_events(cli) -> int:
-    from ledger.bootstrap import open_ledger
-    from ledger.settings import Settings
+    """The ledger's head, the position of its newest event (0 when empty), read with the query
+    its recorder uses, once `check_initialised` has found the ledger still initialised. (Opening
+    the ledger application for this took a pool, type look-ups and a decoding check: some 30 ms
+    on PostgreSQL, for a number one query gives.)"""
+    from ledger.bootstrap import check_initialised, postgres_connect
 
-    ledger = open_ledger(Settings.from_environment(cli.url))
-    try:
-        return ledger.head()
-    finally:
-        ledger.close()
+    db = parse_database_url(cli.url)
+    check_initialised(db)
+    if db.is_sqlite:
+        conn = sqlite3.connect(db.sqlite_uri("ro"), uri=True, timeout=5)
+        try:
+            row = conn.execute(f"SELECT MAX(rowid) FROM {SQLITE_EVENTS}").fetchone()
+        finally:
+            conn.close()
+    else:
+        with postgres_connect(db) as pg:
+            row = pg.execute(
+                f'SELECT MAX(notification_id) FROM "{db.schema}".{PG_EVENTS}'
+            ).fetchone()
+    return row[0] or 0
 
 
 def timeline(cli, *options: str) -> list[dict]:
