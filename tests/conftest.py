@@ -25,6 +25,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import (
+    STAGE,
+    TEMPLATED,
     LedgerCLI,
     drop_schema,
     enrol,
@@ -86,17 +88,34 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue("postgres_url")
 
 
-# What a test's ledger holds before it starts: "enrolled" (all of STAFF, 1001 acting), or
-# "registered" (that, and then WMP-000123 registered as the `registered` fixture says).
-STAGE = pytest.StashKey[str]()
-
-
 def _prepare(runner: LedgerCLI, stage: str) -> LedgerCLI:
-    """Brings a fresh ledger to `stage` the long way, with the commands themselves."""
+    """Brings a fresh ledger to `stage` (see STAGE) the long way, with the commands themselves."""
     enrol(runner)
-    if stage == "registered":
+    if stage != "enrolled":
         register_offender(runner, "--area", "Birmingham", "--by", "4521")
+    if stage not in ("enrolled", "registered"):
+        module, name = stage.split(":")
+        TEMPLATED[(module, name)](runner)
     return runner
+
+
+def _stage_for(request: pytest.FixtureRequest) -> str:
+    """The ledger a test starts from: the one its single templated fixture builds, if it asks for
+    one; else "registered" or "enrolled"."""
+    if "registered" not in request.fixturenames:
+        return "enrolled"
+    # A fixture is found in the test's module first, then in the conftest.py files above it.
+    parts = request.module.__name__.split(".")
+    modules = [".".join(parts)] + [
+        ".".join([*parts[:i], "conftest"]) for i in range(len(parts) - 1, 0, -1)
+    ]
+    found = set()
+    for name in request.fixturenames:
+        for module in modules:
+            if (module, name) in TEMPLATED:
+                found.add(f"{module}:{name}")
+                break
+    return found.pop() if len(found) == 1 else "registered"
 
 
 class SqliteTemplates:
@@ -105,20 +124,23 @@ class SqliteTemplates:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.made: dict[str, Path] = {}
+        self.runner_state: dict[str, tuple[str | None, str | None]] = {}
 
-    def copy(self, stage: str, target: str) -> None:
+    def copy(self, stage: str, runner: LedgerCLI, target: str) -> None:
         """Copies the stage's ledger file and whatever the ledger keeps beside it (its
         administrators' lock file), each under the target's name."""
         template = self.made.get(stage) or self._make(stage)
+        runner.actor, runner.reason = self.runner_state[stage]
         for source in template.parent.iterdir():
             if source.name.startswith(template.name):
                 shutil.copyfile(source, target + source.name[len(template.name) :])
 
     def _make(self, stage: str) -> Path:
-        folder = self.folder / stage
+        folder = self.folder / stage.replace(":", "-")
         folder.mkdir()
         path = folder / "ledger.db"
-        _prepare(LedgerCLI(f"sqlite:///{path}"), stage)
+        made = _prepare(LedgerCLI(f"sqlite:///{path}"), stage)
+        self.runner_state[stage] = (made.actor, made.reason)
         unflushed = [p.name for p in folder.iterdir() if p.name.endswith(("-wal", "-journal"))]
         assert not unflushed, f"the template ledger left {unflushed} open; a copy would miss them"
         self.made[stage] = path
@@ -137,19 +159,22 @@ class PostgresTemplates:
 
     def __init__(self) -> None:
         self.made: dict[str, tuple[str, str | None]] = {}
+        self.runner_state: dict[str, tuple[str | None, str | None]] = {}
 
-    def clone(self, stage: str, schema: str) -> bool:
+    def clone(self, stage: str, runner: LedgerCLI, schema: str) -> bool:
         """Creates `schema` as a copy of the stage's template; False if it cannot."""
         if stage not in self.made:
             template = f"t_template_{uuid.uuid4().hex[:12]}"
             self.made[stage] = (template, None)
-            _prepare(LedgerCLI(schema_url(template)), stage)
+            made = _prepare(LedgerCLI(schema_url(template)), stage)
+            self.runner_state[stage] = (made.actor, made.reason)
             self.made[stage] = (template, _dump_schema(template))
         template, script = self.made[stage]
         if script is None:
             return False
         with owner_connection() as conn, conn.transaction():
             conn.execute(script.replace(template, schema))
+        runner.actor, runner.reason = self.runner_state[stage]
         return True
 
     def drop(self) -> None:
@@ -207,18 +232,18 @@ def cli(request: pytest.FixtureRequest, database_url: str) -> LedgerCLI:
     The ledger is a private copy of the session's template for its backend, made with the very
     commands `enrol` runs; where the test also asks for `registered`, of the template on which
     `register_offender` has run too (the registration is then the ledger's first event after the
-    enrolments, as it would be if `registered` ran it on this ledger)."""
+    enrolments, as it would be if `registered` ran it on this ledger); and where it asks for a
+    fixture declared with `templated`, of the template on which that fixture's build ran too."""
     from ledger.settings import parse_database_url
 
-    stage = "registered" if "registered" in request.fixturenames else "enrolled"
+    stage = _stage_for(request)
     db = parse_database_url(database_url)
     runner = LedgerCLI(database_url)
     request.node.stash[STAGE] = stage
     if db.is_sqlite:
-        request.getfixturevalue("sqlite_templates").copy(stage, db.path)
-    elif not request.getfixturevalue("postgres_templates").clone(stage, db.schema):
+        request.getfixturevalue("sqlite_templates").copy(stage, runner, db.path)
+    elif not request.getfixturevalue("postgres_templates").clone(stage, runner, db.schema):
         return _prepare(runner, stage)
-    runner.actor = "1001"
     return runner
 
 
@@ -227,7 +252,7 @@ def registered(request: pytest.FixtureRequest, cli: LedgerCLI) -> LedgerCLI:
     """As `cli`, with WMP-000123 registered by 4521 (police owner) on 2016-07-04, area Birmingham
     (by `cli`, which copies a ledger where that is done, unless this fixture was only asked for
     while the test ran)."""
-    if request.node.stash[STAGE] != "registered":
+    if request.node.stash[STAGE] == "enrolled":
         register_offender(cli, "--area", "Birmingham", "--by", "4521")
     return cli
 

@@ -4,7 +4,10 @@ starts with, and the test PostgreSQL server's owner connection. Fixtures are in 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import pytest
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -136,3 +139,29 @@ def register_offender(runner: LedgerCLI, *extra: str) -> LedgerCLI:
         *extra,
     )
     return runner
+
+
+# Fixtures that take `registered`'s ledger further with commands alone, the same ones every time,
+# keyed by (module, fixture name): the `cli` fixture copies a ledger on which the build ran once
+# per backend per session, rather than running the build in every test that asks for it.
+TEMPLATED: dict[tuple[str, str], Callable[[LedgerCLI], object]] = {}
+# Which ledger the `cli` fixture copied for a test: "enrolled", "registered" or "module:fixture".
+STAGE = pytest.StashKey[str]()
+
+
+def templated(build: Callable[[LedgerCLI], object]) -> object:
+    """Declares `build` (given `registered`'s CLI) as a fixture of the same name, whose value is
+    that CLI once the build has run on its ledger. `build` must only run commands on the CLI it
+    is given (its checks run once per template), and nothing else may write to the ledger before
+    it: the `cli` fixture then copies a ledger on which it already ran."""
+    key = (build.__module__, build.__name__)
+    TEMPLATED[key] = build
+
+    @pytest.fixture(name=build.__name__)
+    def fixture(request: pytest.FixtureRequest, registered: LedgerCLI) -> LedgerCLI:
+        if request.node.stash.get(STAGE, None) != ":".join(key):
+            build(registered)
+        return registered
+
+    fixture.__doc__ = build.__doc__
+    return fixture

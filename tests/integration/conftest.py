@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import pytest
 
 from ledger.settings import parse_database_url
-from tests.helpers import LedgerCLI, owner_connection
+from tests.helpers import LedgerCLI, owner_connection, templated
 from tests.integration.helpers import Attacker
 
 
-@pytest.fixture
+@templated
 def ledger_with_history(registered: LedgerCLI) -> LedgerCLI:
     """WMP-000123 with entries 2..4 after the four staff enrolments and its registration."""
     registered.ok(

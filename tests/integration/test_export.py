@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from tests.helpers import templated
 from tests.integration.helpers import (
     NOT_NAMES,
     as_asked_in_london,
@@ -24,7 +25,7 @@ from tests.integration.helpers import (
 REF = "WMP-000123"
 
 
-@pytest.fixture
+@templated
 def history(registered):
     """A disclosure to probation, corrected later, and a transfer: what a coroner asks about."""
     record_told_disclosure(registered)
