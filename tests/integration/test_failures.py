@@ -279,8 +279,9 @@ def test_commands_against_a_server_that_never_answers_exit_4_within_the_deadline
     names = [n for n in LOCK_SAMPLE if n in command_paths()]
     with hung_server() as port:
         url = f"postgresql://postgres@127.0.0.1:{port}/test"
-        # All at once: each waits out the connect timeout, and the waits need no CPU.
-        results = run_all(url, [invocation(n, tmp_path) for n in names], workers=len(names))
+        # Four at a time, as the locked-file tests run: each waits out the connect timeout and
+        # the waits need no CPU, but more at once would put their start-ups inside the deadline.
+        results = run_all(url, [invocation(n, tmp_path) for n in names], workers=4)
 
     for ran in results:
         assert_unavailable(ran, f"127.0.0.1:{port}/test", "check the server is running")
@@ -546,9 +547,7 @@ def test_commands_on_a_locked_sqlite_file_exit_4_within_the_deadline(
     names = [n for n in LOCKED_SQLITE_SAMPLE if n in command_paths()]
 
     with exclusively_locked(path, readers_too=readers_too):
-        # Half at a time: each waits out the lock, and the waits need no CPU; starting all at
-        # once would put the start-up of 14 processes inside every one's deadline.
-        results = run_all(sqlite_url, [invocation(n, tmp_path) for n in names], workers=7)
+        results = run_all(sqlite_url, [invocation(n, tmp_path) for n in names], workers=4)
 
     for ran in results:
         assert_unavailable(ran, path, "not locked")
