@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.e2e.conftest import Shell
-from tests.e2e.test_startup import imported_modules
+from tests.e2e.helpers import Shell, imported_modules
 
 PDF_LIBRARIES = ("fpdf", "PIL", "fontTools", "defusedxml")
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LedgerCLI
-from tests.e2e.test_projections_follow import LEDGER, lag, wait_until
+from tests.e2e.helpers import LEDGER, lag, wait_until
+from tests.helpers import LedgerCLI
 
 BIN = Path("/usr/lib/postgresql/15/bin")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.e2e.conftest import Shell
+from tests.e2e.helpers import Shell
 
 REF = "WMP-000123"
 

@@ -6,29 +6,11 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import LedgerCLI
-
-LEDGER = str(Path(sys.executable).with_name("ledger"))
-
-
-def lag(cli: LedgerCLI) -> int:
-    status = cli.ok("projections", "status", "--json").json()
-    return max(p["lag"] for p in status["projections"])
-
-
-def wait_until(condition: object, seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.1)
-    return False
+from tests.e2e.helpers import LEDGER, lag, wait_until
+from tests.helpers import LedgerCLI
 
 
 def start_follower(cli: LedgerCLI) -> subprocess.Popen[str]:

@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 from pathlib import Path
 
-from tests.e2e.conftest import Shell
+from tests.e2e.helpers import Shell, imported_modules
 
 HEAVY = ("sqlalchemy", "psycopg", "rich", "pydantic", "alembic")
-
-
-def imported_modules(shell: Shell, *args: str) -> set[str]:
-    """The top-level packages the installed command imports, read from `python -X importtime`."""
-    script = Path(shell.command)
-    python = script.read_text().splitlines()[0].removeprefix("#!")
-    done = subprocess.run(
-        [python, "-X", "importtime", str(script), *args],
-        cwd=shell.folder,
-        env=shell.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    names = re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*([\w.]+)$", done.stderr, re.MULTILINE)
-    assert names, "python -X importtime printed nothing"
-    return {name.split(".")[0] for name in names}
 
 
 def loaded_command_modules(shell: Shell, *args: str) -> set[str]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Shell
+from tests.e2e.helpers import Shell
 
 REF = "WMP-000123"
 

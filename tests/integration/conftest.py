@@ -1,4 +1,5 @@
-"""Fixtures the tamper-evidence tests share."""
+"""Fixtures the integration tests share: a ledger with some history, an attacker editing its
+database, and PostgreSQL logins bound to staff."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import LedgerCLI
-from tests.integration.test_integrity import Attacker
+from ledger.settings import parse_database_url
+from tests.helpers import LedgerCLI, owner_connection, templated
+from tests.integration.helpers import Attacker
 
 
-@pytest.fixture
+@templated
 def ledger_with_history(registered: LedgerCLI) -> LedgerCLI:
     """WMP-000123 with entries 2..4 after the four staff enrolments and its registration."""
     registered.ok(
@@ -27,3 +29,31 @@ def attacker(ledger_with_history: LedgerCLI) -> Iterator[Attacker]:
     attacker = Attacker(ledger_with_history.url)
     yield attacker
     attacker.close()
+
+
+@pytest.fixture
+def logins(cli: LedgerCLI) -> Iterator[dict[str, LedgerCLI]]:
+    """Two real database logins with the writer role, bound to staff 4521 and 7702."""
+    db = parse_database_url(cli.url)
+    cli.ok("init", "--roles")
+    writer = f"ledger_writer_{db.schema}"
+    names = {"4521": f"alice_{db.schema}", "7702": f"bob_{db.schema}"}
+    with owner_connection() as conn:
+        for staff, login in names.items():
+            conn.execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "{writer}"')
+            conn.execute(
+                f'INSERT INTO "{db.schema}".staff_logins (login, staff_id) VALUES (%s, %s)',
+                (login, staff),
+            )
+    base = cli.url.split("://", 1)[1].split("@", 1)[1]
+    clis = {}
+    for staff, login in names.items():
+        as_login = LedgerCLI(f"postgresql://{login}@{base}")
+        as_login.actor = ""
+        clis[staff] = as_login
+    clis["owner"] = cli
+    yield clis
+    with owner_connection() as conn:
+        for role in [*names.values(), writer, f"ledger_reader_{db.schema}"]:
+            conn.execute(f'DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE "{role}"')

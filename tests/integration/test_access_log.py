@@ -7,10 +7,7 @@ import json
 
 import pytest
 
-from tests.commands import leaf_commands
-
-# `logins`: two real database logins with the writer role, bound to staff 4521 and 7702.
-from tests.integration.test_actor_binding import logins, postgres_only  # noqa: F401
+from tests.integration.helpers import command_paths, engine_for, log, postgres_only
 
 REF = "WMP-000123"
 
@@ -46,29 +43,6 @@ NOT_READS = {
     "projections run",
 }
 NOT_READ_GROUPS = ("record ",)
-
-
-def command_paths() -> set[str]:
-    return {" ".join(path) for path, _ in leaf_commands()}
-
-
-def engine_for(cli):
-    from ledger.settings import parse_database_url
-    from projections.db import make_engine
-
-    db = parse_database_url(cli.url)
-    return make_engine(db.sqlalchemy_url(), db.schema)
-
-
-def log(cli, **filters: str) -> list[dict]:
-    from projections.access_log import access_entries
-
-    engine = engine_for(cli)
-    try:
-        with engine.connect() as conn:
-            return access_entries(conn, **filters)
-    finally:
-        engine.dispose()
 
 
 def test_every_command_is_known_to_be_a_read_or_not():
@@ -152,7 +126,7 @@ def test_a_justification_is_text_as_any_other_and_is_refused_before_anything_is_
     """The justification is kept in the access log and printed by `audit`: text that could not
     be stored and shown as typed, or that says nothing, is refused (exit 2) before the ledger is
     read, and the log is left as it was."""
-    from tests.integration.test_recording import count_events
+    from tests.integration.helpers import count_events
 
     before, events = log(registered), count_events(registered)
     if given == "--reason":
@@ -347,7 +321,7 @@ def test_the_log_survives_a_rebuild_of_the_read_models(registered):
 
 
 @postgres_only
-def test_a_bound_login_s_reads_are_logged_with_the_login(registered, logins):  # noqa: F811
+def test_a_bound_login_s_reads_are_logged_with_the_login(registered, logins):
     from ledger.settings import parse_database_url
 
     schema = parse_database_url(registered.url).schema
@@ -359,7 +333,7 @@ def test_a_bound_login_s_reads_are_logged_with_the_login(registered, logins):  #
 
 
 @postgres_only
-def test_a_login_claiming_to_be_someone_else_is_logged_as_refused(registered, logins):  # noqa: F811
+def test_a_login_claiming_to_be_someone_else_is_logged_as_refused(registered, logins):
     from ledger.settings import parse_database_url
 
     schema = parse_database_url(registered.url).schema
@@ -375,7 +349,7 @@ def test_a_login_claiming_to_be_someone_else_is_logged_as_refused(registered, lo
 
 
 @postgres_only
-def test_the_writer_role_may_add_to_the_log_but_not_change_it(registered, logins):  # noqa: F811
+def test_the_writer_role_may_add_to_the_log_but_not_change_it(registered, logins):
     import psycopg
 
     from ledger.settings import parse_database_url
@@ -396,7 +370,7 @@ def test_the_access_log_benchmark_runs(postgres_available):
     import sys
     from pathlib import Path
 
-    from tests.conftest import postgres_base_url
+    from tests.helpers import postgres_base_url
 
     done = subprocess.run(
         [

@@ -3,14 +3,11 @@ database login itself when logins are bound to staff."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from ledger.settings import parse_database_url
-from tests.conftest import LedgerCLI
-
-postgres_only = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+from tests.helpers import LedgerCLI
+from tests.integration.helpers import postgres_only
 
 
 def head(cli: LedgerCLI) -> int:
@@ -121,40 +118,12 @@ def test_only_the_first_enrolment_of_an_empty_ledger_needs_no_administrator(data
 def _owner():
     import psycopg
 
-    from tests.conftest import postgres_base_url
+    from tests.helpers import postgres_base_url
 
     db = parse_database_url(postgres_base_url())
     return psycopg.connect(
         host=db.host, port=db.port, dbname=db.dbname, user=db.user or None, autocommit=True
     )
-
-
-@pytest.fixture
-def logins(cli: LedgerCLI) -> Iterator[dict[str, LedgerCLI]]:
-    """Two real database logins with the writer role, bound to staff 4521 and 7702."""
-    db = parse_database_url(cli.url)
-    cli.ok("init", "--roles")
-    writer = f"ledger_writer_{db.schema}"
-    names = {"4521": f"alice_{db.schema}", "7702": f"bob_{db.schema}"}
-    with _owner() as conn:
-        for staff, login in names.items():
-            conn.execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "{writer}"')
-            conn.execute(
-                f'INSERT INTO "{db.schema}".staff_logins (login, staff_id) VALUES (%s, %s)',
-                (login, staff),
-            )
-    base = cli.url.split("://", 1)[1].split("@", 1)[1]
-    clis = {}
-    for staff, login in names.items():
-        as_login = LedgerCLI(f"postgresql://{login}@{base}")
-        as_login.actor = ""
-        clis[staff] = as_login
-    clis["owner"] = cli
-    yield clis
-    with _owner() as conn:
-        for role in [*names.values(), writer, f"ledger_reader_{db.schema}"]:
-            conn.execute(f'DROP OWNED BY "{role}"')
-            conn.execute(f'DROP ROLE "{role}"')
 
 
 @postgres_only

@@ -14,6 +14,7 @@ import time
 import pytest
 
 from domain.clock import iso, utc_now
+from tests.helpers import templated
 
 REF = "WMP-000123"
 
@@ -28,7 +29,7 @@ def record(cli, *args: str) -> int:
     return out["entry"]
 
 
-@pytest.fixture
+@templated
 def lost_case(registered):
     """WMP-000123 (registered 2016-07-04 by PC 4521) as the case went wrong, up to 26 Oct 2016."""
     cli = registered

@@ -10,14 +10,13 @@ import pytest
 
 from ledger.integrity import PG_CHAIN, PG_EVENTS, PG_SNAPSHOTS, SQLITE_CHAIN, SQLITE_EVENTS
 from ledger.settings import parse_database_url
-
-postgres_only = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+from tests.integration.helpers import postgres_only
 
 
 def _owner():
     import psycopg
 
-    from tests.conftest import postgres_base_url
+    from tests.helpers import postgres_base_url
 
     db = parse_database_url(postgres_base_url())
     return psycopg.connect(
@@ -155,7 +154,7 @@ def test_the_reader_role_may_read_only_the_read_models(registered, roles):
 def test_roles_are_for_postgresql_and_asking_on_sqlite_creates_nothing(database_url):
     from pathlib import Path
 
-    from tests.conftest import LedgerCLI
+    from tests.helpers import LedgerCLI
 
     outcome = LedgerCLI(database_url)("init", "--roles")
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import postgres_base_url
+from tests.helpers import postgres_base_url
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from projections.bulk import BulkInsert
 from projections.db import make_engine
 from projections.schema import EntryRow
-from tests.conftest import LedgerCLI
+from tests.helpers import LedgerCLI
 
 
 def entry(offender_id: object, position: int) -> dict[str, object]:

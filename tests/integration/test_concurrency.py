@@ -265,7 +265,7 @@ def test_first_enrolments_at_once_make_exactly_one_administrator(
     from domain.errors import NotAuthorisedError
     from domain.staff import StaffMember
     from ledger.importing import import_records, parse_lines
-    from tests.conftest import LedgerCLI
+    from tests.helpers import LedgerCLI
 
     LedgerCLI(database_url).ok("init")
     enrol = StaffMember.enrol.__func__  # type: ignore[attr-defined]
@@ -354,7 +354,7 @@ def test_the_administrators_lock_returns_its_connection_to_the_pool_as_it_came(
     connections are in autocommit mode; one handed back otherwise broke the next write to use it
     (a snapshot's: "assert conn.autocommit")."""
 
-    from tests.conftest import LedgerCLI
+    from tests.helpers import LedgerCLI
 
     LedgerCLI(postgres_url).ok("init")
     app = open_ledger(Settings.from_environment(postgres_url))

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LedgerCLI, enrol, register_offender
-from tests.integration.test_access_log import log
-from tests.integration.test_export_targets import refused_one_line
+from tests.helpers import LedgerCLI, enrol, register_offender
+from tests.integration.helpers import log, refused_one_line
 
 REF = "WMP-000123"
 

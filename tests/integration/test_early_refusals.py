@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_access_log import log
+from tests.integration.helpers import log
 
 REF = "WMP-000123"
 

@@ -11,7 +11,7 @@ import pytest
 
 from ledger.integrity import PG_EVENTS, SQLITE_EVENTS
 from ledger.settings import parse_database_url
-from tests.conftest import LedgerCLI, enrol, register_offender
+from tests.helpers import LedgerCLI, enrol, register_offender
 
 SECRET = "Says he has thoughts of rape"
 

@@ -7,33 +7,25 @@ import csv
 import html
 import json
 import re
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.integration.test_access_log import log
+from tests.helpers import templated
+from tests.integration.helpers import (
+    NOT_NAMES,
+    as_asked_in_london,
+    asked_moments,
+    exactly,
+    fragments_left,
+    log,
+    record_told_disclosure,
+    register_joined_names,
+)
 
 REF = "WMP-000123"
 
 
-def record_told_disclosure(registered) -> None:
-    """#2: a risk-relevant disclosure to probation at 14:30 on 17 October 2016, naming people."""
-    registered.ok(
-        "record",
-        "disclosure",
-        REF,
-        "--summary",
-        "John Doe told Pat Lowe he has thoughts of <rape>",
-        "--risk-relevant",
-        "--occurred-at",
-        "2016-10-17T14:30",
-        "--by",
-        "7702",
-    )
-
-
-@pytest.fixture
+@templated
 def history(registered):
     """A disclosure to probation, corrected later, and a transfer: what a coroner asks about."""
     record_told_disclosure(registered)
@@ -114,33 +106,6 @@ def test_as_of_exports_what_the_ledger_held_then(history, tmp_path):
 
     assert sorted(e["entry"] for e in doc["timeline"]) == [1, 2, 3]
     assert doc["export"]["as_of"] == before_transfer
-
-
-def exactly(moment: datetime) -> str:
-    """A moment in London time to the second and the fraction of it, worked out apart from the
-    code under test: what an --as-of caption must say."""
-    here = moment.astimezone(ZoneInfo("Europe/London"))
-    fraction = f".{here.microsecond:06d}".rstrip("0") if here.microsecond else ""
-    return f"{here:%Y-%m-%d %H:%M:%S}{fraction} {here.tzname()}"
-
-
-def as_asked_in_london(moment: datetime) -> str:
-    """The moment as a reviewer types it: a naive London time, or with its offset in the hour the
-    clocks repeat (where a naive time is refused)."""
-    here = moment.astimezone(ZoneInfo("Europe/London"))
-    twice = here.replace(fold=0).utcoffset() != here.replace(fold=1).utcoffset()
-    return here.isoformat() if twice else here.replace(tzinfo=None).isoformat()
-
-
-def asked_moments(cli) -> list[datetime]:
-    """Moments when the ledger held the whole record: one to the second, one to the microsecond."""
-    entries = cli.ok("timeline", REF, "--json").json()["entries"]
-    last = max(datetime.fromisoformat(e["recorded_at"]) for e in entries)
-    whole = (last + timedelta(seconds=1)).replace(microsecond=0)
-    if whole.second == 0:
-        whole += timedelta(seconds=1)
-    fraction = last.replace(microsecond=last.microsecond or 1)
-    return [whole, fraction]
 
 
 def test_the_as_of_caption_names_the_exact_moment_asked_for(history, tmp_path):
@@ -330,50 +295,6 @@ def test_an_anonymised_export_keeps_only_the_year_of_a_birth_date_typed_in_text(
     summaries = {e["summary"] for e in doc["timeline"]}
     assert {"DOB 1975 confirmed", "born 1975 in Leeds", "b. 1975"} <= summaries
     assert [m["staff_id"] for m in doc["staff"]] == sorted(m["staff_id"] for m in doc["staff"])
-
-
-# Every fragment of the names below, whole words only: "Neilson" and "O'Neill" are other words.
-NAME_FRAGMENTS = ("Jean-Luc", "Jean", "Luc", "O'Neil", "Neil", "Mary-Kate", "Mary", "Kate",
-                  "D'Arcy", "Arcy", "5501")  # fmt: skip
-NOT_NAMES = "Annual review at Lucas Road with Jeanette, Neilson and O'Neill"
-
-
-def fragments_left(text: str) -> list[str]:
-    plain = text.replace("\u2019", "'")
-    return [
-        fragment
-        for fragment in NAME_FRAGMENTS
-        if re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", plain, re.IGNORECASE)
-    ]
-
-
-def register_joined_names(cli):
-    """WMP-000123 is Jean-Luc O'Neil; his probation officer 5501 is Mary-Kate D'Arcy. Their names
-    are written whole, in part, in capitals, with curly apostrophes and as possessives."""
-    cli.ok(
-        "staff", "add", "5501", "--name", "Mary-Kate D'Arcy", "--agency", "probation",
-        "--rank", "Probation Officer", "--since", "2010-01-01",
-    )  # fmt: skip
-    cli.ok(
-        "offender", "register", REF, "--name", "Jean-Luc O'Neil", "--born", "1980-01-01",
-        "--category", "1", "--occurred-at", "2016-07-04", "--by", "4521",
-    )  # fmt: skip
-    cli.ok(
-        "record", "disclosure", REF,
-        "--summary", "Jean-Luc said Mary-Kate D'Arcy visited Jean-Luc's flat",
-        "--detail", "O'Neil's car; JEAN-LUC O\u2019NEIL\u2019S sister; D\u2019Arcy's report; Luc",
-        "--occurred-at", "2016-10-17T14:30", "--by", "5501",
-    )  # fmt: skip
-    cli.ok("record", "entry", REF, "--summary", NOT_NAMES, "--occurred-at", "2016-10-18")
-    cli.ok(
-        "correct", REF, "2", "--reason", "Jean-Luc's words, misheard by D'Arcy",
-        "--summary", "O'Neil feels isolated",
-    )  # fmt: skip
-    cli.ok(
-        "transfer", REF, "--to", "5501", "--occurred-at", "2016-11-01",
-        "--reason", "Mary-Kate's caseload",
-    )  # fmt: skip
-    return cli
 
 
 @pytest.fixture

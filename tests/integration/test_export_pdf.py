@@ -11,16 +11,16 @@ import logging
 import os
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 
-from tests.integration.test_access_log import log
-from tests.integration.test_export import (
+from tests.helpers import templated
+from tests.integration.helpers import (
     NOT_NAMES,
     as_asked_in_london,
     asked_moments,
     exactly,
     fragments_left,
+    log,
     record_told_disclosure,
     register_joined_names,
 )
@@ -29,7 +29,7 @@ REF = "WMP-000123"
 GREEK_CYRILLIC = "Ζωή Ιβάνοβα"
 
 
-@pytest.fixture
+@templated
 def history(registered):
     """A timed disclosure, an entry in Greek and Cyrillic, a correction and a transfer."""
     record_told_disclosure(registered)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_access_log import log
+from tests.integration.helpers import log, refused_one_line, unwritable_folder
 
 REF = "WMP-000123"
 
@@ -25,15 +25,6 @@ def folder(tmp_path: Path) -> Path:
 
 def export(cli, out: Path | str, *args: str, ref: str = REF):
     return cli("export", ref, "--format", "csv", "--out", str(out), *args)
-
-
-def refused_one_line(out, code: int = 2) -> str:
-    assert out.exit_code == code, (out.exit_code, out.stderr)
-    assert out.stdout == ""
-    lines = out.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), out.stderr
-    assert "unexpected failure" not in out.stderr and "Traceback" not in out.stderr
-    return lines[0]
 
 
 def logged_after(cli, before: int) -> list[dict]:
@@ -83,16 +74,6 @@ def test_a_link_to_a_named_pipe_is_refused_too(registered, folder):
 
     assert link.is_symlink() and stat.S_ISFIFO(fifo.lstat().st_mode)
     assert sorted(p.name for p in folder.iterdir()) == ["pipe", "r.csv"]
-
-
-def unwritable_folder(tmp_path: Path) -> Path:
-    """A folder that exists and in which no file can be created, even by root."""
-    if os.geteuid() != 0:
-        folder = tmp_path / "locked"
-        folder.mkdir()
-        folder.chmod(0o500)
-        return folder
-    return Path("/proc")  # the kernel's: creating a file there fails (ENOENT) for anyone
 
 
 def test_an_unwritable_folder_is_a_usage_error_naming_the_path(registered, tmp_path):

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LedgerCLI
-from tests.integration.test_access_log import command_paths
+from tests.helpers import LedgerCLI
+from tests.integration.helpers import command_paths
 
 REF = "WMP-000123"
 DEADLINE = 10.0
@@ -279,7 +279,9 @@ def test_commands_against_a_server_that_never_answers_exit_4_within_the_deadline
     names = [n for n in LOCK_SAMPLE if n in command_paths()]
     with hung_server() as port:
         url = f"postgresql://postgres@127.0.0.1:{port}/test"
-        results = run_all(url, [invocation(n, tmp_path) for n in names], workers=3)
+        # Four at a time, as the locked-file tests run: each waits out the connect timeout and
+        # the waits need no CPU, but more at once would put their start-ups inside the deadline.
+        results = run_all(url, [invocation(n, tmp_path) for n in names], workers=4)
 
     for ran in results:
         assert_unavailable(ran, f"127.0.0.1:{port}/test", "check the server is running")
@@ -659,7 +661,7 @@ def test_commands_on_a_read_only_sqlite_ledger_exit_4(what, tmp_path):
 def test_a_sqlite_file_name_with_url_characters_is_one_file(tmp_path):
     """`?`, `#` and `%` mean something in a URL: the read models must still open the file the
     event store does, and no other."""
-    from tests.conftest import LedgerCLI, enrol
+    from tests.helpers import LedgerCLI, enrol
 
     name = "a?b#c%41 d.db"
     cli = enrol(LedgerCLI(f"sqlite:///{tmp_path / name}"), "1001")

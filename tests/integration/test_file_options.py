@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_export_targets import refused_one_line, unwritable_folder
-from tests.integration.test_recording import count_events
+from tests.integration.helpers import count_events, refused_one_line, unwritable_folder
 
 REF = "WMP-000123"
 ZERO = "/dev/zero"

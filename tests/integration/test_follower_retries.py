@@ -93,7 +93,7 @@ def test_without_follow_an_unavailable_database_is_an_error_at_once(sqlite_url: 
 
 
 def test_a_failing_projection_stops_the_follower_rather_than_retrying(sqlite_url: str) -> None:
-    from tests.integration.test_projections_operating import Exploding, offender_positions
+    from tests.integration.helpers import Exploding, offender_positions
 
     generate_ledger(sqlite_url, offenders=1, events_per_offender=10, project=False)
     flaky = Flaky(sqlite_url, down=0)

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import block_containing
-from tests.integration.test_access_log import log
+from tests.helpers import block_containing, templated
+from tests.integration.helpers import log
 
 REF = "WMP-000123"
 # Wide enough that no table folds a cell over two lines.
@@ -56,7 +56,7 @@ def text(cli, *args: str) -> str:
     return cli.ok(*args, env=WIDE).stdout
 
 
-@pytest.fixture
+@templated
 def case(registered):
     """WMP-000123 registered on 2016-07-04 (a date); released that day; two probation disclosures,
     one on 2016-09-12 (a date) and one at 14:30 on 17 October 2016 (BST); the probation side

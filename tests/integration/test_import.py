@@ -119,7 +119,7 @@ def test_an_unknown_command_names_the_choices(cli, tmp_path):
 
 
 def test_an_empty_ledger_can_be_bootstrapped_by_an_import(sqlite_url, tmp_path):
-    from tests.conftest import LedgerCLI
+    from tests.helpers import LedgerCLI
 
     runner = LedgerCLI(sqlite_url)
     runner.ok("init")
@@ -212,7 +212,7 @@ def test_a_large_import_is_saved_in_chunks_in_one_transaction(cli, tmp_path, mon
 
 def test_an_import_failing_in_a_later_chunk_saves_nothing(postgres_url, tmp_path, monkeypatch):
     from ledger import postgres_recorder
-    from tests.conftest import LedgerCLI, enrol
+    from tests.helpers import LedgerCLI, enrol
 
     cli = enrol(LedgerCLI(postgres_url))
     monkeypatch.setattr(postgres_recorder, "INSERT_CHUNK", 7)

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from tests.integration.test_recording import REF, count_events, refused, timeline
+from tests.integration.helpers import REF, count_events, refused, timeline
 
 
 def _import(cli, tmp_path, *records: dict) -> object:
@@ -436,7 +436,7 @@ def test_an_import_takes_text_by_the_same_rules(registered, tmp_path, record, fi
     ids=["empty", "spaces", "BOM", "escape code", "201 characters"],
 )
 def test_an_export_recipient_is_text_as_any_other(registered, tmp_path, recipient, says):
-    from tests.integration.test_access_log import log
+    from tests.integration.helpers import log
 
     out_file = tmp_path / "export.json"
     line = refused(

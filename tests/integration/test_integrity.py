@@ -9,102 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from typing import Any
 
-from ledger.integrity import (
-    GENESIS,
-    PG_CHAIN,
-    PG_EVENTS,
-    SQLITE_CHAIN,
-    SQLITE_EVENTS,
-    link_hash,
-)
 from ledger.settings import parse_database_url
-
-
-class Attacker:
-    """Direct SQL on the ledger's tables, with the append-only triggers out of the way."""
-
-    def __init__(self, url: str) -> None:
-        self.db = parse_database_url(url)
-        if self.db.is_sqlite:
-            self.conn: Any = sqlite3.connect(self.db.path, isolation_level=None)
-            for (name,) in self.conn.execute(
-                "SELECT name FROM sqlite_master WHERE type='trigger' AND name LIKE '%append_only%'"
-            ).fetchall():
-                self.conn.execute(f"DROP TRIGGER {name}")
-            self.events, self.pos, self.chain, self.mark = SQLITE_EVENTS, "rowid", SQLITE_CHAIN, "?"
-        else:
-            import psycopg
-
-            self.conn = psycopg.connect(
-                host=self.db.host,
-                port=self.db.port,
-                dbname=self.db.dbname,
-                user=self.db.user or None,
-                autocommit=True,
-            )
-            self.conn.execute("SET session_replication_role = replica")
-            schema = f'"{self.db.schema}"'
-            self.events = f"{schema}.{PG_EVENTS}"
-            self.chain = f"{schema}.{PG_CHAIN}"
-            self.pos, self.mark = "notification_id", "%s"
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def sql(self, statement: str, *params: Any) -> list[Any]:
-        cursor = self.conn.execute(statement.replace("?", self.mark), params)
-        return list(cursor.fetchall()) if cursor.description else []
-
-    def positions(self) -> list[int]:
-        return [r[0] for r in self.sql(f"SELECT {self.pos} FROM {self.events} ORDER BY {self.pos}")]
-
-    def state(self, position: int) -> bytes:
-        return bytes(
-            self.sql(f"SELECT state FROM {self.events} WHERE {self.pos} = ?", position)[0][0]
-        )
-
-    def set_state(self, position: int, state: bytes) -> None:
-        self.sql(f"UPDATE {self.events} SET state = ? WHERE {self.pos} = ?", state, position)
-
-    def forge_after_newest(self) -> tuple[int, Any, int, str, bytes]:
-        """Inserts a copy of the newest event as the next one in its stream; returns the copy."""
-        last = self.positions()[-1]
-        oid, version, topic, state = self.sql(
-            f"SELECT originator_id, originator_version, topic, state FROM {self.events} "
-            f"WHERE {self.pos} = ?",
-            last,
-        )[0]
-        forged = (last + 1, oid, version + 1, topic, bytes(state))
-        self.sql(
-            f"INSERT INTO {self.events} ({self.pos}, originator_id, originator_version, "
-            "topic, state) VALUES (?, ?, ?, ?, ?)",
-            *forged,
-        )
-        return forged
-
-    def move(self, position: int, to: int) -> None:
-        self.sql(f"UPDATE {self.events} SET {self.pos} = ? WHERE {self.pos} = ?", to, position)
-
-    def rechain(self) -> None:
-        """Recomputes every link from the events as they now are: a consistent forgery."""
-        previous = GENESIS
-        rows = self.sql(
-            f"SELECT {self.pos}, originator_id, originator_version, topic, state "
-            f"FROM {self.events} ORDER BY {self.pos}"
-        )
-        for position, oid, version, topic, state in rows:
-            oid_bytes = bytes.fromhex(oid) if isinstance(oid, str) else oid.bytes
-            state_hash = hashlib.sha256(bytes(state)).digest()
-            previous = link_hash(previous, position, oid_bytes, version, topic, state_hash)
-            self.sql(
-                f"UPDATE {self.chain} SET state_hash = ?, link = ? WHERE position = ?",
-                state_hash,
-                previous,
-                position,
-            )
 
 
 def verify(cli, *args: str) -> tuple[int, dict[str, Any]]:
@@ -304,7 +211,7 @@ def test_a_digest_at_position_0_other_than_the_genesis_is_a_mismatch(ledger_with
 
 
 def test_the_digest_of_an_empty_ledger_is_extended_by_what_follows(database_url, tmp_path):
-    from tests.conftest import LedgerCLI, enrol
+    from tests.helpers import LedgerCLI, enrol
 
     empty = LedgerCLI(database_url)
     empty.ok("init")

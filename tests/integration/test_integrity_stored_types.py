@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_integrity import Attacker
+from tests.integration.helpers import Attacker
 
 # Values PostgreSQL's column types refuse: these edits can only be made to a SQLite ledger.
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -15,8 +15,8 @@ from sqlalchemy import Engine, String, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from projections.access_log import REFUSED
-from tests.conftest import LedgerCLI
-from tests.integration.test_access_log import log
+from tests.helpers import LedgerCLI
+from tests.integration.helpers import log
 
 
 def long(what: str, n: int) -> str:
@@ -399,6 +399,6 @@ def test_new_and_upgraded_ledgers_end_with_the_same_schema(
         for engine in engines.values():
             engine.dispose()
         if not database_url.startswith("sqlite"):
-            from tests.conftest import _drop_schema
+            from tests.helpers import drop_schema
 
-            _drop_schema(parse_database_url(fresh_url).schema)
+            drop_schema(parse_database_url(fresh_url).schema)

@@ -18,14 +18,14 @@ from projections.builtin import OffenderRegister, StaffDirectory, TimelineProjec
 from projections.catalogue import all_projections
 from projections.db import clear_tables, make_engine
 from projections.runner import (
-    Projection,
     ProjectionFailedError,
     catch_up,
     positions,
     rebuild,
 )
 from projections.schema import EntryRow
-from tests.conftest import LedgerCLI
+from tests.helpers import LedgerCLI
+from tests.integration.helpers import Exploding, offender_positions
 
 # ------------------------------------------------------------------------------------ helpers
 
@@ -74,10 +74,6 @@ def build_in_steps(engine: Engine, ledger: Any, every: int, page_size: int) -> N
     head = ledger.head()
     for stop in [*range(0, head, every), head]:
         catch_up(engine, ledger, all_projections(), stop=stop, page_size=page_size)
-
-
-def offender_positions(ledger: Any) -> list[int]:
-    return [p for p, e in ledger.read_events(0, 10**9) if isinstance(e, Offender.Event)]
 
 
 # ------------------------------------------------------------------------------------- status
@@ -266,33 +262,6 @@ def test_rebuilding_an_unknown_projection_is_a_usage_error(cli: LedgerCLI) -> No
 
 
 # ----------------------------------------------------------------------------------- failures
-
-
-class Exploding(Projection):
-    """Counts offender events; raises on the event at `fail_at`, in `process` or at `end_page`."""
-
-    name = "exploding"
-    handles = (Offender.Event,)
-
-    def __init__(self, fail_at: int | None, in_bulk: bool = False) -> None:
-        self.fail_at = fail_at
-        self.in_bulk = in_bulk
-        self.page: list[int] = []
-
-    def start_page(self) -> None:
-        self.page = []
-
-    def process(self, event: Any, position: int, conn: Connection) -> None:
-        if position == self.fail_at and not self.in_bulk:
-            raise ValueError("cannot read this event")
-        self.page.append(position)
-
-    def end_page(self, conn: Connection) -> None:
-        if self.in_bulk and self.fail_at in self.page:
-            raise ValueError("the bulk insert was refused")
-
-    def clear(self, conn: Connection) -> None:
-        pass
 
 
 def secondary_indexes(engine: Engine) -> set[str]:

@@ -18,7 +18,7 @@ from domain.errors import UnknownOffenderError
 from ledger import reading
 from ledger.context import LedgerContext
 from ledger.settings import Settings, parse_database_url
-from tests.conftest import LedgerCLI
+from tests.helpers import LedgerCLI
 
 REF = "WMP-000123"
 REASON = "MAPPA serious case review 2020/01"

@@ -12,22 +12,9 @@ import io
 
 import pytest
 
+from tests.integration.helpers import refused, timeline
+
 REF = "WMP-000123"
-
-
-def count_events(cli) -> int:
-    from ledger.bootstrap import open_ledger
-    from ledger.settings import Settings
-
-    ledger = open_ledger(Settings.from_environment(cli.url))
-    try:
-        return ledger.head()
-    finally:
-        ledger.close()
-
-
-def timeline(cli, *options: str) -> list[dict]:
-    return cli.ok("timeline", REF, "--json", *options).json()["entries"]
 
 
 # Each record command of the contract, in an order in which each is allowed, with the event
@@ -149,19 +136,6 @@ def test_a_disclosure_is_recorded_as_the_next_entry(registered):
 
 
 # ----------------------------------------------------------------------------------- refusals
-
-
-def refused(cli, expected_exit: int, *args: str, actor: str | None = None) -> str:
-    """Runs a command that must be refused; checks it wrote nothing and said so in one line."""
-    before = count_events(cli)
-    out = cli(*args, env=None if actor is None else {"LEDGER_ACTOR": actor})
-    assert out.exit_code == expected_exit, (args, out.exit_code, out.stdout, out.stderr)
-    lines = out.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), out.stderr
-    assert "Traceback" not in out.stderr + out.stdout
-    assert out.stdout == ""
-    assert count_events(cli) == before
-    return lines[0]
 
 
 REFUSED_BY_A_RULE = [

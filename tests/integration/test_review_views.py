@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.conftest import block_containing
+from tests.helpers import block_containing
 
 REF = "WMP-000123"
 

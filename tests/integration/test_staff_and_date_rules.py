@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.integration.test_recording import count_events
+from tests.integration.helpers import count_events
 
 REF = "WMP-000999"
 
@@ -111,7 +111,7 @@ def test_two_administrators_leaving_at_once_leave_one_in_post(database_url, monk
     from ledger.app import OffenderLedger
     from ledger.bootstrap import open_ledger
     from ledger.settings import Settings
-    from tests.conftest import LedgerCLI, enrol
+    from tests.helpers import LedgerCLI, enrol
 
     cli = enrol(LedgerCLI(database_url), "1001")
     enrol_admin(cli)

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from bench.synthetic import generate_ledger
-from tests.conftest import LedgerCLI
+from tests.helpers import LedgerCLI
 
 
 def test_generates_the_requested_histories_into_a_readable_ledger(database_url: str) -> None:

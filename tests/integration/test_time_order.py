@@ -12,7 +12,8 @@ import json
 
 import pytest
 
-from tests.integration.test_recording import REF, count_events, refused
+from tests.helpers import templated
+from tests.integration.helpers import REF, count_events, refused
 
 
 def import_lines(cli, folder, lines):
@@ -30,7 +31,7 @@ def import_refused(cli, folder, lines) -> str:
     return out.stderr
 
 
-@pytest.fixture
+@templated
 def disclosed(registered):
     """WMP-000123 (registered 2016-07-04) with #2, a disclosure at 2016-09-12 10:00 London."""
     registered.ok(
@@ -298,7 +299,7 @@ def test_an_import_cannot_acknowledge_a_transfer(registered, tmp_path):
     assert says.startswith("error: line 2: WMP-000123#2 records an act (OwnershipTransferred)")
 
 
-@pytest.fixture
+@templated
 def decided(registered):
     """WMP-000123 released at 09:00 on 2016-07-14 (#2) and recalled at 15:00 that day (#3)."""
     registered.ok(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LedgerCLI
+from tests.helpers import LedgerCLI
 
 COMMANDS = [
     ["record", "entry", "WMP-000123", "--summary", "Seen near a school"],

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LedgerCLI
-from tests.integration.test_recording import REF, count_events, refused, timeline
+from tests.helpers import LedgerCLI
+from tests.integration.helpers import REF, count_events, refused, timeline
 
 
 def one_error_line(out) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LedgerCLI
+from tests.helpers import LedgerCLI
 
 REF = "WMP-000123"
 LONG_SUMMARY = (

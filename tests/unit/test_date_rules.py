@@ -25,7 +25,7 @@ from domain.errors import (
 from domain.offender import Offender
 from domain.staff import LastInPost, Person, check_named_in_post, check_not_future
 from domain.values import Agency, RecallChoice
-from tests.unit.test_staff import constable  # enrolled on ENROLLED
+from tests.unit.helpers import constable  # enrolled on ENROLLED
 
 SOM = Person(staff="4521", agency=Agency.POLICE, rank="PC", senior=False)
 INSPECTOR = Person(staff="1001", agency=Agency.POLICE, rank="Insp", senior=True)

@@ -10,20 +10,7 @@ from domain.errors import InvalidValueError, StaffNotInPostError
 from domain.identity import staff_id
 from domain.staff import Person, StaffMember, check_new_staff_id
 from domain.values import Agency
-
-
-def constable() -> StaffMember:
-    return StaffMember(
-        staff_id="4521",
-        name="Sam Reid",
-        agency=Agency.POLICE,
-        rank="PC",
-        senior_grade=False,
-        admin=False,
-        area="Birmingham",
-        since=date(2015, 1, 1),
-        by="1001",
-    )
+from tests.unit.helpers import constable
 
 
 def probation_officer() -> StaffMember:
