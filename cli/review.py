@@ -102,6 +102,14 @@ def who_knew(
         _people(view, names)
 
 
+# Said beside every who-knew view: what counts as knowing, and what does not.
+KNOWING_NOTE = (
+    "An agency knew an item from when one of its staff recorded it (made the contact or wrote "
+    "it), acknowledged it, had it shared or attended a meeting on it; typing in someone else's "
+    "record (entered) is clerical work, not knowledge of the case."
+)
+
+
 def _matrix(view: WhoKnew, names: dict[str, str], title_note: str | None) -> None:
     agencies = view.agencies
     rows = []
@@ -126,6 +134,7 @@ def _matrix(view: WhoKnew, names: dict[str, str], title_note: str | None) -> Non
         "cells: when each agency first knew; -: did not know; "
         "! STAFF: owner responsible who had not acknowledged"
     )
+    say(KNOWING_NOTE)
     table(
         f"Who knew what in {view.ref}" + (f" (owners: {owners})" if owners else ""),
         ["#", "Occurred", "Type", "Summary", *agencies],

@@ -306,9 +306,13 @@ def _offender_id(conn: Any, ref: str) -> Any:
 def _state(row: dict[str, Any], moment: datetime) -> str:
     """Where a breach stood at `moment`. One closed after it fell due is "closed late", not
     "satisfied": a transfer closes the old owner's unacknowledged entries without anyone
-    reading them; the resolution says what closed it."""
+    reading them; the resolution says what closed it. One whose remedy stopped being possible
+    before anything met it is "lapsed" (`lapse` says why)."""
     if datetime.fromisoformat(row["due_at"]) > moment:
         return "not yet due"
+    lapsed = row.get("lapsed_at")
+    if lapsed is not None and datetime.fromisoformat(lapsed) <= moment:
+        return "lapsed"
     if row["satisfied_at"] is None or datetime.fromisoformat(row["satisfied_at"]) > moment:
         return "open"
     return "closed late"
