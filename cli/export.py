@@ -22,7 +22,9 @@ from cli.render import emit_json, say
 from cli.session import session
 from ledger.document import (
     CHRONOLOGY_COLUMNS,
+    CUSTODY_COLUMNS,
     INTRODUCTION,
+    KNOWING_NOTE,
     KNOWLEDGE_COLUMNS,
     OWNERSHIP_COLUMNS,
     STAFF_COLUMNS,
@@ -224,6 +226,7 @@ def html_file(document: ExportDocument) -> str:
         for k in view.knowledge
     ]  # fmt: skip
     escaped = [[e(cell) for cell in row] for row in view.ownership]
+    custody = [[e(cell) for cell in row] for row in view.custody]
     staff = [[e(cell) for cell in row] for row in view.staff]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -247,7 +250,10 @@ del {{ color: #a00; }}
 {table(OWNERSHIP_COLUMNS, escaped)}
 <h2>Chronology</h2>
 {table(CHRONOLOGY_COLUMNS, chronology)}
+<h2>Custody</h2>
+{table(CUSTODY_COLUMNS, custody) if custody else "<p>No period in custody recorded.</p>"}
 <h2>Who knew each item, how and since when</h2>
+<p>{e(KNOWING_NOTE)}</p>
 {table(KNOWLEDGE_COLUMNS, knowledge)}
 <h2>Staff in this record</h2>
 {table(STAFF_COLUMNS, staff)}

@@ -25,7 +25,9 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from ledger.document import (
+    CUSTODY_COLUMNS,
     INTRODUCTION,
+    KNOWING_NOTE,
     KNOWLEDGE_COLUMNS,
     OWNERSHIP_COLUMNS,
     STAFF_COLUMNS,
@@ -199,7 +201,18 @@ class _Document(FPDF):
             self.paragraph("No entries.")
         for entry in view.chronology:
             self.chronology_entry(entry)
+        self.section("Custody")
+        if not view.custody:
+            self.paragraph("No period in custody recorded.")
+        for start, *rest in view.custody:
+            fields = [
+                Field(label, value)
+                for label, value in zip(CUSTODY_COLUMNS[1:], rest, strict=True)
+                if value
+            ]
+            self.block(f"In custody from {start}", fields)
         self.section("Who knew each item, how and since when")
+        self.paragraph(KNOWING_NOTE)
         if not view.knowledge:
             self.paragraph("No items.")
         for item in view.knowledge:
@@ -373,8 +386,9 @@ def _texts(view: Readable) -> Iterator[str]:
     yield view.generated_by
     for pair in (*view.disclosure, *view.offender):
         yield from pair
-    for row in (*view.ownership, *view.staff):
+    for row in (*view.ownership, *view.staff, *view.custody):
         yield from row
+    yield KNOWING_NOTE
     for entry in view.chronology:
         yield from (entry.entry, entry.occurred, entry.recorded, entry.by, entry.agency_rank)
         yield from (entry.type, entry.summary, *entry.corrections, *entry.facts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli.options import BY, JSON, OCCURRED_AT
-from cli.render import emit_entry, emit_json, say, table, warn
+from cli.render import emit_entry, emit_json, local_time, say, table, warn
 from cli.session import session
 
 staff_app = typer.Typer(
@@ -200,23 +200,35 @@ def offender_register(
 def offender_list(
     ctx: typer.Context,
     area: str = typer.Option(None, "--area", help="Only offenders managed in this area."),
+    include_ended: bool = typer.Option(
+        False, "--all", help="Also the cases whose registration has ended."
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """List the offenders under management.
+    """List the offenders under management: cases whose registration ended only with --all.
 
-    Example: ledger offender list --area Birmingham
+    Example: ledger offender list --area Birmingham --all
     """
     from ledger import reading
 
-    offenders = reading.offender_list(session(ctx), area)
+    offenders = reading.offender_list(session(ctx), area, include_ended=include_ended)
     if as_json:
         emit_json({"offenders": offenders})
         return
     table(
         "Offenders",
-        ["Ref", "Name", "Born", "Category", "Level", "Area", "Entries"],
+        ["Ref", "Name", "Born", "Category", "Level", "Area", "Entries", "Registration ended"],
         [
-            [o["ref"], o["name"], o["born"], o["category"], o["level"], o["area"], o["entries"]]
+            [
+                o["ref"],
+                o["name"],
+                o["born"],
+                o["category"],
+                o["level"],
+                o["area"],
+                o["entries"],
+                local_time(o["registration_ended_at"]),
+            ]
             for o in offenders
         ],
     )

@@ -10,6 +10,7 @@ from cli.options import AS_OF, AT, JSON
 from cli.reading import caption, when
 from cli.render import asked_time, emit_json, local_time, say, table
 from cli.session import session
+from ledger.document import KNOWING_NOTE
 
 if TYPE_CHECKING:
     from projections.who_knew import WhoKnew
@@ -100,14 +101,6 @@ def who_knew(
     _matrix(view, names, caption(as_of, at))
     if entry is not None and view.items:
         _people(view, names)
-
-
-# Said beside every who-knew view: what counts as knowing, and what does not.
-KNOWING_NOTE = (
-    "An agency knew an item from when one of its staff recorded it (made the contact or wrote "
-    "it), acknowledged it, had it shared or attended a meeting on it; typing in someone else's "
-    "record (entered) is clerical work, not knowledge of the case."
-)
 
 
 def _matrix(view: WhoKnew, names: dict[str, str], title_note: str | None) -> None:

@@ -10,7 +10,7 @@ labels. The read service (`ledger.reading`) builds it; nothing here reads the le
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -47,6 +47,11 @@ def correction_text(c: dict[str, Any], when: Callable[[str], str] = str) -> str:
 TIME_NOTE = (
     "Times are local time in London (Europe/London), marked GMT or BST; a date alone means "
     "the time of day was not recorded."
+)
+KNOWING_NOTE = (
+    "An agency knew an item from when one of its staff recorded it (made the contact or wrote "
+    "it), acknowledged it, had it shared or attended a meeting on it; typing in someone else's "
+    "record (entered) is clerical work, not knowledge of the case."
 )
 INTRODUCTION = (
     "Exported from the offender timeline ledger. Each entry shows when it occurred and when the "
@@ -137,6 +142,7 @@ class Readable:
     chronology: list[Entry]
     knowledge: list[Knowledge]
     staff: list[list[str]]  # staff id, name, agency, rank
+    custody: list[list[str]] = field(default_factory=list)  # CUSTODY_COLUMNS
 
     @property
     def title(self) -> str:
@@ -148,6 +154,7 @@ OWNERSHIP_COLUMNS = ["Agency", "Owner", "From", "To", "Made by", "Reason"]
 CHRONOLOGY_COLUMNS = ["#", "Occurred", "Recorded", "By", "Agency, rank", "Type", "Summary"]
 KNOWLEDGE_COLUMNS = ["#", "Type", "Summary", "Agencies", "Staff", "Responsible, not acknowledged"]
 STAFF_COLUMNS = ["Staff id", "Name", "Agency", "Rank"]
+CUSTODY_COLUMNS = ["In custody from", "Reason", "Until", "Released", "Entries"]
 UNVERIFIED = "(verification found problems)"
 
 
@@ -187,6 +194,18 @@ def readable(document: dict[str, Any]) -> Readable:
                 f"until {london(offender['licence_end'])}" if offender["on_licence"] else "no",
             ),
             ("Owners", ", ".join(f"{a}: {s}" for a, s in sorted(offender["owners"].items()))),
+            ("In custody", _in_custody(document.get("custody") or [])),
+            *_ended(document.get("registration_end")),
+        ],
+        custody=[
+            [
+                london(p["from"]),
+                text(p["reason"]),
+                london(p["to"], "still in custody"),
+                text(p["released"]),
+                f"#{p['from_entry']}" + (f" to #{p['to_entry']}" if p["to_entry"] else ""),
+            ]
+            for p in document.get("custody") or []
         ],
         ownership=[
             [
@@ -225,6 +244,21 @@ def readable(document: dict[str, Any]) -> Readable:
             for m in document["staff"]
         ],
     )
+
+
+def _in_custody(periods: list[dict[str, Any]]) -> str:
+    if not periods or periods[-1]["to"] is not None:
+        return "no"
+    last = periods[-1]
+    return f"yes, since {london(last['from'])} ({last['reason']})"
+
+
+def _ended(ended: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The offender's line saying the registration ended, when and why; none while it runs."""
+    if not ended:
+        return []
+    line = f"{london(ended['at'])} ({ended['reason']}, #{ended['entry']}): {ended['summary']}"
+    return [("Registration ended", line)]
 
 
 def _entry(row: dict[str, Any], text: Callable[[Any], str]) -> Entry:

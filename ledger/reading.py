@@ -332,15 +332,18 @@ def staff_list(context: LedgerContext) -> list[dict[str, Any]]:
             return list_staff(conn)
 
 
-def offender_list(context: LedgerContext, area: str | None = None) -> list[dict[str, Any]]:
-    """The offenders under management, or those managed in `area`."""
+def offender_list(
+    context: LedgerContext, area: str | None = None, *, include_ended: bool = False
+) -> list[dict[str, Any]]:
+    """The offenders under management, or those managed in `area`; with `include_ended`, the
+    cases whose registration ended too."""
     from projections.queries import list_offenders
 
     with _reading(context, "offender list", None):
         context.consult("offender list")
         context.catch_up()
         with context.engine().connect() as conn:
-            return list_offenders(conn, area)
+            return list_offenders(conn, area, include_ended=include_ended)
 
 
 def audit(
