@@ -170,6 +170,31 @@ def walkthrough(shell: Shell) -> None:
     assert "Seen near a school" in shell.ok("timeline", REF).stdout
     assert "John Doe" in shell.ok("show", REF).stdout
 
+    # A remand: in custody (visits pause) until released without a licence.
+    shell.ok("record", "custody", REF, "--reason", "remanded", "--summary",
+             "Remanded on a new charge", "--occurred-at", "2016-11-20", "--by", "4633")  # fmt: skip
+    assert shell.ok("show", REF, "--json").json()["in_custody"] is True
+    held = shell.run(
+        "record", "custody", REF, "--reason", "sentenced", "--occurred-at", "2016-12-01"
+    )
+    assert (
+        held.returncode == 1 and held.stderr.startswith("error: ") and "already in" in held.stderr
+    )
+    shell.ok("record", "release", REF, "--no-licence", "--occurred-at", "2017-01-10", "--by",
+             "4633")  # fmt: skip
+    [period] = shell.ok("show", REF, "--json").json()["custody"]
+    assert (period["from"], period["to"], period["released"]) == (
+        "2016-11-20",
+        "2017-01-10",
+        "without a licence",
+    )
+    # The alerts standing are all open, and each still actionable.
+    standing = shell.ok("alerts", "--offender", REF, "--json").json()["alerts"]
+    assert all(a["state"] == "open" for a in standing)
+    history = shell.ok("alerts", "--offender", REF, "--history", "--json").json()["alerts"]
+    arms = next(a for a in history if a["rule"] == "ARMS_OVERDUE")
+    assert arms["state"] == "closed late"  # the ARMS of 18 October came before the remand
+
 
 def test_walkthrough_on_the_default_sqlite_file(tmp_path: Path):
     shell = Shell(tmp_path, "sqlite:///ledger.db")
@@ -182,3 +207,43 @@ def test_walkthrough_on_the_default_sqlite_file(tmp_path: Path):
 def test_walkthrough_on_postgresql(tmp_path: Path, postgres_url: str):
     walkthrough(Shell(tmp_path, postgres_url))
     assert list(tmp_path.iterdir()) == []
+
+
+def readme_walkthrough() -> str:
+    """The README's walkthrough, as a user pastes it."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## A five-minute walkthrough", 1)[1]
+    return section.split("```sh\n", 1)[1].split("```", 1)[0]
+
+
+def quoted_alerts() -> list[str]:
+    """The `ledger alerts` table the README's closing note quotes, without its caption."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    note = readme.split("## A five-minute walkthrough", 1)[1].split("## Concepts", 1)[0]
+    quoted = note.split("`ledger alerts` above printed", 1)[1].split("```\n", 1)[1]
+    lines = quoted.split("```", 1)[0].rstrip("\n").split("\n")
+    return [line.rstrip() for line in lines[:-1]]  # the caption is the moment asked about
+
+
+def test_the_readme_walkthrough_ends_with_what_can_still_be_acted_on(tmp_path: Path):
+    """The walkthrough pasted into a shell runs without a failure, and its morning check
+    prints what the closing note quotes: only the alert that can still be acted on."""
+    import subprocess
+
+    shell = Shell(tmp_path, "sqlite:///walkthrough.db")
+    env = {k: v for k, v in shell.env.items() if k != "LEDGER_REASON"} | {"COLUMNS": "80"}
+    env["PATH"] = f"{Path(shell.command).parent}:{env.get('PATH', '')}"
+    done = subprocess.run(
+        ["bash", "-e", "-c", readme_walkthrough()],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    printed = [line.rstrip() for line in done.stdout.split("\n")]
+    quoted = quoted_alerts()
+    start = printed.index(quoted[0])
+    assert printed[start : start + len(quoted)] == quoted
