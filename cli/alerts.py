@@ -29,7 +29,9 @@ def alerts(
     ),
     as_of: str = AS_OF,
     history: bool = typer.Option(
-        False, "--history", help="Every breach of one offender (--offender), open or closed."
+        False,
+        "--history",
+        help="Every breach of one offender (--offender): open, lapsed, closed late or not yet due.",
     ),
     summary: bool = typer.Option(
         False, "--summary", help="Counts of standing alerts per area and rule."
@@ -39,7 +41,10 @@ def alerts(
     """Alerts standing at a moment: ARMS overdue, risk not escalated, entries unacknowledged,
     disclosures not shared, disagreements not escalated, recall not considered, visits overdue.
 
-    An alert stands at T when it fell due by T and nothing that occurred by T satisfied it.
+    An alert stands at T (state "open") when it fell due by T, nothing that occurred by T
+    satisfied it, and its remedy was still possible at T; one whose remedy is no longer
+    possible (a licence that ended, custody, the end of the registration) has lapsed and is
+    listed only with --history.
     The thresholds come from the policy shipped with the ledger, or LEDGER_POLICY=path.
 
     Example: ledger alerts --area Birmingham --at 2016-11-01 --json
@@ -149,7 +154,10 @@ def _history_table(doc: dict[str, Any]) -> None:
 
 
 def _closed(alert: dict[str, Any]) -> str:
-    """When and by what the breach was met, or that it never was."""
+    """When and by what the breach was met, when it lapsed and why, or that it never was."""
+    if alert.get("lapsed_at"):
+        why = f": {alert['lapse']}" if alert.get("lapse") else ""
+        return f"lapsed {local_time(alert['lapsed_at'])}{why}"
     if alert["satisfied_at"] is None:
         return "never met"
     by = f" by {alert['resolution']}" if alert["resolution"] else ""

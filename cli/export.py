@@ -22,7 +22,9 @@ from cli.render import emit_json, say
 from cli.session import session
 from ledger.document import (
     CHRONOLOGY_COLUMNS,
+    CUSTODY_COLUMNS,
     INTRODUCTION,
+    KNOWING_NOTE,
     KNOWLEDGE_COLUMNS,
     OWNERSHIP_COLUMNS,
     STAFF_COLUMNS,
@@ -209,6 +211,8 @@ def html_file(document: ExportDocument) -> str:
             time_note=TIME_NOTE,
             unverified=UNVERIFIED,
             ownership_columns=OWNERSHIP_COLUMNS,
+            custody_columns=CUSTODY_COLUMNS,
+            knowing_note=KNOWING_NOTE,
             chronology_columns=CHRONOLOGY_COLUMNS,
             warning_columns=WARNING_COLUMNS,
             warnings_note=WARNINGS_NOTE,

@@ -25,7 +25,9 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from ledger.document import (
+    CUSTODY_COLUMNS,
     INTRODUCTION,
+    KNOWING_NOTE,
     KNOWLEDGE_COLUMNS,
     OWNERSHIP_COLUMNS,
     STAFF_COLUMNS,
@@ -211,6 +213,22 @@ class _Document(FPDF):
             self.paragraph("No entries.")
         for heading, fields in chronology:
             self.block(heading, fields)
+        custody = [
+            (
+                f"In custody from {start}",
+                [
+                    Field(label, value)
+                    for label, value in zip(CUSTODY_COLUMNS[1:], rest, strict=True)
+                    if value
+                ],
+            )
+            for start, *rest in view.custody
+        ]
+        self.section("Custody", self.first_block(custody))
+        if not view.custody:
+            self.paragraph("No period in custody recorded.")
+        for heading, fields in custody:
+            self.block(heading, fields)
         warnings = [self.warning_block(w) for w in view.warnings]
         self.section("Missed warnings", 3 * LINE + self.first_block(warnings))
         self.paragraph(WARNINGS_NOTE)
@@ -220,6 +238,7 @@ class _Document(FPDF):
             self.block(heading, fields)
         knowledge = [self.knowledge_block(item) for item in view.knowledge]
         self.section("Who knew each item, how and since when", self.first_block(knowledge))
+        self.paragraph(KNOWING_NOTE)
         if not view.knowledge:
             self.paragraph("No items.")
         for heading, fields in knowledge:
@@ -578,8 +597,9 @@ def _texts(view: Readable) -> Iterator[str]:
     yield view.generated_by
     for pair in (*view.disclosure, *view.offender):
         yield from pair
-    for row in (*view.ownership, *view.staff):
+    for row in (*view.ownership, *view.staff, *view.custody):
         yield from row
+    yield KNOWING_NOTE
     for entry in view.chronology:
         yield from (entry.entry, entry.occurred, entry.recorded, entry.by, entry.agency_rank)
         yield from (entry.type, entry.summary, *entry.corrections, *entry.facts)

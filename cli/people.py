@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli.options import BY, JSON, OCCURRED_AT
-from cli.render import blocks, emit_entry, emit_json, say, warn
+from cli.render import blocks, emit_entry, emit_json, local_time, say, warn
 from cli.session import session
 
 staff_app = typer.Typer(
@@ -201,15 +201,18 @@ def offender_register(
 def offender_list(
     ctx: typer.Context,
     area: str = typer.Option(None, "--area", help="Only offenders managed in this area."),
+    include_ended: bool = typer.Option(
+        False, "--all", help="Also the cases whose registration has ended."
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """List the offenders under management.
+    """List the offenders under management: cases whose registration ended only with --all.
 
-    Example: ledger offender list --area Birmingham
+    Example: ledger offender list --area Birmingham --all
     """
     from ledger import reading
 
-    offenders = reading.offender_list(session(ctx), area)
+    offenders = reading.offender_list(session(ctx), area, include_ended=include_ended)
     if as_json:
         emit_json({"offenders": offenders})
         return
@@ -223,6 +226,11 @@ def offender_list(
                     f"MAPPA category {o['category']}, level {o['level']}",
                     *([f"managed in {o['area']}"] if o["area"] else []),
                     f"{o['entries']} entries",
+                    *(
+                        [f"registration ended {local_time(o['registration_ended_at'])}"]
+                        if o["registration_ended_at"]
+                        else []
+                    ),
                 ],
             )
             for o in offenders

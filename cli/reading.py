@@ -76,12 +76,38 @@ def show(
             ],
             ["Owners", owners or "none"],
             ["On licence", f"yes, until {doc['licence_end']}" if doc["on_licence"] else "no"],
+            ["In custody", _custody_line(doc)],
+            *_registration_end_row(doc),
             ["Area", doc["area"] or ""],
             ["Entries", doc["entries"]],
             ["Last recorded", local_time(doc["last_recorded_at"])],
         ],
         caption=caption(as_of, at),
     )
+
+
+def _custody_line(doc: dict[str, Any]) -> str:
+    """Whether in custody now, since when and why; else when the last period ended."""
+    periods = doc.get("custody") or []
+    if not periods:
+        return "no"
+    last = periods[-1]
+    since = f"{local_time(last['from'])} ({last['reason']}, #{last['from_entry']})"
+    if last["to"] is None:
+        return f"yes, since {since}"
+    return f"no; last held from {since} to {local_time(last['to'])}, released {last['released']}"
+
+
+def _registration_end_row(doc: dict[str, Any]) -> list[list[str]]:
+    ended = doc.get("registration_end")
+    if not ended:
+        return []
+    return [
+        [
+            "Registration ended",
+            f"{local_time(ended['at'])} ({ended['reason']}, #{ended['entry']}): {ended['summary']}",
+        ]
+    ]
 
 
 def caption(as_of: str | None, at: str | None) -> str | None:

@@ -48,12 +48,20 @@ def _numbers(value: str | None, ref: str) -> list[int] | None:
 def release(
     ctx: typer.Context,
     ref: str = typer.Argument(...),
-    licence_end: str = typer.Option(..., "--licence-end", metavar="DATE"),
+    licence_end: str = typer.Option(
+        None, "--licence-end", metavar="DATE", help="Released on licence, to this date."
+    ),
+    no_licence: bool = typer.Option(
+        False, "--no-licence", help="Released with no licence (instead of --licence-end)."
+    ),
     occurred_at: str = OCCURRED_AT,
     by: str = BY,
     as_json: bool = JSON,
 ) -> None:
-    """Record a release from custody on licence (at --occurred-at).
+    """Record a release from custody (at --occurred-at): on licence, or with --no-licence.
+
+    The first release after the registration needs no custody recorded before it; any later
+    one ends a period in custody (`record custody`, or a recall decision to recall).
 
     Example: ledger record release WMP-000123 --licence-end 2026-07-04 --occurred-at 2016-07-04
     """
@@ -67,6 +75,70 @@ def release(
         occurred_at=occurred_at,
         by=by,
         licence_end=licence_end,
+        no_licence=no_licence,
+    )
+
+
+@record_app.command("custody")
+def custody(
+    ctx: typer.Context,
+    ref: str = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason", help="recalled, remanded, sentenced or other."),
+    summary: str = typer.Option(None, "--summary", help="What happened, in a line."),
+    occurred_at: str = OCCURRED_AT,
+    by: str = BY,
+    as_json: bool = JSON,
+) -> None:
+    """Record that the offender was taken into custody (at --occurred-at).
+
+    Visits are not due in custody; `record release` ends it. A recall decision to recall
+    already takes the offender into custody.
+
+    Example: ledger record custody WMP-000123 --reason remanded --summary "Remanded on a new charge"
+    """
+    from ledger.commands import RecordCustody
+
+    _submit(
+        ctx,
+        RecordCustody,
+        as_json,
+        ref=ref,
+        occurred_at=occurred_at,
+        by=by,
+        reason=reason,
+        summary=summary,
+    )
+
+
+@record_app.command("registration-end")
+def registration_end(
+    ctx: typer.Context,
+    ref: str = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason", help="expired, deceased, removed or other."),
+    summary: str = typer.Option(..., "--summary", help="What ended it, in a line."),
+    occurred_at: str = OCCURRED_AT,
+    by: str = BY,
+    as_json: bool = JSON,
+) -> None:
+    """Record the end of the notification requirements (at --occurred-at).
+
+    No alert stands for the case after it. The record stays readable, and corrections,
+    acknowledgements, shares, entries and MAPPA meetings may still be recorded; visits,
+    assessments, transfers, custody and releases are refused.
+
+    Example: ledger record registration-end WMP-000123 --reason expired --summary "Notification period ended"
+    """
+    from ledger.commands import EndRegistration
+
+    _submit(
+        ctx,
+        EndRegistration,
+        as_json,
+        ref=ref,
+        occurred_at=occurred_at,
+        by=by,
+        reason=reason,
+        summary=summary,
     )
 
 

@@ -161,6 +161,14 @@ def asked_time(text: str | None) -> str:
     return moment_text(when) if isinstance(when, datetime) else when.isoformat()
 
 
+def note(text: str) -> None:
+    """A paragraph for people, wrapped on words at the terminal's width."""
+    from rich.console import Console
+    from rich.text import Text
+
+    Console(highlight=False).print(Text(shown(text), style="italic"))
+
+
 def say(text: str) -> None:
     sys.stdout.write(text + "\n")
 

@@ -18,6 +18,7 @@ from cli.render import (
     blocks,
     emit_json,
     local_time,
+    note,
     say,
 )
 from cli.session import session
@@ -124,6 +125,7 @@ def who_knew(
 def _matrix(view: WhoKnew, names: dict[str, str], title_note: str | None) -> None:
     """Each item, and when each agency first knew it, or that it did not; each owner who was
     responsible for it but had not read it."""
+    from ledger.document import KNOWING_NOTE
     from projections.labels import label
 
     owners = "; ".join(f"{a}: {_person(st, names)}" for a, st in sorted(view.owners.items()))
@@ -157,6 +159,7 @@ def _matrix(view: WhoKnew, names: dict[str, str], title_note: str | None) -> Non
                 ]
             )
         items.append((f"#{r.entry}", lines))
+    note(KNOWING_NOTE)
     blocks(
         f"Who knew what in {view.ref}" + (f" (owners: {owners})" if owners else ""),
         items,

@@ -94,6 +94,18 @@ class AlreadyOnLicenceError(DomainError):
     """A second release while the first licence is still running."""
 
 
+class AlreadyInCustodyError(DomainError):
+    """A move into custody while already in custody."""
+
+
+class NotInCustodyError(DomainError):
+    """A release while not in custody (other than the first release after the registration)."""
+
+
+class RegistrationEndedError(DomainError):
+    """Something that needs the registration in force, at or after its end; or a second end."""
+
+
 class NotInformationError(DomainError):
     """An acknowledgement or share naming an entry that records an act (a transfer, an
     acknowledgement, a share, a correction), not information anyone can know."""

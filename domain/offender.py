@@ -24,14 +24,17 @@ from domain.clock import (
 )
 from domain.errors import (
     AlreadyAcknowledgedError,
+    AlreadyInCustodyError,
     AlreadyOnLicenceError,
     AlreadyOwnerError,
     DateOrderError,
     InvalidValueError,
     NotAReleaseError,
+    NotInCustodyError,
     NotInformationError,
     NotOnLicenceError,
     RecallDecisionOffLicenceError,
+    RegistrationEndedError,
     SelfReferenceError,
     UnknownEntryError,
 )
@@ -41,7 +44,9 @@ from domain.text import FROM_DIRECTORY, check_fields, check_new_reference
 from domain.values import (
     Agency,
     AssessmentTool,
+    CustodyReason,
     RecallChoice,
+    RegistrationEndReason,
     RiskLevel,
     ShareMeans,
     VisitKind,
@@ -97,15 +102,38 @@ class RecallDecision:
     recalled: bool
 
 
+@dataclass(frozen=True)
+class CustodyMove:
+    """A move into custody (`into`) or out of it, recorded by entry `entry` as occurring at
+    `occurred_at`: kept for the events that record nothing else (`TakenIntoCustody`,
+    `ReleasedWithoutLicence`); releases on licence and recalls are read from the licences."""
+
+    occurred_at: ValidTime
+    entry: int
+    into: bool
+
+
+@dataclass(frozen=True)
+class RegistrationEnd:
+    """The end of the notification requirements: when (`occurred_at`, as recorded), by which
+    entry (`entry`) and why (`reason`)."""
+
+    occurred_at: ValidTime
+    entry: int
+    reason: RegistrationEndReason
+
+
 class Offender(Aggregate):
     # The shape of its state, which snapshots keep. Version 2 keeps every licence period (see
     # `licences`) instead of one on-licence flag; version 3 every change of owner with its valid
     # time (`transfers`); version 4 corrected times (`corrected_times`); version 5 the licence
     # each recall decision decided on (`recall_decisions`); version 6 keeps licences, changes of
-    # owner and recall decisions as named values instead of positional lists (`upcast_v5_v6`).
+    # owner and recall decisions as named values instead of positional lists (`upcast_v5_v6`);
+    # version 7 the moves into and out of custody that no licence records (`custody`) and the
+    # end of the registration (`registration_end`), both new kinds of event (`upcast_v6_v7`).
     # A snapshot older than version 5 cannot be brought up to date without its events: the
     # ledger passes over it and replays them (ledger.snapshots.CurrentSnapshots).
-    class_version = 6
+    class_version = 7
 
     @staticmethod
     def upcast_v5_v6(state: dict[str, Any]) -> None:
@@ -123,6 +151,14 @@ class Offender(Aggregate):
             number: RecallDecision(*decided)
             for number, decided in state["recall_decisions"].items()
         }
+
+    @staticmethod
+    def upcast_v6_v7(state: dict[str, Any]) -> None:
+        """A version 6 snapshot's state in version 7. Its events were of kinds that existed
+        then, none of which moves anyone into or out of custody outside a licence or ends the
+        registration, so both are empty: exactly what its events give."""
+        state["custody"] = []
+        state["registration_end"] = None
 
     # ----------------------------------------------------------------------------------- events
 
@@ -277,6 +313,36 @@ class Offender(Aggregate):
         with_person: dict[str, Any] | None
         means: ShareMeans
 
+    class TakenIntoCustody(Recorded):
+        """Taken into custody at `occurred_at`: recalled, remanded, sentenced or otherwise.
+        Visits are not due while in custody."""
+
+        reason: CustodyReason
+        summary: str | None
+
+        def apply(self, offender: Offender) -> None:
+            offender.custody.append(CustodyMove(self.occurred_at, self.originator_version, True))
+
+    class ReleasedWithoutLicence(Recorded):
+        """Released from custody with no licence to follow (a release on licence is
+        `ReleasedOnLicence`)."""
+
+        def apply(self, offender: Offender) -> None:
+            offender.custody.append(CustodyMove(self.occurred_at, self.originator_version, False))
+
+    class RegistrationEnded(Recorded):
+        """The notification requirements ended: the period expired, the person died, a court
+        removed the requirement, or else. The record stays readable; no alert stands after
+        it."""
+
+        reason: RegistrationEndReason
+        summary: str
+
+        def apply(self, offender: Offender) -> None:
+            offender.registration_end = RegistrationEnd(
+                self.occurred_at, self.originator_version, self.reason
+            )
+
     class EntryCorrected(Recorded):
         # Version 2 can correct a release's licence end (`licence_end`, None in version 1).
         class_version = 2
@@ -340,6 +406,9 @@ class Offender(Aggregate):
         # own time moves the day the licence it recalled stopped.
         self.recall_decisions: dict[str, RecallDecision] = {}
         self.acknowledged: dict[str, list[int]] = {}
+        # Moves into and out of custody recorded by events of their own (not by a licence).
+        self.custody: list[CustodyMove] = []
+        self.registration_end: RegistrationEnd | None = None
 
     @staticmethod
     def create_id(ref: str, **_: Any) -> Any:
@@ -383,9 +452,43 @@ class Offender(Aggregate):
     def release_on_licence(
         self, when: ValidTime, author: Person, entered_by: str, licence_end: date
     ) -> None:
+        check_registration_open(self, "a release", when)
         check_licence_end(when, licence_end)
         check_not_on_licence(self, when)
+        check_custody_move(self, when, into=False)
         self._record(self.ReleasedOnLicence, when, author, entered_by, licence_end=licence_end)
+
+    def release_without_licence(self, when: ValidTime, author: Person, entered_by: str) -> None:
+        check_registration_open(self, "a release", when)
+        check_custody_move(self, when, into=False)
+        self._record(self.ReleasedWithoutLicence, when, author, entered_by)
+
+    def take_into_custody(
+        self,
+        when: ValidTime,
+        author: Person,
+        entered_by: str,
+        reason: CustodyReason,
+        summary: str | None,
+    ) -> None:
+        check_registration_open(self, "a period in custody", when)
+        check_custody_move(self, when, into=True)
+        self._record(
+            self.TakenIntoCustody, when, author, entered_by, reason=reason, summary=summary
+        )
+
+    def end_registration(
+        self,
+        when: ValidTime,
+        author: Person,
+        entered_by: str,
+        reason: RegistrationEndReason,
+        summary: str,
+    ) -> None:
+        check_registration_end(self, when)
+        self._record(
+            self.RegistrationEnded, when, author, entered_by, reason=reason, summary=summary
+        )
 
     def record_disclosure(
         self,
@@ -409,6 +512,7 @@ class Offender(Aggregate):
     def record_visit(
         self, when: ValidTime, author: Person, entered_by: str, kind: VisitKind, outcome: str
     ) -> None:
+        check_registration_open(self, "a visit", when)
         self._record(self.VisitRecorded, when, author, entered_by, kind=kind, outcome=outcome)
 
     def record_entry(
@@ -437,6 +541,7 @@ class Offender(Aggregate):
         risk: RiskLevel,
         summary: str | None,
     ) -> None:
+        check_registration_open(self, "an assessment", when)
         self._record(
             self.AssessmentRecorded, when, author, entered_by, tool=tool, risk=risk, summary=summary
         )
@@ -561,6 +666,7 @@ class Offender(Aggregate):
     def transfer(
         self, when: ValidTime, author: Person, entered_by: str, to: Person, reason: str | None
     ) -> None:
+        check_registration_open(self, "a transfer", when)
         check_not_current_owner(self, to, when)
         self._record(
             self.OwnershipTransferred,
@@ -724,6 +830,35 @@ class Offender(Aggregate):
                 latest[agency] = (key, change.staff)
         return {agency: staff for agency, (_, staff) in latest.items()}
 
+    def custody_moves(self) -> list[CustodyMove]:
+        """Every move into and out of custody, in the order they occurred (by London day, then
+        entry): releases on licence and the recalls that ended them from the licences, the rest
+        from `custody`, each at its time as corrected. A recall's move is numbered by the
+        decision that recalled the licence (the release's number, for a recall recorded before
+        decisions were tied to their licence)."""
+        moves = [
+            replace(move, occurred_at=self.corrected_times.get(str(move.entry), move.occurred_at))
+            for move in self.custody
+        ]
+        for licence in self.licences:
+            moves.append(CustodyMove(licence.released_on, licence.release_entry, False))
+            if licence.recalled_on is not None:
+                recall = next(
+                    (
+                        int(number)
+                        for number, decided in self.recall_decisions.items()
+                        if decided.recalled and decided.release_entry == licence.release_entry
+                    ),
+                    licence.release_entry,
+                )
+                moves.append(CustodyMove(licence.recalled_on, recall, True))
+        return sorted(moves, key=lambda move: (london_date(move.occurred_at), move.entry))
+
+    @property
+    def registered_at(self) -> ValidTime:
+        """When the registration occurred, as corrected."""
+        return self.corrected_times.get("1", self.transfers[0].occurred_at)
+
     def has_entry(self, entry: int) -> bool:
         return 1 <= entry <= self.version
 
@@ -758,6 +893,9 @@ INFORMATIONAL_EVENTS: tuple[type[Offender.Event], ...] = (
     Offender.MappaReferralRecorded,
     Offender.MappaMeetingRecorded,
     Offender.RecallDecisionRecorded,
+    Offender.TakenIntoCustody,
+    Offender.ReleasedWithoutLicence,
+    Offender.RegistrationEnded,
 )
 
 
@@ -771,6 +909,99 @@ def _author_fields(author: Person) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------- guards
+
+
+def check_registration_open(offender: Offender, what: str, when: ValidTime) -> None:
+    """Refuses `what` (a visit, an assessment, a transfer, custody or a release) at or after the
+    end of the registration: the notification requirements no longer apply. Earlier events may
+    still be entered late."""
+    ended = offender.registration_end
+    if ended is None:
+        return
+    at = offender.corrected_times.get(str(ended.entry), ended.occurred_at)
+    if occurs_before(when, at):
+        return
+    raise RegistrationEndedError(
+        f"the registration of {offender.ref} ended {local_text(at)} ({ended.reason.value}, "
+        f"{offender.ref}#{ended.entry}), so {what} cannot be recorded then; the record stays "
+        "open to corrections, acknowledgements, shares, entries and MAPPA meetings: check "
+        "occurred_at",
+        fields=("occurred_at",),
+    )
+
+
+def check_registration_end(offender: Offender, when: ValidTime) -> None:
+    """Refuses a second end of the registration, one before the registration, and one before a
+    move into or out of custody already recorded (which needs the registration in force)."""
+    ended = offender.registration_end
+    ref = offender.ref
+    if ended is not None:
+        at = offender.corrected_times.get(str(ended.entry), ended.occurred_at)
+        raise RegistrationEndedError(
+            f"the registration of {ref} already ended {local_text(at)} ({ended.reason.value}, "
+            f"{ref}#{ended.entry}); it ends once: to change its date or summary, correct "
+            f"{ref}#{ended.entry}"
+        )
+    check_not_before(ref, when, [(1, offender.registered_at)])
+    later = [m for m in offender.custody_moves() if occurs_before(when, m.occurred_at)]
+    if later:
+        move = later[-1]
+        what = "a move into custody" if move.into else "a release"
+        raise DateOrderError(
+            f"occurred_at {local_text(when)} is before {ref}#{move.entry}, {what} on "
+            f"{local_text(move.occurred_at)}, which needs the registration in force: check "
+            "occurred_at",
+            fields=("occurred_at",),
+        )
+
+
+def check_custody_move(offender: Offender, when: ValidTime, *, into: bool) -> None:
+    """Refuses a move into custody (`into`) while already in custody, or a release while not in
+    custody, at `when`; and either where it would leave two moves the same way one after the
+    other (a custody with a later one and no release between, a release before another with no
+    custody between). The first release after the registration needs no custody before it: the
+    ledger may not know where the person was held. A recall decision that recalled a licence
+    took the person into custody; a recall while already held keeps them there. Moves are
+    ordered by London day, then entry: a licence is known by its days."""
+    ref = offender.ref
+    key = (london_date(when), offender.version + 1)
+    moves = offender.custody_moves()
+    before = [m for m in moves if (london_date(m.occurred_at), m.entry) < key]
+    after = [m for m in moves if (london_date(m.occurred_at), m.entry) > key]
+    last = before[-1] if before else None
+    recorded = {m.entry for m in offender.custody}
+    if into:
+        if last is not None and last.into:
+            raise AlreadyInCustodyError(
+                f"{ref} was already in custody on {local_text(when)}, since "
+                f"{local_text(last.occurred_at)} ({ref}#{last.entry}); record the release "
+                "first, or check occurred_at",
+                fields=("occurred_at",),
+            )
+        following = after[0] if after else None
+        if following is not None and following.into and following.entry in recorded:
+            raise DateOrderError(
+                f"occurred_at {local_text(when)} would begin a custody that runs into the one "
+                f"{ref}#{following.entry} began on {local_text(following.occurred_at)}, with no "
+                "release between; record the release between first, or check occurred_at",
+                fields=("occurred_at",),
+            )
+        return
+    if last is not None and not last.into:
+        raise NotInCustodyError(
+            f"{ref} was not in custody on {local_text(when)}: released "
+            f"{local_text(last.occurred_at)} ({ref}#{last.entry}) and not taken into custody "
+            "since; record the custody first, or check occurred_at",
+            fields=("occurred_at",),
+        )
+    following = after[0] if after else None
+    if following is not None and not following.into:
+        raise DateOrderError(
+            f"occurred_at {local_text(when)} would put a release before {ref}#{following.entry}, "
+            f"the release on {local_text(following.occurred_at)}, with no custody between; "
+            "record the custody between first, or check occurred_at",
+            fields=("occurred_at",),
+        )
 
 
 def check_entries_exist(offender: Offender, entries: Iterable[int]) -> None:

@@ -102,6 +102,33 @@ class ShareMeans(_Choice):
         return "means of sharing"
 
 
+class CustodyReason(_Choice):
+    """Why a period in custody began: a recall to prison, a remand, a new sentence, or else."""
+
+    RECALLED = "recalled"
+    REMANDED = "remanded"
+    SENTENCED = "sentenced"
+    OTHER = "other"
+
+    @classmethod
+    def label(cls) -> str:
+        return "reason for custody"
+
+
+class RegistrationEndReason(_Choice):
+    """Why the notification requirements ended: the period expired, the person died, a court
+    removed the requirement, or else."""
+
+    EXPIRED = "expired"
+    DECEASED = "deceased"
+    REMOVED = "removed"
+    OTHER = "other"
+
+    @classmethod
+    def label(cls) -> str:
+        return "reason the registration ended"
+
+
 # Police ranks in order of seniority. "Inspector or above" is `Insp` and every rank after it.
 POLICE_RANKS: tuple[str, ...] = (
     "PC",

@@ -34,7 +34,9 @@ from domain.text import LONG_LIMIT, parse_optional_text, parse_text
 from domain.values import (
     Agency,
     AssessmentTool,
+    CustodyReason,
     RecallChoice,
+    RegistrationEndReason,
     RiskLevel,
     ShareMeans,
     VisitKind,
@@ -204,6 +206,8 @@ ToolName = Annotated[AssessmentTool, Parsed(_choice(AssessmentTool))]
 RiskName = Annotated[RiskLevel, Parsed(_choice(RiskLevel))]
 RecallChoiceName = Annotated[RecallChoice, Parsed(_choice(RecallChoice))]
 MeansName = Annotated[ShareMeans, Parsed(_choice(ShareMeans))]
+CustodyReasonName = Annotated[CustodyReason, Parsed(_choice(CustodyReason))]
+EndReasonName = Annotated[RegistrationEndReason, Parsed(_choice(RegistrationEndReason))]
 Category = Annotated[int, Checked(_category)]
 Level = Annotated[int, Checked(_level(1, 2, 3))]
 ReferralLevel = Annotated[int, Checked(_level(2, 3))]
@@ -295,8 +299,44 @@ class RegisterOffender(OffenderCommand):
 
 @model
 class RecordRelease(OffenderCommand):
+    """A release from custody: on licence until `licence_end`, or with no licence
+    (`no_licence`); one of the two."""
+
     command: ClassVar[str] = "release"
-    licence_end: Day
+    licence_end: OptionalDay = None
+    no_licence: bool = False
+
+    def check(self) -> None:
+        if self.no_licence and self.licence_end is not None:
+            raise InvalidValueError(
+                "a release is either on licence (licence_end) or without one (no_licence), "
+                "not both; give one",
+                fields=("licence_end", "no_licence"),
+            )
+        if not self.no_licence and self.licence_end is None:
+            raise InvalidValueError(
+                "say how the release was made: give the date the licence ends (licence_end), "
+                "or no_licence for a release without one",
+                fields=("licence_end", "no_licence"),
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordCustody(OffenderCommand):
+    """Taken into custody at `occurred_at`, for `reason`."""
+
+    command: ClassVar[str] = "custody"
+    reason: CustodyReasonName
+    summary: OptionalText = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndRegistration(OffenderCommand):
+    """The notification requirements ended at `occurred_at`, for `reason`."""
+
+    command: ClassVar[str] = "registration-end"
+    reason: EndReasonName
+    summary: Text
 
 
 @model
@@ -443,6 +483,8 @@ COMMANDS: dict[str, type[Command]] = {
         EnrolStaff,
         RegisterOffender,
         RecordRelease,
+        RecordCustody,
+        EndRegistration,
         RecordDisclosure,
         RecordVisit,
         RecordEntry,

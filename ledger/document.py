@@ -48,6 +48,11 @@ TIME_NOTE = (
     "Times are local time in London (Europe/London), marked GMT or BST; a date alone means "
     "the time of day was not recorded."
 )
+KNOWING_NOTE = (
+    "An agency knew an item from when one of its staff recorded it (made the contact or wrote "
+    "it), acknowledged it, had it shared or attended a meeting on it; typing in someone else's "
+    "record (entered) is clerical work, not knowledge of the case."
+)
 INTRODUCTION = (
     "Exported from the offender timeline ledger. Each entry shows when it occurred and when the "
     "ledger recorded it; corrections are shown beside the original, which is never deleted."
@@ -163,6 +168,7 @@ class Readable:
     knowledge: list[Knowledge]
     staff: list[list[str]]  # staff id, name, agency, rank
     warnings: list[Warning] = field(default_factory=list)  # never met first, then met late
+    custody: list[list[str]] = field(default_factory=list)  # CUSTODY_COLUMNS
 
     @property
     def title(self) -> str:
@@ -189,6 +195,7 @@ def rule_words(rule: str) -> str:
     return words(rule)
 
 
+CUSTODY_COLUMNS = ["In custody from", "Reason", "Until", "Released", "Entries"]
 UNVERIFIED = "(verification found problems)"
 
 
@@ -237,6 +244,18 @@ def readable(document: dict[str, Any]) -> Readable:
                     for agency, staff in sorted(offender["owners"].items())
                 ),
             ),
+            ("In custody", _in_custody(document.get("custody") or [])),
+            *_ended(document.get("registration_end")),
+        ],
+        custody=[
+            [
+                london(p["from"]),
+                text(p["reason"]),
+                london(p["to"], "still in custody"),
+                text(p["released"]),
+                f"#{p['from_entry']}" + (f" to #{p['to_entry']}" if p["to_entry"] else ""),
+            ]
+            for p in document.get("custody") or []
         ],
         ownership=[
             [
@@ -352,6 +371,21 @@ def warnings(document: dict[str, Any], labels: dict[int, str] | None = None) -> 
             )
         )
     return found
+
+
+def _in_custody(periods: list[dict[str, Any]]) -> str:
+    if not periods or periods[-1]["to"] is not None:
+        return "no"
+    last = periods[-1]
+    return f"yes, since {london(last['from'])} ({last['reason']})"
+
+
+def _ended(ended: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The offender's line saying the registration ended, when and why; none while it runs."""
+    if not ended:
+        return []
+    line = f"{london(ended['at'])} ({ended['reason']}, #{ended['entry']}): {ended['summary']}"
+    return [("Registration ended", line)]
 
 
 def _entry(

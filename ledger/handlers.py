@@ -82,10 +82,21 @@ def _correct(command: c.Correct, a: Act) -> None:
     )
 
 
+def _release(command: c.RecordRelease, a: Act) -> None:
+    if command.no_licence:
+        a.offender.release_without_licence(a.when, a.author, a.typist)
+    else:
+        a.offender.release_on_licence(a.when, a.author, a.typist, command.licence_end)
+
+
 # Each recording command and what it does to the offender.
 HANDLERS: dict[type[c.OffenderCommand], Callable[[Any, Act], None]] = {
-    c.RecordRelease: lambda m, a: a.offender.release_on_licence(
-        a.when, a.author, a.typist, m.licence_end
+    c.RecordRelease: _release,
+    c.RecordCustody: lambda m, a: a.offender.take_into_custody(
+        a.when, a.author, a.typist, m.reason, m.summary
+    ),
+    c.EndRegistration: lambda m, a: a.offender.end_registration(
+        a.when, a.author, a.typist, m.reason, m.summary
     ),
     c.RecordDisclosure: lambda m, a: a.offender.record_disclosure(
         a.when, a.author, a.typist, m.summary, m.detail, m.risk_relevant

@@ -314,9 +314,13 @@ def _offender_id(conn: Any, ref: str) -> Any:
 def _state(row: dict[str, Any], moment: datetime) -> str:
     """Where a breach stood at `moment`. One closed after it fell due is "closed late", not
     "satisfied": a transfer closes the old owner's unacknowledged entries without anyone
-    reading them; the resolution says what closed it."""
+    reading them; the resolution says what closed it. One whose remedy stopped being possible
+    before anything met it is "lapsed" (`lapse` says why)."""
     if datetime.fromisoformat(row["due_at"]) > moment:
         return "not yet due"
+    lapsed = row.get("lapsed_at")
+    if lapsed is not None and datetime.fromisoformat(lapsed) <= moment:
+        return "lapsed"
     if row["satisfied_at"] is None or datetime.fromisoformat(row["satisfied_at"]) > moment:
         return "open"
     return "closed late"
@@ -342,15 +346,18 @@ def staff_list(context: LedgerContext) -> list[dict[str, Any]]:
             return list_staff(conn)
 
 
-def offender_list(context: LedgerContext, area: str | None = None) -> list[dict[str, Any]]:
-    """The offenders under management, or those managed in `area`."""
+def offender_list(
+    context: LedgerContext, area: str | None = None, *, include_ended: bool = False
+) -> list[dict[str, Any]]:
+    """The offenders under management, or those managed in `area`; with `include_ended`, the
+    cases whose registration ended too."""
     from projections.queries import list_offenders
 
     with _reading(context, "offender list", None):
         context.consult("offender list")
         context.catch_up()
         with context.engine().connect() as conn:
-            return list_offenders(conn, area)
+            return list_offenders(conn, area, include_ended=include_ended)
 
 
 def audit(

@@ -9,9 +9,18 @@ from typing import Any
 
 from eventsourcing.persistence import Transcoder, Transcoding
 
-from domain.offender import ChangeOfOwner, Licence, RecallDecision
+from domain.offender import ChangeOfOwner, CustodyMove, Licence, RecallDecision, RegistrationEnd
 from domain.staff import Post
-from domain.values import Agency, AssessmentTool, RecallChoice, RiskLevel, ShareMeans, VisitKind
+from domain.values import (
+    Agency,
+    AssessmentTool,
+    CustodyReason,
+    RecallChoice,
+    RegistrationEndReason,
+    RiskLevel,
+    ShareMeans,
+    VisitKind,
+)
 
 
 class DateAsISO(Transcoding):
@@ -66,6 +75,8 @@ STORED_ENUMS: tuple[type[Enum], ...] = (
     VisitKind,
     RecallChoice,
     ShareMeans,
+    CustodyReason,
+    RegistrationEndReason,
 )
 
 # Aggregates' state, as snapshots keep it: each value by the name it is stored under.
@@ -74,6 +85,8 @@ STORED_VALUES: tuple[tuple[type[Any], str], ...] = (
     (ChangeOfOwner, "ChangeOfOwner"),
     (RecallDecision, "RecallDecision"),
     (Post, "Post"),
+    (CustodyMove, "CustodyMove"),
+    (RegistrationEnd, "RegistrationEnd"),
 )
 
 

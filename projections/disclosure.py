@@ -38,8 +38,12 @@ def disclosure_document(
         item = by_entry[row["entry"]]
         row["position"] = item.record.position
         row["facts"] = json_safe(item.original.data)
+    offender = views.show(records, as_of=as_of)
     document: dict[str, Any] = {
-        "offender": views.show(records, as_of=as_of),
+        "offender": offender,
+        # Periods in custody and the end of the registration, as plain data to draw.
+        "custody": offender["custody"] if offender else [],
+        "registration_end": offender["registration_end"] if offender else None,
         "ownership": [period_json(p) for p in ownership_periods(i.record for i in items)],
         "timeline": chronology,
         "who_knew": who_knew_json(

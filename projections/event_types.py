@@ -24,3 +24,6 @@ ENTRIES_ACKNOWLEDGED = Offender.EntriesAcknowledged.__name__
 OWNERSHIP_TRANSFERRED = Offender.OwnershipTransferred.__name__
 ENTRIES_SHARED = Offender.EntriesShared.__name__
 ENTRY_CORRECTED = Offender.EntryCorrected.__name__
+TAKEN_INTO_CUSTODY = Offender.TakenIntoCustody.__name__
+RELEASED_WITHOUT_LICENCE = Offender.ReleasedWithoutLicence.__name__
+REGISTRATION_ENDED = Offender.RegistrationEnded.__name__

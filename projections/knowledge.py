@@ -3,19 +3,19 @@
 A person knows an item from the moment they made the contact or wrote the entry (`recorded`),
 acknowledged it (`acknowledged`), had it shared with them or their agency, or shared it themselves
 (`shared`: whoever passes an item on knows it), or attended a MAPPA meeting that discussed it
-(`meeting`). An agency knows from the earliest moment any of its
-staff knew, or from when the item was shared with the agency itself.
+(`meeting`). An agency knows from the earliest moment any of its staff knew in one of those four
+ways, or from when the item was shared with the agency itself.
 
 Who made the contact (`by`) knew from when it occurred. Who typed the entry in (`entered_by`),
-when that is someone else, knew from when they wrote it: the moment the ledger recorded it, a real
-moment however late the entry (a contact written up a year later was not known to its typist
-before then). Both are `recorded`; the typist's `since` is the recording time.
+when that is someone else, did clerical work, not the case's: they are listed as having
+`entered` it at the moment the ledger recorded it, and that never makes their agency know (an
+administrator backfilling a probation officer's 2016 visit in 2026 does not make the police know
+of it in 2026), nor discharges an owner's duty to know.
 
 Events name the typist by staff id alone. Their agency is the one the staff directory gives
 (`agencies`, from the callers that have it), else the one any of the offender's records gives
 them (a member's agency is fixed at enrolment, so any record naming it names it for all time);
-failing both it is None: the typist is still listed as knowing, but no agency is said to have
-known through them.
+failing both it is None.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ from domain.clock import ValidTime, chronological_key, instant
 from projections.event_types import ENTRIES_ACKNOWLEDGED, ENTRIES_SHARED, MAPPA_MEETING_RECORDED
 from projections.records import INFORMATIONAL_TYPES, EntryRecord
 
+# How a typist who is not the record's maker is listed: clerical work, not knowledge.
+ENTERED = "entered"
+
 
 @dataclass(frozen=True)
 class Knowing:
@@ -38,9 +41,14 @@ class Knowing:
     staff: str | None  # None when shared with an agency as a whole
     agency: str | None  # None only for a typist whose agency nothing available names
     since: ValidTime  # valid time from which they knew
-    how: str  # "recorded", "acknowledged", "shared" or "meeting"
+    how: str  # "recorded", "acknowledged", "shared", "meeting", or "entered" (not knowing)
     source: int  # the entry whose event made it known
     recorded_at: datetime  # when the ledger learned they knew
+
+    @property
+    def knows(self) -> bool:
+        """Whether this is knowledge of the case; typing in someone else's record is not."""
+        return self.how != ENTERED
 
     @property
     def since_instant(self) -> datetime:
@@ -104,7 +112,7 @@ def knowings(
                         typist,
                         directory.get(typist),
                         r.recorded_at,
-                        "recorded",
+                        ENTERED,
                         r.entry,
                         r.recorded_at,
                     )
@@ -154,10 +162,10 @@ def known_by(
 
 
 def first_known_by_agency(found: Iterable[Knowing], entry: int) -> dict[str, Knowing]:
-    """For one item, the earliest knowing of each agency."""
+    """For one item, the earliest knowing of each agency: never by typing it in (`entered`)."""
     first: dict[str, Knowing] = {}
     for k in found:
-        if k.entry != entry or k.agency is None:
+        if k.entry != entry or k.agency is None or not k.knows:
             continue
         current = first.get(k.agency)
         if current is None or k.order < current.order:

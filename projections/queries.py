@@ -6,8 +6,10 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, select
+from sqlalchemy.orm import aliased
 
 from domain.clock import iso
+from projections.event_types import REGISTRATION_ENDED
 from projections.records import EntryRecord, record_from_row
 from projections.schema import EntryRow, OffenderRow, StaffRow
 
@@ -20,19 +22,37 @@ def offender_records(conn: Connection, offender_id: UUID) -> list[EntryRecord]:
     return [record_from_row(row) for row in rows]
 
 
-def list_offenders(conn: Connection, area: str | None = None) -> list[dict[str, Any]]:
-    """The register. A registration dated without a time of day is given as its date, as the
-    timeline gives it (its `entries` row, #1, says which), never as the midnight it sorts by."""
+def list_offenders(
+    conn: Connection, area: str | None = None, *, include_ended: bool = False
+) -> list[dict[str, Any]]:
+    """The register: the cases whose registration has not ended, or every case
+    (`include_ended`). A registration dated without a time of day is given as its date, as the
+    timeline gives it (its `entries` row, #1, says which), never as the midnight it sorts by; so
+    is the end of one."""
+    ended = aliased(EntryRow)
     query = (
-        select(OffenderRow, EntryRow.time_known, EntryRow.occurred_date)
+        select(
+            OffenderRow,
+            EntryRow.time_known,
+            EntryRow.occurred_date,
+            ended.occurred_at.label("ended_at"),
+            ended.time_known.label("ended_time_known"),
+            ended.occurred_date.label("ended_date"),
+        )
         .join(
             EntryRow,
             (EntryRow.offender_id == OffenderRow.offender_id) & (EntryRow.entry == 1),
+        )
+        .outerjoin(
+            ended,
+            (ended.offender_id == OffenderRow.offender_id) & (ended.type == REGISTRATION_ENDED),
         )
         .order_by(OffenderRow.ref)
     )
     if area:
         query = query.where(OffenderRow.area == area)
+    if not include_ended:
+        query = query.where(ended.entry.is_(None))
     return [
         {
             "ref": row.ref,
@@ -43,6 +63,11 @@ def list_offenders(conn: Connection, area: str | None = None) -> list[dict[str, 
             "area": row.area,
             "registered_at": iso(row.registered_at if row.time_known else row.occurred_date),
             "entries": row.events,
+            "registration_ended_at": (
+                None
+                if row.ended_at is None
+                else iso(row.ended_at if row.ended_time_known else row.ended_date)
+            ),
         }
         for row in conn.execute(query)
     ]

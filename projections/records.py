@@ -266,6 +266,11 @@ SUMMARIES: dict[type[Offender.Event], Callable[[dict[str, Any]], str]] = {
     Offender.OwnershipTransferred: _transfer,
     Offender.EntriesShared: _share,
     Offender.EntryCorrected: lambda f: f"Correction of #{f['entry']}: {f['reason']}",
+    Offender.TakenIntoCustody: lambda f: (
+        f"Taken into custody ({f['reason']})" + (f": {f['summary']}" if f.get("summary") else "")
+    ),
+    Offender.ReleasedWithoutLicence: lambda f: "Released from custody without a licence",
+    Offender.RegistrationEnded: lambda f: f"Registration ended ({f['reason']}): {f['summary']}",
 }
 
 # Each offender event class by the name its rows are stored under (the `type` column).
@@ -307,6 +312,9 @@ RISK_RELEVANCE: dict[type[Offender.Event], Callable[[dict[str, Any]], bool]] = {
     Offender.OwnershipTransferred: _never,
     Offender.EntriesShared: _never,
     Offender.EntryCorrected: _never,
+    Offender.TakenIntoCustody: _never,
+    Offender.ReleasedWithoutLicence: _never,
+    Offender.RegistrationEnded: _never,
 }
 
 

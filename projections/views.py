@@ -23,6 +23,12 @@ from domain.clock import (
     utc_now,
 )
 from domain.errors import DomainError
+from projections.custody import (
+    custody_json,
+    custody_periods,
+    registration_end,
+    registration_end_json,
+)
 from projections.event_types import (
     ASSESSMENT_RECORDED,
     ENTRY_CORRECTED,
@@ -263,6 +269,9 @@ def show(
             on_licence = False
     if licence_end is not None and date.fromisoformat(licence_end) < london_date(now or utc_now()):
         on_licence = False
+    facts = [c.record for c in items]
+    periods = custody_periods(facts)
+    ended = registration_end(facts)
     return {
         "ref": reg["ref"],
         "name": reg["name"],
@@ -277,5 +286,10 @@ def show(
         "licence_end": licence_end,
         "entries": len(items),
         "registered_at": iso(registration.occurred_at),
+        # Periods in custody and the end of the registration, as plain data (a chart draws them).
+        "in_custody": bool(periods) and periods[-1].end is None,
+        "custody": custody_json(periods),
+        "registration_ended": ended is not None,
+        "registration_end": registration_end_json(ended),
         "last_recorded_at": iso(max(c.record.recorded_at for c in items)),
     }

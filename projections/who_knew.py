@@ -2,8 +2,10 @@
 
 For every informational item the view lists each person who knew it (their first way of knowing),
 the earliest moment each agency knew it, and the owners who were responsible for it without
-having come to know it. Who typed an entry in for someone else is among those who knew it, from
-the moment they wrote it (its recording time; see `projections.knowledge`). An owner is responsible for an item from the moment it occurred or from
+having come to know it. Who typed an entry in for someone else is listed as having `entered` it,
+at the moment they wrote it (its recording time; see `projections.knowledge`), unless they also
+knew it another way; entering is not knowing, so it neither makes their agency know nor
+discharges an owner. An owner is responsible for an item from the moment it occurred or from
 the start of their ownership, whichever is later, until their ownership ended (or the view's
 moment); they discharge that responsibility by knowing it in their own person (writing,
 acknowledging, a share with them by name or by them, a meeting). A share with their agency as a whole makes
@@ -176,7 +178,8 @@ def _item(
     agencies: dict[str, Knowing | None] = {a: None for a in owners}
     agencies.update(first_by_agency)
     first_by_staff: dict[str, Knowing] = {}
-    for k in sorted(found, key=lambda k: k.order):
+    # Each person's first knowing; a typist who never knew it otherwise, by their entering.
+    for k in sorted(found, key=lambda k: (not k.knows, k.order)):
         if k.staff is not None:
             first_by_staff.setdefault(k.staff, k)
     staff = sorted(first_by_staff.values(), key=lambda k: k.order)
@@ -199,7 +202,8 @@ def _unread_by_owners(
             continue  # their ownership ended before the item existed
         deadline = instant(p.end) if p.end is not None else at
         knew = any(
-            k.staff == p.staff and (deadline is None or k.since_instant <= deadline) for k in found
+            k.staff == p.staff and k.knows and (deadline is None or k.since_instant <= deadline)
+            for k in found
         )
         if not knew:
             unread.append(

@@ -223,8 +223,36 @@ def alert_driver_rows(
     id_form, stamp = forms
     key = id_form(offender_id)
     return [
-        (key, seq, ref, area, rule, entry, stamp(due), None if done is None else stamp(done), *rest)
-        for (_, seq, ref, area, rule, entry, due, done, *rest) in rows
+        (
+            key,
+            seq,
+            ref,
+            area,
+            rule,
+            entry,
+            stamp(due),
+            None if done is None else stamp(done),
+            detail,
+            resolution,
+            document,
+            None if lapsed is None else stamp(lapsed),
+            lapse,
+        )
+        for (
+            _,
+            seq,
+            ref,
+            area,
+            rule,
+            entry,
+            due,
+            done,
+            detail,
+            resolution,
+            document,
+            lapsed,
+            lapse,
+        ) in rows
     ]
 
 
@@ -248,6 +276,8 @@ _ALERT_COLUMNS = (
     "detail",
     "resolution",
     "document",
+    "lapsed_at",
+    "lapse",
 )
 
 
@@ -265,9 +295,11 @@ def _rows(
     for seq, b in enumerate(breaches, start=1):
         # As json.dumps(..., ensure_ascii=False) writes it, key for key, without building a dict.
         entry = "null" if b.entry is None else int.__repr__(b.entry)
+        # Stored for the standing list, where every alert is open.
         document = (
             f'{{"rule": {quote(b.rule)}, {head}"entry": {entry}, '
-            f'"due_at": {quote(b.due_at.isoformat())}, "detail": {quote(b.detail)}{tail}'
+            f'"due_at": {quote(b.due_at.isoformat())}, "detail": {quote(b.detail)}, '
+            f'"state": "open"{tail}'
         )
         rows.append(
             (
@@ -282,6 +314,8 @@ def _rows(
                 b.detail,
                 b.resolution,
                 document,
+                b.lapsed_at,
+                b.lapse,
             )
         )
     return rows

@@ -38,7 +38,9 @@ FIGURES: dict[str, tuple[str, ...]] = {
     "RECALL_NOT_CONSIDERED": ("days",),
     "VISIT_OVERDUE": tuple(level.value for level in RiskLevel),
 }
-TEXTS = ("source", "note")
+# `lapses` says when the rule's remedy is no longer possible (the rule itself decides it, in
+# `rules.LAPSES`): text beside the source for the reader, not a figure a force changes.
+TEXTS = ("source", "note", "lapses")
 
 # The longest period a figure may give: a century. Deadlines are dates, and a figure of millions
 # of days would put them beyond the last date there is.
@@ -179,6 +181,9 @@ def _rule(name: str, table: Any, where: str, *, complete: bool) -> RulePolicy:
     note = table.get("note")
     if note is not None and not isinstance(note, str):
         raise PolicyError(f"{where}: rules.{name}.note must be text")
+    lapses = table.get("lapses")
+    if lapses is not None and not isinstance(lapses, str):
+        raise PolicyError(f"{where}: rules.{name}.lapses must be text")
     return RulePolicy(figures, source.strip(), note)
 
 

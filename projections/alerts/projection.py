@@ -36,7 +36,9 @@ LIVE_BUDGET = 20_000
 # 2: an agency knows an entry from when one of its staff typed it in for someone else (who-knew's
 # knowledge, which DISCLOSURE_NOT_SHARED reads); 3: such a typist placed by the staff directory;
 # 4: whoever shares an item knows it, and so does their agency.
-RULES_VERSION = 4
+# 5: breaches lapse (`lapsed_at`, `lapse`) and a typist's entering is not knowing; documents
+# carry their state.
+RULES_VERSION = 5
 # Past this many entry rows to read, a settle evaluates in worker processes, this many.
 PARALLEL_ROWS = 100_000
 WORKERS = 2

@@ -30,11 +30,12 @@ def _standing(
     offender_id: UUID | None,
     area: str | None,
 ) -> Subquery:
-    """The rows standing at valid time `at`: those still open and those closed only after `at`,
-    each found by its own index range scan (most rows closed long before)."""
+    """The rows standing at valid time `at`: those neither satisfied nor lapsed, those closed only
+    after `at` and those lapsed only after `at`, each found by its own index range scan (most rows
+    closed or lapsed long before). A breach is satisfied or lapsed, never both."""
 
-    def due_by(closed: Any) -> Select[Any]:
-        query = select(*columns).where(closed, AlertRow.due_at <= at)
+    def due_by(*ended: Any) -> Select[Any]:
+        query = select(*columns).where(*ended, AlertRow.due_at <= at)
         if offender_id is not None:
             query = query.where(AlertRow.offender_id == offender_id)
         if area is not None:
@@ -42,7 +43,9 @@ def _standing(
         return query
 
     return union_all(
-        due_by(AlertRow.satisfied_at.is_(None)), due_by(AlertRow.satisfied_at > at)
+        due_by(AlertRow.satisfied_at.is_(None), AlertRow.lapsed_at.is_(None)),
+        due_by(AlertRow.satisfied_at > at),
+        due_by(AlertRow.satisfied_at.is_(None), AlertRow.lapsed_at > at),
     ).subquery()
 
 
@@ -104,6 +107,8 @@ def history(
             **_document(row),
             "satisfied_at": iso(row["satisfied_at"]),
             "resolution": row["resolution"],
+            "lapsed_at": iso(row["lapsed_at"]),
+            "lapse": row["lapse"],
         }
         for row in rows
     ]
@@ -154,7 +159,11 @@ def _evaluated(
 
 
 def _stands(row: dict[str, Any], at: datetime) -> bool:
-    return row["due_at"] <= at and (row["satisfied_at"] is None or row["satisfied_at"] > at)
+    return (
+        row["due_at"] <= at
+        and (row["satisfied_at"] is None or row["satisfied_at"] > at)
+        and (row["lapsed_at"] is None or row["lapsed_at"] > at)
+    )
 
 
 def _document(row: Any) -> dict[str, Any]:
@@ -164,5 +173,6 @@ def _document(row: Any) -> dict[str, Any]:
         "entry": row["entry"],
         "due_at": iso(row["due_at"]),
         "detail": row["detail"],
+        "state": "open",
         "area": row["area"],
     }

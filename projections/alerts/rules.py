@@ -7,6 +7,12 @@ occurred before its due time; so one list of breaches, worked out from everythin
 answers "what was standing on any date". A breach that is not yet due is kept too: it becomes
 standing as time passes, without anything being recorded.
 
+A breach *lapses* when its remedy is no longer possible (`LAPSES`, one condition per rule, stated
+in the policy file beside its source): a recall that can no longer be considered because the
+licence stopped, a visit schedule while in custody, anything once the registration has ended. A
+lapsed breach stands no longer from `lapsed_at`, and stays in the history with why (`lapse`). One
+whose remedy stopped being possible before it fell due is no breach at all.
+
 Records are taken with corrections applied and ordered by the instant they occurred (a date alone
 counts from the start of its London day), then by entry.
 """
@@ -15,11 +21,11 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from domain.clock import LONDON, instant, london_date
+from domain.clock import LONDON, instant, london_date, start_of_day
 from domain.values import RiskLevel
 from projections.alerts.policy import Policy
 from projections.event_types import (
@@ -36,8 +42,11 @@ from projections.event_types import (
     OWNERSHIP_TRANSFERRED,
     RECALL_DECISION_RECORDED,
     REGISTERED,
+    REGISTRATION_ENDED,
     RELEASED_ON_LICENCE,
+    RELEASED_WITHOUT_LICENCE,
     REVIEW_RECORDED,
+    TAKEN_INTO_CUSTODY,
     VISIT_RECORDED,
 )
 from projections.knowledge import Knowing, first_known_by_agency, knowings
@@ -56,9 +65,30 @@ class Breach(NamedTuple):
     satisfied_at: datetime | None  # when something closed it; None while open
     detail: str
     resolution: str | None = None  # what closed it, for the history
+    lapsed_at: datetime | None = None  # when its remedy stopped being possible; None if not
+    lapse: str | None = None  # why, for the history
 
     def standing(self, at: datetime) -> bool:
-        return self.due_at <= at and (self.satisfied_at is None or self.satisfied_at > at)
+        return (
+            self.due_at <= at
+            and (self.satisfied_at is None or self.satisfied_at > at)
+            and (self.lapsed_at is None or self.lapsed_at > at)
+        )
+
+
+# A moment after which a remedy is no longer possible, and why.
+End = tuple[datetime, str]
+
+
+class Licence(NamedTuple):
+    """A release on licence as the rules read it: from the release (`start`, entry `entry`) to
+    the moment it stopped running (`stop`: the start of the day after its end, or a recall),
+    and why it stopped."""
+
+    entry: int
+    start: datetime
+    stop: datetime
+    why: str
 
 
 class Case:
@@ -76,6 +106,56 @@ class Case:
             self._by_type.setdefault(r.type, []).append(r)
         self._instants = {t: [r.occurred_instant for r in rs] for t, rs in self._by_type.items()}
         self.by_entry = {r.entry: r for r in self.records}
+        ended = next(iter(self._by_type.get(REGISTRATION_ENDED, ())), None)
+        # When the registration ended: every rule's breaches lapse then.
+        self.registration_end: End | None = (
+            None
+            if ended is None
+            else (
+                ended.occurred_instant,
+                f"registration ended ({ended.data.get('reason')}) #{ended.entry}",
+            )
+        )
+        self._licences: list[Licence] | None = None
+        self._custody: list[End] | None = None
+
+    @property
+    def licences(self) -> list[Licence]:
+        """Every release on licence, with when it stopped running (its end, a recall decision to
+        recall, or a custody by recall), in order of release."""
+        if self._licences is None:
+            recalls = [
+                (r.occurred_instant, f"recalled #{r.entry}")
+                for r in self.of(RECALL_DECISION_RECORDED, TAKEN_INTO_CUSTODY)
+                if r.data.get("decision") == "recall" or r.data.get("reason") == "recalled"
+            ]
+            found = []
+            for r in self.of(RELEASED_ON_LICENCE):
+                last = date.fromisoformat(str(r.data["licence_end"]))
+                stops = [(start_of_day(last + timedelta(days=1)), f"licence ended on {last}")]
+                stops += [(at, why) for at, why in recalls if at >= r.occurred_instant]
+                stop, why = min(stops, key=lambda s: s[0])
+                found.append(Licence(r.entry, r.occurred_instant, stop, why))
+            self._licences = found
+        return self._licences
+
+    def licence_at(self, moment: datetime) -> Licence | None:
+        """The licence running at `moment`, if any."""
+        for licence in reversed(self.licences):
+            if licence.start <= moment < licence.stop:
+                return licence
+        return None
+
+    def custody_after(self, moment: datetime) -> End | None:
+        """The first move into custody (a custody, or a recall decision to recall) after
+        `moment`."""
+        if self._custody is None:
+            self._custody = [
+                (r.occurred_instant, _custody_words(r))
+                for r in self.of(RECALL_DECISION_RECORDED, TAKEN_INTO_CUSTODY)
+                if r.type == TAKEN_INTO_CUSTODY or r.data.get("decision") == "recall"
+            ]
+        return next(((at, why) for at, why in self._custody if at > moment), None)
 
     def __iter__(self) -> Iterator[EntryRecord]:
         return iter(self.records)
@@ -136,11 +216,38 @@ def evaluate(
     as_of: datetime | None = None,
     agencies: Mapping[str, str] | None = None,
 ) -> list[Breach]:
-    """Every breach of every rule for one offender, in order of due time. `agencies` (staff id
-    to agency, the staff directory) places typists; without it, this offender's records do."""
+    """Every breach of every rule for one offender, each lapsed where its remedy stopped being
+    possible, in order of due time. `agencies` (staff id to agency, the staff directory) places
+    typists; without it, this offender's records do."""
     case = case_records(records, as_of, agencies)
-    found = [breach for rule in RULES.values() for breach in rule(case, policy)]
+    found = [
+        lapsed
+        for name, rule in RULES.items()
+        for breach in rule(case, policy)
+        if (lapsed := lapse(breach, LAPSES[name](case, breach))) is not None
+    ]
     return sorted(found, key=lambda b: (b.due_at, b.rule, b.entry or 0))
+
+
+def lapse(breach: Breach, ends: Iterable[End | None]) -> Breach | None:
+    """`breach` as it stands given the moments its remedy stops being possible (`ends`): lapsed
+    at the earliest if nothing met it by then, untouched if it was met first, and none at all if
+    its remedy stopped being possible before it fell due."""
+    end = min((e for e in ends if e is not None), key=lambda e: e[0], default=None)
+    if end is None or breach.lapsed_at is not None:
+        return breach
+    at, why = end
+    if at <= breach.due_at:
+        return None
+    if breach.satisfied_at is not None and breach.satisfied_at <= at:
+        return breach
+    return breach._replace(satisfied_at=None, resolution=None, lapsed_at=at, lapse=why)
+
+
+def _custody_words(r: EntryRecord) -> str:
+    if r.type == RECALL_DECISION_RECORDED:
+        return f"recalled to custody #{r.entry}"
+    return f"taken into custody ({r.data.get('reason')}) #{r.entry}"
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -437,8 +544,9 @@ def recall_not_considered(case: Case, policy: Policy) -> list[Breach]:
 def visit_overdue(case: Case, policy: Policy) -> list[Breach]:
     """No visit within the interval for the current risk level, counted from the last visit, or
     from the registration or the latest release when there was none since. Nothing is due before a risk level is
-    assessed, nor while recalled to custody. When the risk rises so that a visit is already
-    overdue, it falls due at once."""
+    assessed, nor while in custody (recalled, remanded, sentenced), nor after the registration
+    ended: an overdue visit lapses then. When the risk rises so that a visit is already overdue,
+    it falls due at once."""
     found: list[Breach] = []
     anchor: datetime | None = None  # the last visit, or the start of community management
     risk: str | None = None
@@ -476,9 +584,10 @@ def visit_overdue(case: Case, policy: Policy) -> list[Breach]:
         elif r.type == REGISTERED:
             anchor = t
             due = schedule(t)
-        elif r.type == RELEASED_ON_LICENCE:
+        elif r.type in (RELEASED_ON_LICENCE, RELEASED_WITHOUT_LICENCE):
             # A release starts community management afresh: until then the offender was held.
             if overdue_since is not None:
+                how = "on licence" if r.type == RELEASED_ON_LICENCE else "without a licence"
                 found.append(
                     Breach(
                         "VISIT_OVERDUE",
@@ -486,23 +595,25 @@ def visit_overdue(case: Case, policy: Policy) -> list[Breach]:
                         overdue_since,
                         t,
                         opened,
-                        f"released on licence #{r.entry}: visits counted from then",
+                        f"released {how} #{r.entry}: visits counted from then",
                     )
                 )
                 overdue_since = None
             anchor, in_custody = t, False
             due = schedule(t)
-        elif r.type == RECALL_DECISION_RECORDED and r.data["decision"] == "recall":
+        elif (r.type == RECALL_DECISION_RECORDED and r.data["decision"] == "recall") or r.type in (
+            TAKEN_INTO_CUSTODY,
+            REGISTRATION_ENDED,
+        ):
+            # Visits pause in custody, and end with the registration: an overdue one lapses.
             if overdue_since is not None:
+                why = (
+                    case.registration_end[1]
+                    if r.type == REGISTRATION_ENDED and case.registration_end
+                    else _custody_words(r)
+                )
                 found.append(
-                    Breach(
-                        "VISIT_OVERDUE",
-                        None,
-                        overdue_since,
-                        t,
-                        opened,
-                        f"recalled to custody #{r.entry}",
-                    )
+                    Breach("VISIT_OVERDUE", None, overdue_since, None, opened, None, t, why)
                 )
                 overdue_since = None
             in_custody, due = True, None
@@ -512,6 +623,51 @@ def visit_overdue(case: Case, policy: Policy) -> list[Breach]:
         found.append(Breach("VISIT_OVERDUE", None, due, None, detail()))
     return found
 
+
+# ------------------------------------------------------------------------------------- lapses
+# When each rule's remedy is no longer possible, given one of its breaches: the moments it stops
+# being possible (the earliest counts). Stated in words beside each rule's source in policy.toml.
+
+
+def _item_licence(case: Case, breach: Breach) -> End | None:
+    """When the licence that ran as the breach's item occurred stopped, if one ran then."""
+    item = case.by_entry.get(breach.entry) if breach.entry is not None else None
+    if item is None:
+        return None
+    licence = case.licence_at(item.occurred_instant)
+    return None if licence is None else (licence.stop, licence.why)
+
+
+def _arms_lapses(case: Case, breach: Breach) -> list[End | None]:
+    trigger = case.by_entry.get(breach.entry) if breach.entry is not None else None
+    if trigger is None:
+        return [case.registration_end]
+    ends = [case.custody_after(trigger.occurred_instant), case.registration_end]
+    if trigger.type == RELEASED_ON_LICENCE:
+        licence = next((lic for lic in case.licences if lic.entry == trigger.entry), None)
+        if licence is not None:
+            ends.append((licence.stop, licence.why))
+    return ends
+
+
+def _item_lapses(case: Case, breach: Breach) -> list[End | None]:
+    return [_item_licence(case, breach), case.registration_end]
+
+
+def _registration_lapses(case: Case, breach: Breach) -> list[End | None]:
+    # The visit rule lapses its own breaches at custody (it knows when the schedule paused).
+    return [case.registration_end]
+
+
+LAPSES: dict[str, Callable[[Case, Breach], list[End | None]]] = {
+    "ARMS_OVERDUE": _arms_lapses,
+    "ESCALATION_NOT_ACTED_ON": _item_lapses,
+    "ENTRY_UNACKNOWLEDGED": _item_lapses,
+    "DISCLOSURE_NOT_SHARED": _item_lapses,
+    "DISAGREEMENT_NOT_ESCALATED": _item_lapses,
+    "RECALL_NOT_CONSIDERED": _item_lapses,
+    "VISIT_OVERDUE": _registration_lapses,
+}
 
 RULES: dict[str, Rule] = {
     "ARMS_OVERDUE": arms_overdue,

@@ -31,6 +31,9 @@ class AlertRow(Base):
     # The alert as `ledger alerts --json` prints it, made once when the breach is evaluated: an
     # area's check then joins stored text rather than rebuilding tens of thousands of objects.
     document: Mapped[str] = mapped_column(Text)
+    # When its remedy stopped being possible, and why (revision 0400); None while it had not.
+    lapsed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lapse: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class AlertPendingRow(Base):
@@ -51,9 +54,22 @@ class AlertPolicyRow(Base):
     digest: Mapped[str] = mapped_column(String(64))
 
 
-# "Standing at T" is two range scans: open rows (satisfied_at IS NULL) due by T, and rows closed
-# after T; most rows are closed long before, and these indexes let both scans skip them.
-Index("ix_alerts_area_standing", AlertRow.area, AlertRow.satisfied_at, AlertRow.due_at)
-Index("ix_alerts_standing", AlertRow.satisfied_at, AlertRow.due_at)
+# "Standing at T" is three range scans: open rows (neither satisfied nor lapsed) due by T, rows
+# closed after T and rows lapsed after T; most rows are closed or lapsed long before, and these
+# indexes let each scan skip them.
+Index(
+    "ix_alerts_area_standing",
+    AlertRow.area,
+    AlertRow.satisfied_at,
+    AlertRow.lapsed_at,
+    AlertRow.due_at,
+)
+Index("ix_alerts_standing", AlertRow.satisfied_at, AlertRow.lapsed_at, AlertRow.due_at)
 # One offender's: without it, planners take the index above and scan every open alert.
-Index("ix_alerts_offender_standing", AlertRow.offender_id, AlertRow.satisfied_at, AlertRow.due_at)
+Index(
+    "ix_alerts_offender_standing",
+    AlertRow.offender_id,
+    AlertRow.satisfied_at,
+    AlertRow.lapsed_at,
+    AlertRow.due_at,
+)

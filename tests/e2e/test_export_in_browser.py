@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Shell
-from tests.e2e.test_walkthrough import REF, walkthrough
+from tests.e2e.helpers import REF, Shell, walkthrough
 
 TOOLS = {"chromium": "chromium", "chromedriver": "chromium-driver", "pdftoppm": "poppler-utils"}
 

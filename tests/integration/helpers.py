@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine, MetaData, select
 
 from domain.offender import Offender
 from ledger.integrity import (
@@ -317,3 +317,22 @@ def register_joined_names(cli):
         "--reason", "Mary-Kate's caseload",
     )  # fmt: skip
     return cli
+
+
+def dump_read_models(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table but the migrations' own, rows sorted; positions without their write times."""
+    metadata = MetaData()
+    metadata.reflect(engine)
+    dump: dict[str, list[tuple[Any, ...]]] = {}
+    with engine.connect() as conn:
+        for name, table in sorted(metadata.tables.items()):
+            if name == "alembic_version" or name.endswith("_events") or "stored_" in name:
+                continue
+            columns = [
+                c
+                for c in table.columns
+                if not (name == "projection_positions" and c.name == "updated_at")
+            ]
+            rows = conn.execute(select(*columns)).all()
+            dump[name] = sorted((tuple(row) for row in rows), key=repr)
+    return dump

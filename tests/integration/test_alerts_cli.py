@@ -109,6 +109,7 @@ def test_the_arms_alert_falls_due_at_the_start_of_the_day_six_weeks_after_releas
         "entry": 3,
         "due_at": "2016-08-21T23:00:00+00:00",  # midnight in London (BST)
         "detail": "no ARMS assessment within 42 days of release on licence on 2016-07-11",
+        "state": "open",
         "area": "Birmingham",
     }
 

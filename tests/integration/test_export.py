@@ -59,11 +59,13 @@ def test_a_json_export_holds_the_whole_record_with_both_clocks_and_corrections(h
         ("probation", "7702"),
     }
     assert {m["staff_id"] for m in doc["staff"]} == {"1001", "4521", "7702"}
-    # Who knew the disclosure: probation from when it was made; police, who owned the case, only
-    # from when 1001 (police) typed it in, years later.
+    # Who knew the disclosure: probation from when it was made. 1001 (police) typed it in years
+    # later: clerical work, so police, who owned the case, are not said to have known it.
     knew = next(i for i in doc["who_knew"] if i["entry"] == 2)
     assert knew["agencies"]["probation"] == "2016-10-17T13:30:00+00:00"
-    assert knew["agencies"]["police"] == disclosure["recorded_at"]
+    assert knew["agencies"]["police"] is None
+    typist = next(k for k in knew["staff"] if k["staff"] == "1001")
+    assert (typist["how"], typist["since"]) == ("entered", disclosure["recorded_at"])
 
 
 def test_an_export_carries_the_verified_ledger_digest(history, tmp_path):

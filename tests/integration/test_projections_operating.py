@@ -10,7 +10,7 @@ from datetime import UTC
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, MetaData, func, inspect, select, text
+from sqlalchemy import Connection, Engine, func, inspect, select, text
 
 from bench.synthetic import generate_ledger
 from domain.offender import Offender
@@ -25,7 +25,7 @@ from projections.runner import (
 )
 from projections.schema import EntryRow
 from tests.helpers import LedgerCLI
-from tests.integration.helpers import Exploding, offender_positions
+from tests.integration.helpers import Exploding, dump_read_models, offender_positions
 
 # ------------------------------------------------------------------------------------ helpers
 
@@ -47,25 +47,6 @@ def _open(url: str) -> tuple[Any, Engine]:
     settings = Settings(database=parse_database_url(url))
     db = settings.database
     return open_ledger(settings), make_engine(db.sqlalchemy_url(), db.schema)
-
-
-def dump_read_models(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table but the migrations' own, rows sorted; positions without their write times."""
-    metadata = MetaData()
-    metadata.reflect(engine)
-    dump: dict[str, list[tuple[Any, ...]]] = {}
-    with engine.connect() as conn:
-        for name, table in sorted(metadata.tables.items()):
-            if name == "alembic_version" or name.endswith("_events") or "stored_" in name:
-                continue
-            columns = [
-                c
-                for c in table.columns
-                if not (name == "projection_positions" and c.name == "updated_at")
-            ]
-            rows = conn.execute(select(*columns)).all()
-            dump[name] = sorted((tuple(row) for row in rows), key=repr)
-    return dump
 
 
 def build_in_steps(engine: Engine, ledger: Any, every: int, page_size: int) -> None:

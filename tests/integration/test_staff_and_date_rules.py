@@ -317,7 +317,7 @@ def test_a_licence_ending_before_the_release_is_refused(cli):
     )
 
 
-def test_a_new_release_after_the_licence_ended_is_allowed_and_show_agrees(cli):
+def test_a_new_release_after_the_licence_ended_follows_a_custody_and_show_agrees(cli):
     assert register(cli).exit_code == 0
     cli.ok("record", "release", REF, "--licence-end", "2018-11-01", "--occurred-at", "2016-11-01")
     refused(
@@ -346,6 +346,19 @@ def test_a_new_release_after_the_licence_ended_is_allowed_and_show_agrees(cli):
         match="was not on licence on 2019-01-01",
     )
     assert cli.ok("show", REF, "--json").json()["on_licence"] is False
+    # Free since the last release: a new one ends a custody, which is recorded first.
+    refused(
+        cli,
+        "record",
+        "release",
+        REF,
+        "--licence-end",
+        "2099-01-01",
+        "--occurred-at",
+        "2019-02-01",
+        match="not in custody on 2019-02-01",
+    )
+    cli.ok("record", "custody", REF, "--reason", "sentenced", "--occurred-at", "2019-01-15")
     cli.ok("record", "release", REF, "--licence-end", "2099-01-01", "--occurred-at", "2019-02-01")
     shown = cli.ok("show", REF, "--json").json()
     assert shown["on_licence"] is True and shown["licence_end"] == "2099-01-01"

@@ -1,5 +1,6 @@
-"""`ledger who-knew` lists who typed an entry in as knowing it, from when they wrote it, on both
-backends: `--by` names who made the contact, the actor is who typed it in."""
+"""`ledger who-knew` lists who typed an entry in for someone else as having `entered` it, from
+when they wrote it, on both backends: `--by` names who made the contact (`recorded`), the actor
+is who typed it in. Entering is not knowing: no agency knows an item by it alone."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def recorded_at(cli, entry: int) -> str:
     return next(e["recorded_at"] for e in timeline["entries"] if e["entry"] == entry)
 
 
-def test_the_typist_knows_from_the_recording_time_and_their_agency_with_them(registered):
+def test_the_typist_entered_it_at_the_recording_time_and_their_agency_did_not_know(registered):
     # 4521 (police, who registered the case) types in what 7702 (probation) was told.
     out = registered.ok(
         "record",
@@ -41,9 +42,9 @@ def test_the_typist_knows_from_the_recording_time_and_their_agency_with_them(reg
     now = who_knew(registered, entry)
     assert [(s["staff"], s["agency"], s["since"], s["how"]) for s in now["staff"]] == [
         ("7702", "probation", "2016-10-17T13:30:00+00:00", "recorded"),
-        ("4521", "police", written, "recorded"),
+        ("4521", "police", written, "entered"),
     ]
-    assert now["agencies"]["police"] == written
+    assert now["agencies"]["police"] is None
     assert now["agencies"]["probation"] == "2016-10-17T13:30:00+00:00"
 
     # In October 2016, from everything recorded since: 4521 had not written it yet.
@@ -51,9 +52,16 @@ def test_the_typist_knows_from_the_recording_time_and_their_agency_with_them(reg
     assert [s["staff"] for s in then["staff"]] == ["7702"]
     assert then["agencies"]["police"] is None
 
-    # As the ledger stood when it was written, it was known to both.
+    # As the ledger stood when it was written: made by one, entered by the other.
     as_of = who_knew(registered, entry, "--as-of", written)
-    assert [s["staff"] for s in as_of["staff"]] == ["7702", "4521"]
+    assert [(s["staff"], s["how"]) for s in as_of["staff"]] == [
+        ("7702", "recorded"),
+        ("4521", "entered"),
+    ]
+
+    # The table says in plain words what entering means.
+    table = registered.ok("who-knew", REF, "--entry", str(entry)).stdout
+    assert "entered) is clerical work, not knowledge of the case" in " ".join(table.split())
 
 
 def test_an_entry_typed_by_its_maker_lists_them_once(registered):
@@ -68,7 +76,7 @@ def test_an_entry_typed_by_its_maker_lists_them_once(registered):
 def test_a_typist_the_offenders_records_do_not_place_is_still_listed(registered):
     # 1001 (the administrator) types in 7702's visit; no record of this offender names 1001 as
     # anyone's author or counterpart. Their agency is the staff directory's when the command
-    # passes it (`who_knew(..., agencies=...)`), else unknown (null): either way they knew.
+    # passes it (`who_knew(..., agencies=...)`), else unknown (null): either way they entered it.
     out = registered.ok(
         "record",
         "visit",
@@ -89,14 +97,14 @@ def test_a_typist_the_offenders_records_do_not_place_is_still_listed(registered)
     item = who_knew(registered, entry)
 
     typist = next(s for s in item["staff"] if s["staff"] == "1001")
-    assert (typist["since"], typist["how"]) == (written, "recorded")
+    assert (typist["since"], typist["how"]) == (written, "entered")
     assert typist["agency"] in ("police", None)
     assert None not in item["agencies"] and "null" not in item["agencies"]
 
 
 def test_an_export_places_a_typist_by_the_staff_directory(registered, tmp_path):
     """8801 (probation) authored nothing on this offender: only the staff directory says which
-    agency knew through them."""
+    agency they belong to; their entering makes probation know nothing."""
     import json
 
     out = registered.ok(
@@ -109,8 +117,8 @@ def test_an_export_places_a_typist_by_the_staff_directory(registered, tmp_path):
     document = json.loads(target.read_text(encoding="utf-8"))
     (item,) = [i for i in document["who_knew"] if i["entry"] == entry]
     typist = [s for s in item["staff"] if s["staff"] == "8801"]
-    assert typist and typist[0]["agency"] == "probation"
-    assert item["agencies"]["probation"] is not None
+    assert typist and (typist[0]["agency"], typist[0]["how"]) == ("probation", "entered")
+    assert item["agencies"].get("probation") is None
 
 
 def test_who_knew_places_a_typist_by_the_staff_directory(registered):
@@ -120,14 +128,14 @@ def test_who_knew_places_a_typist_by_the_staff_directory(registered):
     )  # fmt: skip
     item = who_knew(registered, out.json()["entry"])
     typist = [s for s in item["staff"] if s["staff"] == "8801"]
-    assert typist and typist[0]["agency"] == "probation"
-    assert item["agencies"]["probation"] is not None
+    assert typist and (typist[0]["agency"], typist[0]["how"]) == ("probation", "entered")
+    assert item["agencies"].get("probation") is None
 
 
-def test_alerts_count_a_typist_placed_by_the_staff_directory(registered):
+def test_alerts_do_not_count_a_typist_as_their_agency_knowing(registered):
     """Police (4521) and probation (7702) both own the case. A risk-relevant disclosure made to
-    4521 and typed in at once by 8801 (probation, who authored nothing here) is known to
-    probation from then: DISCLOSURE_NOT_SHARED does not arise, as who-knew says."""
+    4521 and typed in at once by 8801 (probation, who authored nothing here) is not known to
+    probation by that: DISCLOSURE_NOT_SHARED stands, as who-knew says."""
     from datetime import UTC, datetime, timedelta
 
     registered.ok("transfer", REF, "--to", "7702", "--occurred-at", "2016-07-04")
@@ -136,7 +144,7 @@ def test_alerts_count_a_typist_placed_by_the_staff_directory(registered):
         "--by", "4521", "--json", actor="8801",
     )  # fmt: skip
     entry = out.json()["entry"]
-    assert who_knew(registered, entry)["agencies"]["probation"] is not None
+    assert who_knew(registered, entry)["agencies"]["probation"] is None
     later = (datetime.now(UTC) + timedelta(days=60)).date().isoformat()
     alerts = registered.ok("alerts", "--offender", REF, "--at", later, "--json").json()["alerts"]
-    assert not [a for a in alerts if a["rule"] == "DISCLOSURE_NOT_SHARED" and a["entry"] == entry]
+    assert [a for a in alerts if a["rule"] == "DISCLOSURE_NOT_SHARED" and a["entry"] == entry]

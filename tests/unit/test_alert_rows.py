@@ -27,6 +27,16 @@ BREACHES = [
     Breach(
         "VISIT_OVERDUE", None, DUE, datetime(2017, 1, 2, tzinfo=UTC), "no visit — ✓", "visit #9"
     ),
+    Breach(
+        "RECALL_NOT_CONSIDERED",
+        3,
+        DUE,
+        None,
+        "no recall decision",
+        None,
+        datetime(2018, 1, 1, tzinfo=UTC),
+        "licence ended on 2017-12-31",
+    ),
 ]
 
 
@@ -38,6 +48,7 @@ def test_the_document_is_what_json_dumps_writes() -> None:
             "entry": row["entry"],
             "due_at": row["due_at"].isoformat(),
             "detail": row["detail"],
+            "state": "open",  # the documents are kept for the standing list
             "area": row["area"],
         }
         assert row["document"] == json.dumps(document, ensure_ascii=False)

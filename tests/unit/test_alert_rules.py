@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-from uuid import uuid4
-
 import pytest
 
-from domain.clock import instant, parse_time
-from projections.alerts.policy import load_policy
 from projections.alerts.rules import (
-    Breach,
     arms_overdue,
-    case_records,
     disagreement_not_escalated,
     disclosure_not_shared,
     entry_unacknowledged,
@@ -22,81 +14,17 @@ from projections.alerts.rules import (
     recall_not_considered,
     visit_overdue,
 )
-from projections.records import EVENT_CLASSES, EntryRecord, is_risk_relevant
-
-POLICY = load_policy()
-PC = {"by": "4521", "agency": "police", "rank": "PC", "senior": False}
-PC2 = {"by": "4600", "agency": "police", "rank": "PC", "senior": False}
-INSPECTOR = {"by": "1001", "agency": "police", "rank": "Insp", "senior": True}
-PROBATION = {"by": "7702", "agency": "probation", "rank": "PO", "senior": False}
-SENIOR_PROBATION = {"by": "8801", "agency": "probation", "rank": "SPO", "senior": True}
-
-
-def person(who: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "staff": who["by"],
-        "agency": who["agency"],
-        "rank": who["rank"],
-        "senior": who["senior"],
-    }
-
-
-class Story:
-    """One offender's records, written as they happen."""
-
-    def __init__(self) -> None:
-        self.records: list[EntryRecord] = []
-        self.id = uuid4()
-
-    def add(self, type_: str, when: str, who: dict[str, Any] = PC, **data: Any) -> int:
-        n = len(self.records) + 1
-        occurred = parse_time(when)
-        self.records.append(
-            EntryRecord(
-                offender_id=self.id,
-                entry=n,
-                position=n,
-                type=type_,
-                occurred_at=occurred,
-                recorded_at=instant(occurred) + timedelta(hours=1),
-                by=who["by"],
-                agency=who["agency"],
-                rank=who["rank"],
-                senior=who["senior"],
-                entered_by=who["by"],
-                summary=str(data.get("summary", type_)),
-                risk_relevant=is_risk_relevant(EVENT_CLASSES[type_], data),
-                data=data,
-            )
-        )
-        return n
-
-    def register(self, when: str, who: dict[str, Any] = PC) -> int:
-        return self.add(
-            "Registered", when, who, ref="T-1", name="X", category=1, level=1, area="North"
-        )
-
-    def release(self, when: str, who: dict[str, Any] = PROBATION) -> int:
-        return self.add("ReleasedOnLicence", when, who, licence_end="2030-01-01")
-
-    def transfer(self, when: str, to: dict[str, Any], who: dict[str, Any] = INSPECTOR) -> int:
-        return self.add("OwnershipTransferred", when, who, to_person=person(to), reason=None)
-
-    def disclosure(self, when: str, who: dict[str, Any] = PROBATION) -> int:
-        return self.add(
-            "DisclosureRecorded", when, who, summary="thoughts", detail=None, risk_relevant=True
-        )
-
-    def acknowledge(self, when: str, who: dict[str, Any], *entries: int) -> int:
-        return self.add("EntriesAcknowledged", when, who, entries=list(entries))
-
-    def breaches(self, rule: Any) -> list[Breach]:
-        return rule(case_records(self.records), POLICY)
-
-
-def at(text: str) -> Any:
-    return instant(parse_time(text))
-
+from tests.unit.helpers import (
+    INSPECTOR,
+    PC,
+    PC2,
+    POLICY,
+    PROBATION,
+    SENIOR_PROBATION,
+    Story,
+    at,
+    person,
+)
 
 # ------------------------------------------------------------------------------ ARMS_OVERDUE
 

@@ -18,13 +18,14 @@ from domain.errors import (
     FutureDateError,
     LeavingBeforeEntryError,
     NotAReleaseError,
+    NotInCustodyError,
     NotOnLicenceError,
     RecallDecisionOffLicenceError,
     StaffNotInPostError,
 )
 from domain.offender import Offender
 from domain.staff import LastInPost, Person, check_named_in_post, check_not_future
-from domain.values import Agency, RecallChoice
+from domain.values import Agency, CustodyReason, RecallChoice
 from tests.unit.helpers import constable  # enrolled on ENROLLED
 
 SOM = Person(staff="4521", agency=Agency.POLICE, rank="PC", senior=False)
@@ -43,6 +44,11 @@ def released(on: date = date(2016, 11, 1), until: date = date(2018, 11, 1)) -> O
     offender = registered()
     offender.release_on_licence(on, SOM, "4521", until)
     return offender
+
+
+def held(offender: Offender, on: date) -> None:
+    """Taken into custody on `on`: a release after the first ends a custody."""
+    offender.take_into_custody(on, SOM, "4521", CustodyReason.SENTENCED, None)
 
 
 # ------------------------------------------------------------------------------------ staff
@@ -190,9 +196,12 @@ def test_a_licence_ending_on_or_before_the_release_is_refused(end):
     assert offender.version == 1
 
 
-def test_a_release_after_the_licence_ended_is_allowed():
+def test_a_release_after_the_licence_ended_needs_a_custody_between():
     offender = released(until=date(2018, 11, 1))
-    offender.release_on_licence(date(2018, 11, 2), SOM, "4521", date(2020, 1, 1))
+    with pytest.raises(NotInCustodyError, match="not in custody on 2018-11-02"):
+        offender.release_on_licence(date(2018, 11, 2), SOM, "4521", date(2020, 1, 1))
+    offender.take_into_custody(date(2018, 11, 2), SOM, "4521", CustodyReason.SENTENCED, None)
+    offender.release_on_licence(date(2019, 1, 1), SOM, "4521", date(2020, 1, 1))
     assert offender.licence_end == date(2020, 1, 1)
     assert offender.on_licence_on(date(2019, 1, 1))
 
@@ -203,8 +212,11 @@ def test_a_release_on_the_last_day_of_a_licence_is_refused():
         offender.release_on_licence(date(2018, 11, 1), SOM, "4521", date(2020, 1, 1))
 
 
-def test_a_late_entry_of_an_earlier_release_is_allowed():
+def test_a_late_entry_of_an_earlier_release_is_allowed_once_the_custody_between_is():
     offender = released(on=date(2016, 11, 1))
+    with pytest.raises(DateOrderError, match="before WMP-000999#2, the release on 2016-11-01"):
+        offender.release_on_licence(date(2012, 1, 1), SOM, "4521", date(2013, 1, 1))
+    offender.take_into_custody(date(2015, 1, 1), SOM, "4521", CustodyReason.SENTENCED, None)
     offender.release_on_licence(date(2012, 1, 1), SOM, "4521", date(2013, 1, 1))
     assert offender.on_licence_on(date(2012, 6, 1)) and not offender.on_licence_on(date(2014, 1, 1))
     assert offender.licence_end == date(2018, 11, 1)
@@ -287,7 +299,8 @@ def test_a_corrected_licence_end_is_after_the_release_as_corrected():
 
 def test_a_corrected_licence_end_cannot_run_into_a_later_licence():
     offender = released(on=date(2016, 11, 1), until=date(2017, 1, 31))
-    offender.release_on_licence(date(2017, 3, 1), SOM, "4521", date(2019, 3, 1))  # #3
+    held(offender, date(2017, 2, 15))  # #3
+    offender.release_on_licence(date(2017, 3, 1), SOM, "4521", date(2019, 3, 1))  # #4
     with pytest.raises(AlreadyOnLicenceError, match="runs into the licence released on 2017-03-01"):
         correct_end(offender, 2, date(2017, 3, 1))
     correct_end(offender, 2, date(2017, 2, 28))
@@ -344,13 +357,14 @@ def test_a_licence_end_cannot_be_corrected_to_before_a_recall_decision_on_it():
 
 def test_a_decision_on_another_licence_does_not_hold_a_release_back():
     offender = released(on=date(2016, 11, 1), until=date(2017, 1, 31))  # #2
-    offender.release_on_licence(date(2017, 3, 1), SOM, "4521", date(2019, 3, 1))  # #3
+    held(offender, date(2017, 2, 15))  # #3
+    offender.release_on_licence(date(2017, 3, 1), SOM, "4521", date(2019, 3, 1))  # #4
     offender.decide_recall(date(2017, 4, 1), INSPECTOR, "1001", RecallChoice.RECALL, "Breach")
-    assert offender.referred_entries(offender.collect_events()[-1]) == [3]
+    assert offender.referred_entries(offender.collect_events()[-1]) == [4]
     correct_time(offender, 2, date(2016, 11, 20))
     correct_end(offender, 2, date(2017, 2, 1))
-    with pytest.raises(RecallDecisionOffLicenceError, match="WMP-000999#4"):
-        correct_time(offender, 3, date(2017, 4, 2))
+    with pytest.raises(RecallDecisionOffLicenceError, match="WMP-000999#5"):
+        correct_time(offender, 4, date(2017, 4, 2))
 
 
 def test_the_release_a_decision_decided_on_survives_a_replay_and_later_corrections():
@@ -412,15 +426,16 @@ def test_a_recall_cannot_be_moved_past_the_next_release():
 
 def test_a_release_cannot_be_corrected_into_another_licence():
     offender = released(on=date(2016, 11, 1), until=date(2017, 11, 1))
-    offender.release_on_licence(date(2018, 3, 1), SOM, "4521", date(2019, 3, 1))  # #3
+    held(offender, date(2017, 12, 1))  # #3
+    offender.release_on_licence(date(2018, 3, 1), SOM, "4521", date(2019, 3, 1))  # #4
     for day in (date(2017, 11, 1), date(2017, 1, 1)):
         with pytest.raises(AlreadyOnLicenceError, match=r"the licence WMP-000999#2 began"):
-            correct_time(offender, 3, day)
+            correct_time(offender, 4, day)
     with pytest.raises(
         AlreadyOnLicenceError, match=r"runs into the licence released on 2018-03-01"
     ):
         correct_end(offender, 2, date(2019, 1, 1), moved=date(2018, 2, 1))
     with pytest.raises(DateOrderError, match=r"is not before the end of the licence WMP-000999#2"):
         correct_time(offender, 2, date(2017, 11, 1))
-    correct_time(offender, 3, date(2017, 11, 2))
+    correct_time(offender, 4, date(2017, 11, 2))
     assert offender.licences[1].released_on == date(2017, 11, 2)

@@ -1,9 +1,10 @@
-"""Who typed an entry in knew it, from when they wrote it (hand-made records, no I/O).
+"""Who typed an entry in for someone else entered it; they did not know it (hand-made records).
 
-DESIGN: a person knows an item from the moment they "made the contact or wrote the entry". The
-contact's maker (`by`) knew from when it occurred; the typist (`entered_by`), when someone else,
-from when the ledger recorded it: a contact written up a year late was not known to its typist
-before then. Both appear as `recorded`; an agency knows from the first of its staff.
+The person who made the contact or wrote the entry (`by`) `recorded` it, from when it occurred.
+A typist who is someone else (`entered_by`) is listed with `how` = `entered`, at the moment the
+ledger recorded it; that is clerical work, not knowledge of the case, so it never makes their
+agency know, never discharges an owner, and never satisfies an alert rule that asks whether an
+agency knew. An agency knows only through `recorded`, `acknowledged`, `shared` and `meeting`.
 """
 
 from __future__ import annotations
@@ -41,21 +42,23 @@ def staff(entry_doc: dict) -> list[tuple[str, str | None, str, str]]:
     return [(s["staff"], s["agency"], s["since"], s["how"]) for s in entry_doc["staff"]]
 
 
-def test_the_typist_knew_from_when_they_wrote_it_and_their_agency_with_them():
+def test_the_typist_entered_it_when_they_wrote_it_and_their_agency_did_not_know():
     case, told = typed_case()
 
     disclosure = item(who_knew_json(who_knew(case.records)), told)
 
     assert staff(disclosure) == [
         ("7702", "probation", "2016-10-17T13:30:00+00:00", "recorded"),
-        ("4521", "police", "2016-10-19T09:00:00+00:00", "recorded"),
+        ("4521", "police", "2016-10-19T09:00:00+00:00", "entered"),
     ]
     assert disclosure["agencies"] == {
-        "police": "2016-10-19T09:00:00+00:00",
+        "police": None,
         "probation": "2016-10-17T13:30:00+00:00",
     }
-    # The police owner wrote it in: not "responsible but not acknowledged" in the knowing sense.
-    assert disclosure["responsible_not_acknowledged"] == []
+    # Typing it in is not reading it: the police owner is still responsible and had not known.
+    assert [(r["staff"], r["agency"]) for r in disclosure["responsible_not_acknowledged"]] == [
+        ("4521", "police")
+    ]
 
 
 def test_at_a_valid_time_before_it_was_written_the_typist_did_not_know_yet():
@@ -69,20 +72,23 @@ def test_at_a_valid_time_before_it_was_written_the_typist_did_not_know_yet():
     assert [(r["staff"], r["agency"]) for r in before["responsible_not_acknowledged"]] == [
         ("4521", "police")
     ]
-    assert [s["staff"] for s in after["staff"]] == ["7702", "4521"]
-    assert after["agencies"]["police"] == "2016-10-19T09:00:00+00:00"
-    assert after["responsible_not_acknowledged"] == []
+    assert [(s["staff"], s["how"]) for s in after["staff"]] == [
+        ("7702", "recorded"),
+        ("4521", "entered"),
+    ]
+    assert after["agencies"]["police"] is None
 
 
-def test_a_late_entry_makes_its_typist_know_only_from_when_it_was_written():
+def test_a_late_entry_lists_its_typist_only_from_when_it_was_written():
     written = datetime(2017, 10, 20, 9, 0, tzinfo=UTC)  # a year late
     case, told = typed_case(written=written)
 
     now = item(who_knew_json(who_knew(case.records)), told)
     a_month_on = item(who_knew_json(who_knew(case.records, at=at("2016-11-17T12:00+00:00"))), told)
 
-    assert ("4521", "police", "2017-10-20T09:00:00+00:00", "recorded") in staff(now)
-    assert now["agencies"]["police"] == "2017-10-20T09:00:00+00:00"
+    assert ("4521", "police", "2017-10-20T09:00:00+00:00", "entered") in staff(now)
+    # A backfill invents no agency's knowledge.
+    assert now["agencies"]["police"] is None
     # Asked about November 2016 with everything recorded since: the entry is there (it occurred
     # in October) but the typist only wrote it up in 2017.
     assert [s["staff"] for s in a_month_on["staff"]] == ["7702"]
@@ -99,14 +105,14 @@ def test_as_of_before_it_was_written_the_entry_and_its_typist_are_not_there():
     assert [s["staff"] for s in item(later, told)["staff"]] == ["7702", "4521"]
 
 
-def test_an_earlier_knowing_of_the_typist_comes_first():
+def test_a_typist_who_also_knew_it_is_listed_by_their_knowing():
     case, told = typed_case()
-    case.acknowledge("4521", [told], at("2016-10-18T10:00+01:00"))
+    case.acknowledge("4521", [told], at("2016-10-20T10:00+01:00"))  # after typing it in
 
     disclosure = item(who_knew_json(who_knew(case.records)), told)
 
-    assert staff(disclosure)[1] == ("4521", "police", "2016-10-18T09:00:00+00:00", "acknowledged")
-    assert disclosure["agencies"]["police"] == "2016-10-18T09:00:00+00:00"
+    assert staff(disclosure)[1] == ("4521", "police", "2016-10-20T09:00:00+00:00", "acknowledged")
+    assert disclosure["agencies"]["police"] == "2016-10-20T09:00:00+00:00"
 
 
 def test_when_the_maker_typed_it_in_themselves_nothing_changes():
@@ -133,50 +139,45 @@ def test_the_typists_agency_comes_from_the_directory_else_from_the_records():
     # The transfer names 1001 as its author: placed from the records.
     assert staff_agencies(case.records)["1001"] == "police"
     placed = item(who_knew_json(who_knew(case.records)), told)
-    assert ("1001", "police", "2016-10-19T09:00:00+00:00", "recorded") in staff(placed)
+    assert ("1001", "police", "2016-10-19T09:00:00+00:00", "entered") in staff(placed)
 
     # A typist nothing places is still listed; no agency is said to know through them.
     stranger, told = typed_case(typist="9999")
     unplaced = item(who_knew_json(who_knew(stranger.records)), told)
-    assert ("9999", None, "2016-10-19T09:00:00+00:00", "recorded") in staff(unplaced)
+    assert ("9999", None, "2016-10-19T09:00:00+00:00", "entered") in staff(unplaced)
     assert unplaced["agencies"] == {"police": None, "probation": "2016-10-17T13:30:00+00:00"}
     # Given the staff directory, they are placed.
     directory = {"9999": "health"}
     given = item(who_knew_json(who_knew(stranger.records, agencies=directory)), told)
-    assert ("9999", "health", "2016-10-19T09:00:00+00:00", "recorded") in staff(given)
-    assert given["agencies"]["health"] == "2016-10-19T09:00:00+00:00"
+    assert ("9999", "health", "2016-10-19T09:00:00+00:00", "entered") in staff(given)
+    assert "health" not in given["agencies"]
 
 
-def test_knowings_carry_the_typist_and_first_known_follows():
+def test_knowings_carry_the_typist_but_first_known_leaves_them_out():
     case, told = typed_case()
 
     found = [k for k in knowings(case.records) if k.entry == told]
 
     assert [(k.staff, k.how, k.since) for k in found] == [
         ("7702", "recorded", TOLD),
-        ("4521", "recorded", WRITTEN),
+        ("4521", "entered", WRITTEN),
     ]
     first = first_known_by_agency(found, told)
-    assert first["police"].since == WRITTEN and first["probation"].since == TOLD
+    assert "police" not in first and first["probation"].since == TOLD
 
 
 # ------------------------------------------------------------- what this means for alerts
 
 
-def test_a_disclosure_typed_in_by_the_other_owning_agency_is_known_to_it_from_then():
+def test_a_disclosure_typed_in_by_the_other_owning_agency_is_still_not_shared():
     """DISCLOSURE_NOT_SHARED asks whether another owning agency came to know a risk-relevant
-    disclosure within a day. A police officer who typed probation's disclosure in knew it, and
-    police with them: written within the day, there is nothing to share; written later, the
-    alert stands until it was written."""
+    disclosure within a day. A police officer who typed probation's disclosure in entered it:
+    police did not know it by that, so the alert stands, however soon it was typed."""
     policy = load_policy()
 
-    same_day, _ = typed_case(written=at("2016-10-17T18:00+01:00"))
-    assert disclosure_not_shared(case_records(same_day.records), policy) == []
-
-    late, told = typed_case()  # written two days after
-    [breach] = disclosure_not_shared(case_records(late.records), policy)
-    assert (breach.entry, breach.satisfied_at) == (told, WRITTEN)
-    assert "police knew by recorded" in breach.resolution
+    same_day, told = typed_case(written=at("2016-10-17T18:00+01:00"))
+    [breach] = disclosure_not_shared(case_records(same_day.records), policy)
+    assert (breach.entry, breach.satisfied_at) == (told, None)
 
     # A typist of no other owning agency (here, one no record places) changes nothing.
     own, told = typed_case(typist="8801")

@@ -1,0 +1,231 @@
+"""Custody, releases and the end of a registration, as the offender judges them.
+
+Moves into and out of custody alternate: a custody while already held, or a release while free
+(other than the first release after the registration), is refused, as is a move that would leave
+two the same way one after the other once history is entered out of order. A recall decision to
+recall takes the person into custody. After the registration ends, visits, assessments,
+transfers, custody and releases are refused; entries, acknowledgements and meetings are not.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+
+from domain.errors import (
+    AlreadyInCustodyError,
+    DateOrderError,
+    NotInCustodyError,
+    RegistrationEndedError,
+)
+from domain.offender import CustodyMove, Offender, RegistrationEnd
+from domain.staff import Person
+from domain.values import (
+    Agency,
+    CustodyReason,
+    RecallChoice,
+    RegistrationEndReason,
+    RiskLevel,
+    VisitKind,
+)
+from ledger.app import OffenderLedger
+
+SOM = Person(staff="4521", agency=Agency.POLICE, rank="PC", senior=False)
+OTHER_SOM = Person(staff="4633", agency=Agency.POLICE, rank="PC", senior=False)
+INSPECTOR = Person(staff="1001", agency=Agency.POLICE, rank="Insp", senior=True)
+REMANDED = CustodyReason.REMANDED
+
+
+def released() -> Offender:
+    """Registered on 2016-01-01, released on licence (#2) on 2016-07-04 until 2026-07-04."""
+    offender = Offender.register(
+        "WMP-000999", "John Doe", date(1975, 3, 2), 1, 1, None, date(2016, 1, 1), SOM, "4521"
+    )
+    offender.release_on_licence(date(2016, 7, 4), SOM, "4521", date(2026, 7, 4))
+    return offender
+
+
+def test_custody_then_release_without_licence_alternate():
+    offender = released()
+    offender.take_into_custody(date(2016, 11, 20), SOM, "4521", REMANDED, "New charge")  # 3
+    offender.release_without_licence(date(2017, 1, 10), SOM, "4521")  # 4
+    assert offender.custody == [
+        CustodyMove(date(2016, 11, 20), 3, True),
+        CustodyMove(date(2017, 1, 10), 4, False),
+    ]
+    # The licence runs on through a remand: only a recall stops it.
+    assert offender.on_licence_on(date(2017, 2, 1))
+
+
+def test_custody_while_already_in_custody_is_refused():
+    offender = released()
+    offender.take_into_custody(date(2016, 11, 20), SOM, "4521", REMANDED, None)
+    with pytest.raises(AlreadyInCustodyError, match="already in custody on 2016-11-25, since"):
+        offender.take_into_custody(date(2016, 11, 25), SOM, "4521", REMANDED, None)
+    assert offender.version == 3
+
+
+def test_a_release_while_not_in_custody_is_refused_but_the_first_is_not():
+    offender = released()  # the first release needed no custody before it
+    with pytest.raises(NotInCustodyError, match=r"released 2016-07-04 .*#2"):
+        offender.release_without_licence(date(2016, 8, 1), SOM, "4521")
+    assert offender.version == 2
+
+
+def test_a_recall_takes_the_offender_into_custody():
+    offender = released()
+    offender.decide_recall(date(2016, 12, 1), INSPECTOR, "1001", RecallChoice.RECALL, "Breach")
+    with pytest.raises(AlreadyInCustodyError, match="since 2016-12-01 \\(WMP-000999#3\\)"):
+        offender.take_into_custody(date(2016, 12, 5), SOM, "4521", REMANDED, None)
+    offender.release_without_licence(date(2017, 6, 1), SOM, "4521")
+
+
+def test_a_recall_while_remanded_keeps_the_offender_in_custody():
+    offender = released()
+    offender.take_into_custody(date(2016, 11, 20), SOM, "4521", REMANDED, None)
+    offender.decide_recall(date(2016, 12, 1), INSPECTOR, "1001", RecallChoice.RECALL, "Charged")
+    offender.release_on_licence(date(2017, 6, 1), SOM, "4521", date(2019, 6, 1))
+
+
+@pytest.mark.parametrize(
+    ("into", "on", "match"),
+    [
+        (True, date(2016, 11, 15), "runs into the one WMP-000999#3 began"),
+        (False, date(2016, 10, 1), "release before WMP-000999#4|not in custody"),
+    ],
+    ids=["custody-before-a-custody", "release-before-a-release"],
+)
+def test_moves_entered_out_of_order_are_refused(into, on, match):
+    offender = released()
+    offender.take_into_custody(date(2016, 11, 20), SOM, "4521", REMANDED, None)  # 3
+    offender.release_without_licence(date(2017, 1, 10), SOM, "4521")  # 4
+    with pytest.raises((DateOrderError, NotInCustodyError), match=match):
+        if into:
+            offender.take_into_custody(on, SOM, "4521", REMANDED, None)
+        else:
+            offender.release_without_licence(on, SOM, "4521")
+    assert offender.version == 4
+
+
+def test_a_custody_entered_late_between_a_release_and_a_custody_is_refused():
+    offender = released()
+    offender.take_into_custody(date(2016, 11, 20), SOM, "4521", REMANDED, None)  # 3
+    offender.release_without_licence(date(2017, 1, 10), SOM, "4521")  # 4
+    # Between the two releases? No: between #2 and #3 the person was free, then held from #3.
+    with pytest.raises(DateOrderError, match="runs into the one WMP-000999#3"):
+        offender.take_into_custody(date(2016, 9, 1), SOM, "4521", REMANDED, None)
+    # A custody after the last release is in order.
+    offender.take_into_custody(date(2017, 3, 1), SOM, "4521", CustodyReason.SENTENCED, None)
+
+
+def test_the_registration_ends_once_and_not_before_a_move():
+    offender = released()
+    offender.take_into_custody(date(2016, 11, 20), SOM, "4521", REMANDED, None)  # 3
+    with pytest.raises(DateOrderError, match="before WMP-000999#3"):
+        offender.end_registration(
+            date(2016, 11, 1), SOM, "4521", RegistrationEndReason.REMOVED, "Order quashed"
+        )
+    with pytest.raises(DateOrderError, match="before the registration"):
+        offender.end_registration(
+            date(2015, 11, 1), SOM, "4521", RegistrationEndReason.REMOVED, "Order quashed"
+        )
+    offender.end_registration(
+        date(2017, 1, 1), SOM, "4521", RegistrationEndReason.DECEASED, "Died in custody"
+    )  # 4
+    assert offender.registration_end == RegistrationEnd(
+        date(2017, 1, 1), 4, RegistrationEndReason.DECEASED
+    )
+    with pytest.raises(RegistrationEndedError, match="already ended 2017-01-01"):
+        offender.end_registration(date(2017, 2, 1), SOM, "4521", RegistrationEndReason.OTHER, "x")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda o, t: o.record_visit(t, SOM, "4521", VisitKind.HOME, "Seen"),
+        lambda o, t: o.record_assessment(t, SOM, "4521", "ARMS", RiskLevel.HIGH, None),
+        lambda o, t: o.transfer(t, INSPECTOR, "1001", OTHER_SOM, None),
+        lambda o, t: o.take_into_custody(t, SOM, "4521", REMANDED, None),
+        lambda o, t: o.release_without_licence(t, SOM, "4521"),
+        lambda o, t: o.release_on_licence(t, SOM, "4521", date(2030, 1, 1)),
+    ],
+    ids=["visit", "assessment", "transfer", "custody", "release", "release-on-licence"],
+)
+def test_after_the_registration_ends_the_acts_of_management_are_refused(command):
+    offender = released()
+    offender.take_into_custody(date(2016, 11, 20), SOM, "4521", REMANDED, None)  # 3
+    ended = datetime(2018, 1, 1, 12, 0, tzinfo=UTC)
+    offender.end_registration(ended, SOM, "4521", RegistrationEndReason.EXPIRED, "Ended")  # 4
+    with pytest.raises(RegistrationEndedError, match="registration of WMP-000999 ended"):
+        command(offender, date(2018, 2, 1))
+    assert offender.version == 4
+
+
+def test_after_the_registration_ends_the_record_stays_open_to_review():
+    offender = released()
+    offender.end_registration(date(2018, 1, 1), SOM, "4521", RegistrationEndReason.EXPIRED, "x")
+    offender.record_entry(date(2018, 2, 1), INSPECTOR, "1001", "Review: visits were missed", True)
+    offender.acknowledge(date(2018, 2, 2), SOM, "4521", [4])
+    offender.record_mappa_meeting(date(2018, 2, 3), INSPECTOR, "1001", 2, [SOM], "SCR", [4])
+    offender.correct(date(2018, 2, 4), INSPECTOR, "1001", 4, "Typo", "Reviewed", None)
+    # Before the end, late entries of management are still taken.
+    offender.record_visit(date(2017, 6, 1), SOM, "4521", VisitKind.HOME, "Seen")
+
+
+def test_a_version_6_snapshot_is_brought_up_to_version_7_as_its_events_give():
+    """A version 6 snapshot has no custody moves nor registration end: no event of its time made
+    any, so the upcaster's empty values are exact."""
+    app = OffenderLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    try:
+        offender = released()
+        offender.decide_recall(date(2016, 12, 1), INSPECTOR, "1001", RecallChoice.RECALL, "x")
+        offender.collect_events()
+        snapshot = Offender.Snapshot.take(offender)
+        stored = app.mapper.to_stored_event(snapshot)
+        state = json.loads(stored.state)
+        state["state"]["class_version"] = 6
+        del state["state"]["custody"], state["state"]["registration_end"]
+        old = type(stored)(
+            originator_id=stored.originator_id,
+            originator_version=stored.originator_version,
+            topic=stored.topic,
+            state=json.dumps(state).encode(),
+        )
+        restored = app.mapper.to_domain_event(old).mutate(None)
+        assert restored.__dict__ == offender.__dict__
+        assert restored.custody == [] and restored.registration_end is None
+    finally:
+        app.close()
+
+
+def test_a_snapshot_keeps_custody_and_the_registration_end_by_name():
+    app = OffenderLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    try:
+        offender = released()
+        offender.take_into_custody(date(2016, 11, 20), SOM, "4521", REMANDED, None)
+        offender.end_registration(
+            date(2017, 1, 1), SOM, "4521", RegistrationEndReason.DECEASED, "Died in custody"
+        )
+        offender.collect_events()
+        stored = app.mapper.to_stored_event(Offender.Snapshot.take(offender))
+        state = json.loads(stored.state)["state"]
+        assert state["custody"] == [
+            {
+                "_type_": "CustodyMove",
+                "_data_": {
+                    "occurred_at": {"_type_": "date_iso", "_data_": "2016-11-20"},
+                    "entry": 3,
+                    "into": True,
+                },
+            }
+        ]
+        assert state["registration_end"]["_data_"]["reason"] == {
+            "_type_": "RegistrationEndReason",
+            "_data_": "deceased",
+        }
+        restored = app.mapper.to_domain_event(stored).mutate(None)
+        assert restored.__dict__ == offender.__dict__
+    finally:
+        app.close()
