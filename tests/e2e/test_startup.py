@@ -11,9 +11,8 @@ from tests.e2e.conftest import Shell
 HEAVY = ("sqlalchemy", "psycopg", "rich", "pydantic", "alembic")
 
 
-def imported_modules(shell: Shell, *args: str, whole: bool = False) -> set[str]:
-    """The top-level packages the installed command imports, read from `python -X importtime`
-    (`whole`: the modules, by their full names)."""
+def imported_modules(shell: Shell, *args: str) -> set[str]:
+    """The top-level packages the installed command imports, read from `python -X importtime`."""
     script = Path(shell.command)
     python = script.read_text().splitlines()[0].removeprefix("#!")
     done = subprocess.run(
@@ -27,7 +26,7 @@ def imported_modules(shell: Shell, *args: str, whole: bool = False) -> set[str]:
     assert done.returncode == 0, done.stderr[-2000:]
     names = re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*([\w.]+)$", done.stderr, re.MULTILINE)
     assert names, "python -X importtime printed nothing"
-    return set(names) if whole else {name.split(".")[0] for name in names}
+    return {name.split(".")[0] for name in names}
 
 
 def loaded_command_modules(shell: Shell, *args: str) -> set[str]:
@@ -74,41 +73,3 @@ def test_recording_an_entry_on_sqlite_imports_no_heavy_library(tmp_path: Path):
     loaded = loaded_command_modules(shell, "record", "entry", "WMP-000123", "--summary", "Again")
     assert "cli.recording" in loaded
     assert loaded.isdisjoint(set(COMMANDS.values()) - {"cli.recording"})
-
-
-READS = (
-    ("show", "WMP-000123"),
-    ("timeline", "WMP-000123"),
-    ("ownership", "WMP-000123"),
-    ("who-knew", "WMP-000123"),
-    ("alerts", "--offender", "WMP-000123"),
-)
-
-
-def test_a_read_with_nothing_to_apply_imports_neither_pydantic_nor_the_orm_nor_the_projections(
-    tmp_path: Path,
-):
-    shell = Shell(tmp_path, "sqlite:///ledger.db")
-    shell.ok("init")
-    shell.ok("staff", "add", "1001", "--name", "Ann", "--agency", "police", "--rank", "Insp")
-    shell.env.update(LEDGER_ACTOR="1001", LEDGER_REASON="start-up check")
-    shell.ok(
-        "offender",
-        "register",
-        "WMP-000123",
-        "--name",
-        "J",
-        "--born",
-        "1975-03-02",
-        "--category",
-        "1",
-    )
-    shell.ok("record", "entry", "WMP-000123", "--summary", "Seen")
-    shell.ok("show", "WMP-000123")  # the read models catch up once
-    for read in READS:
-        modules = imported_modules(shell, *read, whole=True)
-        assert "sqlalchemy" in modules
-        heavy = {m for m in modules if m.split(".")[0] == "pydantic" or m == "sqlalchemy.orm"}
-        assert not heavy, (read, sorted(heavy))
-        # Up to date: no projection is built (the alerts' own read uses their queries).
-        assert "projections.builtin" not in modules, read
