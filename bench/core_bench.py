@@ -11,6 +11,10 @@
 (c) Bulk append (API, batched: many events per `save`) in events per second, against a raw
     `executemany` insert of the same stored rows (same sizes) into a table of the same shape in
     the same backend, in transactions of the same size. No target: the ratio is reported.
+(d) CLI read latency, SQLite: the median wall time of each installed read (`ledger show REF`,
+    `timeline`, `ownership`, `who-knew`, `alerts --offender REF`), a fresh process each time, on
+    a small ledger whose read models are up to date, against the median of the same floor as (a)
+    run between them. Target <= 1.0 each.
 
 Runs are interleaved with their floors, so that a busy machine slows both alike.
 
@@ -40,6 +44,7 @@ from typing import Any
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 FLOOR_IMPORTS = "import typer, sqlalchemy, pydantic, eventsourcing.application"
 LATENCY_TARGET = 0.5
+READ_TARGET = 1.0
 HISTORY_TARGET = 1.5
 WHEN = datetime(2019, 6, 1, 10, 0, tzinfo=UTC)
 ADMIN, OFFICER = "1001", "4521"
@@ -158,6 +163,70 @@ def cli_latency(folder: Path, runs: int) -> None:
     print(f"    floor: python -c '{FLOOR_IMPORTS}': {floor_ms:7.1f} ms")
     print(f"    for reference, python -c pass:              {median_ms(samples['bare']):7.1f} ms")
     print(f"    ratio {ratio:.2f} (target <= {LATENCY_TARGET}): {verdict(ratio, LATENCY_TARGET)}")
+
+
+# ------------------------------------------------------------------------- (d) CLI read latency
+
+READ_REF = "WMP-000002"
+READS = {
+    "ledger show": ["show", READ_REF],
+    "ledger timeline": ["timeline", READ_REF],
+    "ledger ownership": ["ownership", READ_REF],
+    "ledger who-knew": ["who-knew", READ_REF],
+    "ledger alerts --offender": ["alerts", "--offender", READ_REF],
+}
+
+
+def load_average() -> str:
+    return " ".join(f"{figure:.2f}" for figure in os.getloadavg())
+
+
+def cli_reads(folder: Path, runs: int) -> None:
+    """Each read as a fresh process, in turn with the floor, on a ledger of its own: the writes
+    of (a) would leave the read models behind, and every read would then catch up."""
+    ledger = ledger_command()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env.update(LEDGER_DATABASE_URL="sqlite:///reads.db", LEDGER_REASON="benchmark")
+    setup = [
+        ["init"],
+        ["staff", "add", ADMIN, "--name", "Ann Admin", "--agency", "police", "--rank", "Insp",
+         "--since", "2000-01-01"],
+        ["--as", ADMIN, "staff", "add", OFFICER, "--name", "Sam Reid", "--agency", "probation",
+         "--rank", "PO", "--since", "2000-01-01"],
+        ["--as", ADMIN, "offender", "register", READ_REF, "--name", "J D", "--born",
+         "1975-03-02", "--category", "1", "--occurred-at", "2016-07-04"],
+        ["--as", OFFICER, "record", "disclosure", READ_REF, "--summary", "Says he feels isolated",
+         "--occurred-at", "2016-10-17T14:30"],
+        ["--as", ADMIN, "acknowledge", READ_REF, "2", "--occurred-at", "2016-10-18"],
+        ["--as", ADMIN, "record", "entry", READ_REF, "--summary", "New address"],
+        ["--as", ADMIN, "share", READ_REF, "4", "--with", "probation"],
+    ]  # fmt: skip
+    for args in setup:
+        wall([ledger, *args], env, folder)
+    env["LEDGER_ACTOR"] = ADMIN
+    reads = {name: [ledger, *args] for name, args in READS.items()}
+    floor = [sys.executable, "-c", FLOOR_IMPORTS]
+    for argv in (*reads.values(), floor):  # bring the read models up to date; warm the cache
+        wall(argv, env, folder)
+    started = load_average()
+    samples: dict[str, list[float]] = {name: [] for name in ["floor", *reads]}
+    for _ in range(runs):
+        for name, argv in reads.items():
+            samples["floor"].append(wall(floor, env, folder))
+            samples[name].append(wall(argv, env, folder))
+    floor_ms = median_ms(samples["floor"])
+    print(f"(d) CLI read latency, SQLite, a small ledger, median of {runs} runs each")
+    print(f"    measured: {ledger}, {how_installed()}")
+    print(f"    load average at the start: {started}")
+    print(f"    floor: python -c '{FLOOR_IMPORTS}': {floor_ms:7.1f} ms")
+    for name in reads:
+        read_ms = median_ms(samples[name])
+        ratio = read_ms / floor_ms
+        print(
+            f"    {name + ' ' + READ_REF + ':':38} {read_ms:7.1f} ms, ratio {ratio:.2f} "
+            f"(target <= {READ_TARGET}): {verdict(ratio, READ_TARGET)}"
+        )
+    print(f"    load average at the end: {load_average()}")
 
 
 # ----------------------------------------------------------------------- ledgers for (b) and (c)
@@ -445,6 +514,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 lambda b=backend: append_against_history(b, folder, options.postgres_url, sizes)
             )
             steps.append(lambda b=backend: bulk_append(b, folder, options.postgres_url, sizes))
+        steps.append(lambda: cli_reads(folder, sizes.cli_runs))
         for step in steps:
             step()
             sys.stdout.flush()

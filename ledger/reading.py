@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ledger.context import LedgerContext
-from ledger.document import ExportDocument
 
 if TYPE_CHECKING:
+    from ledger.document import ExportDocument
     from projections.records import EntryRecord
     from projections.who_knew import WhoKnew
 
@@ -502,6 +502,7 @@ def _disclosed(
     """The export's document, headed by who made it, why, for whom, and the ledger's verified
     digest; with the people replaced by pseudonyms if `anonymise`."""
     from domain.clock import iso, utc_now
+    from ledger.document import ExportDocument
     from ledger.verification import verify
     from projections.disclosure import anonymise as pseudonymise
     from projections.disclosure import disclosure_document

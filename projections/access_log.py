@@ -25,40 +25,37 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import iso
 from projections.db import UTCDateTime
-from projections.schema import Base
+from projections.schema import Rows, column, optional
 
 ACCESS_LOG = "access_log"
 CONSULTED = "consulted"
 DISCLOSED = "disclosed"
 REFUSED = "refused"
 
-
-class AccessRow(Base):
-    """One consultation, disclosure or refused command."""
-
-    __tablename__ = ACCESS_LOG
-
+# One consultation, disclosure or refused command.
+AccessRow = Rows(
+    ACCESS_LOG,
     # SQLite numbers rows only through an INTEGER PRIMARY KEY; elsewhere 64 bits.
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
-    )
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-    actor: Mapped[str | None] = mapped_column(Text, nullable=True)
+    column(
+        "id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    column("at", UTCDateTime),
+    optional("actor", Text),
     # On PostgreSQL the database fills in the authenticated login, which `--as` cannot choose.
-    login: Mapped[str | None] = mapped_column(
-        String(64), nullable=True, server_default=FetchedValue()
-    )
-    command: Mapped[str] = mapped_column(Text)
-    offender: Mapped[str | None] = mapped_column(Text, nullable=True)
-    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    outcome: Mapped[str] = mapped_column(String(16))
-    details: Mapped[dict[str, Any]] = mapped_column(JSON)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-
+    optional("login", String(64), server_default=FetchedValue()),
+    column("command", Text),
+    optional("offender", Text),
+    optional("reason", Text),
+    column("outcome", String(16)),
+    column("details", JSON),
+    optional("error", Text),
+)
 
 Index("ix_access_log_offender_id", AccessRow.offender, AccessRow.id)
 Index("ix_access_log_actor_id", AccessRow.actor, AccessRow.id)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
 
@@ -194,16 +194,36 @@ def catch_up(
     )[0]
 
 
+def up_to_date(engine: Engine, head: int, projections: Mapping[str, Sequence[str]]) -> bool:
+    """Whether every projection named in `projections` (name -> its deferred indexes' names) has
+    applied the log up to `head`, and has those indexes in place: then a catch-up to `head` has
+    nothing to do, and the projections need not even be built. Reads only; writes nothing."""
+    names = list(projections)
+    query = select(ProjectionPosition.name, ProjectionPosition.position).where(
+        ProjectionPosition.name.in_(names)
+    )
+    with engine.connect() as conn:
+        found = {row.name: row.position for row in conn.execute(query)}
+        if len(found) < len(names) or min(found.values(), default=head) < head:
+            return False
+        indexes = {index for deferred in projections.values() for index in deferred}
+        return not indexes or indexes <= _index_names(conn)
+
+
+def _index_names(conn: Connection) -> set[str]:
+    if conn.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'index'"
+    else:
+        query = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+    return set(conn.exec_driver_sql(query).scalars())
+
+
 def _create_indexes(engine: Engine, indexes: Sequence[Index]) -> None:
     """Creates those of `indexes` that are missing (a rebuild dropped them and was interrupted)."""
     if not indexes:
         return
     with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            query = "SELECT name FROM sqlite_master WHERE type = 'index'"
-        else:
-            query = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
-        present = set(conn.exec_driver_sql(query).scalars())
+        present = _index_names(conn)
     missing = [index for index in indexes if index.name not in present]
     if missing:
         with engine.begin() as conn:

@@ -9,12 +9,22 @@ keeps a length.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
-from uuid import UUID
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, Index, Integer, MetaData, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
 
 from projections.db import UTCDateTime
 
@@ -26,79 +36,107 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class ProjectionPosition(Base):
-    """How far each projection has read the ledger's log; written with its rows."""
-
-    __tablename__ = "projection_positions"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    position: Mapped[int] = mapped_column(BigInteger, default=0)
-    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+# Every read-model table, the access log's and the alerts' included (Alembic compares with it).
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-class EntryRow(Base):
-    """Every offender event, one row each: the fact table that the views fold."""
+class Rows:
+    """A table of the read models, its columns as attributes (`EntryRow.type`), standing for the
+    table itself wherever SQLAlchemy takes one (`select(EntryRow)`, `insert(OffenderRow)`).
 
-    __tablename__ = "entries"
+    The tables are SQLAlchemy Core tables: the queries and the projections use nothing of the ORM,
+    whose import costs every read command more than all its queries (`column` and `optional`
+    declare columns NOT NULL or NULL, as the ORM did from `Mapped[...]`)."""
 
-    offender_id: Mapped[UUID] = mapped_column(primary_key=True)
-    entry: Mapped[int] = mapped_column(Integer, primary_key=True)
-    position: Mapped[int] = mapped_column(BigInteger, unique=True)
-    type: Mapped[str] = mapped_column(String(40))
+    def __init__(self, name: str, *columns: Column[Any]) -> None:
+        self.__table__ = Table(name, metadata, *columns)
+
+    def __getattr__(self, name: str) -> Column[Any]:
+        if name.startswith("__"):  # asked before `__table__` is set (a copy), or never a column
+            raise AttributeError(name)
+        try:
+            return self.__table__.c[name]
+        except KeyError:
+            raise AttributeError(f"table {self.__table__.name} has no column {name!r}") from None
+
+    def __clause_element__(self) -> Table:
+        return self.__table__
+
+    def __repr__(self) -> str:
+        return f"Rows({self.__table__.name!r})"
+
+
+def column(name: str, type_: Any, **options: Any) -> Column[Any]:
+    """A column that is never NULL."""
+    return Column(name, type_, nullable=False, **options)
+
+
+def optional(name: str, type_: Any, **options: Any) -> Column[Any]:
+    """A column that may be NULL."""
+    return Column(name, type_, nullable=True, **options)
+
+
+# How far each projection has read the ledger's log; written with its rows.
+ProjectionPosition = Rows(
+    "projection_positions",
+    column("name", String(64), primary_key=True),
+    column("position", BigInteger, default=0),
+    optional("updated_at", UTCDateTime),
+)
+
+# Every offender event, one row each: the fact table that the views fold.
+EntryRow = Rows(
+    "entries",
+    column("offender_id", Uuid, primary_key=True),
+    column("entry", Integer, primary_key=True),
+    column("position", BigInteger, unique=True),
+    column("type", String(40)),
     # Valid time: an instant (a date alone counts from the start of its London day) ...
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    column("occurred_at", UTCDateTime),
     # ... its London calendar day, and whether the time of day is known.
-    occurred_date: Mapped[date] = mapped_column(Date)
-    time_known: Mapped[bool] = mapped_column(Boolean)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    by: Mapped[str] = mapped_column(Text)
-    agency: Mapped[str] = mapped_column(String(20))
-    rank: Mapped[str] = mapped_column(Text)
-    senior: Mapped[bool] = mapped_column(Boolean)
-    entered_by: Mapped[str] = mapped_column(Text)
-    summary: Mapped[str] = mapped_column(Text)
-    risk_relevant: Mapped[bool] = mapped_column(Boolean)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    column("occurred_date", Date),
+    column("time_known", Boolean),
+    column("recorded_at", UTCDateTime),
+    column("by", Text),
+    column("agency", String(20)),
+    column("rank", Text),
+    column("senior", Boolean),
+    column("entered_by", Text),
+    column("summary", Text),
+    column("risk_relevant", Boolean),
+    column("data", JSON),
+)
 
+# One row per offender: the register, for lists and filters by area.
+OffenderRow = Rows(
+    "offenders",
+    column("offender_id", Uuid, primary_key=True),
+    column("ref", Text, unique=True),
+    column("name", Text),
+    column("born", Date),
+    column("category", Integer),
+    column("level", Integer),
+    optional("area", Text, index=True),
+    column("registered_at", UTCDateTime),
+    column("recorded_at", UTCDateTime),
+    column("events", Integer),
+)
 
-class OffenderRow(Base):
-    """One row per offender: the register, for lists and filters by area."""
-
-    __tablename__ = "offenders"
-
-    offender_id: Mapped[UUID] = mapped_column(primary_key=True)
-    ref: Mapped[str] = mapped_column(Text, unique=True)
-    name: Mapped[str] = mapped_column(Text)
-    born: Mapped[date] = mapped_column(Date)
-    category: Mapped[int] = mapped_column(Integer)
-    level: Mapped[int] = mapped_column(Integer)
-    area: Mapped[str | None] = mapped_column(Text, nullable=True, index=True)
-    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    events: Mapped[int] = mapped_column(Integer)
-
-
-class StaffRow(Base):
-    """The staff directory as it stands now."""
-
-    __tablename__ = "staff"
-
-    staff_id: Mapped[str] = mapped_column(Text, primary_key=True)
-    aggregate_id: Mapped[UUID] = mapped_column(unique=True)
-    name: Mapped[str] = mapped_column(Text)
-    agency: Mapped[str] = mapped_column(String(20))
-    rank: Mapped[str] = mapped_column(Text)
-    senior: Mapped[bool] = mapped_column(Boolean)
-    admin: Mapped[bool] = mapped_column(Boolean)
-    area: Mapped[str | None] = mapped_column(Text, nullable=True)
-    since: Mapped[date] = mapped_column(Date)
-    left_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+# The staff directory as it stands now.
+StaffRow = Rows(
+    "staff",
+    column("staff_id", Text, primary_key=True),
+    column("aggregate_id", Uuid, unique=True),
+    column("name", Text),
+    column("agency", String(20)),
+    column("rank", Text),
+    column("senior", Boolean),
+    column("admin", Boolean),
+    optional("area", Text),
+    column("since", Date),
+    optional("left_on", Date),
+    column("recorded_at", UTCDateTime),
+)
 
 
 Index("ix_entries_offender_type", EntryRow.offender_id, EntryRow.type)

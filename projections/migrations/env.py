@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from projections.schema import Base
+from projections.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_with(connection: object) -> None:

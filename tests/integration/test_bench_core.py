@@ -43,3 +43,8 @@ def test_the_core_benchmark_runs_quickly_on_both_backends(postgres_available: No
     assert len(re.findall(r"snapshots: latest at version [1-9]\d*;", out)) == 2
     assert out.count("floor: raw executemany of the same rows:") == 2
     assert out.count("(no target yet)") == 2
+    # Each read, a fresh process beside the same floor, with the machine's load around them.
+    assert "(d) CLI read latency, SQLite" in out
+    for read in ("show", "timeline", "ownership", "who-knew", "alerts --offender"):
+        assert re.search(rf"ledger {read} WMP-\d+: +[\d.]+ ms, ratio [\d.]+ \(target <= 1.0\)", out)
+    assert "load average at the start:" in out and "load average at the end:" in out

@@ -352,7 +352,7 @@ def test_new_and_upgraded_ledgers_end_with_the_same_schema(
 
     from ledger.settings import parse_database_url
     from projections.db import make_engine
-    from projections.schema import Base
+    from projections.schema import metadata
 
     def schema(engine: Engine) -> dict[str, Any]:
         found = inspect(engine)
@@ -364,7 +364,7 @@ def test_new_and_upgraded_ledgers_end_with_the_same_schema(
                 found.get_unique_constraints(table),
             )
             for table in sorted(found.get_table_names())
-            if table in Base.metadata.tables
+            if table in metadata.tables
         }
 
     upgraded_url = database_url
@@ -394,7 +394,7 @@ def test_new_and_upgraded_ledgers_end_with_the_same_schema(
         if not database_url.startswith("sqlite"):
             with engines[fresh_url].connect() as conn:
                 context = MigrationContext.configure(conn, opts={"compare_type": True})
-                differences = compare_metadata(context, Base.metadata)
+                differences = compare_metadata(context, metadata)
             assert [d for d in differences if "type" in repr(d)] == []
     finally:
         for engine in engines.values():

@@ -194,3 +194,34 @@ def test_a_read_without_a_justification_is_refused_before_anything_is_read(conte
         unjustified.close()
 
     assert rows_written(context, before) == [("timeline", "refused", REF)]
+
+
+def test_a_read_with_nothing_to_apply_builds_no_projection_and_one_with_something_applies_it(
+    context, history, monkeypatch
+):
+    from sqlalchemy import text
+
+    reading.show(context, REF)  # brings every read model up to date
+
+    def not_needed(self: LedgerContext) -> list[Any]:
+        raise AssertionError("the read models were up to date: nothing to build")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(LedgerContext, "projections", not_needed)
+        assert reading.show(context, REF)["entries"] == 4
+
+    # A new event is applied by the next read, once.
+    history.ok("record", "entry", REF, "--summary", "Seen again", "--by", "4521")
+    assert reading.show(context, REF)["entries"] == 5
+    assert [e["summary"] for e in reading.timeline(context, REF)["entries"]].count(
+        "Seen again"
+    ) == 1
+
+    # A deferred index a rebuild left missing is made again by the next read.
+    with context.engine().begin() as conn:
+        conn.execute(text("DROP INDEX ix_entries_offender_type"))
+    assert reading.show(context, REF)["entries"] == 5
+    with context.engine().connect() as conn:
+        from projections.runner import _index_names
+
+        assert "ix_entries_offender_type" in _index_names(conn)
