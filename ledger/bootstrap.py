@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 from ledger.errors import DatabaseUnavailableError, LedgerError, NotInitialisedError
 from ledger.failfast import fail_fast, unavailable_message, wait_for_sqlite_lock
 from ledger.integrity import install
-from ledger.settings import Database, Settings, event_store_environment
+from ledger.settings import (
+    Database,
+    Settings,
+    event_store_environment,
+    lock_wait_from_environment,
+    whole_seconds,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -35,7 +41,7 @@ def open_ledger(settings: Settings, *, check_decode: bool = True) -> OffenderLed
     check_initialised(settings.database)
     if settings.database.is_sqlite:
         # One wait for a lock held elsewhere, rather than one for each write the command makes.
-        wait_for_sqlite_lock(settings.database)
+        wait_for_sqlite_lock(settings.database, settings.lock_wait)
     ledger = _construct(settings, create_tables=False)
     try:
         if check_decode:
@@ -125,7 +131,7 @@ def _construct(settings: Settings, *, create_tables: bool) -> OffenderLedger:
     except (InterfaceError, OperationalError, sqlite3.Error) as error:
         raise DatabaseUnavailableError(unavailable_message(settings.database, error)) from None
     if not settings.database.is_sqlite:
-        fail_fast(ledger.recorder.datastore, settings.database)
+        fail_fast(ledger.recorder.datastore, settings.database, settings.lock_wait)
     return ledger
 
 
@@ -143,7 +149,7 @@ def _check_sqlite(db: Database) -> None:
         raise NotInitialisedError(db.describe())
     try:
         # Read-only, so that even a stray file is never written by this check.
-        conn = sqlite3.connect(db.sqlite_uri("ro"), uri=True, timeout=5)
+        conn = sqlite3.connect(db.sqlite_uri("ro"), uri=True, timeout=lock_wait_from_environment())
         try:
             row = conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (INITIALISED_MARKER,)
@@ -167,7 +173,8 @@ def postgres_connect(db: Database) -> psycopg.Connection[Any]:
             dbname=db.dbname,
             user=db.user or None,
             password=db.password or None,
-            connect_timeout=5,
+            # Whole seconds, at least 2 (libpq's own minimum).
+            connect_timeout=whole_seconds(lock_wait_from_environment()),
             autocommit=True,
         )
     except psycopg.Error as error:

@@ -6,7 +6,9 @@ optionally with `?schema=NAME` to keep a ledger in its own PostgreSQL schema.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -181,6 +183,44 @@ def _check_path_length(url: str, path: str) -> None:
         )
 
 
+# Seconds a command waits for the database before it ends (exit 4): for a lock another connection
+# holds (a SQLite file's, PostgreSQL's event table), and for a PostgreSQL connection. Another writer
+# holds a lock for milliseconds; one held longer, or a server that does not answer, is reported
+# while a command can still fail within 10 seconds. LEDGER_LOCK_WAIT changes it.
+DEFAULT_LOCK_WAIT = 5.0
+MIN_LOCK_WAIT = 0.1
+MAX_LOCK_WAIT = 600.0
+_SECONDS = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
+
+
+def lock_wait_from_environment() -> float:
+    """LEDGER_LOCK_WAIT in seconds (a number from 0.1 to 600), DEFAULT_LOCK_WAIT when it is unset
+    or empty; anything else is refused (a usage error) before the database is touched."""
+    raw = os.environ.get("LEDGER_LOCK_WAIT")
+    if raw is None or not raw.strip():
+        return DEFAULT_LOCK_WAIT
+    text = raw.strip()
+    value = float(text) if _SECONDS.fullmatch(text) else math.nan
+    if not MIN_LOCK_WAIT <= value <= MAX_LOCK_WAIT:
+        shown = repr(text if len(text) <= 40 else f"{text[:30]}...")
+        raise ConfigurationError(
+            f"LEDGER_LOCK_WAIT must be a number of seconds from {MIN_LOCK_WAIT:g} to "
+            f"{MAX_LOCK_WAIT:g}, not {shown}; or leave it unset for {DEFAULT_LOCK_WAIT:g}"
+        )
+    return value
+
+
+def whole_seconds(seconds: float) -> int:
+    """`seconds` rounded up to a whole second, for the waits PostgreSQL and the event store's
+    settings count only in whole seconds."""
+    return max(1, math.ceil(seconds))
+
+
+def seconds_text(seconds: float) -> str:
+    """`seconds` as a message says it: "1 second", "2.5 seconds"."""
+    return f"{seconds:g} second" + ("" if seconds == 1 else "s")
+
+
 @dataclass(frozen=True)
 class Settings:
     """What a command needs to know about its surroundings."""
@@ -190,6 +230,7 @@ class Settings:
     reason: str | None = None
     cipher_key: str | None = None
     policy_path: str | None = None
+    lock_wait: float = DEFAULT_LOCK_WAIT
 
     @classmethod
     def from_environment(
@@ -205,6 +246,7 @@ class Settings:
             reason=_setting(reason, "--reason", "LEDGER_REASON", justification=True),
             cipher_key=(os.environ.get("LEDGER_CIPHER_KEY") or "").strip() or None,
             policy_path=(os.environ.get("LEDGER_POLICY") or "").strip() or None,
+            lock_wait=lock_wait_from_environment(),
         )
 
 
@@ -234,10 +276,6 @@ def _setting(given: str | None, option: str, variable: str, *, justification: bo
         raise ConfigurationError(str(refused)) from None
 
 
-# Seconds a PostgreSQL write waits for the event table's lock before the command ends (exit 4).
-POSTGRES_LOCK_WAIT = 5
-
-
 def event_store_environment(settings: Settings, *, create_tables: bool) -> dict[str, str]:
     """The eventsourcing library's settings for this ledger."""
     db = settings.database
@@ -247,9 +285,9 @@ def event_store_environment(settings: Settings, *, create_tables: bool) -> dict[
             PERSISTENCE_MODULE="eventsourcing.sqlite",
             APPLICATION_RECORDER_TOPIC="ledger.sqlite_recorder:ChainedSQLiteRecorder",
             SQLITE_DBNAME=str(Path(db.path)),
-            # Another writer holds the lock for milliseconds; a lock held longer than this is
-            # reported (exit 4) while a command can still fail within 10 seconds.
-            SQLITE_LOCK_TIMEOUT="5",
+            # A lock held longer than the lock wait is reported (exit 4). `ledger.failfast` has
+            # already waited for it once; this bounds a lock taken after that.
+            SQLITE_LOCK_TIMEOUT=str(whole_seconds(settings.lock_wait)),
         )
     else:
         env.update(
@@ -263,10 +301,11 @@ def event_store_environment(settings: Settings, *, create_tables: bool) -> dict[
             POSTGRES_USER=db.user,
             POSTGRES_PASSWORD=db.password,
             POSTGRES_SCHEMA=db.schema,
-            POSTGRES_CONNECT_TIMEOUT="5",
-            # Writers take the event table's lock for milliseconds; one held longer (by a long
-            # import, or by hand) is reported (exit 4, see ledger.failfast).
-            POSTGRES_LOCK_TIMEOUT=str(POSTGRES_LOCK_WAIT),
+            # How long the pool waits for a connection, and a write for the event table's lock
+            # (held for milliseconds by writers, longer by a long import or by hand), before the
+            # command ends (exit 4, see ledger.failfast).
+            POSTGRES_CONNECT_TIMEOUT=str(whole_seconds(settings.lock_wait)),
+            POSTGRES_LOCK_TIMEOUT=str(whole_seconds(settings.lock_wait)),
             POSTGRES_POOL_SIZE="2",
             POSTGRES_MAX_OVERFLOW="4",
         )

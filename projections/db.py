@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Connection, DateTime, Engine, Table, create_engine, delete, event
 from sqlalchemy.types import TypeDecorator
 
+from ledger.settings import lock_wait_from_environment, whole_seconds
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores instants as naive UTC (sortable and comparable on every backend); returns aware UTC."""
@@ -33,9 +35,9 @@ def make_engine(url: str, schema: str = "public") -> Engine:
     processes catching up at once queue rather than fail; on PostgreSQL, `schema` is the search path.
     """
     if url.startswith("sqlite"):
-        # Long enough to queue behind another process's page; short enough that a lock held by
-        # someone else is reported (exit 4) within 10 seconds.
-        engine = create_engine(url, connect_args={"timeout": 5})
+        # The lock wait (LEDGER_LOCK_WAIT): long enough to queue behind another process's page;
+        # short enough that a lock held by someone else is reported (exit 4) within 10 seconds.
+        engine = create_engine(url, connect_args={"timeout": lock_wait_from_environment()})
 
         @event.listens_for(engine, "connect")
         def _autocommit_driver(dbapi_connection: Any, _: Any) -> None:
@@ -49,7 +51,7 @@ def make_engine(url: str, schema: str = "public") -> Engine:
 
         return engine
     options = f"-csearch_path={schema}" if schema != "public" else ""
-    connect_args: dict[str, Any] = {"connect_timeout": 5}
+    connect_args: dict[str, Any] = {"connect_timeout": whole_seconds(lock_wait_from_environment())}
     if options:
         connect_args["options"] = options
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
