@@ -112,8 +112,11 @@ def create_roles(db: Database) -> tuple[str, str]:
             )
             for table in read_models:
                 t = Identifier(table)
+                # TRUNCATE: a rebuild clears a read model with it on PostgreSQL.
                 conn.execute(
-                    SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {0}.{1} TO {2}").format(s, t, w)
+                    SQL("GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON {0}.{1} TO {2}").format(
+                        s, t, w
+                    )
                 )
                 conn.execute(SQL("GRANT SELECT ON {0}.{1} TO {2}").format(s, t, r))
     except psycopg.errors.InsufficientPrivilege as error:

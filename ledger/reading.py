@@ -382,7 +382,16 @@ def audit(
 def projection_status(context: LedgerContext) -> dict[str, Any]:
     """Each read model's position, the ledger's head, and how far behind each one is:
     `{"head", "projections": [{"name", "position", "lag", "updated_at"}]}`. It shows no one's
-    record, so it is not a consultation."""
+    record, but how much the ledger holds and when it was last written: attributed, justified
+    and logged like any read."""
+    with _reading(context, "projections status", None):
+        context.check_reader()
+        found = _projection_status(context)
+        context.consult("projections status", checked=True)
+    return found
+
+
+def _projection_status(context: LedgerContext) -> dict[str, Any]:
     from projections.runner import ensure_positions, positions_detail
 
     head = context.ledger().head()
