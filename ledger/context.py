@@ -174,7 +174,7 @@ class LedgerContext:
         if db.is_sqlite and not Path(db.path).exists():
             return  # never create a database file just to say that there is none
         if offender is None:
-            ref = self.options.get("ref")
+            ref = self.options.get("ref", self.options.get("offender"))
             offender = ref if isinstance(ref, str) else None
         # Who was acting if that was established (a login bound to staff, even when its claim to
         # be someone else was the refusal), else who was claimed; on PostgreSQL the row also gets

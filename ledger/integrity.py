@@ -30,7 +30,6 @@ from ledger.settings import APPLICATION_NAME, Database
 if TYPE_CHECKING:
     from eventsourcing.persistence import StoredEvent
 
-    from ledger.app import OffenderLedger
 
 # The tables, as the eventsourcing library names them for this application, and the chain's.
 SQLITE_EVENTS = "stored_events"
@@ -80,6 +79,85 @@ def links_for(
         )
         rows.append((position, oid, stored.originator_version, stored.topic, state_hash, previous))
     return rows
+
+
+# ------------------------------------------------------------------ checking links as events are read
+
+# A chain row as the recorders read it back: position, stream id, version, topic, state hash, link.
+ChainRow = tuple[int, UUID, int, str, bytes, bytes]
+
+
+class TamperedEventError(Exception):
+    """A stored event no longer matches its link in the hash chain: it was edited, inserted or
+    moved around the ledger. Nothing read with it may be shown (exit 3, as `verify`'s)."""
+
+    def __init__(self, position: int, originator_id: UUID, version: int) -> None:
+        super().__init__(f"the event at position {position} does not match its hash-chain link")
+        self.position = position
+        self.originator_id = originator_id
+        self.version = version
+        self.ref: str | None = None
+
+    def __str__(self) -> str:
+        where = self.ref or f"stream {self.originator_id}#{self.version}"
+        return (
+            f"{where} (position {self.position}) no longer matches its link in the hash chain: "
+            "the ledger was altered, so nothing of it is shown; run 'ledger verify' for the report"
+        )
+
+
+def first_unlinked(
+    events: Sequence[tuple[int, UUID, int, str, bytes]],
+    chain: dict[int, tuple[bytes, ChainRow]],
+) -> int | None:
+    """The index of the first of `events` (position, stream id, version, topic, stored state)
+    that does not match its link: no link at its position, a link for another event, a payload
+    whose hash is not the link's, or a link that is not the hash of its fields and the link
+    before it (`chain` maps each position to that previous link and the chain row)."""
+    for index, (position, oid, version, topic, state) in enumerate(events):
+        found = chain.get(position)
+        if found is None:
+            return index
+        previous, (_, c_oid, c_version, c_topic, state_hash, link) = found
+        if (
+            c_oid != oid
+            or c_version != version
+            or c_topic != topic
+            or hashlib.sha256(state).digest() != state_hash
+            or link_hash(previous, position, oid.bytes, version, topic, state_hash) != link
+        ):
+            return index
+    return None
+
+
+def as_bytes(value: Any) -> bytes:
+    """A stored value as bytes; a value of another type (an edit stored text) matches nothing."""
+    return bytes(value) if isinstance(value, bytes | bytearray | memoryview) else b""
+
+
+def as_uuid(value: Any) -> UUID:
+    """A stored stream id as a UUID; one that is not a UUID matches nothing."""
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return UUID(int=0)
+
+
+def chain_row(row: Sequence[Any]) -> ChainRow:
+    """A chain row as stored, with the types `first_unlinked` compares."""
+    position, oid, version, topic, state_hash, link = row
+    return (position, as_uuid(oid), version, topic, as_bytes(state_hash), as_bytes(link))
+
+
+def chained(previous: bytes, rows: Sequence[ChainRow]) -> dict[int, tuple[bytes, ChainRow]]:
+    """Consecutive chain rows keyed by position, each with the link stored before it."""
+    found: dict[int, tuple[bytes, ChainRow]] = {}
+    for row in rows:
+        found[row[0]] = (previous, row)
+        previous = row[5]
+    return found
 
 
 # ------------------------------------------------------------------------------------- set-up
@@ -161,7 +239,7 @@ def _postgres_statements(schema: str) -> list[Any]:
     return formatted
 
 
-def install(ledger: OffenderLedger, db: Database) -> None:
+def install(ledger: Any, db: Database) -> None:
     """Creates the chain table and the append-only triggers (idempotent); run by `ledger init`
     after the library has created its own tables."""
     datastore = ledger.recorder.datastore  # type: ignore[attr-defined]

@@ -46,11 +46,19 @@ def _records(context: LedgerContext, ref: str) -> list[EntryRecord]:
     from projections.queries import offender_records
 
     context.catch_up()
+    _check_stream(context, ref)
     with context.engine().connect() as conn:
         records = offender_records(conn, offender_id(ref.strip()))
     if not records:
         raise UnknownOffenderError(ref)
     return records
+
+
+def _check_stream(context: LedgerContext, ref: str) -> None:
+    """Refuses to show anything of an offender one of whose stored events no longer matches its
+    hash-chain link: an event edited after it was projected would otherwise be shown as it was
+    (and one edited before, the projection refuses as it reads it: `OffenderLedger.read_events`)."""
+    context.ledger().check_stream(ref.strip())
 
 
 def _staff_directory(context: LedgerContext) -> dict[str, tuple[str, str]]:
@@ -267,6 +275,8 @@ def alerts(
         area = area.strip() if area else None
         context.check_reader()
         context.catch_up()
+        if offender:
+            _check_stream(context, offender)
         with context.engine().begin() as conn:
             settle(conn, policy)
         found: list[str] | None = None

@@ -374,26 +374,10 @@ def name_problems(ledger: OffenderLedger, report: Report) -> None:
         if oid is None:
             continue
         if oid not in names:
-            names[oid] = _stream_name(ledger, oid)
+            names[oid] = ledger.stream_name(oid)
         name = names[oid]
         if name is not None:
             problem.ref = f"{name}#{problem.version}"
-
-
-def _stream_name(ledger: OffenderLedger, oid: UUID) -> str | None:
-    try:
-        first = ledger.recorder.select_events(oid, limit=1)
-        if not first:
-            return None
-        event = ledger.mapper.to_domain_event(first[0])
-    except Exception:
-        # Tampered or erased beyond decoding: the stream id still locates it.
-        return None
-    ref = getattr(event, "ref", None)
-    if isinstance(ref, str):
-        return ref
-    staff = getattr(event, "staff_id", None)
-    return f"staff {staff}" if isinstance(staff, str) else None
 
 
 @contextmanager
