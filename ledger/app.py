@@ -42,6 +42,7 @@ from domain.offender import (
 )
 from domain.staff import LastInPost, Person, StaffMember, check_in_post, check_named_in_post
 from ledger.errors import MissingActorError
+from ledger.integrity import author
 from ledger.locks import administrators_lock
 from ledger.snapshots import CurrentSnapshots
 from ledger.transcodings import register_domain_transcodings
@@ -321,6 +322,7 @@ class OffenderLedger(Application[UUID]):
         notifications = self.recorder.select_notifications(
             start=after, limit=limit, stop=stop, inclusive_of_start=False
         )
+        chain: dict[int, Any] = {}
         if notifications:
             chain = self.recorder.chain_after(after, notifications[-1].id)  # type: ignore[attr-defined]
             bad = first_unlinked(
@@ -335,7 +337,30 @@ class OffenderLedger(Application[UUID]):
                     n = notifications[0]
                     raise self._tampered(n.id, _uuid(n.originator_id), n.originator_version)
                 notifications = notifications[:bad]
-        return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+        events = [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+        for index, (position, event) in enumerate(events):
+            # A v2 link names the event's author: an event naming someone else was forged.
+            _, row = chain[position]
+            if row[6] is not None and row[7] != author(event):
+                if index == 0:
+                    n = notifications[0]
+                    raise self._tampered(n.id, _uuid(n.originator_id), n.originator_version)
+                return events[:index]
+        return events
+
+    def _record(self, processing_event: Any) -> Any:
+        """Records as the library does, telling the recorder each event's author first: a v2
+        link names the staff member the event names (`ledger.integrity.links_for`)."""
+        authors = getattr(self.recorder, "authors", None)
+        if authors is None:
+            return super()._record(processing_event)
+        authors.update(
+            {(e.originator_id, e.originator_version): author(e) for e in processing_event.events}
+        )
+        try:
+            return super()._record(processing_event)
+        finally:
+            authors.clear()
 
     def check_stream(self, ref: str) -> None:
         """Checks every stored event of offender `ref` against its hash-chain link, and that

@@ -25,7 +25,9 @@ from ledger.integrity import (
     links_for,
 )
 
-_CHAIN_COLUMNS = "position, originator_id, originator_version, topic, state_hash, link"
+_CHAIN_COLUMNS = (
+    "position, originator_id, originator_version, topic, state_hash, link, login, staff_id"
+)
 
 # Events saved at once beyond which they are inserted in chunks of this many, in one transaction
 # but outside pipeline mode: the library sends all of them as one INSERT in pipeline mode, and
@@ -69,13 +71,19 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         ).format(schema, events)
         self._select_stream_chain = SQL(
             "SELECT c.position, c.originator_id, c.originator_version, c.topic, c.state_hash, "
-            "c.link, (SELECT p.link FROM {0}.{1} p WHERE p.position < c.position "
+            "c.link, c.login, c.staff_id, (SELECT p.link FROM {0}.{1} p WHERE p.position < c.position "
             "ORDER BY p.position DESC LIMIT 1) AS previous FROM {0}.{1} c "
             "WHERE c.position IN (SELECT notification_id FROM {0}.{2} WHERE originator_id = %s)"
         ).format(schema, chain, events)
-        self._insert_links = SQL("INSERT INTO {0}.{1} VALUES (%s,%s,%s,%s,%s,%s)").format(
-            schema, Identifier(PG_CHAIN)
-        )
+        # The login column is stamped by the database (`ledger_stamp_link`), whatever is given;
+        # the link hashes the login this connection has, which is the one stamped.
+        self._insert_links = SQL(
+            "INSERT INTO {0}.{1} (position, originator_id, originator_version, topic, state_hash, "
+            "link, login, staff_id) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)"
+        ).format(schema, Identifier(PG_CHAIN))
+        self._login: str | None = None
+        # Each event's author by stream and version, set by the application around a save.
+        self.authors: dict[tuple[UUID, int], str | None] = {}
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -85,7 +93,16 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             return positions
         curs.execute(self._select_last_link, prepare=True)
         row = curs.fetchone()
-        rows = links_for(bytes(row["link"]) if row else GENESIS, positions, stored_events)
+        if self._login is None:
+            curs.execute("SELECT session_user AS login")
+            self._login = str(curs.fetchone()["login"])  # type: ignore[index]
+        rows = links_for(
+            bytes(row["link"]) if row else GENESIS,
+            positions,
+            stored_events,
+            self._login,
+            self.authors,
+        )
         curs.executemany(self._insert_links, rows)
         return positions
 
@@ -142,5 +159,5 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             for r in curs.fetchall():
                 values = list(r.values())
                 previous = as_bytes(r["previous"]) if r["previous"] is not None else GENESIS
-                chain[r["position"]] = (previous, chain_row(values[:6]))
+                chain[r["position"]] = (previous, chain_row(values[:8]))
         return events, chain
