@@ -268,6 +268,8 @@ def _postgres_statements(schema: str) -> list[Any]:
         ),
         # The binding's own history, append-only: every bind, rebind and unbind, when and by
         # which login; `verify` checks each event's login against the binding then in force.
+        # Bindings made before the history existed start it, in force from the upgrade on (the
+        # links written before it are of the first form, which names no login).
         SQL(
             "CREATE TABLE IF NOT EXISTS {s}.{history} ("
             "id bigserial PRIMARY KEY, at timestamptz NOT NULL, login text NOT NULL, "
@@ -275,7 +277,7 @@ def _postgres_statements(schema: str) -> list[Any]:
         ),
         SQL(
             "INSERT INTO {s}.{history} (at, login, staff_id, change, by_login) "
-            "SELECT '-infinity', login, staff_id, 'bound', 'before the binding history' "
+            "SELECT now(), login, staff_id, 'bound', 'before the binding history' "
             "FROM {s}.staff_logins WHERE NOT EXISTS (SELECT 1 FROM {s}.{history})"
         ),
         SQL(

@@ -167,3 +167,20 @@ def test_links_of_the_first_form_still_verify_beside_the_second(ledger_with_hist
     assert ledger_with_history.ok("verify", "--json").json()["ok"] is True
     entries = ledger_with_history.ok("timeline", REF, "--json").json()["entries"]
     assert entries[-1]["summary"] == "After the upgrade"
+
+
+@postgres_only
+def test_an_upgrade_starts_the_binding_history_from_the_bindings_already_made(
+    registered, logins
+):
+    """A ledger upgraded by `ledger init` whose logins were bound before the history existed."""
+    db = parse_database_url(registered.url)
+    with owner_connection() as conn:
+        conn.execute(f'DROP TABLE "{db.schema}".staff_logins_history')
+    registered.ok("init", "--roles")
+    logins["4521"].ok("record", "entry", REF, "--summary", "Typed by Sam")
+    _forge_entry(logins["4521"], "7702", "Forged by Sam as Pat")
+
+    problems = logins["7702"]("verify", "--json").json()["problems"]
+
+    assert [(p["kind"], p["ref"]) for p in problems] == [("login_not_bound", f"{REF}#3")]
