@@ -170,9 +170,7 @@ def test_links_of_the_first_form_still_verify_beside_the_second(ledger_with_hist
 
 
 @postgres_only
-def test_an_upgrade_starts_the_binding_history_from_the_bindings_already_made(
-    registered, logins
-):
+def test_an_upgrade_starts_the_binding_history_from_the_bindings_already_made(registered, logins):
     """A ledger upgraded by `ledger init` whose logins were bound before the history existed."""
     db = parse_database_url(registered.url)
     with owner_connection() as conn:
