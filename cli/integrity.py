@@ -62,6 +62,10 @@ def verify(
     [{"kind", "position", "ref", "stream", "entry", "detail"}],
     "chain_intact", "first_broken", "against"}.
 
+    On PostgreSQL each link also names the database login that inserted it and the staff member
+    the event names; an event whose login was not bound to that staff member when it was
+    recorded is reported as 'login_not_bound'.
+
     Like any read it needs an actor (--as) and a justification (--reason), and is logged in the
     access log.
 

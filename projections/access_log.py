@@ -48,7 +48,8 @@ class AccessRow(Base):
     )
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str | None] = mapped_column(Text, nullable=True)
-    # On PostgreSQL the database fills in the authenticated login, which `--as` cannot choose.
+    # On PostgreSQL the database sets the session's login, overwriting whatever an insert gives
+    # (trigger of migration 0500): neither `--as` nor SQL of one's own can choose it.
     login: Mapped[str | None] = mapped_column(
         String(64), nullable=True, server_default=FetchedValue()
     )
