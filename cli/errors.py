@@ -62,6 +62,9 @@ def exit_code_for(error: BaseException, database: Database | None = None) -> tup
         return EXIT_USAGE, str(error)
     if isinstance(error, InvalidValueError):
         return EXIT_USAGE, spelled(error)
+    integrity = sys.modules.get("ledger.integrity")
+    if integrity is not None and isinstance(error, integrity.TamperedEventError):
+        return EXIT_TAMPERED, str(error)
     if isinstance(error, DomainError):
         return EXIT_REFUSED, spelled(error)
     if isinstance(error, DatabaseUnavailableError):

@@ -37,6 +37,9 @@ def import_file(
     Every record is validated and checked against the rules, in file order, before anything is
     saved; one bad line refuses the import and leaves the ledger exactly as it was.
 
+    A dry run, which saves nothing but shows what exists, needs a justification (--reason) like
+    any read, and is logged in the access log.
+
     Example: ledger import chronology.jsonl --dry-run
     """
     from ledger.files import open_regular
@@ -47,8 +50,14 @@ def import_file(
     # waited on for ever. The file is read a line at a time, each line bounded.
     with open_regular(path, f"cannot read {path}", "give the path of a JSON Lines file") as stream:
         records = parse_lines(read_lines(stream, str(path)))
+    if dry_run:
+        # A dry run shows which offenders exist and their entry numbers, and saves nothing to
+        # say who looked: attributed and justified like any read, and logged before it is shown.
+        s.check_reader()
     done = import_records(s.ledger(), s.actor, records, dry_run=dry_run)
-    if not dry_run:
+    if dry_run:
+        s.consult("import", details={**s.options, "records": len(done)}, checked=True)
+    else:
         s.saved = f"all {len(done)} records of the import"
     if as_json:
         emit_json(

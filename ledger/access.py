@@ -23,7 +23,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ledger.errors import ConfigurationError, LedgerError
-from ledger.integrity import PG_CHAIN, PG_EVENTS, PG_LOCK_FUNCTION, PG_SNAPSHOTS
+from ledger.integrity import (
+    PG_BINDING_HISTORY,
+    PG_CHAIN,
+    PG_EVENTS,
+    PG_LOCK_FUNCTION,
+    PG_SNAPSHOTS,
+)
 from ledger.settings import APPLICATION_NAME, Database
 
 if TYPE_CHECKING:
@@ -31,7 +37,14 @@ if TYPE_CHECKING:
 
 STAFF_LOGINS = "staff_logins"
 # Tables that are not read models: history, the binding table, and the migrations' own marker.
-_NOT_READ_MODELS = {PG_EVENTS, PG_CHAIN, PG_SNAPSHOTS, STAFF_LOGINS, "alembic_version"}
+_NOT_READ_MODELS = {
+    PG_EVENTS,
+    PG_CHAIN,
+    PG_SNAPSHOTS,
+    STAFF_LOGINS,
+    PG_BINDING_HISTORY,
+    "alembic_version",
+}
 # The s.62 access log: every read by a writer appends to it; no one reads it but `ledger audit`.
 ACCESS_LOG = "access_log"
 
@@ -93,9 +106,8 @@ def create_roles(db: Database) -> tuple[str, str]:
                 conn.execute(
                     SQL("GRANT SELECT, INSERT ON {0}.{1} TO {2}").format(s, Identifier(table), w)
                 )
-            conn.execute(
-                SQL("GRANT SELECT ON {0}.{1} TO {2}").format(s, Identifier(STAFF_LOGINS), w)
-            )
+            for table in (STAFF_LOGINS, PG_BINDING_HISTORY):
+                conn.execute(SQL("GRANT SELECT ON {0}.{1} TO {2}").format(s, Identifier(table), w))
             if ACCESS_LOG in tables:
                 conn.execute(
                     SQL("GRANT SELECT, INSERT ON {0}.{1} TO {2}").format(
@@ -112,8 +124,11 @@ def create_roles(db: Database) -> tuple[str, str]:
             )
             for table in read_models:
                 t = Identifier(table)
+                # TRUNCATE: a rebuild clears a read model with it on PostgreSQL.
                 conn.execute(
-                    SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {0}.{1} TO {2}").format(s, t, w)
+                    SQL("GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON {0}.{1} TO {2}").format(
+                        s, t, w
+                    )
                 )
                 conn.execute(SQL("GRANT SELECT ON {0}.{1} TO {2}").format(s, t, r))
     except psycopg.errors.InsufficientPrivilege as error:

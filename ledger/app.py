@@ -42,6 +42,7 @@ from domain.offender import (
 )
 from domain.staff import LastInPost, Person, StaffMember, check_in_post, check_named_in_post
 from ledger.errors import MissingActorError
+from ledger.integrity import author
 from ledger.locks import administrators_lock
 from ledger.snapshots import CurrentSnapshots
 from ledger.transcodings import register_domain_transcodings
@@ -312,11 +313,98 @@ class OffenderLedger(Application[UUID]):
     def read_events(
         self, after: int, limit: int, stop: int | None = None
     ) -> list[tuple[int, DomainEventProtocol[UUID]]]:
-        """A page of the ledger's events in commit order, after position `after`."""
+        """A page of the ledger's events in commit order, after position `after`, each checked
+        against its hash-chain link before it is decoded: the page ends before the first event
+        that does not match, and a page that would begin with it raises `TamperedEventError`
+        (so a projection applies everything before an altered event, and never the event)."""
+        from ledger.integrity import first_unlinked
+
         notifications = self.recorder.select_notifications(
             start=after, limit=limit, stop=stop, inclusive_of_start=False
         )
-        return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+        chain: dict[int, Any] = {}
+        if notifications:
+            chain = self.recorder.chain_after(after, notifications[-1].id)  # type: ignore[attr-defined]
+            bad = first_unlinked(
+                [
+                    (n.id, _uuid(n.originator_id), n.originator_version, n.topic, n.state)
+                    for n in notifications
+                ],
+                chain,
+            )
+            if bad is not None:
+                if bad == 0:
+                    n = notifications[0]
+                    raise self._tampered(n.id, _uuid(n.originator_id), n.originator_version)
+                notifications = notifications[:bad]
+        events = [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+        for index, (position, event) in enumerate(events):
+            # A v2 link names the event's author: an event naming someone else was forged.
+            _, row = chain[position]
+            if row[6] is not None and row[7] != author(event):
+                if index == 0:
+                    n = notifications[0]
+                    raise self._tampered(n.id, _uuid(n.originator_id), n.originator_version)
+                return events[:index]
+        return events
+
+    def _record(self, processing_event: Any) -> Any:
+        """Records as the library does, telling the recorder each event's author first: a v2
+        link names the staff member the event names (`ledger.integrity.links_for`)."""
+        authors = getattr(self.recorder, "authors", None)
+        if authors is None:
+            return super()._record(processing_event)
+        authors.update(
+            {(e.originator_id, e.originator_version): author(e) for e in processing_event.events}
+        )
+        try:
+            return super()._record(processing_event)
+        finally:
+            authors.clear()
+
+    def check_stream(self, ref: str) -> None:
+        """Checks every stored event of offender `ref` against its hash-chain link, and that
+        none is missing; raises `TamperedEventError` naming the first that does not match."""
+        from ledger.integrity import first_unlinked
+
+        oid = offender_id(ref)
+        events, chain = self.recorder.stream_links(oid)  # type: ignore[attr-defined]
+        for index, (position, _, version, _, _) in enumerate(events):
+            if version != index + 1:  # one removed before it
+                raise self._tampered(position, oid, index + 1, ref)
+        bad = first_unlinked(events, chain)
+        if bad is not None:
+            position, _, version, _, _ = events[bad]
+            raise self._tampered(position, oid, version, ref)
+
+    def stream_name(self, oid: UUID) -> str | None:
+        """A stream's name from its first event: REF for an offender, `staff ID` for a member
+        of staff; None when that event cannot be read (tampered or erased beyond decoding: the
+        stream id still locates it)."""
+        try:
+            first = self.recorder.select_events(oid, limit=1)
+            if not first:
+                return None
+            event = self.mapper.to_domain_event(first[0])
+        except Exception:
+            # Tampered or erased beyond decoding: the stream id still locates it.
+            return None
+        ref = getattr(event, "ref", None)
+        if isinstance(ref, str):
+            return ref
+        staff = getattr(event, "staff_id", None)
+        return f"staff {staff}" if isinstance(staff, str) else None
+
+    def _tampered(
+        self, position: int, oid: UUID, version: int, ref: str | None = None
+    ) -> Exception:
+        from ledger.integrity import TamperedEventError
+
+        error = TamperedEventError(position, oid, version)
+        name = ref or self.stream_name(oid)
+        if name is not None:
+            error.ref = f"{name}#{version}"
+        return error
 
     def offender_events(self, ref: str) -> Sequence[DomainEventProtocol[UUID]]:
         return list(self.events.get(offender_id(ref)))
@@ -332,3 +420,7 @@ class OffenderLedger(Application[UUID]):
         from ledger.unit_of_work import retrying
 
         retrying(self, lambda work: command(work.member(staff_ref)))
+
+
+def _uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))

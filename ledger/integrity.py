@@ -30,7 +30,6 @@ from ledger.settings import APPLICATION_NAME, Database
 if TYPE_CHECKING:
     from eventsourcing.persistence import StoredEvent
 
-    from ledger.app import OffenderLedger
 
 # The tables, as the eventsourcing library names them for this application, and the chain's.
 SQLITE_EVENTS = "stored_events"
@@ -40,11 +39,17 @@ PG_EVENTS = f"{APPLICATION_NAME}_events"
 PG_SNAPSHOTS = f"{APPLICATION_NAME}_snapshots"
 PG_CHAIN = f"{APPLICATION_NAME}_chain"
 PG_LOCK_FUNCTION = f"{APPLICATION_NAME}_lock_events"
+PG_BINDING_HISTORY = "staff_logins_history"
 
 GENESIS = bytes(32)
-# Versioned, so that a future encoding can never produce a link equal to one of this encoding.
+# Versioned, so that no encoding can ever produce a link equal to one of another encoding.
+# v1: position, stream, version, topic, payload hash. v2 (PostgreSQL, from the login binding on):
+# also the database login that inserted the link (set by the database itself) and the staff id
+# the event names as its author. Links of both forms stay in one chain and both verify for ever.
 _LINK_PREFIX = b"offender-ledger chain v1\n"
+_LINK_PREFIX_V2 = b"offender-ledger chain v2\n"
 _LINK_HEAD = struct.Struct(">32sQ16sQI")
+_LENGTH = struct.Struct(">I")
 
 
 def link_hash(
@@ -54,32 +59,160 @@ def link_hash(
     version: int,
     topic: str,
     state_hash: bytes,
+    login: str | None = None,
+    staff: str | None = None,
 ) -> bytes:
     """The link for one event: fixed-width fields, then the length-prefixed topic, so that no two
-    different events can encode to the same bytes."""
+    different events can encode to the same bytes; with a `login`, the v2 form, which adds the
+    login and the author's staff id (empty for none), each length-prefixed."""
     topic_bytes = topic.encode()
-    return hashlib.sha256(
-        _LINK_PREFIX
-        + _LINK_HEAD.pack(previous, position, originator_id, version, len(topic_bytes))
+    body = (
+        _LINK_HEAD.pack(previous, position, originator_id, version, len(topic_bytes))
         + topic_bytes
         + state_hash
+    )
+    if login is None:
+        return hashlib.sha256(_LINK_PREFIX + body).digest()
+    login_bytes, staff_bytes = login.encode(), (staff or "").encode()
+    return hashlib.sha256(
+        _LINK_PREFIX_V2
+        + body
+        + _LENGTH.pack(len(login_bytes))
+        + login_bytes
+        + _LENGTH.pack(len(staff_bytes))
+        + staff_bytes
     ).digest()
 
 
+def author(event: Any) -> str | None:
+    """The staff id an event names as the one who put it in the ledger: who typed it in
+    (`entered_by`), else who made the change (`by`)."""
+    for name in ("entered_by", "by"):
+        value = getattr(event, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
 def links_for(
-    previous: bytes, positions: Sequence[int], stored_events: Sequence[StoredEvent]
-) -> list[tuple[int, UUID, int, str, bytes, bytes]]:
-    """The chain rows for events just inserted at `positions`, following the link `previous`."""
-    rows = []
+    previous: bytes,
+    positions: Sequence[int],
+    stored_events: Sequence[StoredEvent],
+    login: str | None = None,
+    authors: dict[tuple[UUID, int], str | None] | None = None,
+) -> list[tuple[Any, ...]]:
+    """The chain rows for events just inserted at `positions`, following the link `previous`:
+    v1 rows (position, stream, version, topic, payload hash, link) without a `login`; with one,
+    v2 rows, which add the login and the author's staff id (from `authors`, by stream and
+    version)."""
+    rows: list[tuple[Any, ...]] = []
     for position, stored in sorted(zip(positions, stored_events, strict=True), key=lambda p: p[0]):
         oid = stored.originator_id
         oid = oid if isinstance(oid, UUID) else UUID(oid)
         state_hash = hashlib.sha256(stored.state).digest()
+        version = stored.originator_version
+        if login is None:
+            previous = link_hash(previous, position, oid.bytes, version, stored.topic, state_hash)
+            rows.append((position, oid, version, stored.topic, state_hash, previous))
+            continue
+        staff = (authors or {}).get((oid, version))
         previous = link_hash(
-            previous, position, oid.bytes, stored.originator_version, stored.topic, state_hash
+            previous, position, oid.bytes, version, stored.topic, state_hash, login, staff
         )
-        rows.append((position, oid, stored.originator_version, stored.topic, state_hash, previous))
+        rows.append((position, oid, version, stored.topic, state_hash, previous, login, staff))
     return rows
+
+
+# ------------------------------------------------------------------ checking links as events are read
+
+# A chain row as the recorders read it back: position, stream id, version, topic, state hash, link,
+# login and author's staff id (both None for a v1 link).
+ChainRow = tuple[int, UUID, int, str, bytes, bytes, str | None, str | None]
+
+
+class TamperedEventError(Exception):
+    """A stored event no longer matches its link in the hash chain: it was edited, inserted or
+    moved around the ledger. Nothing read with it may be shown (exit 3, as `verify`'s)."""
+
+    def __init__(self, position: int, originator_id: UUID, version: int) -> None:
+        super().__init__(f"the event at position {position} does not match its hash-chain link")
+        self.position = position
+        self.originator_id = originator_id
+        self.version = version
+        self.ref: str | None = None
+
+    def __str__(self) -> str:
+        where = self.ref or f"stream {self.originator_id}#{self.version}"
+        return (
+            f"{where} (position {self.position}) no longer matches its link in the hash chain: "
+            "the ledger was altered, so nothing of it is shown; run 'ledger verify' for the report"
+        )
+
+
+def first_unlinked(
+    events: Sequence[tuple[int, UUID, int, str, bytes]],
+    chain: dict[int, tuple[bytes, ChainRow]],
+) -> int | None:
+    """The index of the first of `events` (position, stream id, version, topic, stored state)
+    that does not match its link: no link at its position, a link for another event, a payload
+    whose hash is not the link's, or a link that is not the hash of its fields and the link
+    before it (`chain` maps each position to that previous link and the chain row)."""
+    for index, (position, oid, version, topic, state) in enumerate(events):
+        found = chain.get(position)
+        if found is None:
+            return index
+        previous, (_, c_oid, c_version, c_topic, state_hash, link, login, staff) = found
+        if (
+            c_oid != oid
+            or c_version != version
+            or c_topic != topic
+            or hashlib.sha256(state).digest() != state_hash
+            or link_hash(previous, position, oid.bytes, version, topic, state_hash, login, staff)
+            != link
+        ):
+            return index
+    return None
+
+
+def as_bytes(value: Any) -> bytes:
+    """A stored value as bytes; a value of another type (an edit stored text) matches nothing."""
+    return bytes(value) if isinstance(value, bytes | bytearray | memoryview) else b""
+
+
+def as_uuid(value: Any) -> UUID:
+    """A stored stream id as a UUID; one that is not a UUID matches nothing."""
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return UUID(int=0)
+
+
+def chain_row(row: Sequence[Any]) -> ChainRow:
+    """A chain row as stored (the v1 columns, then on PostgreSQL the login and the staff id),
+    with the types `first_unlinked` compares."""
+    position, oid, version, topic, state_hash, link = row[:6]
+    login, staff = (row[6], row[7]) if len(row) > 6 else (None, None)
+    return (
+        position,
+        as_uuid(oid),
+        version,
+        topic,
+        as_bytes(state_hash),
+        as_bytes(link),
+        login if isinstance(login, str) else None,
+        staff if isinstance(staff, str) else None,
+    )
+
+
+def chained(previous: bytes, rows: Sequence[ChainRow]) -> dict[int, tuple[bytes, ChainRow]]:
+    """Consecutive chain rows keyed by position, each with the link stored before it."""
+    found: dict[int, tuple[bytes, ChainRow]] = {}
+    for row in rows:
+        found[row[0]] = (previous, row)
+        previous = row[5]
+    return found
 
 
 # ------------------------------------------------------------------------------------- set-up
@@ -119,6 +252,50 @@ def _postgres_statements(schema: str) -> list[Any]:
             "CREATE TABLE IF NOT EXISTS {s}.staff_logins ("
             "login text PRIMARY KEY, staff_id text NOT NULL)"
         ),
+        # Who inserted each link, as the database says (v2 links hash it), and whom the event
+        # names as its author; stamped by a trigger that overwrites whatever the insert gave.
+        SQL("ALTER TABLE {s}.{chain} ADD COLUMN IF NOT EXISTS login text"),
+        SQL("ALTER TABLE {s}.{chain} ADD COLUMN IF NOT EXISTS staff_id text"),
+        SQL("ALTER TABLE {s}.{chain} ADD COLUMN IF NOT EXISTS recorded_at timestamptz"),
+        SQL(
+            "CREATE OR REPLACE FUNCTION {s}.ledger_stamp_link() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN NEW.login := session_user; NEW.recorded_at := now(); "
+            "RETURN NEW; END $$"
+        ),
+        SQL(
+            "CREATE OR REPLACE TRIGGER ledger_stamp_link BEFORE INSERT ON {s}.{chain} "
+            "FOR EACH ROW EXECUTE FUNCTION {s}.ledger_stamp_link()"
+        ),
+        # The binding's own history, append-only: every bind, rebind and unbind, when and by
+        # which login; `verify` checks each event's login against the binding then in force.
+        # Bindings made before the history existed start it, in force from the upgrade on (the
+        # links written before it are of the first form, which names no login).
+        SQL(
+            "CREATE TABLE IF NOT EXISTS {s}.{history} ("
+            "id bigserial PRIMARY KEY, at timestamptz NOT NULL, login text NOT NULL, "
+            "staff_id text, change text NOT NULL, by_login text NOT NULL)"
+        ),
+        SQL(
+            "INSERT INTO {s}.{history} (at, login, staff_id, change, by_login) "
+            "SELECT now(), login, staff_id, 'bound', 'before the binding history' "
+            "FROM {s}.staff_logins WHERE NOT EXISTS (SELECT 1 FROM {s}.{history})"
+        ),
+        SQL(
+            "CREATE OR REPLACE FUNCTION {s}.ledger_binding_history() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN "
+            "IF TG_OP IN ('UPDATE', 'DELETE') THEN "
+            "INSERT INTO {s}.{history} (at, login, staff_id, change, by_login) "
+            "VALUES (now(), OLD.login, NULL, 'unbound', session_user); END IF; "
+            "IF TG_OP IN ('UPDATE', 'INSERT') THEN "
+            "INSERT INTO {s}.{history} (at, login, staff_id, change, by_login) "
+            "VALUES (now(), NEW.login, NEW.staff_id, 'bound', session_user); END IF; "
+            "RETURN NULL; END $$"
+        ),
+        SQL(
+            "CREATE OR REPLACE TRIGGER ledger_binding_history "
+            "AFTER INSERT OR UPDATE OR DELETE ON {s}.staff_logins "
+            "FOR EACH ROW EXECUTE FUNCTION {s}.ledger_binding_history()"
+        ),
         SQL(
             "CREATE OR REPLACE FUNCTION {s}.ledger_refuse_change() RETURNS trigger "
             "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
@@ -147,10 +324,22 @@ def _postgres_statements(schema: str) -> list[Any]:
         SQL("REVOKE ALL ON FUNCTION {s}.{lock}() FROM PUBLIC"),
     ]
     formatted = [
-        statement.format(s=s, events=events, chain=chain, lock=Identifier(PG_LOCK_FUNCTION))
+        statement.format(
+            s=s,
+            events=events,
+            chain=chain,
+            lock=Identifier(PG_LOCK_FUNCTION),
+            history=Identifier(PG_BINDING_HISTORY),
+        )
         for statement in statements
     ]
-    for table in (PG_EVENTS, PG_CHAIN, PG_SNAPSHOTS):
+    formatted.append(
+        SQL(
+            "CREATE OR REPLACE TRIGGER ledger_append_only BEFORE TRUNCATE ON {s}.staff_logins "
+            "FOR EACH STATEMENT EXECUTE FUNCTION {s}.ledger_refuse_change()"
+        ).format(s=s)
+    )
+    for table in (PG_EVENTS, PG_CHAIN, PG_SNAPSHOTS, PG_BINDING_HISTORY):
         formatted.append(
             SQL(
                 "CREATE OR REPLACE TRIGGER ledger_append_only "
@@ -161,7 +350,7 @@ def _postgres_statements(schema: str) -> list[Any]:
     return formatted
 
 
-def install(ledger: OffenderLedger, db: Database) -> None:
+def install(ledger: Any, db: Database) -> None:
     """Creates the chain table and the append-only triggers (idempotent); run by `ledger init`
     after the library has created its own tables."""
     datastore = ledger.recorder.datastore  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -12,7 +13,21 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from ledger.integrity import GENESIS, PG_CHAIN, PG_LOCK_FUNCTION, links_for
+from ledger.integrity import (
+    GENESIS,
+    PG_CHAIN,
+    PG_LOCK_FUNCTION,
+    ChainRow,
+    as_bytes,
+    as_uuid,
+    chain_row,
+    chained,
+    links_for,
+)
+
+_CHAIN_COLUMNS = (
+    "position, originator_id, originator_version, topic, state_hash, link, login, staff_id"
+)
 
 # Events saved at once beyond which they are inserted in chunks of this many, in one transaction
 # but outside pipeline mode: the library sends all of them as one INSERT in pipeline mode, and
@@ -42,9 +57,33 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         self._select_last_link = SQL(
             "SELECT link FROM {0}.{1} ORDER BY position DESC LIMIT 1"
         ).format(schema, Identifier(PG_CHAIN))
-        self._insert_links = SQL("INSERT INTO {0}.{1} VALUES (%s,%s,%s,%s,%s,%s)").format(
-            schema, Identifier(PG_CHAIN)
-        )
+        chain, events = Identifier(PG_CHAIN), Identifier(self.events_table_name)
+        self._select_link_at_or_before = SQL(
+            "SELECT link FROM {0}.{1} WHERE position <= %s ORDER BY position DESC LIMIT 1"
+        ).format(schema, chain)
+        self._select_chain_range = SQL(
+            "SELECT " + _CHAIN_COLUMNS + " FROM {0}.{1} "
+            "WHERE position > %s AND position <= %s ORDER BY position"
+        ).format(schema, chain)
+        self._select_stream = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "FROM {0}.{1} WHERE originator_id = %s ORDER BY originator_version"
+        ).format(schema, events)
+        self._select_stream_chain = SQL(
+            "SELECT c.position, c.originator_id, c.originator_version, c.topic, c.state_hash, "
+            "c.link, c.login, c.staff_id, (SELECT p.link FROM {0}.{1} p WHERE p.position < c.position "
+            "ORDER BY p.position DESC LIMIT 1) AS previous FROM {0}.{1} c "
+            "WHERE c.position IN (SELECT notification_id FROM {0}.{2} WHERE originator_id = %s)"
+        ).format(schema, chain, events)
+        # The login column is stamped by the database (`ledger_stamp_link`), whatever is given;
+        # the link hashes the login this connection has, which is the one stamped.
+        self._insert_links = SQL(
+            "INSERT INTO {0}.{1} (position, originator_id, originator_version, topic, state_hash, "
+            "link, login, staff_id) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)"
+        ).format(schema, Identifier(PG_CHAIN))
+        self._login: str | None = None
+        # Each event's author by stream and version, set by the application around a save.
+        self.authors: dict[tuple[UUID, int], str | None] = {}
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -54,7 +93,16 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             return positions
         curs.execute(self._select_last_link, prepare=True)
         row = curs.fetchone()
-        rows = links_for(bytes(row["link"]) if row else GENESIS, positions, stored_events)
+        if self._login is None:
+            curs.execute("SELECT session_user AS login")
+            self._login = str(curs.fetchone()["login"])  # type: ignore[index]
+        rows = links_for(
+            bytes(row["link"]) if row else GENESIS,
+            positions,
+            stored_events,
+            self._login,
+            self.authors,
+        )
         curs.executemany(self._insert_links, rows)
         return positions
 
@@ -79,3 +127,37 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 self._insert_stored_events(curs, chunk, **kwargs)
                 positions.extend(self._fetch_ids_after_insert_events(curs, chunk, **kwargs) or [])
         return positions
+
+    def chain_after(self, after: int, last: int) -> dict[int, tuple[bytes, ChainRow]]:
+        """The chain rows after position `after` up to `last`, each with the link before it."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._select_link_at_or_before, (after,), prepare=True)
+            row = curs.fetchone()
+            curs.execute(self._select_chain_range, (after, last), prepare=True)
+            rows = [chain_row(list(r.values())) for r in curs.fetchall()]
+        return chained(as_bytes(row["link"]) if row else GENESIS, rows)
+
+    def stream_links(
+        self, originator_id: UUID
+    ) -> tuple[list[tuple[int, UUID, int, str, bytes]], dict[int, tuple[bytes, ChainRow]]]:
+        """One stream's stored events (position, id, version, topic, state) and the chain rows
+        at their positions, each with the link stored before it."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._select_stream, (originator_id,), prepare=True)
+            events = [
+                (
+                    r["notification_id"],
+                    as_uuid(r["originator_id"]),
+                    r["originator_version"],
+                    r["topic"],
+                    as_bytes(r["state"]),
+                )
+                for r in curs.fetchall()
+            ]
+            curs.execute(self._select_stream_chain, (originator_id,), prepare=True)
+            chain = {}
+            for r in curs.fetchall():
+                values = list(r.values())
+                previous = as_bytes(r["previous"]) if r["previous"] is not None else GENESIS
+                chain[r["position"]] = (previous, chain_row(values[:8]))
+        return events, chain

@@ -46,11 +46,19 @@ def _records(context: LedgerContext, ref: str) -> list[EntryRecord]:
     from projections.queries import offender_records
 
     context.catch_up()
+    _check_stream(context, ref)
     with context.engine().connect() as conn:
         records = offender_records(conn, offender_id(ref.strip()))
     if not records:
         raise UnknownOffenderError(ref)
     return records
+
+
+def _check_stream(context: LedgerContext, ref: str) -> None:
+    """Refuses to show anything of an offender one of whose stored events no longer matches its
+    hash-chain link: an event edited after it was projected would otherwise be shown as it was
+    (and one edited before, the projection refuses as it reads it: `OffenderLedger.read_events`)."""
+    context.ledger().check_stream(ref.strip())
 
 
 def _staff_directory(context: LedgerContext) -> dict[str, tuple[str, str]]:
@@ -267,6 +275,8 @@ def alerts(
         area = area.strip() if area else None
         context.check_reader()
         context.catch_up()
+        if offender:
+            _check_stream(context, offender)
         with context.engine().begin() as conn:
             settle(conn, policy)
         found: list[str] | None = None
@@ -382,7 +392,16 @@ def audit(
 def projection_status(context: LedgerContext) -> dict[str, Any]:
     """Each read model's position, the ledger's head, and how far behind each one is:
     `{"head", "projections": [{"name", "position", "lag", "updated_at"}]}`. It shows no one's
-    record, so it is not a consultation."""
+    record, but how much the ledger holds and when it was last written: attributed, justified
+    and logged like any read."""
+    with _reading(context, "projections status", None):
+        context.check_reader()
+        found = _projection_status(context)
+        context.consult("projections status", checked=True)
+    return found
+
+
+def _projection_status(context: LedgerContext) -> dict[str, Any]:
     from projections.runner import ensure_positions, positions_detail
 
     head = context.ledger().head()

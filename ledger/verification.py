@@ -12,9 +12,11 @@ import json
 import re
 import sqlite3
 import struct
+from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -22,6 +24,7 @@ from uuid import UUID
 from ledger.errors import ConfigurationError
 from ledger.integrity import (
     GENESIS,
+    PG_BINDING_HISTORY,
     PG_CHAIN,
     PG_EVENTS,
     SQLITE_CHAIN,
@@ -124,6 +127,8 @@ KIND_MESSAGES = {
     "digest_mismatch": "the chain no longer holds the digest's hash at the digest's position: "
     "history up to it was rewritten",
     "digest_truncated": "the ledger ends before the digest's position: events were removed",
+    "login_not_bound": "the database login that inserted this event was not bound to the staff "
+    "member it names when it was recorded",
     "read_models_ahead": "the read models have processed events up to this position, beyond the "
     "ledger's newest: the newest events were removed",
 }
@@ -194,8 +199,21 @@ PAGE = 2000
 # The payload is the exception: it is passed on as stored, so that its wrong type can be named.
 # (position, originator id bytes, version, topic, state)
 EventRow = tuple[int, bytes | None, int | None, str | None, object]
-# (position, originator id bytes, version, topic, state hash, link)
-LinkRow = tuple[int, bytes | None, int | None, str | None, bytes | None, bytes | None]
+# (position, originator id bytes, version, topic, state hash, link, login, author's staff id,
+# recorded at): the last three are PostgreSQL's, stamped by the database (None for a v1 link).
+LinkRow = tuple[
+    int,
+    bytes | None,
+    int | None,
+    str | None,
+    bytes | None,
+    bytes | None,
+    str | None,
+    str | None,
+    datetime | None,
+]
+# The login binding's history, in the order it was written: (at, login, staff id, change).
+BindingRow = tuple[datetime, str, str | None, str]
 
 
 def _as_id(value: object) -> bytes | None:
@@ -228,8 +246,54 @@ def _event_row(p: Any, oid: Any, v: Any, t: Any, s: Any) -> EventRow:
     return p, _as_id(oid), _as_int(v), _as_str(t), state
 
 
-def _link_row(p: Any, oid: Any, v: Any, t: Any, h: Any, link: Any) -> LinkRow:
-    return p, _as_id(oid), _as_int(v), _as_str(t), _as_bytes(h), _as_bytes(link)
+def _link_row(
+    p: Any,
+    oid: Any,
+    v: Any,
+    t: Any,
+    h: Any,
+    link: Any,
+    login: Any = None,
+    staff: Any = None,
+    at: Any = None,
+) -> LinkRow:
+    return (
+        p,
+        _as_id(oid),
+        _as_int(v),
+        _as_str(t),
+        _as_bytes(h),
+        _as_bytes(link),
+        _as_str(login),
+        _as_str(staff),
+        at if isinstance(at, datetime) else None,
+    )
+
+
+class Bindings:
+    """Which login was bound to which staff member at any moment, from the binding's history."""
+
+    def __init__(self, rows: list[BindingRow]) -> None:
+        self._times: list[datetime] = []
+        self._states: list[dict[str, str]] = []
+        state: dict[str, str] = {}
+        for at, login, staff, change in rows:
+            state = dict(state)
+            if change == "bound" and staff is not None:
+                state[login] = staff
+            else:
+                state.pop(login, None)
+            self._times.append(at)
+            self._states.append(state)
+
+    def at(self, moment: datetime | None) -> dict[str, str]:
+        """The bindings in force at `moment` (the newest when it is unknown)."""
+        if not self._states:
+            return {}
+        if moment is None:
+            return self._states[-1]
+        index = bisect_right(self._times, moment)
+        return self._states[index - 1] if index else {}
 
 
 def _stored_type(value: object) -> str:
@@ -249,25 +313,30 @@ def _link(
     version: int | None,
     topic: str | None,
     state_hash: bytes | None,
+    login: str | None = None,
+    staff: str | None = None,
 ) -> bytes | None:
     """The link these values chain to, or None when some value could never have been chained
     (the wrong type, or out of the encoding's range, such as a negative entry number)."""
     if previous is None or oid is None or version is None or topic is None or state_hash is None:
         return None
     try:
-        return link_hash(previous, position, oid, version, topic, state_hash)
+        return link_hash(previous, position, oid, version, topic, state_hash, login, staff)
     except (struct.error, OverflowError, TypeError, ValueError):
         return None
 
 
 def verify(db: Database, against: Digest | None = None, *, page: int = PAGE) -> Report:
     """Re-reads the whole ledger, in pages, from one consistent snapshot of the database."""
-    with _streams(db, page) as (events, links):
-        return check(events, links, against)
+    with _streams(db, page) as (events, links, bindings):
+        return check(events, links, against, bindings)
 
 
 def check(
-    events: Iterator[EventRow], links: Iterator[LinkRow], against: Digest | None = None
+    events: Iterator[EventRow],
+    links: Iterator[LinkRow],
+    against: Digest | None = None,
+    bindings: Bindings | None = None,
 ) -> Report:
     """Walks the events and the chain side by side in position order."""
     report = Report(against=against)
@@ -308,15 +377,29 @@ def check(
             continue
         if link is None:
             break
-        position, oid, version, topic, state_hash, recorded = link
+        position, oid, version, topic, state_hash, recorded = link[:6]
+        # A v1 row (SQLite, or written before the login binding) has no login, staff or time.
+        login, staff, at = link[6:9] if len(link) > 6 else (None, None, None)
         report.links += 1
         if None in (oid, version, topic, state_hash, recorded):
             found("link_malformed", position, oid, version)
         elif (
             previous is not None
-            and _link(previous, position, oid, version, topic, state_hash) != recorded
+            and _link(previous, position, oid, version, topic, state_hash, login, staff) != recorded
         ):
             found("chain_broken", position, oid, version)
+        elif login is not None and staff is not None and bindings is not None:
+            bound = bindings.at(at)
+            if bound and bound.get(login) != staff:
+                whom = f"staff {bound[login]}" if login in bound else "no staff member"
+                found(
+                    "login_not_bound",
+                    position,
+                    oid,
+                    version,
+                    f"inserted by the database login {login!r}, bound to {whom} then, in the "
+                    f"name of staff {staff}: written in someone else's name",
+                )
         if event is None or event[0] > position:
             found("event_missing", position, oid, version)
         else:
@@ -374,33 +457,19 @@ def name_problems(ledger: OffenderLedger, report: Report) -> None:
         if oid is None:
             continue
         if oid not in names:
-            names[oid] = _stream_name(ledger, oid)
+            names[oid] = ledger.stream_name(oid)
         name = names[oid]
         if name is not None:
             problem.ref = f"{name}#{problem.version}"
 
 
-def _stream_name(ledger: OffenderLedger, oid: UUID) -> str | None:
-    try:
-        first = ledger.recorder.select_events(oid, limit=1)
-        if not first:
-            return None
-        event = ledger.mapper.to_domain_event(first[0])
-    except Exception:
-        # Tampered or erased beyond decoding: the stream id still locates it.
-        return None
-    ref = getattr(event, "ref", None)
-    if isinstance(ref, str):
-        return ref
-    staff = getattr(event, "staff_id", None)
-    return f"staff {staff}" if isinstance(staff, str) else None
-
-
 @contextmanager
-def _streams(db: Database, page: int) -> Iterator[tuple[Iterator[EventRow], Iterator[LinkRow]]]:
+def _streams(
+    db: Database, page: int
+) -> Iterator[tuple[Iterator[EventRow], Iterator[LinkRow], Bindings | None]]:
     if db.is_sqlite:
-        with _sqlite_streams(db, page) as streams:
-            yield streams
+        with _sqlite_streams(db, page) as (events, links):
+            yield events, links, None
     else:
         with _postgres_streams(db, page) as streams:
             yield streams
@@ -441,7 +510,7 @@ def _sqlite_streams(
 @contextmanager
 def _postgres_streams(
     db: Database, page: int
-) -> Iterator[tuple[Iterator[EventRow], Iterator[LinkRow]]]:
+) -> Iterator[tuple[Iterator[EventRow], Iterator[LinkRow], Bindings | None]]:
     from psycopg import IsolationLevel
     from psycopg.sql import SQL, Identifier
 
@@ -454,6 +523,7 @@ def _postgres_streams(
         conn.read_only = True
         s = Identifier(db.schema)
         with conn.transaction():
+            bindings = _bindings(conn, db)
             # Server-side cursors stream each table in position order from one snapshot.
             events = conn.cursor(name="verify_events")
             events.itersize = page
@@ -467,8 +537,9 @@ def _postgres_streams(
             links.itersize = page
             links.execute(
                 SQL(
-                    "SELECT position, originator_id, originator_version, topic, state_hash, link "
-                    "FROM {0}.{1} ORDER BY position"
+                    "SELECT position, originator_id, originator_version, topic, state_hash, link"
+                    + (", login, staff_id, recorded_at" if bindings is not None else "")
+                    + " FROM {0}.{1} ORDER BY position"
                 ).format(s, Identifier(PG_CHAIN))
             )
 
@@ -480,6 +551,24 @@ def _postgres_streams(
                 for row in links:
                     yield _link_row(*row)
 
-            yield event_rows(), link_rows()
+            yield event_rows(), link_rows(), bindings
     finally:
         conn.close()
+
+
+def _bindings(conn: Any, db: Database) -> Bindings | None:
+    """The binding history in the transaction's snapshot; None for a ledger from before it
+    (not yet upgraded by `ledger init`, whose links are all of the v1 form)."""
+    from psycopg.sql import SQL, Identifier
+
+    found = conn.execute(
+        "SELECT to_regclass(%s)", (f'"{db.schema}".{PG_BINDING_HISTORY}',)
+    ).fetchone()
+    if found is None or found[0] is None:
+        return None
+    rows = conn.execute(
+        SQL("SELECT at, login, staff_id, change FROM {0}.{1} ORDER BY id").format(
+            Identifier(db.schema), Identifier(PG_BINDING_HISTORY)
+        )
+    ).fetchall()
+    return Bindings([tuple(row) for row in rows])

@@ -47,7 +47,8 @@ AccessRow = Rows(
     ),
     column("at", UTCDateTime),
     optional("actor", Text),
-    # On PostgreSQL the database fills in the authenticated login, which `--as` cannot choose.
+    # On PostgreSQL the database sets the session's login, overwriting whatever an insert gives
+    # (trigger of migration 0500): neither `--as` nor SQL of one's own can choose it.
     optional("login", String(64), server_default=FetchedValue()),
     column("command", Text),
     optional("offender", Text),

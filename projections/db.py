@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, Table, create_engine, delete, event
+from sqlalchemy import Connection, DateTime, Engine, Index, Table, create_engine, delete, event
 from sqlalchemy.types import TypeDecorator
 
 from ledger.settings import lock_wait_from_environment, whole_seconds
@@ -71,3 +72,18 @@ def clear_tables(conn: Connection, *tables: Table) -> None:
         return
     for table in tables:
         conn.execute(delete(table))
+
+
+def owned_indexes(conn: Connection, indexes: Sequence[Index]) -> list[Index]:
+    """Those of `indexes` this login may drop and create again: on PostgreSQL only the owner of
+    a table may, and the writer role of `ledger init --roles` does not own the read models (a
+    rebuild by it keeps their indexes, and is the slower for it); on SQLite, all of them."""
+    if conn.dialect.name != "postgresql" or not indexes:
+        return list(indexes)
+    owned = set(
+        conn.exec_driver_sql(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND pg_has_role(current_user, tableowner, 'USAGE')"
+        ).scalars()
+    )
+    return [index for index in indexes if index.table is not None and index.table.name in owned]

@@ -32,6 +32,7 @@ from sqlalchemy import Connection, Engine, Index, bindparam, insert, select, upd
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 
+from projections.db import owned_indexes
 from projections.schema import ProjectionPosition
 
 PAGE_SIZE = 1000
@@ -480,6 +481,7 @@ def rebuild(
     ensure_positions(engine, [p.name for p in projections])
     deferred = [index for p in projections for index in p.deferred_indexes]
     with engine.begin() as conn:
+        deferred = owned_indexes(conn, deferred)
         _lock_positions(conn, [p.name for p in projections])
         for projection in projections:
             projection.clear(conn)

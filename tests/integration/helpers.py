@@ -187,10 +187,21 @@ class Attacker:
             f"SELECT {self.pos}, originator_id, originator_version, topic, state "
             f"FROM {self.events} ORDER BY {self.pos}"
         )
+        # PostgreSQL's v2 links also hash the login and the author's staff id.
+        signed = (
+            {}
+            if self.db.is_sqlite
+            else {p: (login, staff) for p, login, staff in self.sql(
+                f"SELECT position, login, staff_id FROM {self.chain}"
+            )}
+        )  # fmt: skip
         for position, oid, version, topic, state in rows:
             oid_bytes = bytes.fromhex(oid) if isinstance(oid, str) else oid.bytes
             state_hash = hashlib.sha256(bytes(state)).digest()
-            previous = link_hash(previous, position, oid_bytes, version, topic, state_hash)
+            login, staff = signed.get(position, (None, None))
+            previous = link_hash(
+                previous, position, oid_bytes, version, topic, state_hash, login, staff
+            )
             self.sql(
                 f"UPDATE {self.chain} SET state_hash = ?, link = ? WHERE position = ?",
                 state_hash,

@@ -22,6 +22,8 @@ READS: dict[str, tuple[str, ...]] = {
     "offender list": ("offender", "list"),
     "audit": ("audit",),
     "export": ("export", REF, "--format", "json", "--out", "{tmp}/export.json"),
+    "verify": ("verify",),
+    "projections status": ("projections", "status"),
 }
 # Commands that show no one's record: writes (each already an event), set-up and operations.
 NOT_READS = {
@@ -36,9 +38,7 @@ NOT_READS = {
     "transfer",
     "share",
     "correct",
-    "import",
-    "verify",
-    "projections status",
+    "import",  # but a dry run is a read (tests/integration/test_attribution.py)
     "projections rebuild",
     "projections run",
 }

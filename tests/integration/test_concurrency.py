@@ -226,7 +226,12 @@ def test_several_inits_at_once_on_a_new_ledger_all_succeed(database_url: str) ->
     """On a new PostgreSQL schema, inits run at once raced to create the same tables and types
     (duplicate key in pg_type, "tuple concurrently updated"); init is idempotent, so each must
     succeed and leave one whole ledger."""
-    env = {**os.environ, "LEDGER_DATABASE_URL": database_url, "LEDGER_REASON": "testing"}
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": database_url,
+        "LEDGER_REASON": "testing",
+        "LEDGER_ACTOR": "1001",
+    }
     ledger = str(Path(sys.executable).with_name("ledger"))
     runs = [
         subprocess.Popen([ledger, "init"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -319,7 +324,12 @@ def test_first_enrolments_by_separate_processes_make_exactly_one_administrator(
     """The installed command, run as several processes at once on an empty ledger."""
     import json
 
-    env = {**os.environ, "LEDGER_DATABASE_URL": database_url, "LEDGER_REASON": "testing"}
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": database_url,
+        "LEDGER_REASON": "testing",
+        "LEDGER_ACTOR": "1001",
+    }
     ledger = str(Path(sys.executable).with_name("ledger"))
     subprocess.run([ledger, "init"], env=env, check=True, capture_output=True, timeout=60)
     runs = [
