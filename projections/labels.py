@@ -37,6 +37,9 @@ KINDS: dict[str, str] = {
     t.OWNERSHIP_TRANSFERRED: "Case transfer",
     t.ENTRIES_SHARED: "Information shared",
     t.ENTRY_CORRECTED: "Correction",
+    t.TAKEN_INTO_CUSTODY: "Custody",
+    t.RELEASED_WITHOUT_LICENCE: "Release without a licence",
+    t.REGISTRATION_ENDED: "End of registration",
 }
 
 
@@ -107,6 +110,9 @@ LABELS: dict[str, Callable[[Mapping[str, Any], Names], str]] = {
     t.OWNERSHIP_TRANSFERRED: lambda f, n: f"Case transferred to {_named(f, 'to_person', n)}",
     t.ENTRIES_SHARED: _share,
     t.ENTRY_CORRECTED: lambda f, n: f"Correction of #{f.get('entry')}",
+    t.TAKEN_INTO_CUSTODY: lambda f, n: f"Taken into custody ({f.get('reason')})",
+    t.RELEASED_WITHOUT_LICENCE: lambda f, n: "Release without a licence",
+    t.REGISTRATION_ENDED: lambda f, n: f"End of registration ({f.get('reason')})",
 }
 
 

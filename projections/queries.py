@@ -6,7 +6,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, select
-from sqlalchemy.orm import aliased
 
 from domain.clock import iso
 from projections.event_types import REGISTRATION_ENDED
@@ -29,7 +28,8 @@ def list_offenders(
     (`include_ended`). A registration dated without a time of day is given as its date, as the
     timeline gives it (its `entries` row, #1, says which), never as the midnight it sorts by; so
     is the end of one."""
-    ended = aliased(EntryRow)
+    ended_table = EntryRow.__table__.alias("ended")
+    ended = ended_table.c
     query = (
         select(
             OffenderRow,
@@ -44,7 +44,7 @@ def list_offenders(
             (EntryRow.offender_id == OffenderRow.offender_id) & (EntryRow.entry == 1),
         )
         .outerjoin(
-            ended,
+            ended_table,
             (ended.offender_id == OffenderRow.offender_id) & (ended.type == REGISTRATION_ENDED),
         )
         .order_by(OffenderRow.ref)

@@ -31,8 +31,13 @@ STANDING = {
 
 
 def upgrade() -> None:
-    op.add_column("alerts", sa.Column("lapsed_at", UTCDateTime(), nullable=True))
-    op.add_column("alerts", sa.Column("lapse", sa.Text(), nullable=True))
+    # A ledger whose alerts table was made at this revision already but stamped earlier (by an
+    # init interrupted between the two) has the columns: adding them again would fail.
+    present = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("alerts")}
+    if "lapsed_at" not in present:
+        op.add_column("alerts", sa.Column("lapsed_at", UTCDateTime(), nullable=True))
+    if "lapse" not in present:
+        op.add_column("alerts", sa.Column("lapse", sa.Text(), nullable=True))
     for name, columns in STANDING.items():
         op.drop_index(name, table_name="alerts")
         at = columns.index("due_at")
