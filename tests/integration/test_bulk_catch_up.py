@@ -129,3 +129,40 @@ def test_a_long_catch_up_stopped_early_is_finished_by_the_next_reader(
     rebuilt = dump_read_models(engine)
     # The reader's own visit is in the access log, which a rebuild leaves alone.
     assert read == rebuilt
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_read_finding_long_histories_pending_settles_them_as_a_rebuild_does(
+    opened: tuple[Any, Engine], database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from projections.alerts import projection as alerts
+    from projections.alerts.projection import mark_pending
+    from projections.schema import OffenderRow
+
+    ledger, engine = opened
+    catch_up(engine, ledger, all_projections())
+    built = dump_read_models(engine)
+    # As after the figures or the rules changed: every offender pending, and (however small
+    # the ledger) their histories long enough to go to the worker processes.
+    with engine.begin() as conn:
+        mark_pending(conn, conn.scalars(select(OffenderRow.offender_id)))
+    monkeypatch.setattr(alerts, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(alerts, "WORKER_CHUNK", 2)
+    settled: list[int] = []
+    real = alerts._settle_in_workers
+
+    def counted(*args: Any) -> None:
+        settled.append(len(args[2]))
+        real(*args)
+
+    monkeypatch.setattr(alerts, "_settle_in_workers", counted)
+    cli = LedgerCLI(database_url)
+    cli.actor = "9000"
+
+    cli.ok("alerts", "--summary", "--json")
+
+    assert settled == [6]
+    assert _pending(engine) == []
+    after = dump_read_models(engine)
+    after.pop("access_log", None), built.pop("access_log", None)
+    assert after == built
