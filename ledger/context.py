@@ -88,6 +88,12 @@ class LedgerContext:
 
         ledger, engine = self.ledger(), self.engine()
         if progress is None and up_to_date(engine, ledger.head(), PROJECTIONS):
+            if self.settings.policy_path:
+                # A policy file set but unusable is said at once, by every read, not first by
+                # the read that happens to have events to apply.
+                from projections.alerts.policy import load_policy
+
+                load_policy(self.settings.policy_path)
             return
         catch_up(engine, ledger, self.projections(), progress=progress)
 
