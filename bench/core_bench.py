@@ -16,7 +16,8 @@
     a small ledger whose read models are up to date, against the median of the same floor as (a)
     run between them. Target <= 1.0 each.
 
-Runs are interleaved with their floors, so that a busy machine slows both alike.
+Runs are interleaved with their floors, so that a busy machine slows both alike. The load average
+is printed at the start and end; above 1.0 at the start, no verdict is given (`bench.common`).
 
 Example: python -m bench.core_bench
          python -m bench.core_bench --backend postgres --postgres-url postgresql://postgres@127.0.0.1:5432/test
