@@ -16,7 +16,8 @@
     a small ledger whose read models are up to date, against the median of the same floor as (a)
     run between them. Target <= 1.0 each.
 
-Runs are interleaved with their floors, so that a busy machine slows both alike.
+Runs are interleaved with their floors, so that a busy machine slows both alike. The load average
+is printed at the start and end; above 1.0 at the start, no verdict is given (`bench.common`).
 
 Example: python -m bench.core_bench
          python -m bench.core_bench --backend postgres --postgres-url postgresql://postgres@127.0.0.1:5432/test
@@ -40,6 +41,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from bench.common import Verdicts, describe_load
+from bench.common import load_average as _load
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 FLOOR_IMPORTS = "import typer, sqlalchemy, pydantic, eventsourcing.application"
@@ -77,8 +81,14 @@ def median_ms(samples: Sequence[float]) -> float:
     return statistics.median(samples) * 1000
 
 
+# Set by `main`: the load at the start decides whether verdicts are given (`bench.common`).
+VERDICTS: Verdicts | None = None
+
+
 def verdict(ratio: float, target: float) -> str:
-    return "target met" if ratio <= target else "target MISSED"
+    if VERDICTS is None:
+        return "meets target" if ratio <= target else "MISSES target"
+    return VERDICTS.verdict(ratio <= target)
 
 
 # ------------------------------------------------------------------------ (a) CLI write latency
@@ -178,7 +188,7 @@ READS = {
 
 
 def load_average() -> str:
-    return " ".join(f"{figure:.2f}" for figure in os.getloadavg())
+    return describe_load(_load())
 
 
 def cli_reads(folder: Path, runs: int) -> None:
@@ -217,7 +227,7 @@ def cli_reads(folder: Path, runs: int) -> None:
     floor_ms = median_ms(samples["floor"])
     print(f"(d) CLI read latency, SQLite, a small ledger, median of {runs} runs each")
     print(f"    measured: {ledger}, {how_installed()}")
-    print(f"    load average at the start: {started}")
+    print(f"    load average before these reads: {started}")
     print(f"    floor: python -c '{FLOOR_IMPORTS}': {floor_ms:7.1f} ms")
     for name in reads:
         read_ms = median_ms(samples[name])
@@ -226,7 +236,7 @@ def cli_reads(folder: Path, runs: int) -> None:
             f"    {name + ' ' + READ_REF + ':':38} {read_ms:7.1f} ms, ratio {ratio:.2f} "
             f"(target <= {READ_TARGET}): {verdict(ratio, READ_TARGET)}"
         )
-    print(f"    load average at the end: {load_average()}")
+    print(f"    load average after them: {load_average()}")
 
 
 # ----------------------------------------------------------------------- ledgers for (b) and (c)
@@ -506,6 +516,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     sizes = QUICK if options.quick else FULL
     backends = ["sqlite", "postgres"] if options.backend == "both" else [options.backend]
     print(f"core benchmark{' (quick: sizes too small to mean anything)' if options.quick else ''}")
+    global VERDICTS
+    VERDICTS = Verdicts()
     with tempfile.TemporaryDirectory(prefix="core-bench-") as scratch:
         folder = Path(scratch)
         steps: list[Callable[[], None]] = [lambda: cli_latency(folder, sizes.cli_runs)]
@@ -518,6 +530,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for step in steps:
             step()
             sys.stdout.flush()
+    VERDICTS.finish()
 
 
 if __name__ == "__main__":

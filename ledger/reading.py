@@ -263,7 +263,7 @@ def alerts(
     from domain.errors import InvalidValueError
     from projections.alerts import queries
     from projections.alerts.policy import load_policy
-    from projections.alerts.projection import settle
+    from projections.alerts.projection import settle_for_reading
 
     with _reading(context, "alerts", offender):
         if history and not offender:
@@ -277,8 +277,7 @@ def alerts(
         context.catch_up()
         if offender:
             _check_stream(context, offender)
-        with context.engine().begin() as conn:
-            settle(conn, policy)
+        settle_for_reading(context.engine(), policy)
         found: list[str] | None = None
         doc: dict[str, Any]
         with context.engine().connect() as conn:
@@ -571,12 +570,11 @@ def _alert_history(
     from domain.clock import utc_now
     from projections.alerts import queries
     from projections.alerts.policy import load_policy
-    from projections.alerts.projection import settle
+    from projections.alerts.projection import settle_for_reading
 
     policy = load_policy(context.settings.policy_path)
     moment = utc_now()
-    with context.engine().begin() as conn:
-        settle(conn, policy)
+    settle_for_reading(context.engine(), policy)
     with context.engine().connect() as conn:
         rows = queries.history(conn, _offender_id(conn, ref), policy, as_of)
     return [{**row, "state": _state(row, moment)} for row in rows]

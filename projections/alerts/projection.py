@@ -163,6 +163,21 @@ def settle(conn: Connection, policy: Policy) -> int:
     return len(pending)
 
 
+def settle_for_reading(engine: Engine, policy: Policy) -> int:
+    """`settle`, before a read: in one transaction when little is pending (the usual case, a
+    handful of offenders or none); when the pending offenders' histories are long (the figures
+    or rules changed, or a catch-up stopped part-way), as a rebuild settles, in chunks and
+    worker processes (`settle_in_chunks`). Returns how many offenders were evaluated."""
+    with engine.begin() as conn:
+        lock(conn)
+        check_policy(conn, policy)
+        pending = sorted(conn.scalars(select(AlertPendingRow.offender_id)))
+        if not pending or _history_size(conn, pending) < PARALLEL_ROWS:
+            reevaluate(conn, policy, pending)
+            return len(pending)
+    return settle_in_chunks(engine, policy)
+
+
 def settle_in_chunks(engine: Engine, policy: Policy, workers: int | None = None) -> int:
     """`settle`, a transaction per chunk of offenders: after a rebuild that is every offender, and
     one transaction for all would hold the alerts' lock (and the rows in memory) throughout.

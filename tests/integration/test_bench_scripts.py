@@ -35,9 +35,21 @@ def test_the_projections_benchmark_runs_quickly_on_both_backends(postgres_availa
         assert f"== {backend}:" in outcome.stdout
     assert outcome.stdout.count("rebuild of all projections:") == 2
     assert outcome.stdout.count("floor, read and decode only:") == 2
+    assert outcome.stdout.count("(warm: the median of 3 reads") == 2
     assert outcome.stdout.count("peak memory") == 2
-    for query in ("show", "timeline", "who-knew"):
-        assert outcome.stdout.count(f"{query} of one offender with 200 events") == 2
+    # PostgreSQL only: the library's own runner over the same events, as a second floor.
+    assert outcome.stdout.count("second floor, the eventsourcing library's ProjectionRunner") == 1
+    for query in ("show", "timeline", "who-knew", "ownership", "alerts --offender"):
+        for kind in ("in process", "as a command"):
+            assert outcome.stdout.count(f"{query} of one offender with 200 events, {kind}") == 2
+    # The load beside the figures, and a verdict or the reason there is none (never timings).
+    assert "load average at the start:" in outcome.stdout
+    assert "load average at the end:" in outcome.stdout
+    assert (
+        "all targets met" in outcome.stdout
+        or "no verdicts" in outcome.stdout
+        or ("some targets missed" in outcome.stdout)
+    )
 
 
 def test_the_generator_runs_from_the_command_line(tmp_path: Path) -> None:

@@ -36,6 +36,16 @@ def test_the_verify_benchmark_runs_quickly_on_both_backends(postgres_available: 
     for backend in ("sqlite", "postgres"):
         assert f"== {backend}:" in outcome.stdout
     assert outcome.stdout.count("verify (events and chain, every hash):") == 2
-    assert outcome.stdout.count("floor, read and decode only") == 2
+    assert outcome.stdout.count("floor, a raw read of the same rows") == 2
     assert outcome.stdout.count("ratio ") == 2
+    assert outcome.stdout.count("reading and decoding every event") == 2
     assert "FAILED" not in outcome.stdout
+    # The load beside the figures; a verdict, or the reason there is none (never timings).
+    assert "load average at the start:" in outcome.stdout
+    assert "load average at the end:" in outcome.stdout
+    assert (
+        outcome.stdout.count("meets target")
+        + outcome.stdout.count("MISSES target")
+        + (outcome.stdout.count("no verdict (load"))
+        == 2
+    )

@@ -1,0 +1,168 @@
+"""A catch-up over a long backlog (an import written without its read models, a follower that was
+down) takes the rebuild's path - pages prepared in child processes, alerts evaluated once per
+offender at the end, indexes deferred - and leaves exactly the read models a rebuild makes, with
+nothing left pending for the first reader. Every scenario runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from bench.synthetic import generate_ledger
+from projections.catalogue import PROJECTIONS, all_projections
+from projections.db import make_engine
+from projections.runner import catch_up, positions, rebuild, up_to_date
+from tests.helpers import LedgerCLI
+from tests.integration.helpers import dump_read_models
+
+
+@pytest.fixture
+def opened(database_url: str) -> Iterator[tuple[Any, Engine]]:
+    """A generated ledger whose read models were never built, with its application and engine."""
+    generate_ledger(database_url, offenders=6, events_per_offender=60, areas=2, project=False)
+    from ledger.bootstrap import open_ledger
+    from ledger.settings import Settings, parse_database_url
+
+    settings = Settings(database=parse_database_url(database_url))
+    db = settings.database
+    ledger = open_ledger(settings)
+    engine = make_engine(db.sqlalchemy_url(), db.schema)
+    yield ledger, engine
+    engine.dispose()
+    ledger.close()
+
+
+@pytest.fixture
+def bulk_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Makes this small ledger's backlog count as long, its pages go to child processes and its
+    alerts to worker processes; records, per catch-up that took the rebuild's path, the
+    projections whose indexes it deferred."""
+    from projections import reading, runner
+    from projections.alerts import projection as alerts
+
+    monkeypatch.setattr(runner, "BULK_CATCH_UP_EVENTS", 50)
+    monkeypatch.setattr(runner, "PREPARE_IN_CHILD_EVENTS", 0)
+    monkeypatch.setattr(reading, "PART", 10)
+    monkeypatch.setattr(alerts, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(alerts, "WORKER_CHUNK", 2)
+    calls: list[list[str]] = []
+    real = runner._bulk
+
+    def spied(*args: Any, **kwargs: Any) -> int:
+        calls.append([p.name for p in kwargs["defer_indexes_of"]])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "_bulk", spied)
+    return calls
+
+
+def _pending(engine: Engine) -> list[Any]:
+    from projections.alerts.schema import AlertPendingRow
+
+    with engine.connect() as conn:
+        return list(conn.scalars(select(AlertPendingRow.offender_id)))
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # a child or worker failing is not enough
+def test_a_catch_up_after_an_import_gives_what_a_rebuild_gives_with_nothing_pending(
+    opened: tuple[Any, Engine], bulk_calls: list[list[str]]
+) -> None:
+    ledger, engine = opened
+
+    catch_up(engine, ledger, all_projections(), page_size=23)
+
+    assert bulk_calls == [list(PROJECTIONS)]
+    assert _pending(engine) == []  # the first reader has nothing left to evaluate
+    assert up_to_date(engine, ledger.head(), PROJECTIONS)  # indexes made again
+    caught_up = dump_read_models(engine)
+    assert caught_up["alerts"]
+
+    rebuild(engine, ledger, all_projections())
+    assert dump_read_models(engine) == caught_up
+
+
+@pytest.mark.parametrize("built_first", [1 / 3, 3 / 4])
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_follower_catching_up_a_long_backlog_gives_what_a_rebuild_gives(
+    opened: tuple[Any, Engine], bulk_calls: list[list[str]], built_first: float
+) -> None:
+    ledger, engine = opened
+    head = ledger.head()
+    # Kept up to date in small steps until it went down, a third or three quarters of the way.
+    for stop in range(40, int(head * built_first), 40):
+        catch_up(engine, ledger, all_projections(), stop=stop, page_size=40)
+    assert bulk_calls == []
+
+    catch_up(engine, ledger, all_projections(), page_size=31)
+
+    # Its indexes are dropped only when the backlog at least doubles the rows already made.
+    assert bulk_calls == [list(PROJECTIONS) if built_first < 0.5 else []]
+    assert set(positions(engine).values()) == {head}
+    assert _pending(engine) == []
+    assert up_to_date(engine, ledger.head(), PROJECTIONS)
+    caught_up = dump_read_models(engine)
+
+    rebuild(engine, ledger, all_projections())
+    assert dump_read_models(engine) == caught_up
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_long_catch_up_stopped_early_is_finished_by_the_next_reader(
+    opened: tuple[Any, Engine], bulk_calls: list[list[str]], database_url: str
+) -> None:
+    ledger, engine = opened
+
+    catch_up(engine, ledger, all_projections(), page_size=40, should_stop=lambda: True)
+
+    assert min(positions(engine).values()) == 40
+    assert _pending(engine)  # what it touched is marked, for the next reader
+    cli = LedgerCLI(database_url)
+    cli.actor = "9000"
+    cli.ok("alerts", "--summary", "--json")  # catches up and settles, as any reader does
+    assert _pending(engine) == []
+    assert up_to_date(engine, ledger.head(), PROJECTIONS)
+    read = dump_read_models(engine)
+    rebuild(engine, ledger, all_projections())
+    rebuilt = dump_read_models(engine)
+    # The reader's own visit is in the access log, which a rebuild leaves alone.
+    assert read == rebuilt
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_read_finding_long_histories_pending_settles_them_as_a_rebuild_does(
+    opened: tuple[Any, Engine], database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from projections.alerts import projection as alerts
+    from projections.alerts.projection import mark_pending
+    from projections.schema import OffenderRow
+
+    ledger, engine = opened
+    catch_up(engine, ledger, all_projections())
+    built = dump_read_models(engine)
+    # As after the figures or the rules changed: every offender pending, and (however small
+    # the ledger) their histories long enough to go to the worker processes.
+    with engine.begin() as conn:
+        mark_pending(conn, conn.scalars(select(OffenderRow.offender_id)))
+    monkeypatch.setattr(alerts, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(alerts, "WORKER_CHUNK", 2)
+    settled: list[int] = []
+    real = alerts._settle_in_workers
+
+    def counted(*args: Any) -> None:
+        settled.append(len(args[2]))
+        real(*args)
+
+    monkeypatch.setattr(alerts, "_settle_in_workers", counted)
+    cli = LedgerCLI(database_url)
+    cli.actor = "9000"
+
+    cli.ok("alerts", "--summary", "--json")
+
+    assert settled == [6]
+    assert _pending(engine) == []
+    after = dump_read_models(engine)
+    after.pop("access_log", None), built.pop("access_log", None)
+    assert after == built
