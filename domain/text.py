@@ -155,7 +155,7 @@ def blank_value_error(what: str, *, optional: bool) -> InvalidValueError:
 
 def parse_optional_text(value: str | None, what: str, *, limit: int = LONG_LIMIT) -> str | None:
     """`parse_text` for an option that may be left out: None when it was. Given, it must say
-    something, as any other text must: an empty --area is a mistake, not a request for none."""
+    something, as any other text must: an empty area is a mistake, not a request for none."""
     if value is None:
         return None
     if is_blank(value):
