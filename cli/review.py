@@ -117,12 +117,16 @@ def who_knew(
         emit_json(found.document)
         return
     view, names = found.view, found.names
-    _matrix(view, names, caption(as_of, at))
+    # A responsibility not ended by --at may have ended since: it ran on "at" that moment.
+    running = "still owner" if asked_at is None else f"still owner at {asked_time(at)}"
+    _matrix(view, names, caption(as_of, at), running)
     if entry is not None and view.items:
         _people(view, names)
 
 
-def _matrix(view: WhoKnew, names: dict[str, str], title_note: str | None) -> None:
+def _matrix(
+    view: WhoKnew, names: dict[str, str], title_note: str | None, running: str = "still owner"
+) -> None:
     """Each item, and when each agency first knew it, or that it did not; each owner who was
     responsible for it but had not read it."""
     from ledger.document import KNOWING_NOTE
@@ -147,12 +151,13 @@ def _matrix(view: WhoKnew, names: dict[str, str], title_note: str | None) -> Non
                 f"#{knowing.source}, {through})"
             )
         for duty in item.responsible_not_acknowledged:
-            until = local_time(duty.responsible_to) or "now"
+            ended = local_time(duty.responsible_to)
+            until = f" to {ended}" if ended else f", {running}"
             lines.append(
                 [
                     (
                         f"! {_person(duty.staff, names)}, {duty.agency} owner from "
-                        f"{local_time(duty.responsible_from)} to {until}, was responsible for it "
+                        f"{local_time(duty.responsible_from)}{until}, was responsible for it "
                         "but had not acknowledged it",
                         STANDING,
                     )
