@@ -256,11 +256,11 @@ def _create_indexes(engine: Engine, indexes: Sequence[Index]) -> None:
         return
     with engine.connect() as conn:
         present = _index_names(conn)
-    missing = [index for index in indexes if index.name not in present]
-    if missing:
+    # One transaction each: a transaction holding one table's lock while it waits for another's
+    # could deadlock with a catch-up writing both (two readers after an import, on PostgreSQL).
+    for index in (index for index in indexes if index.name not in present):
         with engine.begin() as conn:
-            for index in missing:
-                index.create(conn, checkfirst=True)
+            index.create(conn, checkfirst=True)
 
 
 def _catch_up(

@@ -5,6 +5,7 @@ nothing left pending for the first reader. Every scenario runs on SQLite and on 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -166,3 +167,43 @@ def test_a_read_finding_long_histories_pending_settles_them_as_a_rebuild_does(
     after = dump_read_models(engine)
     after.pop("access_log", None), built.pop("access_log", None)
     assert after == built
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_two_readers_catching_up_a_long_backlog_at_once_give_what_a_rebuild_gives(
+    opened: tuple[Any, Engine], bulk_calls: list[list[str]], database_url: str
+) -> None:
+    from ledger.bootstrap import open_ledger
+    from ledger.settings import Settings, parse_database_url
+
+    ledger, engine = opened
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def reader() -> None:
+        settings = Settings(database=parse_database_url(database_url))
+        own_ledger = open_ledger(settings)
+        own_engine = make_engine(settings.database.sqlalchemy_url(), settings.database.schema)
+        try:
+            start.wait()
+            catch_up(own_engine, own_ledger, all_projections(), page_size=29)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            own_engine.dispose()
+            own_ledger.close()
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    # The first took the rebuild's path; the second too, unless it found the first far ahead.
+    assert len(bulk_calls) in (1, 2)
+    assert _pending(engine) == []
+    assert up_to_date(engine, ledger.head(), PROJECTIONS)
+    caught_up = dump_read_models(engine)
+    rebuild(engine, ledger, all_projections())
+    assert dump_read_models(engine) == caught_up
