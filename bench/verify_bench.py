@@ -78,7 +78,7 @@ def raw_read(db: Any) -> int:
     from ledger.verification import PAGE, _streams
 
     count = 0
-    with _streams(db, PAGE) as (events, links):
+    with _streams(db, PAGE) as (events, links, _bindings):
         for _ in events:
             count += 1
         for _ in links:
