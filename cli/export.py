@@ -24,7 +24,6 @@ from ledger.document import (
     CHRONOLOGY_COLUMNS,
     CUSTODY_COLUMNS,
     INTRODUCTION,
-    KNOWING_NOTE,
     KNOWLEDGE_COLUMNS,
     OWNERSHIP_COLUMNS,
     STAFF_COLUMNS,
@@ -37,6 +36,7 @@ from ledger.document import (
     london,
     stood_at,
 )
+from projections.labels import KNOWING_NOTE
 
 __all__ = ["csv_file", "export", "html_file", "json_file", "london", "register", "stood_at"]
 

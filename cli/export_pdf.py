@@ -27,7 +27,6 @@ from fpdf.fonts import FontFace
 from ledger.document import (
     CUSTODY_COLUMNS,
     INTRODUCTION,
-    KNOWING_NOTE,
     KNOWLEDGE_COLUMNS,
     OWNERSHIP_COLUMNS,
     STAFF_COLUMNS,
@@ -41,6 +40,7 @@ from ledger.document import (
     Warning,
     london,
 )
+from projections.labels import KNOWING_NOTE
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -129,8 +129,7 @@ def _matrix(
 ) -> None:
     """Each item, and when each agency first knew it, or that it did not; each owner who was
     responsible for it but had not read it."""
-    from ledger.document import KNOWING_NOTE
-    from projections.labels import label
+    from projections.labels import KNOWING_NOTE, label
 
     owners = "; ".join(f"{a}: {_person(st, names)}" for a, st in sorted(view.owners.items()))
     items = []

@@ -48,11 +48,6 @@ TIME_NOTE = (
     "Times are local time in London (Europe/London), marked GMT or BST; a date alone means "
     "the time of day was not recorded."
 )
-KNOWING_NOTE = (
-    "An agency knew an item from when one of its staff recorded it (made the contact or wrote "
-    "it), acknowledged it, had it shared or attended a meeting on it; typing in someone else's "
-    "record (entered) is clerical work, not knowledge of the case."
-)
 INTRODUCTION = (
     "Exported from the offender timeline ledger. Each entry shows when it occurred and when the "
     "ledger recorded it; corrections are shown beside the original, which is never deleted."

@@ -122,6 +122,14 @@ def label(type_name: str, facts: Mapping[str, Any], names: Names | None = None) 
     return make(facts, names or {}) if make is not None else kind(type_name)
 
 
+# What "knew" means in who-knew and the export's knowledge section, said to the reader.
+KNOWING_NOTE = (
+    "An agency knew an item from when one of its staff recorded it (made the contact or wrote "
+    "it), acknowledged it, had it shared or attended a meeting on it; typing in someone else's "
+    "record (entered) is clerical work, not knowledge of the case."
+)
+
+
 # Each alert rule in plain words, as a reviewer reads the list of missed warnings.
 RULES: dict[str, str] = {
     "ARMS_OVERDUE": "No ARMS assessment after release or registration",
