@@ -18,6 +18,8 @@ class DomainError(Exception):
         super().__init__(message)
         # The fields the message names, each written as its bare name.
         self.fields: tuple[str, ...] = tuple(fields)
+        # Which command of a batch was refused, where it came in a batch (an import's lines).
+        self.index: int | None = None
 
 
 class InvalidValueError(DomainError, ValueError):

@@ -204,7 +204,7 @@ def _apply_all(
             else:
                 done.append(_record(app, work, typist, command, now))
         except DomainError as refusal:
-            refusal.index = index  # type: ignore[attr-defined]
+            refusal.index = index
             raise
     return done
 

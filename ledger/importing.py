@@ -226,7 +226,7 @@ def import_records(
     try:
         done = handle(app, actor, [command for _, command in records], dry_run=dry_run)
     except DomainError as refusal:
-        index = getattr(refusal, "index", None)
+        index = refusal.index
         if index is None:
             raise
         line = records[index][0]
