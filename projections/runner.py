@@ -259,8 +259,15 @@ def _create_indexes(engine: Engine, indexes: Sequence[Index]) -> None:
     # One transaction each: a transaction holding one table's lock while it waits for another's
     # could deadlock with a catch-up writing both (two readers after an import, on PostgreSQL).
     for index in (index for index in indexes if index.name not in present):
-        with engine.begin() as conn:
-            index.create(conn, checkfirst=True)
+        try:
+            with engine.begin() as conn:
+                index.create(conn, checkfirst=True)
+        except IntegrityError:
+            # Another reader created it between the check and the create (PostgreSQL's
+            # catalogue refuses the second): the index is there, which is all that was wanted.
+            with engine.connect() as conn:
+                if index.name not in _index_names(conn):
+                    raise
 
 
 def _catch_up(
