@@ -444,7 +444,7 @@ def _open(url: str) -> Any:
     class GeneratingLedger(OffenderLedger):
         name = OffenderLedger.name
         is_snapshotting_enabled = True
-        snapshotting_intervals: ClassVar[dict[type, int]] = {}
+        snapshot_intervals: ClassVar[dict[str, int]] = {}
 
     return GeneratingLedger(env=event_store_environment(settings, create_tables=False))
 

@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from itertools import chain
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import (
@@ -33,13 +33,6 @@ from domain.errors import (
     UnknownStaffError,
 )
 from domain.identity import offender_id, staff_id
-from domain.offender import (
-    Offender,
-    check_about_information,
-    check_correction_in_order,
-    check_not_before,
-    people_in_post,
-)
 from domain.staff import LastInPost, Person, StaffMember, check_in_post, check_named_in_post
 from ledger.errors import MissingActorError
 from ledger.integrity import author
@@ -47,11 +40,20 @@ from ledger.locks import administrators_lock
 from ledger.snapshots import CurrentSnapshots
 from ledger.transcodings import register_domain_transcodings
 
+if TYPE_CHECKING:
+    from domain.offender import Offender
+
+# The aggregate whose snapshots are taken, by topic: naming its class would import it, and with it
+# the classes of all its events, which a read (it never saves) has no use for.
+OFFENDER_TOPIC = "domain.offender:Offender"
+
 
 class OffenderLedger(Application[UUID]):
     name = "ledger"
-    # Appending costs the same whatever the history: at most 50 events replay on top of a snapshot.
-    snapshotting_intervals: ClassVar[dict[type, int]] = {Offender: 50}
+    # Appending costs the same whatever the history: at most 50 events replay on top of a snapshot
+    # (`_take_snapshots`, which reads these intervals; the library's own are left empty).
+    is_snapshotting_enabled = True
+    snapshot_intervals: ClassVar[dict[str, int]] = {OFFENDER_TOPIC: 50}
 
     def construct_repository(self) -> Repository[UUID]:
         """The library's repository, reading only snapshots of the aggregate's current shape."""
@@ -132,6 +134,8 @@ class OffenderLedger(Application[UUID]):
 
         A recording naming them that commits after the scan and before the leaving is saved is
         not seen: the recording checked them in post against the directory as it stood."""
+        from domain.offender import Offender, people_in_post
+
         refs: dict[UUID, str] = {}
         times: dict[tuple[UUID, int], ValidTime] = {}
         for event in self._log():
@@ -220,7 +224,7 @@ class OffenderLedger(Application[UUID]):
         due: dict[UUID, Any] = {}
         for event in processing_event.events:
             aggregate = processing_event.aggregates.get(event.originator_id)
-            interval = self.snapshotting_intervals.get(type(aggregate))
+            interval = self.snapshot_intervals.get(get_topic(type(aggregate)))
             if interval and event.originator_version % interval == 0:
                 due[event.originator_id] = aggregate
         if due:
@@ -242,6 +246,8 @@ class OffenderLedger(Application[UUID]):
         taken from the offender's events not yet saved (found by their number, not searched
         for: an import of many events to one offender checks each in constant time), so the
         check costs the same whatever the length of the history."""
+        from domain.offender import Offender, check_about_information, check_not_before
+
         read: dict[int, Any] = {}
         if isinstance(event, Offender.EntryCorrected) and event.entry_occurred_at is not None:
             self._check_corrected_time(offender, event, read)
@@ -261,6 +267,8 @@ class OffenderLedger(Application[UUID]):
         about it, or on a day when someone it has in post (`people_in_post`) was not. Finding
         what is about it reads the stream from the entry on: it costs as the history after the
         entry, and only a correction of a time pays it."""
+        from domain.offender import check_correction_in_order, people_in_post
+
         number = correction.entry
         entry = self._entry(offender, number, read)
         referred = [

@@ -9,8 +9,8 @@ from typing import Any
 
 from eventsourcing.persistence import Transcoder, Transcoding
 
-from domain.offender import ChangeOfOwner, CustodyMove, Licence, RecallDecision, RegistrationEnd
 from domain.staff import Post
+from domain.state import ChangeOfOwner, CustodyMove, Licence, RecallDecision, RegistrationEnd
 from domain.values import (
     Agency,
     AssessmentTool,

@@ -16,7 +16,7 @@ from domain.staff import StaffMember
 from domain.values import Agency, is_senior
 from projections.bulk import BulkInsert
 from projections.db import clear_tables
-from projections.records import pg_row_from_event, row_from_event, sqlite_row_from_event
+from projections.rows import pg_row_from_event, row_from_event, sqlite_row_from_event
 from projections.runner import Projection
 from projections.schema import EntryRow, OffenderRow, StaffRow
 

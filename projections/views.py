@@ -38,7 +38,7 @@ from projections.event_types import (
     RELEASED_ON_LICENCE,
 )
 from projections.ownership import current_owners, ownership_periods
-from projections.records import EVENT_CLASSES, EntryRecord, summarise
+from projections.records import EntryRecord
 
 LATE_AFTER_DAYS = 7
 
@@ -87,6 +87,8 @@ def apply_corrections(
         if fix.data.get("licence_end"):
             facts = {**changed.data, "licence_end": fix.data["licence_end"]}
             # The summary says the licence end; unless corrected by hand, it says the new one.
+            from projections.rows import EVENT_CLASSES, summarise
+
             kind = EVENT_CLASSES[changed.type]
             derived = summarise(kind, changed.data) == changed.summary
             summary = summarise(kind, facts) if derived else changed.summary

@@ -11,7 +11,8 @@ from domain.staff import StaffMember
 from domain.values import Agency
 from projections.alerts.policy import load_policy
 from projections.alerts.rules import Breach, case_records
-from projections.records import EVENT_CLASSES, EntryRecord, is_risk_relevant
+from projections.records import EntryRecord
+from projections.rows import EVENT_CLASSES, is_risk_relevant
 
 
 def constable() -> StaffMember:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 
 from domain.offender import Offender
 from domain.staff import StaffMember
 from projections import event_types
 from projections.builtin import StaffDirectory
 from projections.catalogue import all_projections
-from projections.records import EVENT_CLASSES, RISK_RELEVANCE, SUMMARIES
+from projections.records import INFORMATIONAL_TYPES
+from projections.rows import EVENT_CLASSES, RISK_RELEVANCE, SUMMARIES
 
 
 def event_classes(aggregate: type) -> set[type]:
@@ -46,8 +48,11 @@ def test_every_offender_event_has_a_timeline_summary_and_a_risk_rule() -> None:
 
 def test_every_stored_type_name_is_the_name_of_its_class() -> None:
     assert {cls.__name__: cls for cls in offender_events} == EVENT_CLASSES
-    names = {v for k, v in vars(event_types).items() if k.isupper()}
-    assert names == set(EVENT_CLASSES)
+    names = {k: v for k, v in vars(event_types).items() if k.isupper()}
+    assert set(names.values()) == set(EVENT_CLASSES)
+    # Each constant names the class it is spelt after: REGISTERED is Offender.Registered.
+    for constant, name in names.items():
+        assert re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper() == constant
 
 
 def test_every_staff_event_has_a_handler_in_the_staff_directory() -> None:
@@ -59,3 +64,18 @@ def test_every_event_reaches_a_projection() -> None:
     projections = all_projections()
     for cls in offender_events | staff_events:
         assert any(issubclass(cls, p.handles) for p in projections), cls.__name__
+
+
+def test_the_informational_types_are_the_stored_names_of_the_informational_events() -> None:
+    from domain.offender import INFORMATIONAL_EVENTS
+
+    assert {cls.__name__ for cls in INFORMATIONAL_EVENTS} == INFORMATIONAL_TYPES
+
+
+def test_the_ledger_snapshots_the_offender_aggregate_by_its_topic() -> None:
+    from eventsourcing.utils import get_topic
+
+    from ledger.app import OFFENDER_TOPIC, OffenderLedger
+
+    assert get_topic(Offender) == OFFENDER_TOPIC
+    assert OffenderLedger.snapshot_intervals == {OFFENDER_TOPIC: 50}

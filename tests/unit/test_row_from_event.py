@@ -13,11 +13,9 @@ from domain.values import Agency, AssessmentTool, RecallChoice, RiskLevel, Share
 from projections.records import (
     COMMON_FIELDS,
     EntryRecord,
-    is_risk_relevant,
     json_safe,
-    row_from_event,
-    summarise,
 )
+from projections.rows import is_risk_relevant, row_from_event, summarise
 
 PC = Person("4521", Agency.POLICE, "PC", False)
 PO = Person("7702", Agency.PROBATION, "Probation Officer", False)
@@ -105,7 +103,7 @@ def test_the_sqlite_row_is_what_sqlalchemy_would_bind_for_that_row() -> None:
     from sqlalchemy.dialects import sqlite
 
     from projections.bulk import BulkInsert
-    from projections.records import sqlite_row_from_event
+    from projections.rows import sqlite_row_from_event
     from projections.schema import EntryRow
 
     bulk = BulkInsert(EntryRow.__table__)  # type: ignore[arg-type]
@@ -120,7 +118,7 @@ def test_the_postgresql_copy_row_is_what_sqlalchemy_would_bind_for_that_row() ->
     from sqlalchemy.dialects.postgresql import psycopg
 
     from projections.bulk import BulkInsert
-    from projections.records import pg_row_from_event
+    from projections.rows import pg_row_from_event
     from projections.schema import EntryRow
 
     bulk = BulkInsert(EntryRow.__table__)  # type: ignore[arg-type]
