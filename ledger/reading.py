@@ -263,7 +263,7 @@ def alerts(
     from domain.errors import InvalidValueError
     from projections.alerts import queries
     from projections.alerts.policy import load_policy
-    from projections.alerts.projection import settle_for_reading
+    from projections.alerts.settling import settle_for_reading
 
     with _reading(context, "alerts", offender):
         if history and not offender:
@@ -570,7 +570,7 @@ def _alert_history(
     from domain.clock import utc_now
     from projections.alerts import queries
     from projections.alerts.policy import load_policy
-    from projections.alerts.projection import settle_for_reading
+    from projections.alerts.settling import settle_for_reading
 
     policy = load_policy(context.settings.policy_path)
     moment = utc_now()

@@ -42,7 +42,7 @@ def bulk_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     alerts to worker processes; records, per catch-up that took the rebuild's path, the
     projections whose indexes it deferred."""
     from projections import reading, runner
-    from projections.alerts import projection as alerts
+    from projections.alerts import settling as alerts
 
     monkeypatch.setattr(runner, "BULK_CATCH_UP_EVENTS", 50)
     monkeypatch.setattr(runner, "PREPARE_IN_CHILD_EVENTS", 0)
@@ -136,8 +136,8 @@ def test_a_long_catch_up_stopped_early_is_finished_by_the_next_reader(
 def test_a_read_finding_long_histories_pending_settles_them_as_a_rebuild_does(
     opened: tuple[Any, Engine], database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from projections.alerts import projection as alerts
-    from projections.alerts.projection import mark_pending
+    from projections.alerts import settling as alerts
+    from projections.alerts.settling import mark_pending
     from projections.schema import OffenderRow
 
     ledger, engine = opened

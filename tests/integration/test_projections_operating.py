@@ -108,7 +108,7 @@ def test_a_rebuild_gives_exactly_what_was_built_event_by_event(database_url: str
 def test_a_rebuild_evaluating_alerts_in_worker_processes_gives_the_same_rows(
     opened: tuple[Any, Engine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from projections.alerts import projection as alerts
+    from projections.alerts import settling as alerts
 
     ledger, engine = opened
     build_in_steps(engine, ledger, every=29, page_size=13)
@@ -163,8 +163,9 @@ def test_a_rebuild_reading_its_pages_in_child_processes_gives_the_same_rows(
 def test_a_rebuild_stopped_early_leaves_its_offenders_pending_for_the_next_reader(
     opened: tuple[Any, Engine],
 ) -> None:
-    from projections.alerts.projection import AlertsProjection, settle
+    from projections.alerts.projection import AlertsProjection
     from projections.alerts.schema import AlertPendingRow
+    from projections.alerts.settling import settle
 
     ledger, engine = opened
     catch_up(engine, ledger, all_projections())

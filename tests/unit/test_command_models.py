@@ -44,3 +44,19 @@ def test_an_import_key_is_a_field_without_its_guard_underscore():
     share = COMMANDS["share"]
     assert share.import_keys()["with"] == "with_"
     assert "with_" not in share.import_keys()
+
+
+def test_a_command_once_made_cannot_be_changed_and_compares_by_its_values():
+    from ledger.commands import RecordEntry
+
+    entry = RecordEntry.build(ref="WMP-000123", summary="Notified a new address", by="7702")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        entry.summary = "something else"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del entry.summary
+    assert entry.summary == "Notified a new address"
+    same = RecordEntry.build(ref="WMP-000123", summary="Notified a new address", by="7702")
+    assert entry == same and hash(entry) == hash(same)
+    assert entry != RecordEntry.build(ref="WMP-000123", summary="Other", by="7702")
+    assert repr(entry).startswith("RecordEntry(ref='WMP-000123', ")
+    assert "summary='Notified a new address'" in repr(entry)
