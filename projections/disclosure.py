@@ -79,7 +79,7 @@ def anonymise(document: dict[str, Any]) -> dict[str, Any]:
             return pseudonyms[text]
         if born and text == born:
             return born[:4]
-        text = words(text)
+        text = _once(words(text))
         # The date of birth typed into free text ("DOB 02/03/1975") keeps its year alone too.
         return birthday.sub(born[:4], text) if birthday is not None else text
 
@@ -90,6 +90,17 @@ def anonymise(document: dict[str, Any]) -> dict[str, Any]:
             changed["staff"], key=lambda m: (len(m["staff_id"]), m["staff_id"])
         )
     return changed
+
+
+# A person named as the views name them, `Pat Lowe (7702, PO)`, has both name and id replaced by
+# one pseudonym: `Staff B (Staff B, PO)` reads as `Staff B (PO)`, and `Staff D (Staff D)` as
+# `Staff D`.
+_NAMED_TWICE = re.compile(r"(Staff [A-Z]+) \(\1(\)|, )")
+
+
+def _once(text: str) -> str:
+    """Free text with each pseudonym said once where a person was named by name and id."""
+    return _NAMED_TWICE.sub(lambda m: m[1] if m[2] == ")" else f"{m[1]} (", text)
 
 
 # In English whatever the locale, as the records are written.

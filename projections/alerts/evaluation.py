@@ -13,7 +13,7 @@ from datetime import date, datetime
 from itertools import groupby
 from json.encoder import encode_basestring as _encode_text
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from sqlalchemy import Connection, delete, select
@@ -52,21 +52,34 @@ def lock(conn: Connection) -> None:
     conn.execute(lock)
 
 
-def staff_agencies(conn: Connection) -> dict[str, str]:
-    """Each staff member's agency, from the staff directory: the rules place by it someone who
-    typed an entry in for another and authored nothing else on that offender."""
-    return {
-        staff: agency for staff, agency in conn.execute(select(StaffRow.staff_id, StaffRow.agency))
-    }
+class Directory(NamedTuple):
+    """The staff directory as the rules read it: each member's agency (which places someone who
+    typed an entry in for another and authored nothing else on that offender) and name (which a
+    breach's detail gives beside the id)."""
+
+    agencies: dict[str, str]
+    names: dict[str, str]
+
+
+def staff_directory(conn: Connection) -> Directory:
+    """Every staff member's agency and name, from the staff read model."""
+    agencies: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for staff, agency, name in conn.execute(
+        select(StaffRow.staff_id, StaffRow.agency, StaffRow.name)
+    ):
+        agencies[staff] = agency
+        names[staff] = name
+    return Directory(agencies, names)
 
 
 def reevaluate(conn: Connection, policy: Policy, offenders: Sequence[UUID]) -> None:
     """Replaces the alert rows of `offenders` with their breaches as of everything recorded."""
-    agencies = staff_agencies(conn)
+    staff = staff_directory(conn)
     for chunk in in_chunks(offenders, CHUNK):
         rows: list[dict[str, Any]] = []
         for offender_id, records in load_histories(conn, chunk):
-            breaches = evaluate(records, policy, agencies=agencies)
+            breaches = evaluate(records, policy, agencies=staff.agencies, names=staff.names)
             rows.extend(alert_driver_rows(conn.dialect, offender_id, records, breaches))
         replace_alerts(conn, chunk, rows)
 

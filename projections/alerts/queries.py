@@ -17,7 +17,7 @@ from uuid import UUID
 from sqlalchemy import Connection, Select, Subquery, func, select, union_all
 
 from domain.clock import iso
-from projections.alerts.evaluation import alert_rows, load_histories, staff_agencies
+from projections.alerts.evaluation import alert_rows, load_histories, staff_directory
 from projections.alerts.policy import Policy
 from projections.alerts.rules import evaluate
 from projections.alerts.schema import AlertRow
@@ -151,10 +151,11 @@ def _evaluated(
             query = query.where(OffenderRow.area == area)
         offenders = list(conn.scalars(query))
     rows: list[dict[str, Any]] = []
-    agencies = staff_agencies(conn)
+    staff = staff_directory(conn)
     for start in range(0, len(offenders), 200):
         for oid, records in load_histories(conn, offenders[start : start + 200], as_of):
-            rows.extend(alert_rows(oid, records, evaluate(records, policy, as_of, agencies)))
+            breaches = evaluate(records, policy, as_of, staff.agencies, staff.names)
+            rows.extend(alert_rows(oid, records, breaches))
     return rows
 
 

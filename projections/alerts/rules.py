@@ -50,6 +50,7 @@ from projections.event_types import (
     VISIT_RECORDED,
 )
 from projections.knowledge import Knowing, first_known_by_agency, knowings
+from projections.labels import person
 from projections.ownership import Period, owners_at, ownership_periods
 from projections.records import INFORMATIONAL_TYPES, EntryRecord
 from projections.views import apply_corrections
@@ -96,11 +97,16 @@ class Case:
     or after T" is a binary search rather than a scan."""
 
     def __init__(
-        self, records: Sequence[EntryRecord], agencies: Mapping[str, str] | None = None
+        self,
+        records: Sequence[EntryRecord],
+        agencies: Mapping[str, str] | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> None:
         self.records = list(records)
         # Staff id to agency (the staff directory): places typists; None, the records do.
         self.agencies = agencies
+        # Staff id to name (the staff directory): how a breach's detail names people.
+        self.names: Mapping[str, str] = names or {}
         self._by_type: dict[str, list[EntryRecord]] = {}
         for r in self.records:
             self._by_type.setdefault(r.type, []).append(r)
@@ -118,6 +124,11 @@ class Case:
         )
         self._licences: list[Licence] | None = None
         self._custody: list[End] | None = None
+
+    def who(self, staff: str, rank: str | None = None) -> str:
+        """Someone as a breach's detail names them: `Lee Hart (4633, PC)`, or the bare id where
+        the directory was not given (the rules alone, in tests)."""
+        return person(staff, self.names, rank)
 
     @property
     def licences(self) -> list[Licence]:
@@ -197,6 +208,7 @@ def case_records(
     records: Sequence[EntryRecord],
     as_of: datetime | None = None,
     agencies: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Case:
     """One offender's records as the rules read them: those recorded by `as_of`, corrected,
     without the corrections themselves, in the order they occurred."""
@@ -207,6 +219,7 @@ def case_records(
             key=lambda r: (r.occurred_instant, r.entry),
         ),
         agencies,
+        names,
     )
 
 
@@ -215,11 +228,13 @@ def evaluate(
     policy: Policy,
     as_of: datetime | None = None,
     agencies: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> list[Breach]:
     """Every breach of every rule for one offender, each lapsed where its remedy stopped being
     possible, in order of due time. `agencies` (staff id to agency, the staff directory) places
-    typists; without it, this offender's records do."""
-    case = case_records(records, as_of, agencies)
+    typists; without it, this offender's records do. `names` (staff id to name) names people in
+    the details; without it, they are named by id."""
+    case = case_records(records, as_of, agencies, names)
     found = [
         lapsed
         for name, rule in RULES.items()
@@ -418,16 +433,18 @@ def entry_unacknowledged(case: Case, policy: Policy) -> list[Breach]:
             item = by_entry[n]
             inherited = item.occurred_instant < start
             detail = (
-                f"{_label(item)} by {item.by} not acknowledged by police owner {period.staff} "
+                f"{_label(item)} by {case.who(item.by, item.rank)} not acknowledged by "
+                f"police owner {case.who(period.staff)} "
                 + (
                     f"within {days} days of the transfer on {day(start)}"
                     if inherited
                     else f"within {days} days"
                 )
             )
-            closers = [(seen, f"acknowledged by {period.staff}")] if seen is not None else []
+            owner = case.who(period.staff)
+            closers = [(seen, f"acknowledged by {owner}")] if seen is not None else []
             if end is not None:
-                closers.append((end, f"case transferred from {period.staff} on {day(end)}"))
+                closers.append((end, f"case transferred from {owner} on {day(end)}"))
             closed_at, how = min(closers, key=lambda c: c[0]) if closers else (None, None)
             found.append(Breach("ENTRY_UNACKNOWLEDGED", n, due, closed_at, detail, how))
         previous = (period, duties)
@@ -497,9 +514,12 @@ def disagreement_not_escalated(case: Case, policy: Policy) -> list[Breach]:
                 else r.senior and names(r, n)
             ),
         )
-        other = item.data["with_person"]["staff"]
+        other = item.data["with_person"]
+        between = (
+            f"{case.who(item.by, item.rank)} and {case.who(other['staff'], other.get('rank'))}"
+        )
         detail = (
-            f"disagreement #{item.entry} of {day(start)} between {item.by} and {other} "
+            f"disagreement #{item.entry} of {day(start)} between {between} "
             f"not escalated to an inspector or above within {days} days"
         )
         how = "escalation" if done is not None and done.type == ESCALATION_RECORDED else "decision"

@@ -118,7 +118,7 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
         lock,
         reevaluate,
         replace_alerts,
-        staff_agencies,
+        staff_directory,
         stamp_of,
     )
     from projections.alerts.rules import evaluate
@@ -136,9 +136,11 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
             try:
                 rows: list[Any] = []
                 with reader.connect() as conn:
-                    agencies = staff_agencies(conn)
+                    staff = staff_directory(conn)
                     for offender_id, records in load_histories(conn, offenders):
-                        breaches = evaluate(records, policy, agencies=agencies)
+                        breaches = evaluate(
+                            records, policy, agencies=staff.agencies, names=staff.names
+                        )
                         rows.extend(alert_driver_rows(dialect, offender_id, records, breaches))
                     conn.rollback()
                 with writer.begin() as conn:

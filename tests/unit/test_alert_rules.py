@@ -245,6 +245,27 @@ def test_with_one_owning_agency_there_is_no_one_to_share_with():
     assert story.breaches(disclosure_not_shared) == []
 
 
+NAMES = {"4521": "Sam Reid", "4600": "Lee Hart", "7702": "Pat Lowe"}
+
+
+def only(rule: str, breaches: list) -> list:
+    return [b for b in breaches if b.rule == rule]
+
+
+def test_a_breach_names_the_people_it_concerns_given_the_directory(probation_entry):
+    probation_entry.transfer("2016-09-20", PC2)
+    found = only("ENTRY_UNACKNOWLEDGED", evaluate(probation_entry.records, POLICY, names=NAMES))
+    # Sam Reid's duty ended with the transfer; Lee Hart inherited the entry.
+    breach, inherited = sorted(found, key=lambda b: b.due_at)
+    assert "by police owner Lee Hart (4600) within 7 days of the transfer" in inherited.detail
+    assert breach.detail.startswith("entry #2 of 2016-09-01 by Pat Lowe (7702, PO) ")
+    assert "by police owner Sam Reid (4521) within 7 days" in breach.detail
+    assert breach.resolution == "case transferred from Sam Reid (4521) on 2016-09-20"
+    # The rules alone, without the directory, name people by id.
+    bare = min(only("ENTRY_UNACKNOWLEDGED", evaluate(probation_entry.records, POLICY)))
+    assert "by 7702 (PO) not acknowledged by police owner 4521 " in bare.detail
+
+
 # ----------------------------------------------------------------- DISAGREEMENT_NOT_ESCALATED
 
 
@@ -281,6 +302,12 @@ def test_a_senior_decision_naming_it_late(disagreement):
     )
     [breach] = disagreement.breaches(disagreement_not_escalated)
     assert breach.satisfied_at == at("2016-11-01")
+
+
+def test_a_disagreement_names_both_people_given_the_directory(disagreement):
+    found = evaluate(disagreement.records, POLICY, names=NAMES)
+    [breach] = only("DISAGREEMENT_NOT_ESCALATED", found)
+    assert "between Sam Reid (4521, PC) and Pat Lowe (7702, PO) not escalated" in breach.detail
 
 
 # --------------------------------------------------------------------- RECALL_NOT_CONSIDERED

@@ -46,6 +46,19 @@ def test_free_text_loses_known_names_references_and_ids_as_whole_words_only():
     assert done["offender"] == {"ref": "Subject", "name": "Subject", "born": "1975", "owners": {}}
 
 
+def test_a_person_named_by_name_and_id_is_one_pseudonym_said_once():
+    named = document()
+    named["alerts"] = [
+        {
+            "detail": "entry #2 by Pat Lowe (7702, PO) not acknowledged by Sam Reid (4521)",
+            "resolution": "case transferred from Sam Reid (4521) on 2016-11-01",
+        }
+    ]
+    [alert] = anonymise(named)["alerts"]
+    assert alert["detail"] == "entry #2 by Staff C (PO) not acknowledged by Staff B"
+    assert alert["resolution"] == "case transferred from Staff B on 2016-11-01"
+
+
 def joined_names() -> dict:
     """An offender and staff whose names are joined by hyphens and apostrophes."""
     return {
