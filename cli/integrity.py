@@ -72,7 +72,7 @@ def verify(
     Example: ledger verify --digest-out /secure/ledger-digest.json
     """
     from ledger.files import output_path, write_whole
-    from ledger.verification import Digest, check_read_models, name_problems
+    from ledger.verification import Digest, check_read_models, name_problems, payload_author
     from ledger.verification import verify as verify_ledger
     from projections.runner import positions
 
@@ -90,7 +90,7 @@ def verify(
     # A look at every record's place in the chain, and a report naming REF#N: attributed and
     # justified like any read (Data Protection Act 2018 s.62), and logged before it is shown.
     s.check_reader(check_decode=False)
-    report = verify_ledger(s.settings.database, baseline)
+    report = verify_ledger(s.settings.database, baseline, author_of=payload_author(ledger))
     check_read_models(report, max(positions(s.engine()).values(), default=0))
     if report.problems:
         name_problems(ledger, report)
@@ -118,6 +118,11 @@ def verify(
 def _print_report(report: Report, digest_out: Path | None, against: Path | None) -> None:
     head = report.head
     say(f"{report.events} events, {report.links} links; digest {head.position}:{head.hash}")
+    if report.authors_unread:
+        say(
+            f"the authors of {report.authors_unread} events were not held to their links: their "
+            "payloads could not be read (an encrypted ledger needs LEDGER_CIPHER_KEY for that)"
+        )
     if against is not None and report.against is not None:
         verdict = "extends" if report.ok else "does NOT extend"
         say(f"the ledger {verdict} the digest at position {report.against.position} ({against})")

@@ -521,7 +521,7 @@ def _disclosed(
     digest; with the people replaced by pseudonyms if `anonymise`."""
     from domain.clock import iso, utc_now
     from ledger.document import ExportDocument
-    from ledger.verification import verify
+    from ledger.verification import payload_author, verify
     from projections.disclosure import anonymise as pseudonymise
     from projections.disclosure import disclosure_document
     from projections.queries import list_staff
@@ -531,7 +531,7 @@ def _disclosed(
         staff = list_staff(conn)
     body = disclosure_document(records, staff, ref=ref, as_of=as_of)
     body["alerts"] = _alert_history(context, ref, as_of)
-    report = verify(context.settings.database)
+    report = verify(context.settings.database, author_of=payload_author(context.ledger()))
     problems = len(report.problems) + report.more_problems
     document = {
         "export": {

@@ -13,7 +13,7 @@ import re
 import sqlite3
 import struct
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -129,6 +129,8 @@ KIND_MESSAGES = {
     "digest_truncated": "the ledger ends before the digest's position: events were removed",
     "login_not_bound": "the database login that inserted this event was not bound to the staff "
     "member it names when it was recorded",
+    "author_mismatch": "the event's payload names someone other than the staff member its link "
+    "names: it was written in someone else's name",
     "read_models_ahead": "the read models have processed events up to this position, beyond the "
     "ledger's newest: the newest events were removed",
 }
@@ -162,6 +164,9 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     more_problems: int = 0
     against: Digest | None = None
+    # Events whose link names an author but whose payload could not be decoded to compare it
+    # (an encrypted ledger verified without its key): their authors are unchecked.
+    authors_unread: int = 0
 
     @property
     def ok(self) -> bool:
@@ -183,6 +188,7 @@ class Report:
             "chain_intact": self.chain_intact,
             "first_broken": {"position": first.position, "ref": first.ref} if first else None,
             "against": self.against.as_dict() if self.against else None,
+            "authors_unread": self.authors_unread,
         }
 
 
@@ -326,10 +332,36 @@ def _link(
         return None
 
 
-def verify(db: Database, against: Digest | None = None, *, page: int = PAGE) -> Report:
+# Who an event's payload names as its author (`ledger.integrity.author`), from the stored event's
+# stream id, version, topic and payload; raises if the payload cannot be decoded.
+AuthorOf = Callable[[UUID, int, str, bytes], str | None]
+
+
+def verify(
+    db: Database,
+    against: Digest | None = None,
+    *,
+    page: int = PAGE,
+    author_of: AuthorOf | None = None,
+) -> Report:
     """Re-reads the whole ledger, in pages, from one consistent snapshot of the database."""
     with _streams(db, page) as (events, links, bindings):
-        return check(events, links, against, bindings)
+        return check(events, links, against, bindings, author_of)
+
+
+def payload_author(ledger: OffenderLedger) -> AuthorOf:
+    """`AuthorOf` by the ledger's own mapper (its cipher and upcasting included)."""
+    from eventsourcing.persistence import StoredEvent
+
+    from ledger.integrity import author
+
+    def author_of(oid: UUID, version: int, topic: str, state: bytes) -> str | None:
+        stored = StoredEvent(
+            originator_id=oid, originator_version=version, topic=topic, state=state
+        )
+        return author(ledger.mapper.to_domain_event(stored))
+
+    return author_of
 
 
 def check(
@@ -337,8 +369,12 @@ def check(
     links: Iterator[LinkRow],
     against: Digest | None = None,
     bindings: Bindings | None = None,
+    author_of: AuthorOf | None = None,
 ) -> Report:
-    """Walks the events and the chain side by side in position order."""
+    """Walks the events and the chain side by side in position order. With `author_of`, a link
+    that names an author (v2, PostgreSQL) is also held to the author its event's payload names:
+    the link's author is the one the login check vouches for, so a payload naming another is a
+    forgery that the hashes alone would pass."""
     report = Report(against=against)
     problems: list[Problem] = []
 
@@ -421,6 +457,20 @@ def check(
                 )
             elif sha256(state).digest() != state_hash:
                 found("payload_changed", position, oid, version)
+            elif staff is not None and author_of is not None:
+                named = _named_author(author_of, oid, version, topic, state)
+                if named is _UNREAD:
+                    report.authors_unread += 1
+                elif named != staff:
+                    found(
+                        "author_mismatch",
+                        position,
+                        oid,
+                        version,
+                        f"the link names staff {staff}, the payload "
+                        + (f"staff {named}" if named else "no one")
+                        + ": written in someone else's name",
+                    )
             event = next(events, None)
         if against is not None and not against_seen and position >= against.position:
             against_seen = True
@@ -438,6 +488,20 @@ def check(
     report.head = head
     report.problems = sorted(problems, key=lambda p: p.position)
     return report
+
+
+_UNREAD = object()
+
+
+def _named_author(
+    author_of: AuthorOf, oid: bytes, version: int, topic: str, state: bytes
+) -> str | object | None:
+    """The author a payload names (None: no one), or `_UNREAD` when it cannot be decoded: an
+    encrypted ledger verified without its key, or a payload that no view could show either."""
+    try:
+        return author_of(UUID(bytes=oid), version, topic, state)
+    except Exception:
+        return _UNREAD
 
 
 def check_read_models(report: Report, processed: int) -> None:

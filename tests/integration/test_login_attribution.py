@@ -68,7 +68,7 @@ def test_an_event_forged_in_another_name_by_a_writer_login_fails_verify(register
 
 
 @postgres_only
-def test_a_link_naming_the_forger_over_a_payload_naming_another_is_refused_by_views(
+def test_a_link_naming_the_forger_over_a_payload_naming_another_is_caught_by_views_and_verify(
     registered, logins, monkeypatch
 ):
     import ledger.app
@@ -82,6 +82,12 @@ def test_a_link_naming_the_forger_over_a_payload_naming_another_is_refused_by_vi
 
     assert outcome.exit_code == 3 and outcome.stdout == ""
     assert f"{REF}#2" in outcome.stderr and len(outcome.stderr.splitlines()) == 1
+    # verify holds the payload's author to the link's, as the views do.
+    checked = logins["7702"]("verify", "--json")
+    assert checked.exit_code == 3, checked.stdout
+    [problem] = checked.json()["problems"]
+    assert (problem["kind"], problem["ref"]) == ("author_mismatch", f"{REF}#2")
+    assert "link names staff 4521, the payload staff 7702" in problem["detail"]
 
 
 @postgres_only
