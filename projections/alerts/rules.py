@@ -451,6 +451,21 @@ def entry_unacknowledged(case: Case, policy: Policy) -> list[Breach]:
     return found
 
 
+# How an agency came to know an item, as a breach's resolution says it ("met ... by ...").
+_KNOWING = {
+    "recorded": "an entry by {agency}",
+    "acknowledged": "an acknowledgement by {agency}",
+    "shared": "a share with or by {agency}",
+    "meeting": "a MAPPA meeting {agency} attended",
+}
+
+
+def _came_to_know(agency: str, knowing: Knowing) -> str:
+    """`an acknowledgement by police (#8)`."""
+    said = _KNOWING.get(knowing.how, "{agency} knowing it (" + knowing.how + ")")
+    return f"{said.format(agency=agency)} (#{knowing.source})"
+
+
 def disclosure_not_shared(case: Case, policy: Policy) -> list[Breach]:
     """A risk-relevant disclosure or a concern known to one owning agency that another owning
     agency did not come to know (share, acknowledgement, meeting) within N days."""
@@ -492,7 +507,7 @@ def disclosure_not_shared(case: Case, policy: Policy) -> list[Breach]:
                         due,
                         k.since_instant,
                         detail,
-                        f"{agency} knew by {k.how} (#{k.source})",
+                        _came_to_know(agency, k),
                     )
                 )
     return found

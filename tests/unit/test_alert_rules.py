@@ -235,7 +235,7 @@ def test_acknowledged_by_police_late(two_owners):
     two_owners.acknowledge("2016-10-24", PC, 3)
     [breach] = two_owners.breaches(disclosure_not_shared)
     assert breach.satisfied_at == at("2016-10-24")
-    assert "acknowledged" in breach.resolution
+    assert breach.resolution == "an acknowledgement by police (#4)"
 
 
 def test_with_one_owning_agency_there_is_no_one_to_share_with():
