@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -118,11 +118,65 @@ def blocks(
             pieces = [(line, None)] if isinstance(line, str) else line
             for text, style in pieces:
                 body.append(shown(text), style=style or "")
-        grid.add_row(Text(shown(mark)), body)
+        label = Text(shown(mark))
+        width = max(1, console.width - label.cell_len - 2)
+        grid.add_row(label, wrapped(body, width))
         console.print(grid)
         console.print()
     if caption:
         console.print(Text(shown(caption), style="italic"))
+
+
+# A person as the views name them, `Lee Hart (4633, PC)`: up to four capitalised words before a
+# parenthesis that opens with a staff number. Kept on one line, as a reader looks for it whole.
+_PERSON = re.compile(r"(?:[A-Z][^\s()]*[ ]){1,4}\(\d[^()\n]{0,40}\)")
+
+
+def wrapped(text: Any, width: int) -> Any:
+    """`text` (a rich Text) broken into lines of at most `width` cells, between words only: a
+    person's name and the parenthesis after it stay together, a word or name longer than the
+    line is folded, and each line's styles are kept. Rich's own wrapping breaks at any space,
+    so it would split `Lee Hart` from `(4633, PC)` at the end of a line."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    plain = text.plain
+    # The same text with the spaces inside each person made part of a word (same length).
+    glued = _PERSON.sub(lambda m: m[0].replace(" ", "\0"), plain)
+    lines: list[Any] = []
+    start = 0
+    for segment in glued.split("\n"):
+        end_of_segment = start + len(segment)
+        line_start = start
+        line_end = start
+        for word_start, word_end in _words(segment, start, plain, width):
+            if line_end > line_start and cell_len(plain[line_start:word_end]) > width:
+                lines.append(text[line_start:line_end])
+                line_start = word_start
+            while cell_len(plain[line_start:word_end]) > width:  # longer than a line: folded
+                cut = line_start + 1
+                while cell_len(plain[line_start : cut + 1]) <= width and cut < word_end:
+                    cut += 1
+                lines.append(text[line_start:cut])
+                line_start = cut
+            line_end = word_end
+        lines.append(text[line_start:line_end] if line_end > line_start else Text(""))
+        start = end_of_segment + 1
+    return Text("\n").join(lines)
+
+
+def _words(segment: str, start: int, plain: str, width: int) -> Iterator[tuple[int, int]]:
+    """Where each word of a glued line begins and ends in `plain`; a glued person too long for
+    a line gives its own words instead."""
+    from rich.cells import cell_len
+
+    for word in re.finditer(r"[^ ]+", segment):
+        begin, end = start + word.start(), start + word.end()
+        if "\0" in word[0] and cell_len(plain[begin:end]) > width:
+            for part in re.finditer(r"[^ ]+", plain[begin:end]):
+                yield begin + part.start(), begin + part.end()
+        else:
+            yield begin, end
 
 
 def local_time(value: datetime | date | str | None) -> str:
