@@ -174,19 +174,28 @@ def test_after_the_registration_ends_the_record_stays_open_to_review():
     offender.record_visit(date(2017, 6, 1), SOM, "4521", VisitKind.HOME, "Seen")
 
 
-def test_a_version_6_snapshot_is_brought_up_to_version_7_as_its_events_give():
+def test_a_version_6_snapshot_is_brought_up_to_version_7_as_its_events_give(monkeypatch):
     """A version 6 snapshot has no custody moves nor registration end: no event of its time made
-    any, so the upcaster's empty values are exact."""
+    any, so the upcaster's empty values are exact. (Version 8's release times, which no upcaster
+    can give, are lent from the offender itself.)"""
     app = OffenderLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     try:
         offender = released()
         offender.decide_recall(date(2016, 12, 1), INSPECTOR, "1001", RecallChoice.RECALL, "x")
         offender.collect_events()
+        times = dict(offender.release_times)
+        monkeypatch.setattr(
+            Offender,
+            "upcast_v7_v8",
+            staticmethod(lambda state: state.__setitem__("release_times", dict(times))),
+            raising=False,
+        )
         snapshot = Offender.Snapshot.take(offender)
         stored = app.mapper.to_stored_event(snapshot)
         state = json.loads(stored.state)
         state["state"]["class_version"] = 6
         del state["state"]["custody"], state["state"]["registration_end"]
+        del state["state"]["release_times"]
         old = type(stored)(
             originator_id=stored.originator_id,
             originator_version=stored.originator_version,
@@ -227,5 +236,69 @@ def test_a_snapshot_keeps_custody_and_the_registration_end_by_name():
         }
         restored = app.mapper.to_domain_event(stored).mutate(None)
         assert restored.__dict__ == offender.__dict__
+    finally:
+        app.close()
+
+
+def test_a_version_7_snapshot_is_passed_over_and_the_offender_replayed():
+    """A version 7 snapshot, as today's code wrote it before version 8, kept a licence's day but
+    not the time its release occurred, which orders it among moves the same day: no upcaster can
+    tell it, so the ledger passes the snapshot over and replays the events, and the time is
+    the one they give."""
+    from ledger.commands import EnrolStaff, RecordRelease, RegisterOffender
+    from ledger.handlers import handle
+
+    app = OffenderLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    try:
+        handle(app, None, [EnrolStaff.build(staff_id="4521", name="Sam Reid", agency="police",
+                                            rank="PC", since="2010-01-01")])  # fmt: skip
+        handle(
+            app,
+            "4521",
+            [
+                RegisterOffender.build(
+                    ref="WMP-000999",
+                    name="John Doe",
+                    born="1975-03-02",
+                    category=1,
+                    occurred_at="2016-01-01",
+                ),
+                RecordRelease.build(
+                    ref="WMP-000999",
+                    licence_end="2026-07-04",
+                    occurred_at="2016-07-04T09:00:00+00:00",
+                ),
+            ],
+        )
+        offender = app.get_offender("WMP-000999")
+        assert app.snapshots is not None
+        stored = app.mapper.to_stored_event(Offender.Snapshot.take(offender))
+        state = json.loads(stored.state)
+        assert state["state"]["class_version"] == 8
+        state["state"]["class_version"] = 7
+        del state["state"]["release_times"]
+        app.snapshots.recorder.insert_events(
+            [
+                type(stored)(
+                    originator_id=stored.originator_id,
+                    originator_version=stored.originator_version,
+                    topic=stored.topic,
+                    state=json.dumps(state).encode(),
+                )
+            ]
+        )
+        reads: list[object] = []
+        event_store = app.repository.event_store
+        read = event_store.get
+
+        def recording_read(originator_id: object, **options: object) -> object:
+            reads.append(options.get("gt"))
+            return read(originator_id, **options)
+
+        event_store.get = recording_read  # type: ignore[method-assign]
+        loaded = app.get_offender("WMP-000999")
+        assert reads == [None]
+        assert loaded.release_times == {"2": datetime(2016, 7, 4, 9, tzinfo=UTC)}
+        assert loaded.__dict__ == offender.__dict__
     finally:
         app.close()
