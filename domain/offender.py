@@ -991,11 +991,13 @@ def check_custody_order_kept(offender: Offender, entry: int, occurred: ValidTime
     breaches = new_breaches(before, after)
     if not breaches:
         return
+    # The breach the moved entry is part of, where there is one, says most.
+    breach = min(breaches, key=lambda b: entry not in b.entries)
     times = {move.entry: move.occurred_at for move in offender.custody_moves({entry: occurred})}
     raise DateOrderError(
-        f"entry_occurred_at {local_text(occurred)} would put "
-        f"{_breach_text(offender.ref, breaches[0], times)}; moves into and out of custody "
-        f"alternate: check entry_occurred_at, or first correct the time of the other move",
+        f"entry_occurred_at {local_text(occurred)} for {offender.ref}#{entry} would put "
+        f"{_breach_text(offender.ref, breach, times)}; moves into and out of custody "
+        "alternate: check entry_occurred_at, or first correct the time of the other move",
         fields=("entry_occurred_at",),
     )
 

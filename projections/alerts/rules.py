@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from domain.clock import LONDON, instant, london_date, start_of_day
+from domain.clock import LONDON, chronological_key, instant, london_date, start_of_day
 from domain.values import RiskLevel
 from projections.alerts.policy import Policy
 from projections.event_types import (
@@ -564,8 +564,12 @@ def visit_overdue(case: Case, policy: Policy) -> list[Breach]:
         every = policy.visit_interval(risk) if risk else 0
         return f"no visit since {day(anchor)} (risk {risk}: every {every} days)" if anchor else ""
 
-    for r in case:
-        t = r.occurred_instant
+    latest: datetime | None = None
+    # In the order `show` and the offender judge custody by (`chronological_key`): a date alone
+    # after the timed records of its day, at no earlier a moment than theirs.
+    for r in sorted(case, key=lambda r: chronological_key(r.occurred_at, r.entry)):
+        t = r.occurred_instant if latest is None else max(r.occurred_instant, latest)
+        latest = t
         if overdue_since is None and due is not None and due < t:
             overdue_since = due
             opened = detail()
