@@ -546,7 +546,9 @@ def visit_overdue(case: Case, policy: Policy) -> list[Breach]:
     from the registration or the latest release when there was none since. Nothing is due before a risk level is
     assessed, nor while in custody (recalled, remanded, sentenced), nor after the registration
     ended: an overdue visit lapses then. When the risk rises so that a visit is already overdue,
-    it falls due at once."""
+    it falls due at once. Records are read in the order `show` and the offender judge custody by
+    (`chronological_key`): a date alone after the timed records of its day, counted from the
+    latest of them, so that a release that day, time unknown, follows a custody at 15:00."""
     found: list[Breach] = []
     anchor: datetime | None = None  # the last visit, or the start of community management
     risk: str | None = None

@@ -228,8 +228,8 @@ def test_moves_on_one_day_are_judged_by_their_times_not_the_order_typed(
         c.RecordRelease.build(ref=REF, no_licence=True, occurred_at="2016-11-20T09:00"),
         says=f"{REF} was not in custody on 2016-11-20 09:00 GMT: released 2016-07-04",
     )
-    # Recalled at 15:00 the next day; remanded at 09:00 that day, typed after the recall, came
-    # first: the recall kept the offender in custody.
+    # Released on 2016-11-25; on 2016-12-01 recalled at 15:00 and remanded at 09:00, typed after
+    # the recall: the remand came first, and the recall kept the offender in custody.
     service(cli, c.RecordRelease.build(ref=REF, no_licence=True, occurred_at="2016-11-25"))
     service(
         cli,

@@ -120,6 +120,72 @@ def test_a_custody_entered_late_between_a_release_and_a_custody_is_refused():
     offender.take_into_custody(date(2017, 3, 1), SOM, "4521", CustodyReason.SENTENCED, None)
 
 
+def at(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def test_moves_on_one_day_are_judged_by_their_times_not_the_order_typed():
+    offender = released()
+    offender.take_into_custody(at(date(2016, 11, 20), 15), SOM, "4521", REMANDED, None)  # 3
+    # Released at 09:00, before the custody at 15:00: free since the release on licence.
+    with pytest.raises(NotInCustodyError, match=r"not in custody on 2016-11-20 09:00 GMT"):
+        offender.release_without_licence(at(date(2016, 11, 20), 9), SOM, "4521")
+    offender.release_without_licence(at(date(2016, 11, 20), 16), SOM, "4521")  # 4
+    # Recalled at 15:00; remanded at 09:00 the same day, typed after: the recall kept them held.
+    offender.decide_recall(at(date(2016, 12, 1), 15), INSPECTOR, "1001", RecallChoice.RECALL, "x")
+    offender.take_into_custody(at(date(2016, 12, 1), 9), SOM, "4521", REMANDED, None)  # 6
+    assert [m.entry for m in offender.custody_moves()] == [2, 3, 4, 6, 5]
+
+
+def test_a_release_on_licence_is_placed_by_its_time():
+    offender = Offender.register(
+        "WMP-000999", "John Doe", date(1975, 3, 2), 1, 1, None, date(2016, 1, 1), SOM, "4521"
+    )
+    offender.take_into_custody(at(date(2016, 7, 4), 15), SOM, "4521", REMANDED, None)  # 2
+    offender.release_on_licence(at(date(2016, 7, 4), 9), SOM, "4521", date(2026, 7, 4))  # 3
+    assert offender.release_times == {"3": at(date(2016, 7, 4), 9)}
+    # Held since 15:00, after the first release at 09:00: a later release is no release while
+    # free.
+    offender.release_without_licence(date(2016, 8, 1), SOM, "4521")
+
+
+def test_a_correction_keeps_custody_and_release_alternating():
+    offender = released()
+    offender.take_into_custody(date(2016, 11, 20), SOM, "4521", REMANDED, None)  # 3
+    offender.release_without_licence(date(2017, 1, 10), SOM, "4521")  # 4
+    with pytest.raises(DateOrderError) as refusal:
+        offender.correct(date(2017, 2, 1), SOM, "4521", 4, "Typo", None, date(2016, 11, 1))
+    assert refusal.value.fields == ("entry_occurred_at",)
+    assert "entry_occurred_at 2016-11-01 for WMP-000999#4 would put WMP-000999#4, a release" in (
+        str(refusal.value)
+    )
+    with pytest.raises(
+        DateOrderError,
+        match=r"for WMP-000999#3 would put WMP-000999#4, a release on 2017-01-10, right",
+    ):
+        offender.correct(date(2017, 2, 1), SOM, "4521", 3, "Typo", None, date(2017, 2, 1))
+    # The first release moved after the custody would leave two releases one after the other.
+    with pytest.raises(DateOrderError, match=r"for WMP-000999#2 would put WMP-000999#4"):
+        offender.correct(date(2017, 2, 1), SOM, "4521", 2, "Typo", None, date(2016, 12, 1))
+    assert offender.version == 4
+    offender.correct(date(2017, 2, 1), SOM, "4521", 4, "Typo", None, date(2016, 12, 1))  # 5
+    offender.correct(date(2017, 2, 1), SOM, "4521", 3, "Typo", None, date(2016, 8, 1))  # 6
+    assert [(m.entry, m.occurred_at) for m in offender.custody_moves()] == [
+        (2, date(2016, 7, 4)),
+        (3, date(2016, 8, 1)),
+        (4, date(2016, 12, 1)),
+    ]
+
+
+def test_a_correction_of_a_recall_keeps_the_order_too():
+    offender = released()
+    offender.take_into_custody(date(2016, 11, 20), SOM, "4521", REMANDED, None)  # 3
+    offender.decide_recall(date(2016, 12, 1), INSPECTOR, "1001", RecallChoice.RECALL, "x")  # 4
+    with pytest.raises(DateOrderError, match=r"WMP-000999#4, a recall to custody on 2016-11-10"):
+        offender.correct(date(2017, 1, 1), SOM, "4521", 4, "Typo", None, date(2016, 11, 10))
+    offender.correct(date(2017, 1, 1), SOM, "4521", 4, "Typo", None, date(2016, 11, 25))
+
+
 def test_the_registration_ends_once_and_not_before_a_move():
     offender = released()
     offender.take_into_custody(date(2016, 11, 20), SOM, "4521", REMANDED, None)  # 3
