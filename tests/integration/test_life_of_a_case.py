@@ -437,6 +437,55 @@ def test_a_rebuild_equals_the_incremental_build_with_the_new_events(
         engine.dispose()
 
 
+def test_a_rebuild_equals_the_incremental_build_after_moves_typed_out_of_order(
+    registered: LedgerCLI,
+) -> None:
+    """Moves on one day typed in the reverse of their times, a date alone beside a timed move,
+    and corrections of a custody's and a release's times: read between the commands (each read
+    brings the read models up to date), then rebuilt from the start, the read models agree."""
+    from ledger.settings import parse_database_url
+    from projections.db import make_engine
+    from tests.integration.helpers import dump_read_models
+
+    cli = registered
+    steps: list[c.Command | tuple[str, ...]] = [
+        c.RecordAssessment.build(
+            ref=REF, tool="OASys", risk="high", occurred_at="2016-07-20", by="7702"
+        ),
+        c.RecordCustody.build(ref=REF, reason="remanded", occurred_at="2016-08-01T15:00"),
+        ("alerts",),
+        c.RecordRelease.build(ref=REF, licence_end="2018-08-01", occurred_at="2016-08-01T09:00"),
+        ("show", REF),
+        c.RecordRelease.build(ref=REF, no_licence=True, occurred_at="2016-12-01"),
+        ("alerts",),
+        c.RecordCustody.build(ref=REF, reason="sentenced", occurred_at="2017-02-01T15:00"),
+        c.RecordRelease.build(ref=REF, no_licence=True, occurred_at="2017-02-01"),
+        ("alerts",),
+        c.Correct.build(ref=REF, entry=5, reason="Wrong date", entry_occurred_at="2016-11-20"),
+        c.Correct.build(
+            ref=REF, entry=6, reason="Wrong date", entry_occurred_at="2017-01-20T10:00"
+        ),
+        ("show", REF),
+    ]
+    for step in steps:
+        if isinstance(step, tuple):
+            cli.ok(*step)
+        else:
+            service(cli, step)
+    shown = cli.ok("show", REF, "--json").json()
+    assert [(p["from_entry"], p["to_entry"]) for p in shown["custody"]] == [(3, 5), (6, 7)]
+    cli.ok("projections", "run")
+    db = parse_database_url(cli.url)
+    engine = make_engine(db.sqlalchemy_url(), db.schema)
+    try:
+        incremental = dump_read_models(engine)
+        assert any(row for row in incremental["alerts"])
+        cli.ok("projections", "rebuild")
+        assert dump_read_models(engine) == incremental
+    finally:
+        engine.dispose()
+
+
 def test_init_upgrades_alerts_made_before_breaches_could_lapse(registered: LedgerCLI) -> None:
     """A ledger whose read models stand at revision 0300, with alerts evaluated by the rules of
     then (version 4): `init` adds the lapse columns, and the next read evaluates them again."""
