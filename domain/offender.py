@@ -587,6 +587,8 @@ class Offender(Aggregate):
         rationale: str,
     ) -> None:
         check_on_licence(self, "a recall decision", when)
+        if decision is RecallChoice.RECALL:
+            check_custody_move(self, when, into=True, recall=True)
         self._record(
             self.RecallDecisionRecorded,
             when,
@@ -928,18 +930,22 @@ def move_kind(move: CustodyMove, taken: set[int]) -> MoveKind:
     return MoveKind.CUSTODY if move.entry in taken else MoveKind.RECALL
 
 
-def check_custody_move(offender: Offender, when: ValidTime, *, into: bool) -> None:
+def check_custody_move(
+    offender: Offender, when: ValidTime, *, into: bool, recall: bool = False
+) -> None:
     """Refuses a move into custody (`into`) while already in custody, or a release while not in
     custody, at `when`; and either where it would leave two moves the same way one after the
     other (a custody with a later one and no release between, a release before another with no
     custody between). The first release after the registration needs no custody before it: the
-    ledger may not know where the person was held. A recall decision that recalled a licence
-    took the person into custody; a recall while already held keeps them there. Moves are
-    ordered by `chronological_key` (London day, then time where known), whatever the order they
-    were recorded in; the rule is `custody_order_breaches`, which corrections apply too."""
+    ledger may not know where the person was held. A recall decision that recalls a licence
+    (`recall`) takes the person into custody: a recall while already held keeps them there, but
+    a custody after it with no release between is refused, as it would be recorded after it.
+    Moves are ordered by `chronological_key` (London day, then time where known), whatever the
+    order they were recorded in; the rule is `custody_order_breaches`, which corrections apply
+    too."""
     ref = offender.ref
     entry = offender.version + 1
-    kind = MoveKind.CUSTODY if into else MoveKind.RELEASE
+    kind = MoveKind.RECALL if recall else MoveKind.CUSTODY if into else MoveKind.RELEASE
     before = offender.custody_move_kinds()
     breaches = new_breaches(before, [*before, (chronological_key(when, entry), kind)])
     if not breaches:
@@ -962,6 +968,13 @@ def check_custody_move(offender: Offender, when: ValidTime, *, into: bool) -> No
             fields=("occurred_at",),
         )
     following = breach.later.entry
+    if recall:
+        raise DateOrderError(
+            f"occurred_at {local_text(when)} would recall {ref} to custody before {ref}#"
+            f"{following}, the custody on {local_text(times[following])}, with no release "
+            "between; record the release between first, or check occurred_at",
+            fields=("occurred_at",),
+        )
     if into:
         raise DateOrderError(
             f"occurred_at {local_text(when)} would begin a custody that runs into the one "

@@ -177,6 +177,16 @@ def test_a_correction_keeps_custody_and_release_alternating():
     ]
 
 
+def test_a_recall_before_a_custody_with_no_release_between_is_refused_as_its_correction_is():
+    offender = released()
+    offender.take_into_custody(date(2016, 11, 20), SOM, "4521", REMANDED, None)  # 3
+    with pytest.raises(DateOrderError, match=r"would recall WMP-000999 to custody before .*#3"):
+        offender.decide_recall(date(2016, 11, 10), INSPECTOR, "1001", RecallChoice.RECALL, "x")
+    # A decision not to recall moves no one; a recall while held keeps them there.
+    offender.decide_recall(date(2016, 11, 10), INSPECTOR, "1001", RecallChoice.NO_RECALL, "x")
+    offender.decide_recall(date(2016, 11, 25), INSPECTOR, "1001", RecallChoice.RECALL, "x")
+
+
 def test_a_correction_of_a_recall_keeps_the_order_too():
     offender = released()
     offender.take_into_custody(date(2016, 11, 20), SOM, "4521", REMANDED, None)  # 3

@@ -304,8 +304,10 @@ def test_a_corrected_licence_end_cannot_run_into_a_later_licence():
     with pytest.raises(AlreadyOnLicenceError, match="runs into the licence released on 2017-03-01"):
         correct_end(offender, 2, date(2017, 3, 1))
     correct_end(offender, 2, date(2017, 2, 28))
-    # Recalled before the later release, the first licence may end after it on paper.
-    offender.decide_recall(date(2017, 2, 1), SOM, "4521", RecallChoice.RECALL, "Breach")
+    # Recalled before the later release, the first licence may end after it on paper. (Recalled
+    # while held since #3: a recall before #3 would have two moves into custody with no release
+    # between, refused as a custody after a recall is.)
+    offender.decide_recall(date(2017, 2, 20), SOM, "4521", RecallChoice.RECALL, "Breach")
     correct_end(offender, 2, date(2017, 6, 1))
 
 
