@@ -38,7 +38,9 @@ LIVE_BUDGET = 20_000
 # 4: whoever shares an item knows it, and so does their agency.
 # 5: breaches lapse (`lapsed_at`, `lapse`) and a typist's entering is not knowing; documents
 # carry their state.
-RULES_VERSION = 5
+# 6: VISIT_OVERDUE reads records in the order custody is judged by (`chronological_key`: a date
+# alone after the timed records of its day), as `show` does.
+RULES_VERSION = 6
 # Past this many entry rows to read, a settle evaluates in worker processes, this many.
 PARALLEL_ROWS = 100_000
 WORKERS = 2
