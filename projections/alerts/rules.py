@@ -14,7 +14,8 @@ lapsed breach stands no longer from `lapsed_at`, and stays in the history with w
 whose remedy stopped being possible before it fell due is no breach at all.
 
 Records are taken with corrections applied and ordered by the instant they occurred (a date alone
-counts from the start of its London day), then by entry.
+counts from the start of its London day), then by entry; the visit rule, which follows custody,
+reads them in the order custody is judged by (`visit_overdue`).
 """
 
 from __future__ import annotations
