@@ -22,6 +22,7 @@ from domain.clock import (
     local_text,
     london_date,
 )
+from domain.custody import CustodyOrderBreach, MoveKey, MoveKind, new_breaches
 from domain.errors import (
     AlreadyAcknowledgedError,
     AlreadyInCustodyError,
@@ -63,10 +64,14 @@ class Offender(Aggregate):
     # each recall decision decided on (`recall_decisions`); version 6 keeps licences, changes of
     # owner and recall decisions as named values instead of positional lists (`upcast_v5_v6`);
     # version 7 the moves into and out of custody that no licence records (`custody`) and the
-    # end of the registration (`registration_end`), both new kinds of event (`upcast_v6_v7`).
-    # A snapshot older than version 5 cannot be brought up to date without its events: the
-    # ledger passes over it and replays them (ledger.snapshots.CurrentSnapshots).
-    class_version = 7
+    # end of the registration (`registration_end`), both new kinds of event (`upcast_v6_v7`);
+    # version 8 the time of each release on licence (`release_times`), which orders it among
+    # other moves the same day. A snapshot older than version 5 cannot be brought up to date
+    # without its events, and nor can one older than version 8 (a licence kept only its day, and
+    # no upcaster can tell the time of day it began): the ledger passes over it and replays them
+    # (ledger.snapshots.CurrentSnapshots, which reads no snapshot that no chain of upcasters
+    # reaches, and there is no `upcast_v7_v8`).
+    class_version = 8
 
     @staticmethod
     def upcast_v5_v6(state: dict[str, Any]) -> None:
@@ -136,6 +141,7 @@ class Offender(Aggregate):
                     day, self.licence_end, recalled_on=None, release_entry=self.originator_version
                 )
             )
+            offender.release_times[str(self.originator_version)] = self.occurred_at
 
     class DisclosureRecorded(Recorded):
         summary: str
@@ -330,6 +336,9 @@ class Offender(Aggregate):
         self.risk: RiskLevel | None = None
         # Every release on licence, in the order recorded.
         self.licences: list[Licence] = []
+        # When each release on licence occurred, as recorded, by its entry number (as text): a
+        # licence is known by its days, a move out of custody by its time.
+        self.release_times: dict[str, ValidTime] = {}
         # Whoever registers the case owns it for their agency until it is transferred. Every
         # change of owner, in the order recorded.
         self.transfers: list[ChangeOfOwner] = [ChangeOfOwner(occurred_at, 1, agency, by)]
@@ -578,6 +587,8 @@ class Offender(Aggregate):
         rationale: str,
     ) -> None:
         check_on_licence(self, "a recall decision", when)
+        if decision is RecallChoice.RECALL:
+            check_custody_move(self, when, into=True, recall=True)
         self._record(
             self.RecallDecisionRecorded,
             when,
@@ -659,6 +670,7 @@ class Offender(Aggregate):
             check_licence_end_correction(self, entry, entry_occurred_at, licence_end)
         check_recall_decisions_stay_on_licence(self, entry, entry_occurred_at, licence_end)
         check_licences_stay_apart(self, entry, entry_occurred_at, licence_end)
+        check_custody_order_kept(self, entry, entry_occurred_at)
         self._record(
             self.EntryCorrected,
             when,
@@ -763,29 +775,50 @@ class Offender(Aggregate):
                 latest[agency] = (key, change.staff)
         return {agency: staff for agency, (_, staff) in latest.items()}
 
-    def custody_moves(self) -> list[CustodyMove]:
-        """Every move into and out of custody, in the order they occurred (by London day, then
-        entry): releases on licence and the recalls that ended them from the licences, the rest
-        from `custody`, each at its time as corrected. A recall's move is numbered by the
-        decision that recalled the licence (the release's number, for a recall recorded before
-        decisions were tied to their licence)."""
+    def custody_moves(self, moved: Mapping[int, ValidTime] | None = None) -> list[CustodyMove]:
+        """Every move into and out of custody, in the order they occurred (`chronological_key`:
+        London day, timed moves before untimed ones that day, then time, then entry): releases on
+        licence and the recalls that ended them from the licences, the rest from `custody`, each
+        at its time as corrected, or as `moved` would have it (new times by entry number, for a
+        correction to be judged). A recall's move is numbered by the decision that recalled the
+        licence, at that decision's time (for a recall recorded before decisions were tied to
+        their licence, the release's number, on the day the licence was recalled)."""
+        moved = moved or {}
+
+        def at(entry: int, recorded: ValidTime) -> ValidTime:
+            if entry in moved:
+                return moved[entry]
+            return self.corrected_times.get(str(entry), recorded)
+
         moves = [
-            replace(move, occurred_at=self.corrected_times.get(str(move.entry), move.occurred_at))
-            for move in self.custody
+            replace(move, occurred_at=at(move.entry, move.occurred_at)) for move in self.custody
         ]
         for licence in self.licences:
-            moves.append(CustodyMove(licence.released_on, licence.release_entry, False))
+            entry = licence.release_entry
+            released = self.release_times.get(str(entry), licence.released_on)
+            moves.append(CustodyMove(at(entry, released), entry, False))
             if licence.recalled_on is not None:
                 recall = next(
                     (
-                        int(number)
+                        (int(number), at(int(number), decided.occurred_at))
                         for number, decided in self.recall_decisions.items()
-                        if decided.recalled and decided.release_entry == licence.release_entry
+                        if decided.recalled and decided.release_entry == entry
                     ),
-                    licence.release_entry,
+                    (entry, licence.recalled_on),
                 )
-                moves.append(CustodyMove(licence.recalled_on, recall, True))
-        return sorted(moves, key=lambda move: (london_date(move.occurred_at), move.entry))
+                moves.append(CustodyMove(recall[1], recall[0], True))
+        return sorted(moves, key=lambda move: chronological_key(move.occurred_at, move.entry))
+
+    def custody_move_kinds(
+        self, moved: Mapping[int, ValidTime] | None = None
+    ) -> list[tuple[MoveKey, MoveKind]]:
+        """The moves of `custody_moves`, as the custody-order rule (`custody_order_breaches`)
+        takes them: each its time key and kind."""
+        taken = {move.entry for move in self.custody if move.into}
+        return [
+            (chronological_key(move.occurred_at, move.entry), move_kind(move, taken))
+            for move in self.custody_moves(moved)
+        ]
 
     @property
     def registered_at(self) -> ValidTime:
@@ -888,53 +921,114 @@ def check_registration_end(offender: Offender, when: ValidTime) -> None:
         )
 
 
-def check_custody_move(offender: Offender, when: ValidTime, *, into: bool) -> None:
+def move_kind(move: CustodyMove, taken: set[int]) -> MoveKind:
+    """What `move` is to the custody-order rule, given the entries that recorded a custody
+    (`taken`): a custody, a recall (a move into custody that no custody recorded), or a
+    release."""
+    if not move.into:
+        return MoveKind.RELEASE
+    return MoveKind.CUSTODY if move.entry in taken else MoveKind.RECALL
+
+
+def check_custody_move(
+    offender: Offender, when: ValidTime, *, into: bool, recall: bool = False
+) -> None:
     """Refuses a move into custody (`into`) while already in custody, or a release while not in
     custody, at `when`; and either where it would leave two moves the same way one after the
     other (a custody with a later one and no release between, a release before another with no
     custody between). The first release after the registration needs no custody before it: the
-    ledger may not know where the person was held. A recall decision that recalled a licence
-    took the person into custody; a recall while already held keeps them there. Moves are
-    ordered by London day, then entry: a licence is known by its days."""
+    ledger may not know where the person was held. A recall decision that recalls a licence
+    (`recall`) takes the person into custody: a recall while already held keeps them there, but
+    a custody after it with no release between is refused, as it would be recorded after it.
+    Moves are ordered by `chronological_key` (London day, then time where known), whatever the
+    order they were recorded in; the rule is `custody_order_breaches`, which corrections apply
+    too."""
     ref = offender.ref
-    key = (london_date(when), offender.version + 1)
-    moves = offender.custody_moves()
-    before = [m for m in moves if (london_date(m.occurred_at), m.entry) < key]
-    after = [m for m in moves if (london_date(m.occurred_at), m.entry) > key]
-    last = before[-1] if before else None
-    recorded = {m.entry for m in offender.custody}
-    if into:
-        if last is not None and last.into:
+    entry = offender.version + 1
+    kind = MoveKind.RECALL if recall else MoveKind.CUSTODY if into else MoveKind.RELEASE
+    before = offender.custody_move_kinds()
+    breaches = new_breaches(before, [*before, (chronological_key(when, entry), kind)])
+    if not breaches:
+        return
+    breach = breaches[0]
+    times = {move.entry: move.occurred_at for move in offender.custody_moves()}
+    if breach.later.entry == entry:
+        last = breach.earlier.entry
+        if into:
             raise AlreadyInCustodyError(
                 f"{ref} was already in custody on {local_text(when)}, since "
-                f"{local_text(last.occurred_at)} ({ref}#{last.entry}); record the release "
-                "first, or check occurred_at",
+                f"{local_text(times[last])} ({ref}#{last}); record the release first, or check "
+                "occurred_at",
                 fields=("occurred_at",),
             )
-        following = after[0] if after else None
-        if following is not None and following.into and following.entry in recorded:
-            raise DateOrderError(
-                f"occurred_at {local_text(when)} would begin a custody that runs into the one "
-                f"{ref}#{following.entry} began on {local_text(following.occurred_at)}, with no "
-                "release between; record the release between first, or check occurred_at",
-                fields=("occurred_at",),
-            )
-        return
-    if last is not None and not last.into:
         raise NotInCustodyError(
             f"{ref} was not in custody on {local_text(when)}: released "
-            f"{local_text(last.occurred_at)} ({ref}#{last.entry}) and not taken into custody "
-            "since; record the custody first, or check occurred_at",
+            f"{local_text(times[last])} ({ref}#{last}) and not taken into custody since; record "
+            "the custody first, or check occurred_at",
             fields=("occurred_at",),
         )
-    following = after[0] if after else None
-    if following is not None and not following.into:
+    following = breach.later.entry
+    if recall:
         raise DateOrderError(
-            f"occurred_at {local_text(when)} would put a release before {ref}#{following.entry}, "
-            f"the release on {local_text(following.occurred_at)}, with no custody between; "
-            "record the custody between first, or check occurred_at",
+            f"occurred_at {local_text(when)} would recall {ref} to custody before {ref}#"
+            f"{following}, the custody on {local_text(times[following])}, with no release "
+            "between; record the release between first, or check occurred_at",
             fields=("occurred_at",),
         )
+    if into:
+        raise DateOrderError(
+            f"occurred_at {local_text(when)} would begin a custody that runs into the one "
+            f"{ref}#{following} began on {local_text(times[following])}, with no release between; "
+            "record the release between first, or check occurred_at",
+            fields=("occurred_at",),
+        )
+    raise DateOrderError(
+        f"occurred_at {local_text(when)} would put a release before {ref}#{following}, the "
+        f"release on {local_text(times[following])}, with no custody between; record the "
+        "custody between first, or check occurred_at",
+        fields=("occurred_at",),
+    )
+
+
+def check_custody_order_kept(offender: Offender, entry: int, occurred: ValidTime | None) -> None:
+    """Refuses a corrected time (`occurred`) of a custody, a release or a recall decision that
+    recalled a licence (`entry`) that would break the order of moves into and out of custody as
+    recording them requires (`custody_order_breaches`, the same rule): a custody while already
+    held, a release while free. Corrections of any other entry, or of no time, pass."""
+    if occurred is None:
+        return
+    if all(move.entry != entry for move in offender.custody_moves()):
+        return
+    before = offender.custody_move_kinds()
+    after = offender.custody_move_kinds({entry: occurred})
+    breaches = new_breaches(before, after)
+    if not breaches:
+        return
+    # The breach the moved entry is part of, where there is one, says most.
+    breach = min(breaches, key=lambda b: entry not in b.entries)
+    times = {move.entry: move.occurred_at for move in offender.custody_moves({entry: occurred})}
+    raise DateOrderError(
+        f"entry_occurred_at {local_text(occurred)} for {offender.ref}#{entry} would put "
+        f"{_breach_text(offender.ref, breach, times)}; moves into and out of custody "
+        "alternate: check entry_occurred_at, or first correct the time of the other move",
+        fields=("entry_occurred_at",),
+    )
+
+
+def _breach_text(ref: str, breach: CustodyOrderBreach, times: Mapping[int, ValidTime]) -> str:
+    """Two moves out of order, as a refusal states them."""
+    words = {
+        MoveKind.CUSTODY: "a custody",
+        MoveKind.RECALL: "a recall to custody",
+        MoveKind.RELEASE: "a release",
+    }
+    earlier, later = breach.earlier, breach.later
+    between = "release" if later.kind.into else "custody"
+    return (
+        f"{ref}#{later.entry}, {words[later.kind]} on {local_text(times[later.entry])}, right "
+        f"after {ref}#{earlier.entry}, {words[earlier.kind]} on "
+        f"{local_text(times[earlier.entry])}, with no {between} between"
+    )
 
 
 def check_entries_exist(offender: Offender, entries: Iterable[int]) -> None:

@@ -14,7 +14,8 @@ lapsed breach stands no longer from `lapsed_at`, and stays in the history with w
 whose remedy stopped being possible before it fell due is no breach at all.
 
 Records are taken with corrections applied and ordered by the instant they occurred (a date alone
-counts from the start of its London day), then by entry.
+counts from the start of its London day), then by entry; the visit rule, which follows custody,
+reads them in the order custody is judged by (`visit_overdue`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from domain.clock import LONDON, instant, london_date, start_of_day
+from domain.clock import LONDON, chronological_key, instant, london_date, start_of_day
 from domain.values import RiskLevel
 from projections.alerts.policy import Policy
 from projections.event_types import (
@@ -581,7 +582,9 @@ def visit_overdue(case: Case, policy: Policy) -> list[Breach]:
     from the registration or the latest release when there was none since. Nothing is due before a risk level is
     assessed, nor while in custody (recalled, remanded, sentenced), nor after the registration
     ended: an overdue visit lapses then. When the risk rises so that a visit is already overdue,
-    it falls due at once."""
+    it falls due at once. Records are read in the order `show` and the offender judge custody by
+    (`chronological_key`): a date alone after the timed records of its day, counted from the
+    latest of them, so that a release that day, time unknown, follows a custody at 15:00."""
     found: list[Breach] = []
     anchor: datetime | None = None  # the last visit, or the start of community management
     risk: str | None = None
@@ -599,8 +602,12 @@ def visit_overdue(case: Case, policy: Policy) -> list[Breach]:
         every = policy.visit_interval(risk) if risk else 0
         return f"no visit since {day(anchor)} (risk {risk}: every {every} days)" if anchor else ""
 
-    for r in case:
-        t = r.occurred_instant
+    latest: datetime | None = None
+    # In the order `show` and the offender judge custody by (`chronological_key`): a date alone
+    # after the timed records of its day, at no earlier a moment than theirs.
+    for r in sorted(case, key=lambda r: chronological_key(r.occurred_at, r.entry)):
+        t = r.occurred_instant if latest is None else max(r.occurred_instant, latest)
+        latest = t
         if overdue_since is None and due is not None and due < t:
             overdue_since = due
             opened = detail()

@@ -24,8 +24,11 @@ from projections.schema import OffenderRow
 # knowledge, which DISCLOSURE_NOT_SHARED reads); 3: such a typist placed by the staff directory;
 # 4: whoever shares an item knows it, and so does their agency.
 # 5: breaches lapse (`lapsed_at`, `lapse`) and a typist's entering is not knowing; documents
-# carry their state. 6: details name people (`Lee Hart (4633, PC)`), not ids alone.
-RULES_VERSION = 6
+# carry their state.
+# 6: VISIT_OVERDUE reads records in the order custody is judged by (`chronological_key`: a date
+# alone after the timed records of its day), as `show` does.
+# 7: details and resolutions name people (`Lee Hart (4633, PC)`), not ids alone.
+RULES_VERSION = 7
 # Past this many entry rows to read, a settle evaluates in worker processes, this many.
 PARALLEL_ROWS = 100_000
 WORKERS = 2

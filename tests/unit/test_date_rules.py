@@ -304,8 +304,10 @@ def test_a_corrected_licence_end_cannot_run_into_a_later_licence():
     with pytest.raises(AlreadyOnLicenceError, match="runs into the licence released on 2017-03-01"):
         correct_end(offender, 2, date(2017, 3, 1))
     correct_end(offender, 2, date(2017, 2, 28))
-    # Recalled before the later release, the first licence may end after it on paper.
-    offender.decide_recall(date(2017, 2, 1), SOM, "4521", RecallChoice.RECALL, "Breach")
+    # Recalled before the later release, the first licence may end after it on paper. (Recalled
+    # while held since #3: a recall before #3 would have two moves into custody with no release
+    # between, refused as a custody after a recall is.)
+    offender.decide_recall(date(2017, 2, 20), SOM, "4521", RecallChoice.RECALL, "Breach")
     correct_end(offender, 2, date(2017, 6, 1))
 
 
@@ -437,5 +439,9 @@ def test_a_release_cannot_be_corrected_into_another_licence():
         correct_end(offender, 2, date(2019, 1, 1), moved=date(2018, 2, 1))
     with pytest.raises(DateOrderError, match=r"is not before the end of the licence WMP-000999#2"):
         correct_time(offender, 2, date(2017, 11, 1))
-    correct_time(offender, 4, date(2017, 11, 2))
-    assert offender.licences[1].released_on == date(2017, 11, 2)
+    # After the end of #2 but before the custody #3 it was released from: two releases with no
+    # custody between, refused by the custody order.
+    with pytest.raises(DateOrderError, match=r"WMP-000999#4, a release on 2017-11-02, right"):
+        correct_time(offender, 4, date(2017, 11, 2))
+    correct_time(offender, 4, date(2017, 12, 2))
+    assert offender.licences[1].released_on == date(2017, 12, 2)

@@ -4,7 +4,10 @@
 it at entry 12, exactly as the ledger wrote them then (`fixtures/make_offender_snapshot_v5.py`):
 two releases, recall decisions either way, changes of owner, and corrections of a release's
 time, a recall decision's time and a licence end. Read through today's code, the snapshot is
-brought up to date (`Offender.upcast_v5_v6`) and gives the state its events give.
+brought up to date (`Offender.upcast_v5_v6`, then `upcast_v6_v7`) and gives the state its events
+give. Version 8 keeps the time of each release on licence, which no snapshot before it held and
+no upcaster can invent: the ledger passes such a snapshot over and replays the events. The tests
+of the upcasters' own work lend those times from the replay (`lent_release_times`).
 """
 
 from __future__ import annotations
@@ -59,6 +62,18 @@ def replayed(ledger: OffenderLedger, up_to: int) -> Offender:
     return aggregate
 
 
+@pytest.fixture
+def lent_release_times(ledger: OffenderLedger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An `upcast_v7_v8` that takes the release times from the replay of the events, as no
+    upcaster of the ledger's own can: the rest of the state is then the upcasters' work alone."""
+    times = replayed(ledger, SNAPSHOT_AT).release_times
+
+    def upcast_v7_v8(state: dict[str, Any]) -> None:
+        state["release_times"] = dict(times)
+
+    monkeypatch.setattr(Offender, "upcast_v7_v8", staticmethod(upcast_v7_v8), raising=False)
+
+
 def from_snapshot(ledger: OffenderLedger) -> Offender:
     snapshot: Any = ledger.mapper.to_domain_event(STORED_SNAPSHOT)
     return snapshot.mutate(None)
@@ -66,18 +81,18 @@ def from_snapshot(ledger: OffenderLedger) -> Offender:
 
 def test_the_fixture_is_a_version_5_snapshot_of_positional_lists():
     state = FIXTURE["snapshot"]["state"]["state"]
-    assert state["class_version"] == 5 and Offender.class_version == 7
+    assert state["class_version"] == 5 and Offender.class_version == 8
     assert [len(licence) for licence in state["licences"]] == [4, 4]
     assert [len(change) for change in state["transfers"]] == [4, 4, 4]
 
 
-def test_a_version_5_snapshot_loads_as_the_replay_of_its_events(ledger):
+def test_a_version_5_snapshot_loads_as_the_replay_of_its_events(ledger, lent_release_times):
     restored = from_snapshot(ledger)
     assert restored.version == SNAPSHOT_AT
     assert restored.__dict__ == replayed(ledger, SNAPSHOT_AT).__dict__
 
 
-def test_its_licences_changes_of_owner_and_recall_decisions_have_names(ledger):
+def test_its_licences_changes_of_owner_and_recall_decisions_have_names(ledger, lent_release_times):
     restored = from_snapshot(ledger)
     assert restored.licences == [
         Licence(date(2016, 2, 2), date(2017, 2, 1), recalled_on=date(2016, 6, 2), release_entry=2),
@@ -96,7 +111,7 @@ def test_its_licences_changes_of_owner_and_recall_decisions_have_names(ledger):
     assert restored.risk is RiskLevel.HIGH and restored.on_licence
 
 
-def test_the_events_after_it_apply_on_top_as_on_a_replay(ledger):
+def test_the_events_after_it_apply_on_top_as_on_a_replay(ledger, lent_release_times):
     offender = from_snapshot(ledger)
     for record in STORED_EVENTS[SNAPSHOT_AT:]:
         offender = ledger.mapper.to_domain_event(record).mutate(offender)
@@ -128,13 +143,31 @@ def events_read_after(ledger: OffenderLedger, monkeypatch: pytest.MonkeyPatch) -
     return reads
 
 
-def test_the_ledger_loads_an_offender_from_its_version_5_snapshot(ledger, monkeypatch):
+def test_the_ledger_loads_an_offender_from_its_version_5_snapshot(
+    ledger, monkeypatch, lent_release_times
+):
     store_fixture(ledger)
     reads = events_read_after(ledger, monkeypatch)
     loaded = ledger.get_offender("WMP-000123")
-    # The snapshot is not passed over: the events read are only those after it.
+    # With every upcaster to today's version, the snapshot is not passed over: the events read
+    # are only those after it.
     assert reads == [SNAPSHOT_AT]
     assert loaded.__dict__ == replayed(ledger, len(STORED_EVENTS)).__dict__
+
+
+def test_without_an_upcaster_to_version_8_the_ledger_replays_the_events(ledger, monkeypatch):
+    """No upcaster can tell the time of day a licence began, so the ledger passes a version 5
+    snapshot over and replays: the release times are those the events give."""
+    store_fixture(ledger)
+    reads = events_read_after(ledger, monkeypatch)
+    loaded = ledger.get_offender("WMP-000123")
+    assert reads == [None]
+    assert loaded.__dict__ == replayed(ledger, len(STORED_EVENTS)).__dict__
+    # As recorded: #2 at noon (its correction's time is in `corrected_times`), #6 a date alone.
+    assert loaded.release_times == {
+        "2": datetime(2016, 2, 1, 12, tzinfo=UTC),
+        "6": date(2016, 9, 1),
+    }
 
 
 @pytest.mark.parametrize("version", [4, Offender.class_version + 1])
@@ -177,7 +210,7 @@ def test_an_offender_loaded_from_a_version_5_snapshot_takes_new_commands(ledger)
     assert ledger.get_offender("WMP-000123").__dict__ == offender.__dict__
 
 
-def test_a_snapshot_stores_each_value_by_name(ledger):
+def test_a_snapshot_stores_each_value_by_name(ledger, lent_release_times):
     """The stored form of today's snapshot: each value under its transcoding's name, each field
     by its own name. Names are part of the stored form and never change."""
     snapshot = Offender.Snapshot.take(from_snapshot(ledger))
