@@ -216,6 +216,31 @@ def test_a_correction_that_keeps_the_order_is_accepted(registered: LedgerCLI) ->
     )
 
 
+def test_a_recall_dated_before_a_recorded_custody_is_refused_as_that_custody_would_be(
+    registered: LedgerCLI, tmp_path: Any
+) -> None:
+    """Recording judges a recall to custody by the same order as a correction does: dated
+    before a remand already recorded, with no release between, the remand would follow a
+    custody. Refused by the service, and by an import naming its line, nothing written."""
+    cli = remanded_and_released(registered)
+    recall = {"ref": REF, "decision": "recall", "rationale": "Breach", "by": "8801"}
+    refused_by_service(
+        cli,
+        c.DecideRecall.build(**recall, occurred_at="2016-11-10"),
+        says=f"would recall {REF} to custody before {REF}#4, the custody on 2016-11-20",
+    )
+    path = tmp_path / "recall.jsonl"
+    line = {"command": "recall-decision", **recall, "occurred_at": "2016-11-10"}
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    before = entries(cli)
+    out = cli("import", str(path))
+    assert out.exit_code == 1 and "line 1" in out.stderr and f"{REF}#4" in out.stderr
+    assert entries(cli) == before
+    # After the release the same recall is taken.
+    service(cli, c.DecideRecall.build(**recall, occurred_at="2017-02-01"))
+    assert cli.ok("show", REF, "--json").json()["in_custody"] is True
+
+
 def test_moves_on_one_day_are_judged_by_their_times_not_the_order_typed(
     registered: LedgerCLI,
 ) -> None:
