@@ -42,6 +42,7 @@ def init(
     from ledger.bootstrap import create_event_store, initialising
     from ledger.errors import ConfigurationError
     from projections.migrate import upgrade
+    from projections.seal_check import check_seal
 
     s = session(ctx)
     if roles and s.settings.database.is_sqlite:
@@ -51,6 +52,9 @@ def init(
     with initialising(s.settings.database):
         create_event_store(s.settings).close()
         revision = upgrade(s.engine())
+        # Records whether the read models are sealed (LEDGER_CIPHER_KEY), or refuses a key that
+        # does not match how they are stored.
+        check_seal(s.engine())
         say(
             f"ledger ready at {s.settings.database.describe()} (read models at revision {revision})"
         )
