@@ -421,6 +421,7 @@ def time_commands(
     ledger = ledger_command()
     base = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     base.update(LEDGER_ACTOR="9000", LEDGER_REASON="benchmark", LEDGER_POLICY="")
+    base.update(LEDGER_CIPHER_KEY=environment_key() or "")  # the key the ledger was made with
 
     def command(url: str, ref: str, args: list[str]) -> Callable[[], None]:
         env = {**base, "LEDGER_DATABASE_URL": url}
