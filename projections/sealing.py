@@ -83,6 +83,15 @@ class UnsealableValueError(LedgerError):
         )
 
 
+class UnsealedSchemaError(LedgerError):
+    def __init__(self) -> None:
+        super().__init__(
+            "LEDGER_CIPHER_KEY is set but this ledger's read models predate sealing, so they "
+            "cannot be read or written with it yet: upgrade it with 'ledger init', the key set; "
+            "nothing was done"
+        )
+
+
 class SealedReadModelsError(LedgerError):
     def __init__(self) -> None:
         super().__init__(
@@ -103,9 +112,9 @@ class PlainReadModelsError(ConfigurationError):
     def __init__(self) -> None:
         super().__init__(
             "LEDGER_CIPHER_KEY is set but this ledger's read models and access log were written "
-            "in plaintext, without a key, and the access log cannot be rewritten: unset "
-            "LEDGER_CIPHER_KEY to use this ledger, or start a new ledger with the key; nothing "
-            "was done"
+            "in plaintext: if its events are encrypted with this key (a ledger from before read "
+            "models were sealed), run 'ledger init' with the key to seal them; otherwise unset "
+            "LEDGER_CIPHER_KEY; nothing was done"
         )
 
 
