@@ -118,9 +118,12 @@ def build(cli: KeyedCLI, out: Path) -> dict[str, Any]:
         "who-knew": cli.ok("who-knew", REF, "--json").json(),
         "ownership": cli.ok("ownership", REF, "--json").json(),
         "alerts": cli.ok("alerts", "--offender", REF, "--history", "--json").json(),
+        "standing": cli.ok("alerts", "--json").json(),
+        "summary": cli.ok("alerts", "--summary", "--json").json(),
         "staff": cli.ok("staff", "list", "--json").json(),
         "offenders": cli.ok("offender", "list", "--json").json(),
     }
+    assert views["standing"]["alerts"]  # the standing list reads the stored documents
     path = out / EXPORT_NAME
     cli.ok("export", REF, "--format", "json", "--out", str(path), "--to", RECIPIENT)
     views["export"] = json.loads(path.read_text("utf-8"))
