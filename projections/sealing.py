@@ -16,9 +16,9 @@ Filtering and ordering stay on columns left plain (ids, refs, staff ids, dates, 
 areas): a sealed value is different every time it is written, so nothing can be compared in SQL.
 
 Whether a database's read models are sealed is recorded once, in the one-row table `ledger_seal`
-(revision 0600) with a check value sealed under the key: `projections.seal_check.check_seal` refuses a key on a ledger
-whose read models were written in plaintext, no key on a sealed one, and a key that is not the
-one it was sealed with, before anything is read or written.
+(revision 0600) with a check value sealed under the key: `projections.seal_check.check_seal`
+refuses a key on a ledger whose read models were written in plaintext, no key on a sealed one, and
+a key that is not the one it was sealed with, before anything is read or written.
 """
 
 from __future__ import annotations
