@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.common import Verdicts, alternated, median
-from bench.synthetic import generate_ledger
+from bench.synthetic import environment_key, generate_ledger
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 PER_OFFENDER = 200
@@ -101,9 +101,11 @@ def _open(url: str) -> tuple[Any, Any, Any]:
     from ledger.settings import Settings, parse_database_url
     from projections.db import make_engine
 
-    settings = Settings(database=parse_database_url(url))
+    # LEDGER_CIPHER_KEY, if set: the ledger generated with it, and its read models sealed.
+    settings = Settings(database=parse_database_url(url), cipher_key=environment_key())
     db = settings.database
-    return settings, open_ledger(settings), make_engine(db.sqlalchemy_url(), db.schema)
+    engine = make_engine(db.sqlalchemy_url(), db.schema, settings.cipher_key)
+    return settings, open_ledger(settings), engine
 
 
 def generate(url: str, events: int) -> Any:
@@ -419,6 +421,7 @@ def time_commands(
     ledger = ledger_command()
     base = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     base.update(LEDGER_ACTOR="9000", LEDGER_REASON="benchmark", LEDGER_POLICY="")
+    base.update(LEDGER_CIPHER_KEY=environment_key() or "")  # the key the ledger was made with
 
     def command(url: str, ref: str, args: list[str]) -> Callable[[], None]:
         env = {**base, "LEDGER_DATABASE_URL": url}

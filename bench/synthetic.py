@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import heapq
+import os
 import random
 import sys
 import time
@@ -424,7 +425,13 @@ def _about_entries(
     return True
 
 
-def _open(url: str) -> Any:
+def environment_key() -> str | None:
+    """LEDGER_CIPHER_KEY, as the ledger reads it: a generated ledger, and a benchmark's, is
+    encrypted and its read models sealed when it is set."""
+    return (os.environ.get("LEDGER_CIPHER_KEY") or "").strip() or None
+
+
+def _open(url: str, cipher_key: str | None) -> Any:
     """Creates (or upgrades) the ledger at `url` and returns an application that snapshots only
     when told to (the generator takes snapshots from the aggregates in hand)."""
     from ledger.app import OffenderLedger
@@ -432,12 +439,14 @@ def _open(url: str) -> Any:
     from ledger.settings import Settings, event_store_environment, parse_database_url
     from projections.db import make_engine
     from projections.migrate import upgrade
+    from projections.seal_check import check_seal
 
-    settings = Settings(database=parse_database_url(url))
+    settings = Settings(database=parse_database_url(url), cipher_key=cipher_key)
     create_event_store(settings).close()
-    engine = make_engine(settings.database.sqlalchemy_url(), settings.database.schema)
+    engine = make_engine(settings.database.sqlalchemy_url(), settings.database.schema, cipher_key)
     try:
         upgrade(engine)
+        check_seal(engine)
     finally:
         engine.dispose()
 
@@ -458,20 +467,23 @@ def generate_ledger(
     areas: int = 10,
     project: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    cipher_key: str | None = None,
 ) -> GeneratedLedger:
     """Writes a synthetic ledger into the empty ledger at `url` (initialising it if need be).
 
     Each offender gets exactly `events_per_offender` events (at least 4: registration, allocation
     to probation, release, then the rest); the staff directory adds a few events per area. With
     `project`, the read models are brought up to date afterwards. `progress(done, total)` is called
-    after each batch. The same arguments always give the same ledger.
+    after each batch. The same arguments always give the same ledger. With `cipher_key` (default:
+    LEDGER_CIPHER_KEY, if set), its events are encrypted and its read models sealed.
     """
+    cipher_key = cipher_key or environment_key()
     if offenders < 1 or events_per_offender < 4 or areas < 1:
         raise ValueError("need offenders >= 1, events_per_offender >= 4 and areas >= 1")
     started = time.perf_counter()
     rng = random.Random(seed)
     clock = _Clock()
-    app = _open(url)
+    app = _open(url, cipher_key)
     try:
         if app.head():
             raise ValueError(f"{url} already holds events; generate into an empty ledger")
@@ -484,7 +496,7 @@ def generate_ledger(
     finally:
         app.close()
     if project:
-        _project(url)
+        _project(url, cipher_key)
     return GeneratedLedger(
         url=url,
         refs=refs,
@@ -556,16 +568,16 @@ def _generate(
     return refs, area_list, staff_events
 
 
-def _project(url: str) -> None:
+def _project(url: str, cipher_key: str | None) -> None:
     from ledger.bootstrap import open_ledger
     from ledger.settings import Settings, parse_database_url
     from projections.catalogue import all_projections
     from projections.db import make_engine
     from projections.runner import catch_up
 
-    settings = Settings(database=parse_database_url(url))
+    settings = Settings(database=parse_database_url(url), cipher_key=cipher_key)
     app = open_ledger(settings)
-    engine = make_engine(settings.database.sqlalchemy_url(), settings.database.schema)
+    engine = make_engine(settings.database.sqlalchemy_url(), settings.database.schema, cipher_key)
     try:
         catch_up(engine, app, all_projections(settings))
     finally:

@@ -165,10 +165,17 @@ def _connect(s: Session, poll_interval: float) -> Link:
     from ledger.bootstrap import open_ledger
     from projections.db import make_engine
     from projections.following import Link, PollingWaiter, SubscriptionWaiter
+    from projections.seal_check import check_seal
 
     ledger = open_ledger(s.settings)
     db = s.settings.database
-    engine = make_engine(db.sqlalchemy_url(), db.schema)
+    engine = make_engine(db.sqlalchemy_url(), db.schema, s.settings.cipher_key)
+    try:
+        check_seal(engine)
+    except BaseException:
+        engine.dispose()
+        ledger.close()
+        raise
     waiter: Any
     if db.is_sqlite:
         waiter = PollingWaiter(ledger, poll_interval)

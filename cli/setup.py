@@ -41,19 +41,37 @@ def init(
     """
     from ledger.bootstrap import create_event_store, initialising
     from ledger.errors import ConfigurationError
+    from projections.db import make_engine
     from projections.migrate import upgrade
+    from projections.seal_check import check_seal, seal_in_place
+    from projections.sealing import PlainReadModelsError
 
     s = session(ctx)
     if roles and s.settings.database.is_sqlite:
         raise ConfigurationError(
             "--roles needs a PostgreSQL ledger; a SQLite ledger is guarded by its file's permissions"
         )
-    with initialising(s.settings.database):
+    db = s.settings.database
+    with initialising(db):
         create_event_store(s.settings).close()
-        revision = upgrade(s.engine())
-        say(
-            f"ledger ready at {s.settings.database.describe()} (read models at revision {revision})"
-        )
+        # Not the session's engine, which refuses a key that does not match the read models
+        # before this could seal them.
+        engine = make_engine(db.sqlalchemy_url(), db.schema, s.settings.cipher_key)
+        try:
+            revision = upgrade(engine)
+            # Records whether the read models are sealed (LEDGER_CIPHER_KEY), or refuses a key
+            # that does not match how they are stored; seals those of a ledger whose events are
+            # already encrypted with the key (written before read models were sealed).
+            try:
+                check_seal(engine)
+            except PlainReadModelsError:
+                if s.ledger().head() == 0:  # raises first if the events are not under this key
+                    raise
+                seal_in_place(engine, s.ledger(), s.projections())
+                say("read models and access log sealed under LEDGER_CIPHER_KEY")
+        finally:
+            engine.dispose()
+        say(f"ledger ready at {db.describe()} (read models at revision {revision})")
         if roles:
             from ledger.access import create_roles
 

@@ -106,6 +106,9 @@ def _check_can_decode(ledger: OffenderLedger, settings: Settings) -> None:
     (and a missing key for an encrypted ledger), so a wrong key never writes anything."""
     first = ledger.recorder.select_notifications(start=None, limit=1)
     if not first:
+        # No event to try the key on: the read models' seal says whether one is wanted
+        # (`projections.sealing`), before the first event is written with or without it.
+        _check_seal(settings)
         return
     try:
         ledger.mapper.to_domain_event(first[0])
@@ -118,6 +121,18 @@ def _check_can_decode(ledger: OffenderLedger, settings: Settings) -> None:
         from ledger.encryption import MissingKeyError
 
         raise MissingKeyError from None
+
+
+def _check_seal(settings: Settings) -> None:
+    from projections.db import make_engine
+    from projections.seal_check import check_seal
+
+    db = settings.database
+    engine = make_engine(db.sqlalchemy_url(), db.schema, settings.cipher_key)
+    try:
+        check_seal(engine)
+    finally:
+        engine.dispose()
 
 
 def _construct(settings: Settings, *, create_tables: bool) -> OffenderLedger:

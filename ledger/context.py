@@ -66,9 +66,18 @@ class LedgerContext:
         """The read models' database engine, made the first time it is asked for."""
         if self._engine is None:
             from projections.db import make_engine
+            from projections.seal_check import check_seal
 
             db = self.settings.database
-            self._engine = make_engine(db.sqlalchemy_url(), db.schema)
+            engine = make_engine(db.sqlalchemy_url(), db.schema, self.settings.cipher_key)
+            try:
+                # A key that does not match how the read models are stored is refused before
+                # anything is read or written (a refusal included).
+                check_seal(engine)
+            except BaseException:
+                engine.dispose()
+                raise
+            self._engine = engine
         return self._engine
 
     def projections(self) -> list[Any]:

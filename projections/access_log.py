@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Connection,
     FetchedValue,
@@ -29,6 +28,7 @@ from sqlalchemy import (
 from domain.clock import iso
 from projections.db import UTCDateTime
 from projections.schema import Rows, column, optional
+from projections.sealing import SealedJSON, SealedText
 
 ACCESS_LOG = "access_log"
 CONSULTED = "consulted"
@@ -52,10 +52,12 @@ AccessRow = Rows(
     optional("login", String(64), server_default=FetchedValue()),
     column("command", Text),
     optional("offender", Text),
-    optional("reason", Text),
+    # The justification, the details (recipients, paths, options) and a refusal's text are sealed
+    # under LEDGER_CIPHER_KEY when one is set (`projections.sealing`).
+    optional("reason", SealedText),
     column("outcome", String(16)),
-    column("details", JSON),
-    optional("error", Text),
+    column("details", SealedJSON),
+    optional("error", SealedText),
 )
 
 Index("ix_access_log_offender_id", AccessRow.offender, AccessRow.id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import singledispatchmethod
+from functools import partial, singledispatchmethod
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +19,7 @@ from projections.db import clear_tables
 from projections.rows import pg_row_from_event, row_from_event, sqlite_row_from_event
 from projections.runner import Projection
 from projections.schema import EntryRow, OffenderRow, StaffRow
+from projections.sealing import sealer_of
 
 _insert_entries = BulkInsert(EntryRow.__table__)  # type: ignore[arg-type]
 
@@ -62,11 +63,17 @@ class TimelineProjection(Projection):
 
 
 def _driver_row(dialect: Dialect) -> Callable[[Offender.Event, int], tuple[Any, ...]]:
-    """The timeline's row of an event, made straight in the form the driver takes."""
+    """The timeline's row of an event, made straight in the form the driver takes (sealed under
+    the dialect's key, when it has one)."""
+    sealer = sealer_of(dialect)
     if dialect.name == "sqlite":
-        return sqlite_row_from_event
+        return (
+            sqlite_row_from_event
+            if sealer is None
+            else partial(sqlite_row_from_event, sealer=sealer)
+        )
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
-        return pg_row_from_event
+        return pg_row_from_event if sealer is None else partial(pg_row_from_event, sealer=sealer)
     prepared = _insert_entries.driver_rows
     return lambda event, position: prepared(dialect, [row_from_event(event, position)])[0]
 

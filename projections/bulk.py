@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import Boolean, Connection, Table, insert
 from sqlalchemy.engine import Dialect
 
+from projections.sealing import key_of
+
 
 class _Prepared:
     def __init__(self, table: Table, dialect: Dialect) -> None:
@@ -73,7 +75,7 @@ class BulkInsert:
 
     def __init__(self, table: Table) -> None:
         self._table = table
-        self._prepared: dict[tuple[str, str], _Prepared] = {}
+        self._prepared: dict[tuple[str, str, str | None], _Prepared] = {}
 
     def __call__(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
@@ -95,7 +97,9 @@ class BulkInsert:
             _write(conn, self._for(conn.dialect), rows)
 
     def _for(self, dialect: Dialect) -> _Prepared:
-        key = (dialect.name, dialect.driver)
+        # The column types' bind processors keep the dialect they were made for, and with it the
+        # key a sealed column seals under (`projections.sealing`): one preparation per key.
+        key = (dialect.name, dialect.driver, key_of(dialect))
         prepared = self._prepared.get(key)
         if prepared is None:
             prepared = self._prepared[key] = _Prepared(self._table, dialect)

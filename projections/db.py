@@ -31,10 +31,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
-def make_engine(url: str, schema: str = "public") -> Engine:
+def make_engine(url: str, schema: str = "public", cipher_key: str | None = None) -> Engine:
     """An engine for the read models. On SQLite, writes take the lock at BEGIN (IMMEDIATE), so two
     processes catching up at once queue rather than fail; on PostgreSQL, `schema` is the search path.
+    With `cipher_key` (LEDGER_CIPHER_KEY), the read models' text is sealed under it
+    (`projections.sealing`): the key is kept on the engine's dialect, where the column types and
+    the fast paths find it.
     """
+    engine = _make_engine(url, schema)
+    if cipher_key:
+        from projections.sealing import seal_dialect
+
+        seal_dialect(engine.dialect, cipher_key)
+    return engine
+
+
+def _make_engine(url: str, schema: str) -> Engine:
     if url.startswith("sqlite"):
         # The lock wait (LEDGER_LOCK_WAIT): long enough to queue behind another process's page;
         # short enough that a lock held by someone else is reported (exit 4) within 10 seconds.

@@ -40,6 +40,7 @@ class PreparedPages:
         start: int,
         target: int,
         children: int = 2,
+        cipher_key: str | None = None,
     ) -> None:
         spec = f"{type(source).__module__}:{type(source).__qualname__}"
         self._expected = start
@@ -51,7 +52,7 @@ class PreparedPages:
                 self._processes.append(process)
                 assert process.stdin is not None
                 setup = (spec, dict(source.env), list(projections), url, page_size, start, target)
-                pipes.send(process.stdin, (*setup, index, children, PART))
+                pipes.send(process.stdin, (*setup, index, children, PART, cipher_key))
         except BaseException:
             self.close()
             raise
@@ -94,11 +95,15 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
     from eventsourcing.utils import resolve_topic
     from sqlalchemy import create_engine
 
+    from projections.sealing import seal_dialect
+
     setup = pipes.receive(requests)
-    spec, env, projections, url, page_size, start, target, index, children, part_size = setup
+    spec, env, projections, url, page_size, start, target, index, children, part_size, key = setup
     source = resolve_topic(spec)(env=env)
-    # The dialect only says how values are bound; no connection is made.
+    # The dialect only says how values are bound, and (with the read models' key) seals them as
+    # the rebuilding process's would; no connection is made.
     dialect = create_engine(url).dialect
+    seal_dialect(dialect, key)
     try:
         low = start + index * page_size
         while low < target:

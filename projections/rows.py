@@ -13,6 +13,7 @@ from uuid import UUID
 from domain.clock import LONDON, instant, london_date, start_of_day
 from domain.offender import Offender
 from projections.records import COMMON_FIELDS, json_safe, naive_utc, sqlite_instant
+from projections.sealing import Sealer
 
 
 def row_from_event(event: Offender.Event, position: int) -> dict[str, Any]:
@@ -47,13 +48,20 @@ def _driver_row(
     oid: Callable[[UUID], Any],
     moment: Callable[[datetime], Any],
     day: Callable[[date], Any],
+    sealer: Sealer | None = None,
 ) -> tuple[Any, ...]:
     """`row_from_event` in the `entries` table's column order, each id, instant and date made by
-    the given function as the driver takes it."""
+    the given function as the driver takes it; the summary and the facts sealed as `SealedText`
+    and `SealedJSON` would seal them, when there is a `sealer`."""
     facts = {k: json_safe(v) for k, v in vars(event).items() if k not in COMMON_FIELDS}
     event_class = type(event)
     when = event.occurred_at  # type: ignore[attr-defined]
     known = isinstance(when, datetime)
+    summary = summarise(event_class, facts)
+    data = json.dumps(facts)
+    if sealer is not None:
+        summary = sealer.seal(summary)
+        data = json.dumps(sealer.seal(data))
     return (
         oid(event.originator_id),
         event.originator_version,
@@ -68,25 +76,29 @@ def _driver_row(
         event.rank,  # type: ignore[attr-defined]
         event.senior,  # type: ignore[attr-defined]
         event.entered_by,  # type: ignore[attr-defined]
-        summarise(event_class, facts),
+        summary,
         is_risk_relevant(event_class, facts),
-        json.dumps(facts),
+        data,
     )
 
 
-def sqlite_row_from_event(event: Offender.Event, position: int) -> tuple[Any, ...]:
+def sqlite_row_from_event(
+    event: Offender.Event, position: int, sealer: Sealer | None = None
+) -> tuple[Any, ...]:
     """`row_from_event` as SQLite's driver takes it: what SQLAlchemy's bind processors would make
     of that row (hex ids, naive UTC instants and dates as ISO text, JSON text), made in one step.
     A rebuild makes a million."""
-    return _driver_row(event, position, _hex, sqlite_instant, date.isoformat)
+    return _driver_row(event, position, _hex, sqlite_instant, date.isoformat, sealer)
 
 
-def pg_row_from_event(event: Offender.Event, position: int) -> tuple[Any, ...]:
+def pg_row_from_event(
+    event: Offender.Event, position: int, sealer: Sealer | None = None
+) -> tuple[Any, ...]:
     """`row_from_event` as psycopg takes it for COPY: naive UTC instants, as SQLAlchemy's bind
     processors make them, the facts as JSON text, and the offender's id as 32 hex digits, which
     COPY reads as the same uuid. Made in a rebuild's helper process and pickled to the one that
     writes: a UUID object costs several times as much as its text to pickle and unpickle."""
-    return _driver_row(event, position, _hex, naive_utc, _same)
+    return _driver_row(event, position, _hex, naive_utc, _same, sealer)
 
 
 def _hex(oid: UUID) -> str:

@@ -335,11 +335,18 @@ class _PageReader:
         ):
             return
         from projections.reading import PreparedPages
+        from projections.sealing import key_of
 
         url = engine.url.render_as_string(hide_password=False)
         try:
             self._child = PreparedPages(
-                self.source, projections, url, self._page_size, start, self._target
+                self.source,
+                projections,
+                url,
+                self._page_size,
+                start,
+                self._target,
+                cipher_key=key_of(engine.dialect),
             )
         except OSError:
             self._child = None

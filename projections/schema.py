@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
     Column,
@@ -27,6 +26,7 @@ from sqlalchemy import (
 )
 
 from projections.db import UTCDateTime
+from projections.sealing import SEAL_TABLE, SealedJSON, SealedText
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -102,9 +102,10 @@ EntryRow = Rows(
     column("rank", Text),
     column("senior", Boolean),
     column("entered_by", Text),
-    column("summary", Text),
+    # Sealed under LEDGER_CIPHER_KEY when one is set (`projections.sealing`), as are the names below.
+    column("summary", SealedText),
     column("risk_relevant", Boolean),
-    column("data", JSON),
+    column("data", SealedJSON),
 )
 
 # One row per offender: the register, for lists and filters by area.
@@ -112,7 +113,7 @@ OffenderRow = Rows(
     "offenders",
     column("offender_id", Uuid, primary_key=True),
     column("ref", Text, unique=True),
-    column("name", Text),
+    column("name", SealedText),
     column("born", Date),
     column("category", Integer),
     column("level", Integer),
@@ -127,7 +128,7 @@ StaffRow = Rows(
     "staff",
     column("staff_id", Text, primary_key=True),
     column("aggregate_id", Uuid, unique=True),
-    column("name", Text),
+    column("name", SealedText),
     column("agency", String(20)),
     column("rank", Text),
     column("senior", Boolean),
@@ -136,6 +137,15 @@ StaffRow = Rows(
     column("since", Date),
     optional("left_on", Date),
     column("recorded_at", UTCDateTime),
+)
+
+# Whether the read models and the access log are sealed, and a check value sealed under the key
+# (revision 0600; one row, written on first use: `projections.sealing.check_seal`).
+SealRow = Rows(
+    SEAL_TABLE,
+    column("id", Integer, primary_key=True, autoincrement=False),
+    column("sealed", Boolean),
+    optional("check_value", Text),
 )
 
 

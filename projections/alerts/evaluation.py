@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
+from functools import partial
 from itertools import groupby
 from json.encoder import encode_basestring as _encode_text
 from operator import attrgetter
@@ -26,6 +27,7 @@ from projections.bulk import BulkInsert
 from projections.event_types import REGISTERED
 from projections.records import EntryRecord, naive_utc, record_from_row, sqlite_instant
 from projections.schema import EntryRow, ProjectionPosition, StaffRow
+from projections.sealing import seal_text, sealer_of
 
 # The alerts projection's name: its position row is the alerts' lock.
 NAME = "alerts"
@@ -152,6 +154,12 @@ def _load_histories_raw(
         stamp, day = _same, _same
     # Every row's facts parsed in one call: json.loads costs more per call than per byte.
     facts = json.loads("[" + ",".join(row[14] or "null" for row in rows) + "]")
+    sealer = sealer_of(conn.dialect)
+    if sealer is not None:
+        # Sealed (`projections.sealing`): each row's facts are the JSON string of their sealed
+        # text, and its summary is sealed text.
+        facts = [None if text is None else sealer.unseal_json(text) for text in facts]
+        rows = [(*row[:12], sealer.unseal(row[12]), *row[13:]) for row in rows]
     new = object.__new__
     histories: list[tuple[UUID, list[EntryRecord]]] = []
     records: list[EntryRecord] = []
@@ -235,6 +243,14 @@ def alert_driver_rows(
         return insert_alerts.driver_rows(dialect, named)
     id_form, stamp = forms
     key = id_form(offender_id)
+    sealer = sealer_of(dialect)
+    if sealer is not None:
+        # Sealed as `SealedText` would seal them (`projections.sealing`).
+        seal = partial(seal_text, sealer)
+        rows = [
+            (*row[:8], seal(row[8]), seal(row[9]), seal(row[10]), row[11], seal(row[12]))
+            for row in rows
+        ]
     return [
         (
             key,

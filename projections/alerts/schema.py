@@ -6,6 +6,7 @@ from sqlalchemy import Index, Integer, String, Text, Uuid
 
 from projections.db import UTCDateTime
 from projections.schema import Rows, column, optional
+from projections.sealing import SealedText
 
 # One breach of one rule for one offender, open or closed, with the offender's area and ref copied
 # in so that an area's morning check reads this table alone.
@@ -19,14 +20,15 @@ AlertRow = Rows(
     optional("entry", Integer),
     column("due_at", UTCDateTime),
     optional("satisfied_at", UTCDateTime),
-    column("detail", Text),
-    optional("resolution", Text),
+    column("detail", SealedText),
+    optional("resolution", SealedText),
+    # Detail, resolution, document and lapse are sealed under LEDGER_CIPHER_KEY when one is set.
     # The alert as `ledger alerts --json` prints it, made once when the breach is evaluated: an
     # area's check then joins stored text rather than rebuilding tens of thousands of objects.
-    column("document", Text),
+    column("document", SealedText),
     # When its remedy stopped being possible, and why (revision 0400); None while it had not.
     optional("lapsed_at", UTCDateTime),
-    optional("lapse", Text),
+    optional("lapse", SealedText),
 )
 
 # Offenders whose alert rows may be out of date: written in the same transaction as the events'

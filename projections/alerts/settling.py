@@ -167,12 +167,13 @@ def _settle_in_workers(
     the chunks not known to be written are evaluated here (doing one twice gives the same rows).
     """
     from projections.alerts.workers import Evaluators, WorkerError
+    from projections.sealing import key_of
 
     chunks = list(in_chunks(pending, WORKER_CHUNK))
     ahead = workers * 2  # chunks asked for beyond the one awaited: keeps every worker busy
     done = 0
     try:
-        pool = Evaluators(workers, *where, policy, stamp)
+        pool = Evaluators(workers, *where, policy, stamp, key_of(engine.dialect))
         try:
             for chunk in chunks[:ahead]:
                 pool.submit(chunk)

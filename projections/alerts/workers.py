@@ -36,7 +36,13 @@ class Evaluators:
     them round-robin gives them back in the order submitted."""
 
     def __init__(
-        self, count: int, url: str, search_path: str | None, policy: Policy, stamp: Any
+        self,
+        count: int,
+        url: str,
+        search_path: str | None,
+        policy: Policy,
+        stamp: Any,
+        cipher_key: str | None = None,
     ) -> None:
         self._processes: list[subprocess.Popen[bytes]] = []
         self._order: deque[int] = deque()
@@ -46,7 +52,8 @@ class Evaluators:
                 process = _start("projections.alerts.workers")
                 self._processes.append(process)
                 assert process.stdin is not None
-                _send(process.stdin, (url, search_path, policy, stamp))
+                # The key the read models are sealed under, if any (`projections.sealing`).
+                _send(process.stdin, (url, search_path, policy, stamp, cipher_key))
         except BaseException:
             self.close()
             raise
@@ -123,10 +130,12 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
     )
     from projections.alerts.rules import evaluate
     from projections.db import make_engine
+    from projections.sealing import seal_dialect
 
-    url, search_path, policy, stamp = _receive(requests)
+    url, search_path, policy, stamp, cipher_key = _receive(requests)
     reader = _engine(url, search_path)
-    writer = make_engine(url) if search_path is None else reader
+    seal_dialect(reader.dialect, cipher_key)
+    writer = make_engine(url, cipher_key=cipher_key) if search_path is None else reader
     dialect = writer.dialect
     try:
         while True:

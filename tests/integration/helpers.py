@@ -331,14 +331,24 @@ def register_joined_names(cli):
 
 
 def dump_read_models(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table but the migrations' own, rows sorted; positions without their write times."""
+    """Every table but the migrations' own and the seal's, rows sorted; positions without their
+    write times. The ledger's own tables are read through their column types, so that sealed
+    values (LEDGER_CIPHER_KEY) compare as what they hold, not as ciphertext that differs each
+    time it is written."""
+    import projections.access_log
+    import projections.alerts.schema  # noqa: F401 - their tables, in the schema's metadata
+    from projections.schema import metadata as ours
+
     metadata = MetaData()
     metadata.reflect(engine)
     dump: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as conn:
-        for name, table in sorted(metadata.tables.items()):
-            if name == "alembic_version" or name.endswith("_events") or "stored_" in name:
+        for name, reflected in sorted(metadata.tables.items()):
+            if name in ("alembic_version", "ledger_seal") or name.endswith("_events"):
                 continue
+            if "stored_" in name:
+                continue
+            table = ours.tables.get(name, reflected)
             columns = [
                 c
                 for c in table.columns

@@ -21,16 +21,34 @@ from tests.integration.helpers import dump_read_models
 
 
 @pytest.fixture
-def opened(database_url: str) -> Iterator[tuple[Any, Engine]]:
+def cipher_key(request: pytest.FixtureRequest) -> str | None:
+    """None, or (a test's "sealed" run, `parametrize(..., indirect=True)`) a new key: its events
+    encrypted and read models sealed."""
+    if getattr(request, "param", "plain") == "plain":
+        return None
+    from eventsourcing.cryptography import AESCipher
+
+    return AESCipher.create_key(32)
+
+
+@pytest.fixture
+def opened(database_url: str, cipher_key: str | None) -> Iterator[tuple[Any, Engine]]:
     """A generated ledger whose read models were never built, with its application and engine."""
-    generate_ledger(database_url, offenders=6, events_per_offender=60, areas=2, project=False)
+    generate_ledger(
+        database_url,
+        offenders=6,
+        events_per_offender=60,
+        areas=2,
+        project=False,
+        cipher_key=cipher_key,
+    )
     from ledger.bootstrap import open_ledger
     from ledger.settings import Settings, parse_database_url
 
-    settings = Settings(database=parse_database_url(database_url))
+    settings = Settings(database=parse_database_url(database_url), cipher_key=cipher_key)
     db = settings.database
     ledger = open_ledger(settings)
-    engine = make_engine(db.sqlalchemy_url(), db.schema)
+    engine = make_engine(db.sqlalchemy_url(), db.schema, cipher_key)
     yield ledger, engine
     engine.dispose()
     ledger.close()
@@ -67,6 +85,7 @@ def _pending(engine: Engine) -> list[Any]:
         return list(conn.scalars(select(AlertPendingRow.offender_id)))
 
 
+@pytest.mark.parametrize("cipher_key", ["plain", "sealed"], indirect=True)
 @pytest.mark.filterwarnings("error::RuntimeWarning")  # a child or worker failing is not enough
 def test_a_catch_up_after_an_import_gives_what_a_rebuild_gives_with_nothing_pending(
     opened: tuple[Any, Engine], bulk_calls: list[list[str]]

@@ -537,7 +537,7 @@ def test_init_upgrades_alerts_made_before_breaches_could_lapse(registered: Ledge
             conn.execute(text("UPDATE alerts_policy SET digest = '4:old'"))
         cli.ok("init")
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0500"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0600"
     finally:
         engine.dispose()
     history = cli.ok("alerts", "--offender", REF, "--history", "--json").json()["alerts"]

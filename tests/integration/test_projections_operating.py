@@ -30,23 +30,44 @@ from tests.integration.helpers import Exploding, dump_read_models, offender_posi
 # ------------------------------------------------------------------------------------ helpers
 
 
+# Runs a test on a plain ledger and on one whose events are encrypted and read models sealed.
+with_and_without_a_key = pytest.mark.parametrize("cipher_key", ["plain", "sealed"], indirect=True)
+
+
 @pytest.fixture
-def opened(database_url: str) -> Iterator[tuple[Any, Engine]]:
+def cipher_key(request: pytest.FixtureRequest) -> str | None:
+    """None, or (for a test marked `with_and_without_a_key`, its "sealed" run) a new key."""
+    if getattr(request, "param", "plain") == "plain":
+        return None
+    from eventsourcing.cryptography import AESCipher
+
+    return AESCipher.create_key(32)
+
+
+@pytest.fixture
+def opened(database_url: str, cipher_key: str | None) -> Iterator[tuple[Any, Engine]]:
     """A generated ledger (its read models not yet built), with its application and engine."""
-    generate_ledger(database_url, offenders=5, events_per_offender=60, areas=2, project=False)
-    ledger, engine = _open(database_url)
+    generate_ledger(
+        database_url,
+        offenders=5,
+        events_per_offender=60,
+        areas=2,
+        project=False,
+        cipher_key=cipher_key,
+    )
+    ledger, engine = _open(database_url, cipher_key)
     yield ledger, engine
     engine.dispose()
     ledger.close()
 
 
-def _open(url: str) -> tuple[Any, Engine]:
+def _open(url: str, cipher_key: str | None = None) -> tuple[Any, Engine]:
     from ledger.bootstrap import open_ledger
     from ledger.settings import Settings, parse_database_url
 
-    settings = Settings(database=parse_database_url(url))
+    settings = Settings(database=parse_database_url(url), cipher_key=cipher_key)
     db = settings.database
-    return open_ledger(settings), make_engine(db.sqlalchemy_url(), db.schema)
+    return open_ledger(settings), make_engine(db.sqlalchemy_url(), db.schema, cipher_key)
 
 
 def build_in_steps(engine: Engine, ledger: Any, every: int, page_size: int) -> None:
@@ -77,26 +98,38 @@ def test_status_shows_each_projection_behind_until_run_catches_up(registered: Le
 # ------------------------------------------------------------------------------------ rebuild
 
 
-def test_a_rebuild_gives_exactly_what_was_built_event_by_event(database_url: str) -> None:
-    generate_ledger(database_url, offenders=6, events_per_offender=70, areas=2, project=False)
-    ledger, engine = _open(database_url)
+@with_and_without_a_key
+def test_a_rebuild_gives_exactly_what_was_built_event_by_event(
+    database_url: str, cipher_key: str | None
+) -> None:
+    generate_ledger(
+        database_url,
+        offenders=6,
+        events_per_offender=70,
+        areas=2,
+        project=False,
+        cipher_key=cipher_key,
+    )
+    ledger, engine = _open(database_url, cipher_key)
+    key = {"env": {"LEDGER_CIPHER_KEY": cipher_key or ""}}
     try:
         # Incrementally, as readers do while people write: many small catch-ups, odd page sizes.
         build_in_steps(engine, ledger, every=37, page_size=11)
         cli = LedgerCLI(database_url)
         cli.actor = "9000"
         for n in range(3):
-            cli.ok("record", "concern", "SYN-000002", "--summary", f"Concern {n}", "--by", "10101")
-            cli.ok("show", "SYN-000002", "--json")  # every read catches up first
-        cli.ok("transfer", "SYN-000002", "--to", "10102", "--by", "10104")
-        cli.ok("projections", "run")
+            summary = f"Concern {n}"
+            cli.ok("record", "concern", "SYN-000002", "--summary", summary, "--by", "10101", **key)
+            cli.ok("show", "SYN-000002", "--json", **key)  # every read catches up first
+        cli.ok("transfer", "SYN-000002", "--to", "10102", "--by", "10104", **key)
+        cli.ok("projections", "run", **key)
         incremental = dump_read_models(engine)
 
-        rebuilt = cli.ok("projections", "rebuild", "--json").json()
+        rebuilt = cli.ok("projections", "rebuild", "--json", **key).json()
         assert dump_read_models(engine) == incremental
         assert rebuilt["events"] == ledger.head()
 
-        cli.ok("projections", "rebuild", "timeline")
+        cli.ok("projections", "rebuild", "timeline", **key)
         assert dump_read_models(engine) == incremental
     finally:
         engine.dispose()
@@ -104,6 +137,7 @@ def test_a_rebuild_gives_exactly_what_was_built_event_by_event(database_url: str
     assert len(incremental["entries"]) == 6 * 70 + 4
 
 
+@with_and_without_a_key
 @pytest.mark.filterwarnings("error::RuntimeWarning")  # a worker failing is not good enough
 def test_a_rebuild_evaluating_alerts_in_worker_processes_gives_the_same_rows(
     opened: tuple[Any, Engine], monkeypatch: pytest.MonkeyPatch
@@ -131,6 +165,7 @@ def test_a_rebuild_evaluating_alerts_in_worker_processes_gives_the_same_rows(
     assert dump_read_models(engine) == incremental
 
 
+@with_and_without_a_key
 @pytest.mark.filterwarnings("error::RuntimeWarning")  # a child failing is not good enough
 def test_a_rebuild_reading_its_pages_in_child_processes_gives_the_same_rows(
     opened: tuple[Any, Engine], monkeypatch: pytest.MonkeyPatch
@@ -160,6 +195,7 @@ def test_a_rebuild_reading_its_pages_in_child_processes_gives_the_same_rows(
     assert dump_read_models(engine) == incremental
 
 
+@with_and_without_a_key
 def test_a_rebuild_stopped_early_leaves_its_offenders_pending_for_the_next_reader(
     opened: tuple[Any, Engine],
 ) -> None:
@@ -182,6 +218,7 @@ def test_a_rebuild_stopped_early_leaves_its_offenders_pending_for_the_next_reade
     assert dump_read_models(engine) == built
 
 
+@with_and_without_a_key
 def test_histories_read_through_the_driver_are_the_records_the_views_read(
     opened: tuple[Any, Engine],
 ) -> None:
