@@ -244,7 +244,7 @@ def test_a_rebuild_with_the_key_seals_what_it_writes_and_equals_the_incremental_
     plain_and_sealed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from projections import reading, runner
-    from projections.alerts import projection as alerts
+    from projections.alerts import settling as alerts
     from projections.db import make_engine
 
     _, (url, views, out, key) = plain_and_sealed
