@@ -73,7 +73,7 @@ FULL = Sizes(
     batch_events=1_000,
 )
 QUICK = Sizes(
-    cli_runs=3, long_history=120, short_history=10, append_runs=5, bulk_events=400, batch_events=100
+    cli_runs=1, long_history=120, short_history=10, append_runs=5, bulk_events=400, batch_events=100
 )
 
 

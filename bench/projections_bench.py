@@ -62,6 +62,7 @@ class Sizes:
     events: int
     small: int
     repeats: int
+    command_runs: int  # fresh `ledger` processes per read and ledger (after a warm-up if > 1)
 
 
 # ------------------------------------------------------------------------------ ledgers to hand
@@ -412,7 +413,7 @@ def time_queries(
 
 
 def time_commands(
-    big: tuple[str, str], small: tuple[str, str], repeats: int
+    big: tuple[str, str], small: tuple[str, str], runs: int
 ) -> dict[str, tuple[float, float]]:
     """Median wall seconds of each read as a fresh `ledger` process, in each ledger: what a
     person waits for. Alternated between the ledgers, after a warm-up of each."""
@@ -437,7 +438,10 @@ def time_commands(
     timings: dict[str, tuple[float, float]] = {}
     for name, args in COMMANDS.items():
         samples = alternated(
-            {"big": command(*big, args), "small": command(*small, args)}, max(3, repeats // 3)
+            {"big": command(*big, args), "small": command(*small, args)},
+            runs,
+            # A single run only checks the command works (--quick): no warm-up to keep it apart.
+            warm_up=1 if runs > 1 else 0,
         )
         timings[name] = (median(samples["big"]), median(samples["small"]))
     return timings
@@ -521,12 +525,12 @@ def bench_backend(
         catch_up_all(small)
         ref = big_ledger.refs[0]
         times = time_queries((big, ref), (small, small_ledger.refs[0]), sizes.repeats)
-        commands = time_commands((big, ref), (small, small_ledger.refs[0]), sizes.repeats)
+        commands = time_commands((big, ref), (small, small_ledger.refs[0]), sizes.command_runs)
         print(
             f"  reading one offender with {PER_OFFENDER} events, {sizes.events:,} events against "
             f"{sizes.small:,} (the floor); in process: the query and its view, warm, median of "
             f"{sizes.repeats} alternated; as a command: a fresh `ledger ... REF --json` process, "
-            f"median of {max(3, sizes.repeats // 3)} alternated",
+            f"median of {sizes.command_runs} alternated",
             flush=True,
         )
         for name, (seconds, floor) in times.items():
@@ -564,9 +568,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure_rebuild(args.measure_rebuild)))
         return 0
     if args.quick:
-        sizes = Sizes(events=2 * PER_OFFENDER * 5, small=PER_OFFENDER * 2, repeats=3)
+        # Each read once per ledger as a command: this checks the script runs, and the figures
+        # of a quick run mean nothing at any size.
+        sizes = Sizes(events=PER_OFFENDER * 2, small=PER_OFFENDER, repeats=3, command_runs=1)
     else:
-        sizes = Sizes(events=args.events, small=SMALL_EVENTS, repeats=30)
+        sizes = Sizes(events=args.events, small=SMALL_EVENTS, repeats=30, command_runs=10)
     backends = ("sqlite", "postgres") if args.backend == "both" else (args.backend,)
     verdicts = Verdicts()
     with tempfile.TemporaryDirectory(dir=args.workdir) as workdir:

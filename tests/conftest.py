@@ -2,17 +2,23 @@
 
 Every storage scenario runs on SQLite and on PostgreSQL. PostgreSQL is found at
 LEDGER_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test); each test gets a
-schema of its own, dropped afterwards. Where no server answers the PostgreSQL cases skip, saying
-why, except under CI=true, where that is a failure.
+schema of its own, dropped afterwards (ten at a time). Where no server answers the PostgreSQL cases
+skip, saying why, except under CI=true, where that is a failure.
 
 `ledger init` and the four enrolments (and the registration `registered` makes) are run once per
 backend per session, on a template ledger; each test that asks for `cli` gets a private copy of
 it (SQLite: the file, copied; PostgreSQL: the template schema, cloned under the test's own schema
-name), the same events at the same positions.
+name), the same events at the same positions. Under pytest-xdist the workers of one run share
+these templates: the first to need one builds it, the others copy it.
+
+Under pytest-xdist a test marked `alone` runs while no other test of the run does (see
+`alone_when_marked`).
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import signal
@@ -20,6 +26,7 @@ import subprocess
 import uuid
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -67,12 +74,42 @@ def postgres_available() -> None:
     pytest.skip(problem)
 
 
+class SchemasToDrop:
+    """Schemas the tests are done with, dropped ten at a time in one statement (one connection and
+    one commit for ten) and the rest when the session ends."""
+
+    AT_ONCE = 10
+
+    def __init__(self) -> None:
+        self.pending: list[str] = []
+
+    def add(self, schema: str) -> None:
+        self.pending.append(schema)
+        if len(self.pending) >= self.AT_ONCE:
+            self.drop()
+
+    def drop(self) -> None:
+        if not self.pending:
+            return
+        names = ", ".join(f'"{schema}"' for schema in self.pending)
+        with owner_connection() as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {names} CASCADE")
+        self.pending.clear()
+
+
+@pytest.fixture(scope="session")
+def schemas_to_drop(postgres_available: None) -> Iterator[SchemasToDrop]:
+    schemas = SchemasToDrop()
+    yield schemas
+    schemas.drop()
+
+
 @pytest.fixture
-def postgres_url(postgres_available: None) -> Iterator[str]:
-    """A URL for a fresh, empty PostgreSQL schema."""
+def postgres_url(schemas_to_drop: SchemasToDrop) -> Iterator[str]:
+    """A URL for a fresh, empty PostgreSQL schema (dropped once the test is done with it)."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     yield schema_url(schema)
-    drop_schema(schema)
+    schemas_to_drop.add(schema)
 
 
 @pytest.fixture
@@ -118,8 +155,27 @@ def _stage_for(request: pytest.FixtureRequest) -> str:
     return found.pop() if len(found) == 1 else "registered"
 
 
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder that every process of this run shares: the run's base temporary folder (each
+    pytest-xdist worker has its own below it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Holds an exclusive lock on `path` (made if missing) against the run's other processes."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class SqliteTemplates:
-    """A SQLite ledger for each stage, made on first use and then only copied."""
+    """A SQLite ledger for each stage, made on first use (by whichever process of the run needs it
+    first) and then only copied."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -136,50 +192,72 @@ class SqliteTemplates:
                 shutil.copyfile(source, target + source.name[len(template.name) :])
 
     def _make(self, stage: str) -> Path:
-        folder = self.folder / stage.replace(":", "-")
-        folder.mkdir()
+        name = stage.replace(":", "-")
+        folder = self.folder / name
         path = folder / "ledger.db"
-        made = _prepare(LedgerCLI(f"sqlite:///{path}"), stage)
-        self.runner_state[stage] = (made.actor, made.reason)
-        unflushed = [p.name for p in folder.iterdir() if p.name.endswith(("-wal", "-journal"))]
-        assert not unflushed, f"the template ledger left {unflushed} open; a copy would miss them"
+        state = self.folder / f"{name}.json"  # written last: the template is whole
+        with locked(self.folder / f"{name}.lock"):
+            if not state.exists():
+                folder.mkdir()
+                made = _prepare(LedgerCLI(f"sqlite:///{path}"), stage)
+                unflushed = [
+                    p.name for p in folder.iterdir() if p.name.endswith(("-wal", "-journal"))
+                ]
+                assert not unflushed, (
+                    f"the template ledger left {unflushed} open; a copy would miss them"
+                )
+                state.write_text(json.dumps([made.actor, made.reason]))
+        actor, reason = json.loads(state.read_text())
+        self.runner_state[stage] = (actor, reason)
         self.made[stage] = path
         return path
 
 
 @pytest.fixture(scope="session")
 def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplates:
-    return SqliteTemplates(tmp_path_factory.mktemp("templates"))
+    folder = run_folder(tmp_path_factory) / "templates"
+    folder.mkdir(exist_ok=True)
+    return SqliteTemplates(folder)
 
 
 class PostgresTemplates:
-    """A PostgreSQL schema for each stage, made on first use and dumped once by pg_dump as SQL
-    that recreates it (tables, functions, triggers, privileges, rows, sequences at the same
-    values) under another name. Without a usable pg_dump, `clone` declines."""
+    """A PostgreSQL schema for each stage, made on first use (by whichever process of the run needs
+    it first) and dumped once by pg_dump as SQL that recreates it (tables, functions, triggers,
+    privileges, rows, sequences at the same values) under another name; the template schema is
+    then dropped, and the SQL kept in the run's folder. Without a usable pg_dump, `clone`
+    declines."""
 
-    def __init__(self) -> None:
-        self.made: dict[str, tuple[str, str | None]] = {}
-        self.runner_state: dict[str, tuple[str | None, str | None]] = {}
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        # stage: (the template's schema name, its SQL or None, the runner's actor and reason)
+        self.made: dict[str, tuple[str, str | None, str | None, str | None]] = {}
 
     def clone(self, stage: str, runner: LedgerCLI, schema: str) -> bool:
         """Creates `schema` as a copy of the stage's template; False if it cannot."""
         if stage not in self.made:
-            template = f"t_template_{uuid.uuid4().hex[:12]}"
-            self.made[stage] = (template, None)
-            made = _prepare(LedgerCLI(schema_url(template)), stage)
-            self.runner_state[stage] = (made.actor, made.reason)
-            self.made[stage] = (template, _dump_schema(template))
-        template, script = self.made[stage]
+            self.made[stage] = self._make(stage)
+        template, script, actor, reason = self.made[stage]
         if script is None:
             return False
         with owner_connection() as conn, conn.transaction():
             conn.execute(script.replace(template, schema))
-        runner.actor, runner.reason = self.runner_state[stage]
+        runner.actor, runner.reason = actor, reason
         return True
 
-    def drop(self) -> None:
-        for template, _ in self.made.values():
-            drop_schema(template)
+    def _make(self, stage: str) -> tuple[str, str | None, str | None, str | None]:
+        name = stage.replace(":", "-")
+        state = self.folder / f"{name}.json"
+        with locked(self.folder / f"{name}.lock"):
+            if not state.exists():
+                template = f"t_template_{uuid.uuid4().hex[:12]}"
+                try:
+                    made = _prepare(LedgerCLI(schema_url(template)), stage)
+                    script = _dump_schema(template)
+                finally:
+                    drop_schema(template)
+                state.write_text(json.dumps([template, script, made.actor, made.reason]))
+        template, script, actor, reason = json.loads(state.read_text())
+        return template, script, actor, reason
 
 
 def _dump_schema(schema: str) -> str | None:
@@ -216,12 +294,12 @@ def _dump_schema(schema: str) -> str | None:
 
 
 @pytest.fixture(scope="session")
-def postgres_templates(postgres_available: None) -> Iterator[PostgresTemplates]:
-    templates = PostgresTemplates()
-    try:
-        yield templates
-    finally:
-        templates.drop()
+def postgres_templates(
+    postgres_available: None, tmp_path_factory: pytest.TempPathFactory
+) -> PostgresTemplates:
+    folder = run_folder(tmp_path_factory) / "postgres-templates"
+    folder.mkdir(exist_ok=True)
+    return PostgresTemplates(folder)
 
 
 @pytest.fixture
@@ -274,3 +352,47 @@ def no_hang() -> Iterator[None]:
     yield
     signal.setitimer(signal.ITIMER_REAL, 0)
     signal.signal(signal.SIGALRM, previous)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In a pytest-xdist worker (every worker sorts alike): the slow tests first, so that the
+    workers end together, and those that run alone last, once the others are done, rather than
+    midway, where each would first wait for every test in progress, however long, to end."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("alone"):
+            return 2
+        return 0 if item.get_closest_marker("slow") else 1
+
+    items.sort(key=rank)
+
+
+@pytest.fixture(scope="session")
+def turns(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = run_folder(tmp_path_factory)
+    return folder / "alone.gate", folder / "alone.lock"
+
+
+@pytest.fixture(autouse=True)
+def alone_when_marked(request: pytest.FixtureRequest, turns: tuple[Path, Path]) -> Iterator[None]:
+    """Under pytest-xdist, a test marked `alone` starts once the run's other tests in progress have
+    ended, and no other starts until it has: its assertions bound what a user waits for, which
+    the other workers' load would stretch. Any other test runs beside any but those. (A test
+    waiting to run alone holds the gate, so that the others cannot keep it waiting for ever.)"""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield
+        return
+    mode = fcntl.LOCK_EX if request.node.get_closest_marker("alone") else fcntl.LOCK_SH
+    gate, lock = turns
+    with gate.open("a") as gate_file, lock.open("a") as lock_file:
+        fcntl.flock(gate_file, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock_file, mode)
+        finally:
+            fcntl.flock(gate_file, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)

@@ -74,6 +74,32 @@ class Shell:
         return done
 
 
+class InProcessShell:
+    """A Shell whose commands run in this process (tests.helpers.LedgerCLI) rather than as the
+    installed command: for building a ledger that a test then reads with the installed command,
+    when what it checks is not the building. Its database URL must not depend on the folder."""
+
+    def __init__(self, folder: Path, database_url: str) -> None:
+        self.folder = folder
+        self.env = {
+            "LEDGER_DATABASE_URL": database_url,
+            "LEDGER_REASON": "e2e walkthrough",
+            "COLUMNS": "200",
+        }
+
+    def run(self, *args: str) -> Run:
+        out = LedgerCLI(self.env["LEDGER_DATABASE_URL"])(*args, env=dict(self.env))
+        return Run(args, out.exit_code, out.stdout, out.stderr)
+
+    def ok(self, *args: str) -> Run:
+        done = self.run(*args)
+        assert done.returncode == 0, (
+            f"ledger {' '.join(args)} exited {done.returncode}: {done.stderr}"
+        )
+        assert "Traceback" not in done.stderr
+        return done
+
+
 def imported_modules(shell: Shell, *args: str) -> set[str]:
     """The top-level packages the installed command imports, read from `python -X importtime`."""
     script = Path(shell.command)

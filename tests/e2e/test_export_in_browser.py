@@ -16,7 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import REF, Shell, walkthrough
+from tests.e2e.helpers import REF, InProcessShell, Shell, walkthrough
+
+# One pytest-xdist worker runs them all, so that the module's export is made once.
+pytestmark = pytest.mark.xdist_group("export_in_browser")
 
 TOOLS = {"chromium": "chromium", "chromedriver": "chromium-driver", "pdftoppm": "poppler-utils"}
 
@@ -33,11 +36,16 @@ def needed(program: str) -> str:
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The walkthrough's ledger, exported as HTML, PDF and JSON."""
+    """The walkthrough's ledger, exported as HTML, PDF and JSON by the installed command. (The
+    ledger is built in-process: the walkthrough runs through the installed command in
+    test_walkthrough.py; here only the pages it leads to are looked at.)"""
     folder = tmp_path_factory.mktemp("pack")
-    shell = Shell(folder, "sqlite:///ledger.db")
-    walkthrough(shell)
-    shell.ok("share", REF, "5", "--with", "police", "--occurred-at", "2016-10-19", "--by", "7702")
+    url = f"sqlite:///{folder / 'ledger.db'}"
+    built = InProcessShell(folder, url)
+    walkthrough(built)
+    built.ok("share", REF, "5", "--with", "police", "--occurred-at", "2016-10-19", "--by", "7702")
+    shell = Shell(folder, url)
+    shell.env["LEDGER_ACTOR"] = built.env["LEDGER_ACTOR"]
     files = {}
     for fmt in ("html", "pdf", "json"):
         files[fmt] = folder / f"record.{fmt}"

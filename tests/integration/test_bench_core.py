@@ -10,11 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import postgres_base_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_the_core_benchmark_runs_quickly_on_both_backends(postgres_available: None) -> None:
     outcome = subprocess.run(
         [

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import postgres_base_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +22,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_the_projections_benchmark_runs_quickly_on_both_backends(postgres_available: None) -> None:
     outcome = run(
         "bench.projections_bench",

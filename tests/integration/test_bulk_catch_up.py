@@ -189,6 +189,9 @@ def test_a_read_finding_long_histories_pending_settles_them_as_a_rebuild_does(
 
 
 @pytest.mark.filterwarnings("error::RuntimeWarning")
+# Alone (under pytest-xdist): the second reader waits for the first's catch-up, at most the lock
+# wait (5 s), which the other tests' load stretched past it ("database is locked" on SQLite).
+@pytest.mark.alone
 def test_two_readers_catching_up_a_long_backlog_at_once_give_what_a_rebuild_gives(
     opened: tuple[Any, Engine], bulk_calls: list[list[str]], database_url: str
 ) -> None:

@@ -285,6 +285,8 @@ def hung_server() -> Iterator[int]:
 
 
 @pytest.mark.slow
+# Alone (under pytest-xdist): the other tests' load would stretch the wait this bounds.
+@pytest.mark.alone
 def test_commands_against_a_server_that_never_answers_exit_4_within_the_deadline(tmp_path):
     names = [n for n in LOCK_SAMPLE if n in command_paths()]
     with hung_server() as port:
@@ -366,6 +368,7 @@ def own_ledger(own_postgres: Cluster) -> LedgerCLI:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("own_postgres")  # one worker makes the cluster, not each
 def test_every_command_exits_4_when_postgresql_is_stopped(own_postgres, own_ledger, tmp_path):
     names = sorted(set(COMMANDS) & command_paths())
     before = event_count(own_ledger.url)
@@ -465,6 +468,7 @@ def assert_ledger_consistent(cli: LedgerCLI, succeeded: set[int]) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("own_postgres")  # one worker makes the cluster, not each
 def test_a_server_stopped_in_the_middle_of_writes_leaves_every_write_whole_or_absent(
     own_postgres, own_ledger, tmp_path
 ):
@@ -546,6 +550,8 @@ def exclusively_locked(path: str, *, readers_too: bool = True) -> Iterator[None]
 
 
 @pytest.mark.slow
+# Alone (under pytest-xdist): the other tests' load would stretch the wait this bounds.
+@pytest.mark.alone
 @pytest.mark.parametrize("readers_too", [True, False], ids=["no-reads", "reads-allowed"])
 def test_commands_on_a_locked_sqlite_file_exit_4_within_the_deadline(
     sqlite_url, tmp_path, readers_too
@@ -592,6 +598,8 @@ def event_table_locked(url: str) -> Iterator[str]:
 
 
 @pytest.mark.slow
+# Alone (under pytest-xdist): the other tests' load would stretch the wait this bounds.
+@pytest.mark.alone
 def test_writes_wait_once_for_a_locked_postgresql_event_table_then_exit_4(postgres_url, tmp_path):
     """Waited for without limit, a lock held by a hung import once queued every writer for good;
     each now waits 5 seconds, once, and says the table is locked, writing nothing."""
