@@ -57,3 +57,14 @@ def logins(cli: LedgerCLI) -> Iterator[dict[str, LedgerCLI]]:
         for role in [*names.values(), writer, f"ledger_reader_{db.schema}"]:
             conn.execute(f'DROP OWNED BY "{role}"')
             conn.execute(f'DROP ROLE "{role}"')
+
+
+@pytest.fixture
+def cipher_key(request: pytest.FixtureRequest) -> str | None:
+    """None, or (a test's "sealed" run, `parametrize("cipher_key", [...], indirect=True)`) a new
+    key: its events encrypted and its read models sealed."""
+    if getattr(request, "param", "plain") == "plain":
+        return None
+    from eventsourcing.cryptography import AESCipher
+
+    return AESCipher.create_key(32)

@@ -357,3 +357,24 @@ def dump_read_models(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             rows = conn.execute(select(*columns)).all()
             dump[name] = sorted((tuple(row) for row in rows), key=repr)
     return dump
+
+
+def generated(url: str, cipher_key: str | None, offenders: int) -> tuple[Any, Any]:
+    """A generated ledger of `offenders` with 60 events each over two areas, its read models
+    never built, opened: its application and a read-model engine, both under `cipher_key`."""
+    from bench.synthetic import generate_ledger
+    from ledger.bootstrap import open_ledger
+    from ledger.settings import Settings, parse_database_url
+    from projections.db import make_engine
+
+    generate_ledger(
+        url,
+        offenders=offenders,
+        events_per_offender=60,
+        areas=2,
+        project=False,
+        cipher_key=cipher_key,
+    )
+    settings = Settings(database=parse_database_url(url), cipher_key=cipher_key)
+    db = settings.database
+    return open_ledger(settings), make_engine(db.sqlalchemy_url(), db.schema, cipher_key)

@@ -12,43 +12,17 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from bench.synthetic import generate_ledger
 from projections.catalogue import PROJECTIONS, all_projections
 from projections.db import make_engine
 from projections.runner import catch_up, positions, rebuild, up_to_date
 from tests.helpers import LedgerCLI
-from tests.integration.helpers import dump_read_models
-
-
-@pytest.fixture
-def cipher_key(request: pytest.FixtureRequest) -> str | None:
-    """None, or (a test's "sealed" run, `parametrize(..., indirect=True)`) a new key: its events
-    encrypted and read models sealed."""
-    if getattr(request, "param", "plain") == "plain":
-        return None
-    from eventsourcing.cryptography import AESCipher
-
-    return AESCipher.create_key(32)
+from tests.integration.helpers import dump_read_models, generated
 
 
 @pytest.fixture
 def opened(database_url: str, cipher_key: str | None) -> Iterator[tuple[Any, Engine]]:
     """A generated ledger whose read models were never built, with its application and engine."""
-    generate_ledger(
-        database_url,
-        offenders=6,
-        events_per_offender=60,
-        areas=2,
-        project=False,
-        cipher_key=cipher_key,
-    )
-    from ledger.bootstrap import open_ledger
-    from ledger.settings import Settings, parse_database_url
-
-    settings = Settings(database=parse_database_url(database_url), cipher_key=cipher_key)
-    db = settings.database
-    ledger = open_ledger(settings)
-    engine = make_engine(db.sqlalchemy_url(), db.schema, cipher_key)
+    ledger, engine = generated(database_url, cipher_key, offenders=6)
     yield ledger, engine
     engine.dispose()
     ledger.close()

@@ -25,7 +25,7 @@ from projections.runner import (
 )
 from projections.schema import EntryRow
 from tests.helpers import LedgerCLI
-from tests.integration.helpers import Exploding, dump_read_models, offender_positions
+from tests.integration.helpers import Exploding, dump_read_models, generated, offender_positions
 
 # ------------------------------------------------------------------------------------ helpers
 
@@ -35,27 +35,9 @@ with_and_without_a_key = pytest.mark.parametrize("cipher_key", ["plain", "sealed
 
 
 @pytest.fixture
-def cipher_key(request: pytest.FixtureRequest) -> str | None:
-    """None, or (for a test marked `with_and_without_a_key`, its "sealed" run) a new key."""
-    if getattr(request, "param", "plain") == "plain":
-        return None
-    from eventsourcing.cryptography import AESCipher
-
-    return AESCipher.create_key(32)
-
-
-@pytest.fixture
 def opened(database_url: str, cipher_key: str | None) -> Iterator[tuple[Any, Engine]]:
     """A generated ledger (its read models not yet built), with its application and engine."""
-    generate_ledger(
-        database_url,
-        offenders=5,
-        events_per_offender=60,
-        areas=2,
-        project=False,
-        cipher_key=cipher_key,
-    )
-    ledger, engine = _open(database_url, cipher_key)
+    ledger, engine = generated(database_url, cipher_key, offenders=5)
     yield ledger, engine
     engine.dispose()
     ledger.close()
