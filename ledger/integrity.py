@@ -50,6 +50,8 @@ _LINK_PREFIX = b"offender-ledger chain v1\n"
 _LINK_PREFIX_V2 = b"offender-ledger chain v2\n"
 _LINK_HEAD = struct.Struct(">32sQ16sQI")
 _LENGTH = struct.Struct(">I")
+# Each topic's UTF-8 bytes, as `link_hash` has encoded them.
+_TOPICS: dict[str, bytes] = {}
 
 
 def link_hash(
@@ -65,7 +67,11 @@ def link_hash(
     """The link for one event: fixed-width fields, then the length-prefixed topic, so that no two
     different events can encode to the same bytes; with a `login`, the v2 form, which adds the
     login and the author's staff id (empty for none), each length-prefixed."""
-    topic_bytes = topic.encode()
+    topic_bytes = _TOPICS.get(topic)
+    if topic_bytes is None:
+        topic_bytes = topic.encode()
+        if len(_TOPICS) < 1024:  # the ledger's event classes: a few dozen
+            _TOPICS[topic] = topic_bytes
     body = (
         _LINK_HEAD.pack(previous, position, originator_id, version, len(topic_bytes))
         + topic_bytes

@@ -248,6 +248,8 @@ def _as_bytes(value: object) -> bytes | None:
 
 
 def _event_row(p: Any, oid: Any, v: Any, t: Any, s: Any) -> EventRow:
+    if type(v) is int and type(t) is str and type(s) is bytes:  # as the ledger writes them
+        return p, _as_id(oid), v, t, s
     state = bytes(s) if isinstance(s, (bytearray, memoryview)) else s
     return p, _as_id(oid), _as_int(v), _as_str(t), state
 
@@ -263,6 +265,16 @@ def _link_row(
     staff: Any = None,
     at: Any = None,
 ) -> LinkRow:
+    if (
+        type(v) is int
+        and type(t) is str
+        and type(h) is bytes
+        and type(link) is bytes
+        and login is None
+        and staff is None
+        and at is None
+    ):  # a v1 link as the ledger writes it (every SQLite link)
+        return p, _as_id(oid), v, t, h, link, None, None, None
     return (
         p,
         _as_id(oid),
@@ -350,18 +362,47 @@ def verify(
 
 
 def payload_author(ledger: OffenderLedger) -> AuthorOf:
-    """`AuthorOf` by the ledger's own mapper (its cipher and upcasting included)."""
+    """`AuthorOf` by the ledger's own mapper: the payload decrypted and decompressed as the
+    application does, its JSON parsed, and `entered_by`, else `by`, read from it as
+    `ledger.integrity.author` reads them from the event. A payload whose fields cannot say (an
+    older shape an upcaster completes, a value that is not text) is decoded as the application
+    decodes it, upcasting included."""
     from eventsourcing.persistence import StoredEvent
 
     from ledger.integrity import author
 
+    mapper = ledger.mapper
+    cipher, compressor = mapper.cipher, mapper.compressor
+
     def author_of(oid: UUID, version: int, topic: str, state: bytes) -> str | None:
+        data = cipher.decrypt(state) if cipher is not None else state
+        data = compressor.decompress(data) if compressor is not None else data
+        fields = json.loads(data)
+        named = _plain_author(fields) if isinstance(fields, dict) else _UNREAD
+        if named is not _UNREAD:
+            return named  # type: ignore[return-value]
         stored = StoredEvent(
             originator_id=oid, originator_version=version, topic=topic, state=state
         )
-        return author(ledger.mapper.to_domain_event(stored))
+        return author(mapper.to_domain_event(stored))
 
     return author_of
+
+
+def _plain_author(fields: dict[str, Any]) -> str | object | None:
+    """`entered_by`, else `by`, from a payload's fields as `ledger.integrity.author` reads them
+    from the event; `_UNREAD` when the fields cannot say (neither present, or not text)."""
+    if "entered_by" not in fields and "by" not in fields:
+        return _UNREAD
+    for name in ("entered_by", "by"):
+        value = fields.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            return _UNREAD
+        if value:
+            return value
+    return None
 
 
 def check(
