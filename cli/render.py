@@ -106,7 +106,7 @@ def blocks(
 
     console = Console(highlight=False)
     if title:
-        console.print(Text(shown(title), style="bold"))
+        console.print(wrapped(Text(shown(title), style="bold"), console.width))
     for mark, lines in items:
         grid = Table.grid(padding=(0, 2, 0, 0))
         grid.add_column(no_wrap=True)
@@ -124,7 +124,7 @@ def blocks(
         console.print(grid)
         console.print()
     if caption:
-        console.print(Text(shown(caption), style="italic"))
+        console.print(wrapped(Text(shown(caption), style="italic"), console.width))
 
 
 # A person as the views name them, `Lee Hart (4633, PC)`: up to four capitalised words before a
@@ -220,7 +220,8 @@ def note(text: str) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    Console(highlight=False).print(Text(shown(text), style="italic"))
+    console = Console(highlight=False)
+    console.print(wrapped(Text(shown(text), style="italic"), console.width))
 
 
 def say(text: str) -> None:
