@@ -122,14 +122,14 @@ def enrol(runner: LedgerCLI, *staff_ids: str) -> LedgerCLI:
     return runner
 
 
-def register_offender(runner: LedgerCLI, *extra: str) -> LedgerCLI:
-    """Registers WMP-000123, John Doe, category 1, on 2016-07-04."""
+def register_offender(runner: LedgerCLI, *extra: str, name: str = "John Doe") -> LedgerCLI:
+    """Registers WMP-000123, `name`, category 1, on 2016-07-04."""
     runner.ok(
         "offender",
         "register",
         "WMP-000123",
         "--name",
-        "John Doe",
+        name,
         "--born",
         "1975-03-02",
         "--category",

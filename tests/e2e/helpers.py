@@ -74,7 +74,7 @@ class Shell:
         return done
 
 
-class InProcessShell:
+class InProcessShell(Shell):
     """A Shell whose commands run in this process (tests.helpers.LedgerCLI) rather than as the
     installed command: for building a ledger that a test then reads with the installed command,
     when what it checks is not the building. Its database URL must not depend on the folder."""
@@ -90,14 +90,6 @@ class InProcessShell:
     def run(self, *args: str) -> Run:
         out = LedgerCLI(self.env["LEDGER_DATABASE_URL"])(*args, env=dict(self.env))
         return Run(args, out.exit_code, out.stdout, out.stderr)
-
-    def ok(self, *args: str) -> Run:
-        done = self.run(*args)
-        assert done.returncode == 0, (
-            f"ledger {' '.join(args)} exited {done.returncode}: {done.stderr}"
-        )
-        assert "Traceback" not in done.stderr
-        return done
 
 
 def imported_modules(shell: Shell, *args: str) -> set[str]:

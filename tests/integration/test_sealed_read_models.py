@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from ledger.settings import parse_database_url
-from tests.helpers import LedgerCLI, enrol, postgres_base_url
+from tests.helpers import LedgerCLI, enrol, postgres_base_url, register_offender
 from tests.integration.helpers import REF, count_events, dump_read_models
 
 OFFENDER_NAME = "Quentin Vellacott-Marsh"
@@ -70,21 +70,7 @@ def build(cli: KeyedCLI, out: Path) -> dict[str, Any]:
         "--since",
         "2010-01-01",
     )
-    cli.ok(
-        "offender",
-        "register",
-        REF,
-        "--name",
-        OFFENDER_NAME,
-        "--born",
-        "1975-03-02",
-        "--category",
-        "1",
-        "--area",
-        "north",
-        "--occurred-at",
-        "2016-07-04",
-    )
+    register_offender(cli, "--area", "north", name=OFFENDER_NAME)
     cli.ok("record", "entry", REF, "--summary", SUMMARY, "--occurred-at", "2016-07-10")
     cli.ok(
         "record",
@@ -387,19 +373,7 @@ def test_init_with_the_key_seals_a_ledger_whose_events_were_encrypted_before_sea
     key = new_key(database_url)
     cli = KeyedCLI(database_url, key)
     enrol(cli, "7702")
-    cli.ok(
-        "offender",
-        "register",
-        REF,
-        "--name",
-        OFFENDER_NAME,
-        "--born",
-        "1975-03-02",
-        "--category",
-        "1",
-        "--occurred-at",
-        "2016-07-04",
-    )
+    register_offender(cli, name=OFFENDER_NAME)
     cli.ok("record", "entry", REF, "--summary", SUMMARY, "--occurred-at", "2016-07-10")
     # As the earlier release left it: read models and access log written without sealing.
     db = parse_database_url(database_url)
