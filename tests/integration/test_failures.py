@@ -134,7 +134,9 @@ def invocation(name: str, tmp: Path) -> list[str]:
     return [a.format(tmp=tmp, import_file=import_file) for a in COMMANDS[name]]
 
 
-def run_ledger(url: str, args: list[str], timeout: float = 60) -> Ran:
+def run_ledger(
+    url: str, args: list[str], timeout: float = 60, lock_wait: float | None = None
+) -> Ran:
     env = dict(
         os.environ,
         LEDGER_DATABASE_URL=url,
@@ -142,6 +144,8 @@ def run_ledger(url: str, args: list[str], timeout: float = 60) -> Ran:
         LEDGER_REASON="testing failures",
         LEDGER_CIPHER_KEY="",
     )
+    if lock_wait is not None:
+        env["LEDGER_LOCK_WAIT"] = str(lock_wait)
     start = time.monotonic()
     done = subprocess.run(
         [str(LEDGER), *args], env=env, capture_output=True, text=True, timeout=timeout
@@ -149,9 +153,11 @@ def run_ledger(url: str, args: list[str], timeout: float = 60) -> Ran:
     return Ran(args, done.returncode, done.stdout, done.stderr, time.monotonic() - start)
 
 
-def run_all(url: str, invocations: list[list[str]], workers: int) -> list[Ran]:
+def run_all(
+    url: str, invocations: list[list[str]], workers: int, lock_wait: float | None = None
+) -> list[Ran]:
     with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(lambda args: run_ledger(url, args), invocations))
+        return list(pool.map(lambda args: run_ledger(url, args, lock_wait=lock_wait), invocations))
 
 
 def assert_unavailable(ran: Ran, where: str, hint: str) -> None:
@@ -293,11 +299,15 @@ def test_commands_against_a_server_that_never_answers_exit_4_within_the_deadline
         url = f"postgresql://postgres@127.0.0.1:{port}/test"
         # Four at a time, as the locked-file tests run: each waits out the connect timeout and
         # the waits need no CPU, but more at once would put their start-ups inside the deadline.
-        results = run_all(url, [invocation(n, tmp_path) for n in names], workers=4)
+        results = run_all(
+            url, [invocation(n, tmp_path) for n in names], workers=4, lock_wait=LOCK_WAIT
+        )
 
     for ran in results:
         assert_unavailable(ran, f"127.0.0.1:{port}/test", "check the server is running")
         assert "timeout" in ran.stderr
+        # The connect timeout counts whole seconds (3 for 2.5), once.
+        assert ran.elapsed < 2 * 3, f"{ran.args} took {ran.elapsed:.1f}s"
 
 
 # --------------------------------------------------------------- a PostgreSQL of our own, stopped
@@ -529,8 +539,11 @@ LOCKED_SQLITE_SAMPLE = [
     "export",
     "projections status",
 ]
-# A held SQLite lock is waited for once (5 s), not once per write: well within the deadline.
-ONE_LOCK_WAIT = 8.5
+# The tests of a held lock or a silent server set LEDGER_LOCK_WAIT to LOCK_WAIT seconds (the
+# default is 5; the setting is the same path): each command waits once, not once per write, so it
+# ends within ONE_LOCK_WAIT, which two waits could not.
+LOCK_WAIT = 2.5
+ONE_LOCK_WAIT = 2 * LOCK_WAIT - 0.2
 
 
 @contextmanager
@@ -563,7 +576,9 @@ def test_commands_on_a_locked_sqlite_file_exit_4_within_the_deadline(
     names = [n for n in LOCKED_SQLITE_SAMPLE if n in command_paths()]
 
     with exclusively_locked(path, readers_too=readers_too):
-        results = run_all(sqlite_url, [invocation(n, tmp_path) for n in names], workers=4)
+        results = run_all(
+            sqlite_url, [invocation(n, tmp_path) for n in names], workers=4, lock_wait=LOCK_WAIT
+        )
 
     for ran in results:
         assert_unavailable(ran, path, "not locked")
@@ -602,13 +617,19 @@ def event_table_locked(url: str) -> Iterator[str]:
 @pytest.mark.alone
 def test_writes_wait_once_for_a_locked_postgresql_event_table_then_exit_4(postgres_url, tmp_path):
     """Waited for without limit, a lock held by a hung import once queued every writer for good;
-    each now waits 5 seconds, once, and says the table is locked, writing nothing."""
+    each now waits its lock wait (LEDGER_LOCK_WAIT, 5 seconds unless set) once, and says the
+    table is locked, writing nothing."""
     cli = LedgerCLI(postgres_url)
     populate(cli)
     before = event_count(postgres_url)
 
     with event_table_locked(postgres_url) as schema:
-        results = run_all(postgres_url, [invocation(n, tmp_path) for n in PG_LOCKED_WRITES], 5)
+        results = run_all(
+            postgres_url,
+            [invocation(n, tmp_path) for n in PG_LOCKED_WRITES],
+            5,
+            lock_wait=LOCK_WAIT,
+        )
 
     for ran in results:
         assert_unavailable(ran, schema, "locked by another connection")
