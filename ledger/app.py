@@ -318,6 +318,14 @@ class OffenderLedger(Application[UUID]):
         """The position of the newest event in the ledger (0 when empty)."""
         return self.recorder.max_notification_id() or 0
 
+    def prepare_for_long_read(self) -> None:
+        """Before much of the log is read at once (a rebuild, a catch-up of a long backlog): on
+        PostgreSQL, the event tables are vacuumed and analyzed if many rows came since they last
+        were (`ChainedPostgresRecorder.refresh_after_bulk_writes`); elsewhere, nothing."""
+        refresh = getattr(self.recorder, "refresh_after_bulk_writes", None)
+        if refresh is not None:
+            refresh()
+
     def read_events(
         self, after: int, limit: int, stop: int | None = None
     ) -> list[tuple[int, DomainEventProtocol[UUID]]]:

@@ -559,6 +559,11 @@ def _bulk(
     """The rebuild's path from wherever the projections stand: the deferred indexes of
     `defer_indexes_of` dropped until the end, pages read and prepared by child processes, and
     each projection's `start_rebuild` / `finish_rebuild` around the pages."""
+    # The ledger's own preparation for a long read (on PostgreSQL, statistics and hint bits for
+    # rows an import wrote): a source without it needs none.
+    prepare_source = getattr(source, "prepare_for_long_read", None)
+    if prepare_source is not None:
+        prepare_source()
     chosen = {id(p) for p in defer_indexes_of}
     deferred = [index for p in defer_indexes_of for index in p.deferred_indexes]
     # An interrupted rebuild may have left the others' indexes missing: they are made now.

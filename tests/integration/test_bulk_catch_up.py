@@ -203,3 +203,50 @@ def test_two_readers_catching_up_a_long_backlog_at_once_give_what_a_rebuild_give
     caught_up = dump_read_models(engine)
     rebuild(engine, ledger, all_projections())
     assert dump_read_models(engine) == caught_up
+
+
+@pytest.mark.postgres
+def test_a_long_read_after_an_import_has_the_event_tables_vacuumed_and_analyzed_once(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing had looked at an import's rows: the first catch-up read them without statistics
+    and set every row's hint bits itself (24.0 s against 19.1 s after a 0.85 s VACUUM)."""
+    import time
+
+    from ledger import postgres_recorder
+
+    # This ledger's 120 events count as many; the statistics may reach the view a moment late.
+    monkeypatch.setattr(postgres_recorder, "REFRESH_AFTER_ROWS", 100)
+    ledger, engine = generated(postgres_url, None, offenders=2)
+    schema = ledger.recorder.datastore.schema
+
+    def stats() -> dict[str, tuple[Any, ...]]:
+        with ledger.recorder.datastore.get_connection() as conn:
+            rows = conn.execute(
+                "SELECT relname, n_ins_since_vacuum, last_vacuum, last_analyze "
+                "FROM pg_stat_user_tables WHERE schemaname = %s "
+                "AND relname IN ('ledger_events', 'ledger_chain')",
+                (schema,),
+            ).fetchall()
+        return {
+            r["relname"]: (r["n_ins_since_vacuum"], r["last_vacuum"], r["last_analyze"])
+            for r in rows
+        }
+
+    try:
+        deadline = time.monotonic() + 10
+        while min(s[0] for s in stats().values()) < 100 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert all(s[1] is None and s[2] is None for s in stats().values())
+
+        monkeypatch.setattr("projections.runner.BULK_CATCH_UP_EVENTS", 50)
+        catch_up(engine, ledger, all_projections())
+
+        after = stats()
+        assert set(after) == {"ledger_events", "ledger_chain"}
+        assert all(s[0] == 0 and s[1] is not None and s[2] is not None for s in after.values())
+        # Done: the next long read finds nothing new and leaves the tables be.
+        assert ledger.recorder.refresh_after_bulk_writes() == []
+    finally:
+        engine.dispose()
+        ledger.close()
