@@ -13,7 +13,7 @@ import re
 import sqlite3
 import struct
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -288,6 +288,49 @@ def _link_row(
     )
 
 
+def _event_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[EventRow]:
+    """Each stored event row as `check` takes it (`_event_row`), each stream's id converted once:
+    a ledger has thousands of streams and a million events."""
+    ids: dict[Any, bytes | None] = {}
+    for p, oid, v, t, s in rows:
+        try:
+            raw = ids[oid]
+        except KeyError:
+            raw = ids[oid] = _as_id(oid)
+        except TypeError:  # an id stored as something unhashable: never the ledger's own
+            raw = _as_id(oid)
+        if type(v) is int and type(t) is str and type(s) is bytes:  # as the ledger writes them
+            yield p, raw, v, t, s
+        else:
+            yield _event_row(p, oid, v, t, s)
+
+
+def _link_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[LinkRow]:
+    """Each chain row as `check` takes it (`_link_row`), each stream's id converted once."""
+    ids: dict[Any, bytes | None] = {}
+    for row in rows:
+        p, oid, v, t, h, link = row[:6]
+        try:
+            raw = ids[oid]
+        except KeyError:
+            raw = ids[oid] = _as_id(oid)
+        except TypeError:
+            raw = _as_id(oid)
+        if type(v) is int and type(t) is str and type(h) is bytes and type(link) is bytes:
+            if len(row) == 6:  # a v1 link as the ledger writes it (every SQLite link)
+                yield p, raw, v, t, h, link, None, None, None
+                continue
+            login, staff, at = row[6:9]
+            if (
+                type(login) is str
+                and (staff is None or type(staff) is str)
+                and isinstance(at, datetime)
+            ):  # a v2 link as the ledger writes it
+                yield p, raw, v, t, h, link, login, staff, at
+                continue
+        yield _link_row(*row)
+
+
 class Bindings:
     """Which login was bound to which staff member at any moment, from the binding's history."""
 
@@ -429,7 +472,9 @@ def check(
             report.more_problems += 1
 
     previous: bytes | None = GENESIS
-    head = Digest(0, GENESIS.hex())
+    # The newest link seen (none: the empty ledger, whose head is the genesis).
+    head_position: int | None = None
+    head_link: bytes | None = GENESIS
     against_seen = against is None or against.position == 0
     if against is not None and against.position == 0 and against.hash != GENESIS.hex():
         # Position 0 is the empty ledger, whose only link is the genesis (all zeros): it is
@@ -522,11 +567,15 @@ def check(
         # After a malformed link, the next one is checked against nothing (it is reported, if
         # at all, as the link that was edited); after an altered one, against what is stored.
         previous = recorded
-        head = Digest(position, recorded.hex() if recorded is not None else "")
+        head_position, head_link = position, recorded
         link = next(links, None)
     if against is not None and not against_seen:
         found("digest_truncated", against.position, None, None)
-    report.head = head
+    report.head = (
+        Digest(0, GENESIS.hex())
+        if head_position is None
+        else Digest(head_position, head_link.hex() if head_link is not None else "")
+    )
     report.problems = sorted(problems, key=lambda p: p.position)
     return report
 
@@ -570,20 +619,27 @@ def name_problems(ledger: OffenderLedger, report: Report) -> None:
 
 @contextmanager
 def _streams(
-    db: Database, page: int
-) -> Iterator[tuple[Iterator[EventRow], Iterator[LinkRow], Bindings | None]]:
+    db: Database, page: int, *, raw: bool = False
+) -> Iterator[tuple[Iterator[Any], Iterator[Any], Bindings | None]]:
+    """The events and the chain, each in position order, from one snapshot: as `check` takes
+    them, or (`raw`) the rows as the driver gives them, which is all a floor for reading them
+    should do."""
     if db.is_sqlite:
         with _sqlite_streams(db, page) as (events, links):
-            yield events, links, None
+            yield (events, links, None) if raw else (_event_rows(events), _link_rows(links), None)
     else:
-        with _postgres_streams(db, page) as streams:
-            yield streams
+        with _postgres_streams(db, page) as (events, links, bindings):
+            yield (
+                (events, links, bindings)
+                if raw
+                else (_event_rows(events), _link_rows(links), bindings)
+            )
 
 
 @contextmanager
 def _sqlite_streams(
     db: Database, page: int
-) -> Iterator[tuple[Iterator[EventRow], Iterator[LinkRow]]]:
+) -> Iterator[tuple[Iterator[tuple[Any, ...]], Iterator[tuple[Any, ...]]]]:
     conn = sqlite3.connect(db.sqlite_uri("ro"), uri=True, timeout=5)
     try:
         # One read transaction: both streams see the same committed state (WAL snapshot).
@@ -597,17 +653,11 @@ def _sqlite_streams(
             f"FROM {SQLITE_CHAIN} ORDER BY position"
         )
 
-        def event_rows() -> Iterator[EventRow]:
-            while rows := events.fetchmany(page):
-                for row in rows:
-                    yield _event_row(*row)
+        def pages(cursor: sqlite3.Cursor) -> Iterator[tuple[Any, ...]]:
+            while rows := cursor.fetchmany(page):
+                yield from rows
 
-        def link_rows() -> Iterator[LinkRow]:
-            while rows := links.fetchmany(page):
-                for row in rows:
-                    yield _link_row(*row)
-
-        yield event_rows(), link_rows()
+        yield pages(events), pages(links)
     finally:
         conn.close()
 
@@ -615,7 +665,7 @@ def _sqlite_streams(
 @contextmanager
 def _postgres_streams(
     db: Database, page: int
-) -> Iterator[tuple[Iterator[EventRow], Iterator[LinkRow], Bindings | None]]:
+) -> Iterator[tuple[Iterator[Any], Iterator[Any], Bindings | None]]:
     from psycopg import IsolationLevel
     from psycopg.sql import SQL, Identifier
 
@@ -648,15 +698,7 @@ def _postgres_streams(
                 ).format(s, Identifier(PG_CHAIN))
             )
 
-            def event_rows() -> Iterator[EventRow]:
-                for row in events:
-                    yield _event_row(*row)
-
-            def link_rows() -> Iterator[LinkRow]:
-                for row in links:
-                    yield _link_row(*row)
-
-            yield event_rows(), link_rows(), bindings
+            yield iter(events), iter(links), bindings
     finally:
         conn.close()
 
