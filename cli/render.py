@@ -101,16 +101,16 @@ def blocks(
     wrapped on words within the terminal's width under the first, and a blank line between
     items. Stored text is printed as it is (`shown`), never read as markup."""
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
     console = Console(highlight=False)
+    # Laid out here and printed at once: rich laying out each item as a table of its own, and
+    # printing it, was most of what a long list cost beyond start-up.
+    out = Text()
     if title:
-        console.print(wrapped(Text(shown(title), style="bold"), console.width))
+        out.append_text(wrapped(Text(shown(title), style="bold"), console.width))
+        out.append("\n")
     for mark, lines in items:
-        grid = Table.grid(padding=(0, 2, 0, 0))
-        grid.add_column(no_wrap=True)
-        grid.add_column(overflow="fold")
         body = Text()
         for number, line in enumerate(lines):
             if number:
@@ -119,12 +119,23 @@ def blocks(
             for text, style in pieces:
                 body.append(shown(text), style=style or "")
         label = Text(shown(mark))
-        width = max(1, console.width - label.cell_len - 2)
-        grid.add_row(label, wrapped(body, width))
-        console.print(grid)
-        console.print()
+        indent = label.cell_len + 2
+        rows = wrapped(body, max(1, console.width - indent)).split("\n", allow_blank=True)
+        column = max(1, *(row.cell_len for row in rows))  # a grid's column is 1 cell at least
+        for number, row in enumerate(rows):
+            if number:
+                out.append(" " * indent)
+            else:
+                out.append_text(label)
+                out.append("  ")
+            out.append_text(row)
+            # As a grid's column would be: each line as wide as the item's widest.
+            out.append(" " * (column - row.cell_len) + "\n")
+        out.append("\n")
     if caption:
-        console.print(wrapped(Text(shown(caption), style="italic"), console.width))
+        out.append_text(wrapped(Text(shown(caption), style="italic"), console.width))
+        out.append("\n")
+    console.print(out, end="", soft_wrap=True)
 
 
 # A person as the views name them, `Lee Hart (4633, PC)`: up to four capitalised words before a

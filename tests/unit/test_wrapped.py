@@ -45,3 +45,51 @@ def test_lines_blank_lines_indentation_and_styles_are_kept():
 def test_wide_characters_count_as_two_cells():
     out = wrapped(Text("日本語の長いテキスト"), 8).plain.split("\n")
     assert out == ["日本語の", "長いテキ", "スト"]
+
+
+def _as_grids(title, items, caption, width):
+    """What `blocks` printed when rich laid out each item as a grid: the layout it keeps."""
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    out = io.StringIO()
+    console = Console(file=out, width=width, highlight=False, force_terminal=True)
+    console.print(wrapped(Text(title, style="bold"), width))
+    for mark, lines in items:
+        grid = Table.grid(padding=(0, 2, 0, 0))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")
+        body = Text()
+        for number, line in enumerate(lines):
+            if number:
+                body.append("\n")
+            pieces = [(line, None)] if isinstance(line, str) else line
+            for text, style in pieces:
+                body.append(text, style=style or "")
+        label = Text(mark)
+        grid.add_row(label, wrapped(body, max(1, width - label.cell_len - 2)))
+        console.print(grid)
+        console.print()
+    console.print(wrapped(Text(caption, style="italic"), width))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("width", [24, 41, 80, 131])
+def test_a_list_is_laid_out_as_grids_were_styles_and_all(width, monkeypatch, capsys):
+    from cli.render import blocks
+
+    items = [
+        ("#1", ["2016-07-04  Registration", [("LATE", "bold red"), (", 3,686 days", None)]]),
+        ("#12", [DETAIL, "", "    indented 渋谷区 and a wide name"]),
+        ("4521", []),
+        ("", ["no mark at all"]),
+        ("#3", ["x" * 200]),
+    ]
+    title, caption = f"Timeline: {DETAIL}", "as of 2026-12-07"
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    blocks(title, items, caption)
+
+    assert capsys.readouterr().out == _as_grids(title, items, caption, width)
