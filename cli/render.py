@@ -111,13 +111,7 @@ def blocks(
         out.append_text(wrapped(Text(shown(title), style="bold"), console.width))
         out.append("\n")
     for mark, lines in items:
-        body = Text()
-        for number, line in enumerate(lines):
-            if number:
-                body.append("\n")
-            pieces = [(line, None)] if isinstance(line, str) else line
-            for text, style in pieces:
-                body.append(shown(text), style=style or "")
+        body = item_text(lines)
         label = Text(shown(mark))
         indent = label.cell_len + 2
         rows = wrapped(body, max(1, console.width - indent)).split("\n", allow_blank=True)
@@ -136,6 +130,20 @@ def blocks(
         out.append_text(wrapped(Text(shown(caption), style="italic"), console.width))
         out.append("\n")
     console.print(out, end="", soft_wrap=True)
+
+
+def item_text(lines: Sequence[Line]) -> Any:
+    """An item's lines as one rich Text, each piece in its style; stored text printed as it is."""
+    from rich.text import Text
+
+    body = Text()
+    for number, line in enumerate(lines):
+        if number:
+            body.append("\n")
+        pieces = [(line, None)] if isinstance(line, str) else line
+        for text, style in pieces:
+            body.append(shown(text), style=style or "")
+    return body
 
 
 # A person as the views name them, `Lee Hart (4633, PC)`: up to four capitalised words before a

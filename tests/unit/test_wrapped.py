@@ -54,6 +54,8 @@ def _as_grids(title, items, caption, width):
     from rich.console import Console
     from rich.table import Table
 
+    from cli.render import item_text
+
     out = io.StringIO()
     console = Console(file=out, width=width, highlight=False, force_terminal=True)
     console.print(wrapped(Text(title, style="bold"), width))
@@ -61,15 +63,8 @@ def _as_grids(title, items, caption, width):
         grid = Table.grid(padding=(0, 2, 0, 0))
         grid.add_column(no_wrap=True)
         grid.add_column(overflow="fold")
-        body = Text()
-        for number, line in enumerate(lines):
-            if number:
-                body.append("\n")
-            pieces = [(line, None)] if isinstance(line, str) else line
-            for text, style in pieces:
-                body.append(text, style=style or "")
         label = Text(mark)
-        grid.add_row(label, wrapped(body, max(1, width - label.cell_len - 2)))
+        grid.add_row(label, wrapped(item_text(lines), max(1, width - label.cell_len - 2)))
         console.print(grid)
         console.print()
     console.print(wrapped(Text(caption, style="italic"), width))
