@@ -248,8 +248,8 @@ def _as_bytes(value: object) -> bytes | None:
 
 
 def _event_row(p: Any, oid: Any, v: Any, t: Any, s: Any) -> EventRow:
-    if type(v) is int and type(t) is str and type(s) is bytes:  # as the ledger writes them
-        return p, _as_id(oid), v, t, s
+    """Any stored event row, whatever its values' types (`_event_rows` takes the ledger's own
+    rows without it)."""
     state = bytes(s) if isinstance(s, (bytearray, memoryview)) else s
     return p, _as_id(oid), _as_int(v), _as_str(t), state
 
@@ -265,16 +265,8 @@ def _link_row(
     staff: Any = None,
     at: Any = None,
 ) -> LinkRow:
-    if (
-        type(v) is int
-        and type(t) is str
-        and type(h) is bytes
-        and type(link) is bytes
-        and login is None
-        and staff is None
-        and at is None
-    ):  # a v1 link as the ledger writes it (every SQLite link)
-        return p, _as_id(oid), v, t, h, link, None, None, None
+    """Any chain row, whatever its values' types (`_link_rows` takes the ledger's own rows
+    without it)."""
     return (
         p,
         _as_id(oid),

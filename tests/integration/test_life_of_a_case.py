@@ -275,18 +275,43 @@ def test_moves_on_one_day_are_judged_by_their_times_not_the_order_typed(
     ]
 
 
-def test_a_first_release_typed_after_a_later_custody_that_day(registered: LedgerCLI) -> None:
-    """Released at 09:00 and taken into custody at 15:00, typed the other way round: the
-    offender is held from 15:00, so a later release is taken and the visit clock stops."""
-    cli = registered
+def assert_rebuild_equals_incremental_build(cli: LedgerCLI) -> None:
+    """Brings the read models up to date, then rebuilds them from the first event: every table,
+    alerts among them (there are some), is what the incremental build made."""
+    from ledger.settings import parse_database_url
+    from projections.db import make_engine
+    from tests.integration.helpers import dump_read_models
+
+    cli.ok("projections", "run")
+    db = parse_database_url(cli.url)
+    engine = make_engine(db.sqlalchemy_url(), db.schema)
+    try:
+        incremental = dump_read_models(engine)
+        assert any(row for row in incremental["alerts"])
+        cli.ok("projections", "rebuild")
+        assert dump_read_models(engine) == incremental
+    finally:
+        engine.dispose()
+
+
+def held_at_three_and_released(cli: LedgerCLI, released_at: str) -> None:
+    """A high-risk offender (OASys, 2016-07-20) remanded at 15:00 on 2016-08-01, and released on
+    licence at `released_at` (typed after the custody)."""
     service(
         cli,
         c.RecordAssessment.build(
             ref=REF, tool="OASys", risk="high", occurred_at="2016-07-20", by="7702"
         ),
         c.RecordCustody.build(ref=REF, reason="remanded", occurred_at="2016-08-01T15:00"),
-        c.RecordRelease.build(ref=REF, licence_end="2018-08-01", occurred_at="2016-08-01T09:00"),
+        c.RecordRelease.build(ref=REF, licence_end="2018-08-01", occurred_at=released_at),
     )
+
+
+def test_a_first_release_typed_after_a_later_custody_that_day(registered: LedgerCLI) -> None:
+    """Released at 09:00 and taken into custody at 15:00, typed the other way round: the
+    offender is held from 15:00, so a later release is taken and the visit clock stops."""
+    cli = registered
+    held_at_three_and_released(cli, "2016-08-01T09:00")
     shown = cli.ok("show", REF, "--json").json()
     assert shown["in_custody"] is True
     standing = cli.ok("alerts", "--offender", REF, "--at", "2016-11-01", "--json").json()
@@ -302,14 +327,7 @@ def test_a_date_alone_comes_after_the_timed_moves_of_its_day_for_the_visit_alert
     the timed events of its day, so the offender was released, as `show` says, and visits are
     due from then."""
     cli = registered
-    service(
-        cli,
-        c.RecordAssessment.build(
-            ref=REF, tool="OASys", risk="high", occurred_at="2016-07-20", by="7702"
-        ),
-        c.RecordCustody.build(ref=REF, reason="remanded", occurred_at="2016-08-01T15:00"),
-        c.RecordRelease.build(ref=REF, licence_end="2018-08-01", occurred_at="2016-08-01"),
-    )
+    held_at_three_and_released(cli, "2016-08-01")
     shown = cli.ok("show", REF, "--json").json()
     assert shown["in_custody"] is False
     assert [(p["from"], p["to"]) for p in shown["custody"]] == [
@@ -433,8 +451,6 @@ def test_the_import_takes_custody_release_without_licence_and_registration_end(
 def test_a_rebuild_equals_the_incremental_build_with_the_new_events(
     registered: LedgerCLI,
 ) -> None:
-    from projections.db import make_engine
-    from tests.integration.helpers import dump_read_models
 
     cli = on_licence(registered)
     for args in (
@@ -448,18 +464,7 @@ def test_a_rebuild_equals_the_incremental_build_with_the_new_events(
          "--occurred-at", "2018-01-10"],
     ):  # fmt: skip
         cli.ok(*args)
-    cli.ok("projections", "run")
-    from ledger.settings import parse_database_url
-
-    db = parse_database_url(cli.url)
-    engine = make_engine(db.sqlalchemy_url(), db.schema)
-    try:
-        incremental = dump_read_models(engine)
-        assert any(row for row in incremental["alerts"])
-        cli.ok("projections", "rebuild")
-        assert dump_read_models(engine) == incremental
-    finally:
-        engine.dispose()
+    assert_rebuild_equals_incremental_build(cli)
 
 
 def test_a_rebuild_equals_the_incremental_build_after_moves_typed_out_of_order(
@@ -468,10 +473,6 @@ def test_a_rebuild_equals_the_incremental_build_after_moves_typed_out_of_order(
     """Moves on one day typed in the reverse of their times, a date alone beside a timed move,
     and corrections of a custody's and a release's times: read between the commands (each read
     brings the read models up to date), then rebuilt from the start, the read models agree."""
-    from ledger.settings import parse_database_url
-    from projections.db import make_engine
-    from tests.integration.helpers import dump_read_models
-
     cli = registered
     steps: list[c.Command | tuple[str, ...]] = [
         c.RecordAssessment.build(
@@ -499,16 +500,7 @@ def test_a_rebuild_equals_the_incremental_build_after_moves_typed_out_of_order(
             service(cli, step)
     shown = cli.ok("show", REF, "--json").json()
     assert [(p["from_entry"], p["to_entry"]) for p in shown["custody"]] == [(3, 5), (6, 7)]
-    cli.ok("projections", "run")
-    db = parse_database_url(cli.url)
-    engine = make_engine(db.sqlalchemy_url(), db.schema)
-    try:
-        incremental = dump_read_models(engine)
-        assert any(row for row in incremental["alerts"])
-        cli.ok("projections", "rebuild")
-        assert dump_read_models(engine) == incremental
-    finally:
-        engine.dispose()
+    assert_rebuild_equals_incremental_build(cli)
 
 
 def test_init_upgrades_alerts_made_before_breaches_could_lapse(registered: LedgerCLI) -> None:

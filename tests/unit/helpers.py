@@ -103,3 +103,18 @@ class Story:
 
 def at(text: str) -> Any:
     return instant(parse_time(text))
+
+
+def events_read_after(ledger: Any, monkeypatch: Any) -> list[Any]:
+    """The version after which each read of the offender's events started (None: the start),
+    recorded from here on."""
+    reads: list[Any] = []
+    event_store = ledger.repository.event_store
+    read = event_store.get
+
+    def recording_read(originator_id: Any, **options: Any) -> Any:
+        reads.append(options.get("gt"))
+        return read(originator_id, **options)
+
+    monkeypatch.setattr(event_store, "get", recording_read)
+    return reads

@@ -31,6 +31,7 @@ from domain.values import (
     VisitKind,
 )
 from ledger.app import OffenderLedger
+from tests.unit.helpers import events_read_after
 
 SOM = Person(staff="4521", agency=Agency.POLICE, rank="PC", senior=False)
 OTHER_SOM = Person(staff="4633", agency=Agency.POLICE, rank="PC", senior=False)
@@ -316,7 +317,7 @@ def test_a_snapshot_keeps_custody_and_the_registration_end_by_name():
         app.close()
 
 
-def test_a_version_7_snapshot_is_passed_over_and_the_offender_replayed():
+def test_a_version_7_snapshot_is_passed_over_and_the_offender_replayed(monkeypatch):
     """A version 7 snapshot, as today's code wrote it before version 8, kept a licence's day but
     not the time its release occurred, which orders it among moves the same day: no upcaster can
     tell it, so the ledger passes the snapshot over and replays the events, and the time is
@@ -363,15 +364,7 @@ def test_a_version_7_snapshot_is_passed_over_and_the_offender_replayed():
                 )
             ]
         )
-        reads: list[object] = []
-        event_store = app.repository.event_store
-        read = event_store.get
-
-        def recording_read(originator_id: object, **options: object) -> object:
-            reads.append(options.get("gt"))
-            return read(originator_id, **options)
-
-        event_store.get = recording_read  # type: ignore[method-assign]
+        reads = events_read_after(app, monkeypatch)
         loaded = app.get_offender("WMP-000999")
         assert reads == [None]
         assert loaded.release_times == {"2": datetime(2016, 7, 4, 9, tzinfo=UTC)}

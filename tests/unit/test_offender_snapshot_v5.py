@@ -27,6 +27,7 @@ from domain.values import Agency, RiskLevel
 from ledger.app import OffenderLedger
 from ledger.commands import DecideRecall, EnrolStaff, RecordRelease
 from ledger.handlers import handle
+from tests.unit.helpers import events_read_after
 
 FIXTURE = json.loads(
     Path(__file__).with_name("fixtures").joinpath("offender_snapshot_v5.json").read_text()
@@ -127,20 +128,6 @@ def store_fixture(ledger: OffenderLedger) -> None:
     ledger.recorder.insert_events(STORED_EVENTS)
     assert ledger.snapshots is not None
     ledger.snapshots.recorder.insert_events([STORED_SNAPSHOT])
-
-
-def events_read_after(ledger: OffenderLedger, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """The version after which each read of the offender's events started (None: the start)."""
-    reads: list[Any] = []
-    event_store = ledger.repository.event_store
-    read = event_store.get
-
-    def recording_read(originator_id: UUID, **options: Any) -> Any:
-        reads.append(options.get("gt"))
-        return read(originator_id, **options)
-
-    monkeypatch.setattr(event_store, "get", recording_read)
-    return reads
 
 
 def test_the_ledger_loads_an_offender_from_its_version_5_snapshot(
