@@ -10,9 +10,6 @@ backend per session, on a template ledger; each test that asks for `cli` gets a 
 it (SQLite: the file, copied; PostgreSQL: the template schema, cloned under the test's own schema
 name), the same events at the same positions. Under pytest-xdist the workers of one run share
 these templates: the first to need one builds it, the others copy it.
-
-Under pytest-xdist a test marked `alone` runs while no other test of the run does (see
-`alone_when_marked`).
 """
 
 from __future__ import annotations
@@ -23,6 +20,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -354,45 +352,18 @@ def no_hang() -> Iterator[None]:
     signal.signal(signal.SIGALRM, previous)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Where Python may not write bytecode (PYTHONDONTWRITEBYTECODE), every `ledger` the tests
+    start, and every pytest-xdist worker, would compile the project's modules again: some 50 ms
+    of each command's start-up, over hundreds of commands. The run lets Python write them, beside
+    the sources, in the `__pycache__` folders git ignores, so they are compiled once."""
+    if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
+        sys.dont_write_bytecode = False
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """In a pytest-xdist worker (every worker sorts alike): the slow tests first, so that the
-    workers end together, and those that run alone last, once the others are done, rather than
-    midway, where each would first wait for every test in progress, however long, to end."""
+    workers end together."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
-
-    def rank(item: pytest.Item) -> int:
-        if item.get_closest_marker("alone"):
-            return 2
-        return 0 if item.get_closest_marker("slow") else 1
-
-    items.sort(key=rank)
-
-
-@pytest.fixture(scope="session")
-def turns(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = run_folder(tmp_path_factory)
-    return folder / "alone.gate", folder / "alone.lock"
-
-
-@pytest.fixture(autouse=True)
-def alone_when_marked(request: pytest.FixtureRequest, turns: tuple[Path, Path]) -> Iterator[None]:
-    """Under pytest-xdist, a test marked `alone` starts once the run's other tests in progress have
-    ended, and no other starts until it has: its assertions bound what a user waits for, which
-    the other workers' load would stretch. Any other test runs beside any but those. (A test
-    waiting to run alone holds the gate, so that the others cannot keep it waiting for ever.)"""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        yield
-        return
-    mode = fcntl.LOCK_EX if request.node.get_closest_marker("alone") else fcntl.LOCK_SH
-    gate, lock = turns
-    with gate.open("a") as gate_file, lock.open("a") as lock_file:
-        fcntl.flock(gate_file, fcntl.LOCK_EX)
-        try:
-            fcntl.flock(lock_file, mode)
-        finally:
-            fcntl.flock(gate_file, fcntl.LOCK_UN)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
+    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1)

@@ -173,8 +173,8 @@ def test_two_readers_catching_up_a_long_backlog_at_once_give_what_a_rebuild_give
     from ledger.settings import Settings, parse_database_url
 
     # The second reader waits for the first's catch-up, at most the lock wait: at the default
-    # 5 s the other tests' load stretched the wait past it ("database is locked" on SQLite), and
-    # this test ran alone. What it shows is the read models, not how long the wait may be.
+    # 5 s the other tests' load stretched the wait past it ("database is locked" on SQLite). What
+    # it shows is the read models, not how long the wait may be.
     lock_wait = 60.0
     monkeypatch.setenv("LEDGER_LOCK_WAIT", str(lock_wait))  # the helper and worker processes
     ledger, engine = opened
