@@ -32,6 +32,21 @@ def attacker(ledger_with_history: LedgerCLI) -> Iterator[Attacker]:
 
 
 @pytest.fixture
+def no_database() -> LedgerCLI:
+    """The CLI, as 1001, on a PostgreSQL URL where nothing listens. A command refused by its own
+    model, before the ledger is opened, says the same here as on either backend; one that reached
+    for the database would end in exit 4 instead (see `refused_before_storage`)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cli = LedgerCLI(f"postgresql://postgres@127.0.0.1:{port}/no_database")
+    cli.actor = "1001"
+    return cli
+
+
+@pytest.fixture
 def logins(cli: LedgerCLI) -> Iterator[dict[str, LedgerCLI]]:
     """Two real database logins with the writer role, bound to staff 4521 and 7702."""
     db = parse_database_url(cli.url)

@@ -74,6 +74,19 @@ def refused(cli, expected_exit: int, *args: str, actor: str | None = None) -> st
     return lines[0]
 
 
+def refused_before_storage(cli, expected_exit: int, *args: str) -> str:
+    """Runs a command that its model must refuse before the ledger is opened, on `no_database`
+    (where reaching for the database would exit 4): the backend plays no part in such a refusal,
+    and nothing can have been written. Checks it said so in one line."""
+    out = cli(*args)
+    assert out.exit_code == expected_exit, (args, out.exit_code, out.stdout, out.stderr)
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), out.stderr
+    assert "Traceback" not in out.stderr + out.stdout
+    assert out.stdout == ""
+    return lines[0]
+
+
 def command_paths() -> set[str]:
     return {" ".join(path) for path, _ in leaf_commands()}
 

@@ -1,4 +1,9 @@
-"""What a new event may say, refused before anything is written, on SQLite and on PostgreSQL.
+"""What a new event may say, refused before anything is written.
+
+A refusal that needs the ledger (a reference or staff id already taken, an import, the access
+log) runs on SQLite and on PostgreSQL. One that a command's own model makes before the ledger is
+opened runs once, on `no_database`, a URL where nothing listens: had the command reached for the
+database it would have exited 4, so the refusal is shown to need no database, on either backend.
 
 PostgreSQL text cannot hold NUL, so an event carrying one would be stored and then break every
 read model; a control character or an unpaired surrogate cannot be shown or exported faithfully.
@@ -11,7 +16,13 @@ import json
 
 import pytest
 
-from tests.integration.helpers import REF, count_events, refused, timeline
+from tests.integration.helpers import (
+    REF,
+    count_events,
+    refused,
+    refused_before_storage,
+    timeline,
+)
 
 
 def _import(cli, tmp_path, *records: dict) -> object:
@@ -50,14 +61,17 @@ def test_tabs_and_line_breaks_are_kept(registered):
     assert timeline(registered)[-1]["summary"] == "Seen\tnear a school\nat 3pm"
 
 
-def test_a_control_character_on_the_command_line_is_refused(registered):
-    says = refused(registered, 2, "record", "entry", REF, "--summary", "bell\x07")
+def test_a_control_character_on_the_command_line_is_refused(no_database):
+    says = refused_before_storage(no_database, 2, "record", "entry", REF, "--summary", "bell\x07")
     assert "U+0007" in says
 
 
-def test_text_longer_than_kept_is_refused(registered):
-    says = refused(registered, 2, "record", "entry", REF, "--summary", "x" * 20_001)
+def test_text_longer_than_kept_is_refused(no_database):
+    says = refused_before_storage(no_database, 2, "record", "entry", REF, "--summary", "x" * 20_001)
     assert "summary is 20,001 characters long; at most 20,000" in says
+
+
+def test_a_name_longer_than_kept_is_refused(registered):
     says = refused(
         registered, 2, "staff", "add", "9001", "--name", "N" * 201, "--agency", "police",
         "--rank", "PC", "--since", "2015-01-01",
@@ -75,8 +89,10 @@ def test_a_long_job_title_is_kept_whole(cli):
     assert title in json.dumps(listed)
 
 
-def test_a_summary_of_invisible_characters_only_says_so(registered):
-    says = refused(registered, 2, "record", "entry", REF, "--summary", "\u200b \u2060")
+def test_a_summary_of_invisible_characters_only_says_so(no_database):
+    says = refused_before_storage(
+        no_database, 2, "record", "entry", REF, "--summary", "\u200b \u2060"
+    )
     assert "--summary has only invisible or control characters (U+200B, U+2060)" in says
 
 
@@ -175,10 +191,12 @@ def test_an_import_cannot_enrol_a_staff_id_the_command_line_refuses(cli, tmp_pat
 # ------------------------------------------------------------------------------ entry numbers
 
 
-def test_an_entry_of_another_offender_is_refused(registered):
-    says = refused(registered, 2, "acknowledge", REF, "WMP-000999#1", "--by", "4521")
+def test_an_entry_of_another_offender_is_refused(no_database):
+    says = refused_before_storage(
+        no_database, 2, "acknowledge", REF, "WMP-000999#1", "--by", "4521"
+    )
     assert "names an entry of 'WMP-000999'" in says
-    says = refused(registered, 2, "acknowledge", REF, "abc#1", "--by", "4521")
+    says = refused_before_storage(no_database, 2, "acknowledge", REF, "abc#1", "--by", "4521")
     assert "names an entry of 'abc'" in says
 
 
@@ -187,8 +205,8 @@ def test_this_offenders_prefix_is_accepted(registered):
 
 
 @pytest.mark.parametrize("number", ["²", "٣", "0", "#"])
-def test_what_is_not_an_entry_number_is_refused(registered, number):
-    says = refused(registered, 2, "acknowledge", REF, number, "--by", "4521")
+def test_what_is_not_an_entry_number_is_refused(no_database, number):
+    says = refused_before_storage(no_database, 2, "acknowledge", REF, number, "--by", "4521")
     assert "entry number" in says
 
 
@@ -202,33 +220,37 @@ def test_what_is_not_an_entry_number_is_refused(registered, number):
     ],
     ids=["acknowledge", "acknowledge list", "share", "correct"],
 )
-def test_a_negative_entry_number_is_not_taken_for_an_option(registered, args):
+def test_a_negative_entry_number_is_not_taken_for_an_option(no_database, args):
     """Click takes "-1" for an option ("No such option: -1"); it is a wrong entry number."""
     number = next(a for a in args if a.startswith("-") and a[1:2].isdigit())
-    says = refused(registered, 2, *args)
+    says = refused_before_storage(no_database, 2, *args)
     assert says.startswith(f"error: {number!r} is not an entry number: entries are numbered from 1")
 
 
-def test_an_unknown_option_beside_entry_numbers_is_still_an_unknown_option(registered):
-    says = refused(registered, 2, "acknowledge", REF, "1", "--ocurred-at", "2016-11-01")
+def test_an_unknown_option_beside_entry_numbers_is_still_an_unknown_option(no_database):
+    says = refused_before_storage(
+        no_database, 2, "acknowledge", REF, "1", "--ocurred-at", "2016-11-01"
+    )
     assert "No such option: --ocurred-at" in says
 
 
-def test_a_correction_names_one_entry_and_says_what_changed(registered):
-    says = refused(registered, 2, "correct", REF, "1,1", "--reason", "typo", "--summary", "x")
+def test_a_correction_names_one_entry_and_says_what_changed(no_database):
+    says = refused_before_storage(
+        no_database, 2, "correct", REF, "1,1", "--reason", "typo", "--summary", "x"
+    )
     assert "a correction names one entry" in says
-    says = refused(registered, 2, "correct", REF, "1", "--reason", "typo")
+    says = refused_before_storage(no_database, 2, "correct", REF, "1", "--reason", "typo")
     assert "--summary, --entry-occurred-at or --licence-end (of a release)" in says
     # The contract's --occurred-at is when the correction was made, as on every recording command.
-    says = refused(
-        registered, 2, "correct", REF, "1", "--reason", "r", "--occurred-at", "2016-07-05"
+    says = refused_before_storage(
+        no_database, 2, "correct", REF, "1", "--reason", "r", "--occurred-at", "2016-07-05"
     )
     assert "the entry's corrected time is --entry-occurred-at" in says
 
 
-def test_an_empty_entry_list_given_explicitly_is_refused(registered):
-    says = refused(
-        registered, 2, "record", "decision", REF, "--decision", "d", "--rationale", "r",
+def test_an_empty_entry_list_given_explicitly_is_refused(no_database):
+    says = refused_before_storage(
+        no_database, 2, "record", "decision", REF, "--decision", "d", "--rationale", "r",
         "--about", "",
     )  # fmt: skip
     assert says.startswith("error: --about is empty: give a value, or leave --about out")
@@ -238,11 +260,13 @@ def test_an_empty_entry_list_given_explicitly_is_refused(registered):
 
 
 @pytest.mark.parametrize("blank", ["", "  "])
-def test_an_empty_time_is_refused_not_taken_as_now(registered, blank):
-    says = refused(registered, 2, "record", "entry", REF, "--summary", "x", "--occurred-at", blank)
+def test_an_empty_time_is_refused_not_taken_as_now(no_database, blank):
+    says = refused_before_storage(
+        no_database, 2, "record", "entry", REF, "--summary", "x", "--occurred-at", blank
+    )
     assert "--occurred-at is empty" in says
-    says = refused(
-        registered, 2, "correct", REF, "1", "--reason", "r", "--entry-occurred-at", blank
+    says = refused_before_storage(
+        no_database, 2, "correct", REF, "1", "--reason", "r", "--entry-occurred-at", blank
     )
     assert "--entry-occurred-at is empty" in says
 
@@ -255,15 +279,15 @@ def test_a_future_corrected_time_names_its_own_option(registered):
 
 
 @pytest.mark.parametrize("option", ["--by", "--to"])
-def test_an_empty_staff_id_is_refused_not_defaulted(registered, option):
+def test_an_empty_staff_id_is_refused_not_defaulted(no_database, option):
     args = ["transfer", REF, "--to", "7702"] if option == "--by" else ["transfer", REF]
-    says = refused(registered, 2, *args, option, "")
+    says = refused_before_storage(no_database, 2, *args, option, "")
     assert says.startswith(f"error: {option} is empty: give a value")
 
 
-def test_a_london_time_the_clocks_skipped_is_refused(registered):
-    says = refused(
-        registered, 2, "record", "entry", REF, "--summary", "x", "--occurred-at",
+def test_a_london_time_the_clocks_skipped_is_refused(no_database):
+    says = refused_before_storage(
+        no_database, 2, "record", "entry", REF, "--summary", "x", "--occurred-at",
         "2016-03-27T01:30",
     )  # fmt: skip
     assert "never happened in London" in says
@@ -318,11 +342,11 @@ def test_someone_enrolled_with_a_rank_longer_than_now_allowed_can_still_record(
     ],
     ids=lambda args: " ".join(a for a in args if a.startswith("-") or a.isalpha()),
 )
-def test_an_empty_value_is_refused_not_taken_as_left_out(registered, args):
+def test_an_empty_value_is_refused_not_taken_as_left_out(no_database, args):
     """Given empty, an option would otherwise mean its default: --at '' the present, --agency
     '' every agency, --offender '' every offender."""
     option = next(a for a in args if a.startswith("--") and args[args.index(a) + 1].strip() == "")
-    says = refused(registered, 2, *args)
+    says = refused_before_storage(no_database, 2, *args)
     assert says.startswith(f"error: {option} is empty: give a value, or leave {option} out")
 
 
@@ -339,7 +363,6 @@ TEXT_OPTIONS = {
     "staff add --name": ["staff", "add", "9001", "--agency", "police", "--rank", "PC", "--name"],
     "staff add --rank": ["staff", "add", "9001", "--name", "N", "--agency", "health", "--rank"],
     "staff area --area": ["staff", "area", "4521", "--area"],
-    "staff rank --rank": ["staff", "rank", "7702", "--since", "2016-01-01", "--rank"],
     "disclosure --detail": ["record", "disclosure", REF, "--summary", "s", "--detail"],
     "assessment --summary": [*ASSESSMENT, "--summary"],
     "transfer --reason": ["transfer", REF, "--to", "7702", "--reason"],
@@ -349,19 +372,33 @@ TEXT_OPTIONS = {
 }
 
 
+# `staff rank` reads the directory before it checks the rank, so its text is checked on a ledger,
+# on each backend.
+STAFF_RANK = ["staff", "rank", "7702", "--since", "2016-01-01", "--rank"]
+
+
+def test_a_new_rank_is_text_as_any_other(registered):
+    says = refused(registered, 2, *STAFF_RANK, "\u200b\u2060")
+    assert says.startswith("error: --rank has only invisible or control characters (U+")
+    says = refused(registered, 2, *STAFF_RANK, "  ")
+    assert "--rank is empty" in says or "rank or job title is needed (--rank)" in says
+    says = refused(registered, 2, *STAFF_RANK, "PS\x1b[2J")
+    assert says.startswith("error: --rank ") and "U+001B" in says
+
+
 @pytest.mark.parametrize("value", ["\ufeff", "\u2028", "\u200b\u2060", "\x7f"])
 @pytest.mark.parametrize("command", sorted(TEXT_OPTIONS))
-def test_every_text_of_only_invisible_characters_is_refused(registered, command, value):
+def test_every_text_of_only_invisible_characters_is_refused(no_database, command, value):
     option = TEXT_OPTIONS[command][-1]
-    says = refused(registered, 2, *TEXT_OPTIONS[command], value)
+    says = refused_before_storage(no_database, 2, *TEXT_OPTIONS[command], value)
     assert says.startswith(f"error: {option} has only invisible or control characters (U+")
 
 
 @pytest.mark.parametrize("value", ["", "   "])
 @pytest.mark.parametrize("command", sorted(TEXT_OPTIONS))
-def test_every_text_given_empty_is_refused(registered, command, value):
+def test_every_text_given_empty_is_refused(no_database, command, value):
     option = TEXT_OPTIONS[command][-1]
-    says = refused(registered, 2, *TEXT_OPTIONS[command], value)
+    says = refused_before_storage(no_database, 2, *TEXT_OPTIONS[command], value)
     assert (
         f"{option} is empty" in says
         or f"{option} must not be empty" in says
@@ -370,21 +407,23 @@ def test_every_text_given_empty_is_refused(registered, command, value):
 
 
 @pytest.mark.parametrize("command", sorted(TEXT_OPTIONS))
-def test_every_text_with_an_escape_code_is_refused(registered, command):
+def test_every_text_with_an_escape_code_is_refused(no_database, command):
     option = TEXT_OPTIONS[command][-1]
-    says = refused(registered, 2, *TEXT_OPTIONS[command], "Birmingham\x1b[2J")
+    says = refused_before_storage(no_database, 2, *TEXT_OPTIONS[command], "Birmingham\x1b[2J")
     assert says.startswith(f"error: {option} ") and "U+001B" in says
 
 
-def test_a_correction_to_an_invisible_summary_says_what_is_wrong_with_it(registered):
+def test_a_correction_to_an_invisible_summary_says_what_is_wrong_with_it(no_database):
     """Not "give the corrected --summary": one was given, and it has nothing in it to read."""
-    says = refused(registered, 2, "correct", REF, "1", "--reason", "r", "--summary", "\u2028")
+    says = refused_before_storage(
+        no_database, 2, "correct", REF, "1", "--reason", "r", "--summary", "\u2028"
+    )
     assert "--summary has only invisible or control characters (U+2028)" in says
     assert "give the corrected" not in says
 
 
-def test_a_name_of_a_control_character_says_so_not_that_it_is_empty(registered):
-    says = refused(registered, 2, *TEXT_OPTIONS["staff add --name"], "\x7f")
+def test_a_name_of_a_control_character_says_so_not_that_it_is_empty(no_database):
+    says = refused_before_storage(no_database, 2, *TEXT_OPTIONS["staff add --name"], "\x7f")
     assert "--name has only invisible or control characters (U+007F)" in says
 
 
