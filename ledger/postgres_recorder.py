@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -51,8 +52,16 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
     mode only with UPDATE, DELETE or TRUNCATE rights, which the writer role must not have.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, datastore: PostgresDatastore, *args: Any, **kwargs: Any) -> None:
+        # The pool would open at the first request for a connection (the library's own, made
+        # in this constructor) without waiting for its first connection: that request found
+        # none ready and the pool grew by another, a second server session for nothing on every
+        # command. Opened here, it waits for that connection, as long as for any.
+        try:
+            datastore.pool.open(wait=True, timeout=datastore.pool.timeout)
+        except psycopg.OperationalError as error:
+            raise OperationalError(str(error)) from error
+        super().__init__(datastore, *args, **kwargs)
         schema = Identifier(self.datastore.schema)
         self.lock_table_statements = [
             SQL("SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),

@@ -306,7 +306,9 @@ def event_store_environment(settings: Settings, *, create_tables: bool) -> dict[
             # command ends (exit 4, see ledger.failfast).
             POSTGRES_CONNECT_TIMEOUT=str(whole_seconds(settings.lock_wait)),
             POSTGRES_LOCK_TIMEOUT=str(whole_seconds(settings.lock_wait)),
-            POSTGRES_POOL_SIZE="2",
+            # One connection is what a command needs; the pool grows (up to 5) only while
+            # more are in use at once, as in a follower (see `ledger.bootstrap._construct`).
+            POSTGRES_POOL_SIZE="1",
             POSTGRES_MAX_OVERFLOW="4",
         )
     # The library reads a setting under the application's name first (LEDGER_CIPHER_KEY, which
