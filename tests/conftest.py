@@ -361,6 +361,19 @@ def pytest_configure(config: pytest.Config) -> None:
         sys.dont_write_bytecode = False
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Once every test of the run is done (in the one process, or the pytest-xdist controller
+    after its workers): the run made and dropped a schema for each PostgreSQL test, which leaves
+    hundreds of thousands of dead rows in the server's catalogue (pg_attribute, pg_class,
+    pg_depend). Where autovacuum is off, as on some CI servers, nothing else removes them and
+    they grow run after run; the run vacuums what it left."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or _postgres_problem() is not None:
+        return
+    with owner_connection() as conn:
+        if conn.execute("SHOW autovacuum").fetchone()[0] == "off":
+            conn.execute("VACUUM")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """In a pytest-xdist worker (every worker sorts alike): the slow tests first, so that the
     workers end together."""
