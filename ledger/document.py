@@ -214,7 +214,7 @@ def readable(document: dict[str, Any]) -> Readable:
         verified=bool(ledger["verified"]),
         disclosure=[
             ("Generated", london(header["generated_at"])),
-            ("By", text(header["generated_by"])),
+            ("By", text(header.get("generated_by_name") or header["generated_by"])),
             ("Justification", text(header["reason"])),
             ("Recipients", ", ".join(header["recipients"]) or "not stated"),
             ("As the ledger stood at", stood_at(header["as_of"])),

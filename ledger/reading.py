@@ -533,11 +533,18 @@ def _disclosed(
     body["alerts"] = _alert_history(context, ref, as_of)
     report = verify(context.settings.database, author_of=payload_author(context.ledger()))
     problems = len(report.problems) + report.more_problems
+    exporter = next((m for m in staff if m["staff_id"] == context.actor), None)
     document = {
         "export": {
             "ref": ref,
             "generated_at": iso(utc_now()),
             "generated_by": context.actor,
+            # As the views name people: "Ann Admin (1001, Insp)", from the directory today.
+            "generated_by_name": (
+                f"{exporter['name']} ({exporter['staff_id']}, {exporter['rank']})"
+                if exporter
+                else None
+            ),
             "reason": context.settings.reason,
             "recipients": list(recipients),
             "as_of": iso(as_of),
@@ -552,6 +559,8 @@ def _disclosed(
         **body,
     }
     if anonymise:
+        # The exporter goes by their pseudonym, if the record names them, or by no name.
+        document["export"]["generated_by_name"] = None
         # Recipients are changed as free text is: only where they name someone in the record
         # (an officer of the case receiving it would otherwise be named beside their alias).
         document = pseudonymise(document)

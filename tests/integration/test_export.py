@@ -219,6 +219,7 @@ def test_an_anonymised_export_does_not_name_an_exporter_absent_from_the_record(h
     text = export(history, tmp_path, "--format", "json", "--anonymise").read_text()
     assert "8801" not in text and "Kim Senior" not in text
     assert json.loads(text)["export"]["generated_by"] == "withheld (see the access log)"
+    assert json.loads(text)["export"]["generated_by_name"] is None
     assert log(history)[-1]["actor"] == "8801"
 
 

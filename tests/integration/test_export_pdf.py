@@ -69,7 +69,7 @@ def test_a_pdf_export_is_a_pdf_holding_the_record(history, tmp_path):
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
     assert f"Record of {REF}" in text
     # Who exported it, why, and the digest it can be checked against later.
-    assert "Justification testing" in text and "By 1001" in text
+    assert "Justification testing" in text and "By Ann Admin (1001, Insp)" in text
     assert digest["hash"] in text and f"position {digest['position']}" in text
     # The offender, the chronology with both clocks, the text in any script, the corrections.
     assert "John Doe" in text and "Birmingham" in text

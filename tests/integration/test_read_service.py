@@ -126,6 +126,7 @@ def test_the_export_document_holds_the_whole_record_in_one_model(context):
 
     header = document.data["export"]
     assert (header["ref"], header["generated_by"], header["reason"]) == (REF, "7702", REASON)
+    assert header["generated_by_name"] == "Pat Lowe (7702, Probation Officer)"
     assert header["ledger"]["verified"] is True
     assert document.entries == 4
     assert document.digest == header["ledger"]["digest"]
@@ -133,6 +134,7 @@ def test_the_export_document_holds_the_whole_record_in_one_model(context):
     assert view.title == f"Record of {REF}"
     assert [e.entry for e in view.chronology] == ["1", "2", "3", "4"]
     assert ("Recipients", "HM Coroner, Birmingham") in view.disclosure
+    assert ("By", "Pat Lowe (7702, Probation Officer)") in view.disclosure
     assert rows_written(context, before) == [("export", "consulted", REF)]
 
 
