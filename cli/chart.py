@@ -177,10 +177,17 @@ class Chart:
 
     @property
     def description(self) -> str:
+        entries = "1 entry" if len(self.marks) == 1 else f"{len(self.marks)} entries"
+        never = sum(f.never_met for f in self.flags)
+        if not self.flags:
+            warnings = "no warning that fell due"
+        elif len(self.flags) == 1:
+            warnings = "1 warning that fell due, " + ("never met" if never else "met")
+        else:
+            warnings = f"{len(self.flags)} warnings that fell due, {never} of them never met"
         return (
-            f"Timeline of {len(self.marks)} entries from {self.start} to {self.end}, one lane per "
-            f"agency ({', '.join(self.agencies) or 'none'}), and below them {len(self.flags)} "
-            f"warnings that fell due, {sum(f.never_met for f in self.flags)} of them never met. "
+            f"Timeline of {entries} from {self.start} to {self.end}, one lane per agency "
+            f"({', '.join(self.agencies) or 'none'}), and below them {warnings}. "
             "Each entry's mark is named by its number, as in the chronology."
         )
 

@@ -121,7 +121,7 @@ def test_the_as_of_caption_names_the_exact_moment_asked_for(history, tmp_path):
         )
 
         assert doc["export"]["as_of"] == moment.isoformat()
-        caption = f"<tr><td>As the ledger stood at</td><td>{exactly(moment)}</td></tr>"
+        caption = f'<tr><th scope="row">As the ledger stood at</th><td>{exactly(moment)}</td></tr>'
         assert caption in page.read_text(), asked
 
 
