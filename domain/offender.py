@@ -671,6 +671,7 @@ class Offender(Aggregate):
         check_recall_decisions_stay_on_licence(self, entry, entry_occurred_at, licence_end)
         check_licences_stay_apart(self, entry, entry_occurred_at, licence_end)
         check_custody_order_kept(self, entry, entry_occurred_at)
+        check_registration_kept(self, entry, entry_occurred_at)
         self._record(
             self.EntryCorrected,
             when,
@@ -919,6 +920,55 @@ def check_registration_end(offender: Offender, when: ValidTime) -> None:
             "occurred_at",
             fields=("occurred_at",),
         )
+
+
+def check_registration_kept(offender: Offender, entry: int, occurred: ValidTime | None) -> None:
+    """Refuses a corrected time (`occurred`) that would put a move into or out of custody, a
+    release or a transfer (`entry`) at or after the end of the registration, which recording it
+    then refuses (`check_registration_open`); or, for the end itself, that would end the
+    registration at or before such a move. A recall's move is not one: a recall decision may be
+    recorded after the end. Corrections of any other entry, or of no time, pass."""
+    ended = offender.registration_end
+    if occurred is None or ended is None:
+        return
+    ref = offender.ref
+    recorded = {move.entry for move in offender.custody} | {
+        licence.release_entry for licence in offender.licences
+    }
+    transfers = {change.entry: change.occurred_at for change in offender.transfers[1:]}
+    if entry == ended.entry:
+        kept = [
+            (move.entry, move.occurred_at, "a move into custody" if move.into else "a release")
+            for move in offender.custody_moves()
+            if move.entry in recorded
+        ] + [
+            (number, offender.corrected_times.get(str(number), at), "a transfer")
+            for number, at in transfers.items()
+        ]
+        after = sorted(
+            (item for item in kept if not occurs_before(item[1], occurred)),
+            key=lambda item: chronological_key(item[1], item[0]),
+        )
+        if after:
+            number, at, what = after[-1]
+            raise DateOrderError(
+                f"entry_occurred_at {local_text(occurred)} for {ref}#{entry} would end the "
+                f"registration at or before {ref}#{number}, {what} on {local_text(at)}, which "
+                "needs the registration in force: check entry_occurred_at",
+                fields=("entry_occurred_at",),
+            )
+        return
+    if entry not in recorded and entry not in transfers:
+        return
+    end = offender.corrected_times.get(str(ended.entry), ended.occurred_at)
+    if occurs_before(occurred, end):
+        return
+    raise RegistrationEndedError(
+        f"entry_occurred_at {local_text(occurred)} for {ref}#{entry} is at or after the end of "
+        f"the registration of {ref}, {local_text(end)} ({ended.reason.value}, {ref}#"
+        f"{ended.entry}), when it could not have been recorded: check entry_occurred_at",
+        fields=("entry_occurred_at",),
+    )
 
 
 def move_kind(move: CustodyMove, taken: set[int]) -> MoveKind:

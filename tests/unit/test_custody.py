@@ -251,6 +251,52 @@ def test_after_the_registration_ends_the_record_stays_open_to_review():
     offender.record_visit(date(2017, 6, 1), SOM, "4521", VisitKind.HOME, "Seen")
 
 
+def ended_after_moves() -> Offender:
+    """Released on licence (#2), remanded (#3) on 2016-11-20, released (#4) on 2017-01-10, the
+    case transferred (#5) on 2017-03-01, and the registration ended (#6) on 2018-01-01."""
+    offender = released()
+    offender.take_into_custody(date(2016, 11, 20), SOM, "4521", REMANDED, None)  # 3
+    offender.release_without_licence(date(2017, 1, 10), SOM, "4521")  # 4
+    offender.transfer(date(2017, 3, 1), INSPECTOR, "1001", OTHER_SOM, None)  # 5
+    offender.end_registration(date(2018, 1, 1), SOM, "4521", RegistrationEndReason.EXPIRED, "x")
+    return offender
+
+
+@pytest.mark.parametrize("entry", [4, 5], ids=["release", "transfer"])
+def test_a_correction_cannot_move_an_act_of_management_past_the_end(entry):
+    """Recording a custody, a release or a transfer after the end is refused; correcting one to
+    a time after the end was not."""
+    offender = ended_after_moves()
+    with pytest.raises(RegistrationEndedError, match=f"WMP-000999#{entry} is at or after the end"):
+        offender.correct(date(2018, 2, 1), SOM, "4521", entry, "Typo", None, date(2018, 1, 1))
+    assert offender.version == 6
+    # A time still before the end is taken.
+    offender.correct(date(2018, 2, 1), SOM, "4521", entry, "Typo", None, date(2017, 12, 31))
+
+
+def test_a_correction_cannot_move_a_custody_past_the_end():
+    offender = released()
+    offender.take_into_custody(date(2016, 11, 20), SOM, "4521", REMANDED, None)  # 3
+    offender.end_registration(date(2018, 1, 1), SOM, "4521", RegistrationEndReason.DECEASED, "x")
+    with pytest.raises(RegistrationEndedError, match="WMP-000999#3 is at or after the end"):
+        offender.correct(date(2018, 2, 1), SOM, "4521", 3, "Typo", None, date(2018, 1, 2))
+    assert offender.version == 4
+
+
+def test_a_correction_cannot_end_the_registration_before_an_act_of_management():
+    offender = ended_after_moves()
+    with pytest.raises(DateOrderError, match="at or before WMP-000999#5, a transfer on 2017-03-01"):
+        offender.correct(date(2018, 2, 1), SOM, "4521", 6, "Typo", None, date(2017, 2, 1))
+    # The latest of them is named: it is the one the end must stay after.
+    with pytest.raises(DateOrderError, match="at or before WMP-000999#5, a transfer"):
+        offender.correct(date(2018, 2, 1), SOM, "4521", 6, "Typo", None, date(2016, 12, 1))
+    assert offender.version == 6
+    offender.correct(date(2018, 2, 1), SOM, "4521", 6, "Typo", None, date(2017, 3, 2))
+    # Once the end has moved, the moves are held to it.
+    with pytest.raises(RegistrationEndedError, match="#5 is at or after the end"):
+        offender.correct(date(2018, 2, 1), SOM, "4521", 5, "Typo", None, date(2017, 3, 2))
+
+
 def test_a_version_6_snapshot_is_brought_up_to_version_7_as_its_events_give(monkeypatch):
     """A version 6 snapshot has no custody moves nor registration end: no event of its time made
     any, so the upcaster's empty values are exact. (Version 8's release times, which no upcaster
