@@ -734,6 +734,14 @@ class Offender(Aggregate):
             if held.release_entry == licence.release_entry:
                 self.licences[index] = licence
 
+    @property
+    def registration_ended_at(self) -> ValidTime | None:
+        """When the registration ended, as corrected; None while it is in force."""
+        ended = self.registration_end
+        if ended is None:
+            return None
+        return self.corrected_times.get(str(ended.entry), ended.occurred_at)
+
     def on_licence_on(self, when: ValidTime) -> bool:
         return self.licence_on(london_date(when)) is not None
 
@@ -882,11 +890,8 @@ def check_registration_open(offender: Offender, what: str, when: ValidTime) -> N
     """Refuses `what` (a visit, an assessment, a transfer, custody or a release) at or after the
     end of the registration: the notification requirements no longer apply. Earlier events may
     still be entered late."""
-    ended = offender.registration_end
-    if ended is None:
-        return
-    at = offender.corrected_times.get(str(ended.entry), ended.occurred_at)
-    if occurs_before(when, at):
+    ended, at = offender.registration_end, offender.registration_ended_at
+    if ended is None or at is None or occurs_before(when, at):
         return
     raise RegistrationEndedError(
         f"the registration of {offender.ref} ended {local_text(at)} ({ended.reason.value}, "
@@ -903,7 +908,7 @@ def check_registration_end(offender: Offender, when: ValidTime) -> None:
     ended = offender.registration_end
     ref = offender.ref
     if ended is not None:
-        at = offender.corrected_times.get(str(ended.entry), ended.occurred_at)
+        at = offender.registration_ended_at
         raise RegistrationEndedError(
             f"the registration of {ref} already ended {local_text(at)} ({ended.reason.value}, "
             f"{ref}#{ended.entry}); it ends once: to change its date or summary, correct "
@@ -960,8 +965,8 @@ def check_registration_kept(offender: Offender, entry: int, occurred: ValidTime 
         return
     if entry not in recorded and entry not in transfers:
         return
-    end = offender.corrected_times.get(str(ended.entry), ended.occurred_at)
-    if occurs_before(occurred, end):
+    end = offender.registration_ended_at
+    if end is None or occurs_before(occurred, end):
         return
     raise RegistrationEndedError(
         f"entry_occurred_at {local_text(occurred)} for {ref}#{entry} is at or after the end of "
