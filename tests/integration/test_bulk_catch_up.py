@@ -52,6 +52,20 @@ def bulk_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return calls
 
 
+def rebuilt(engine: Engine, ledger: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The read models a rebuild of the same ledger makes, as the reference. Its pages are
+    prepared and its alerts evaluated in this process: a rebuild makes the same rows there as in
+    child and worker processes (test_projections_operating shows it), and each comparison here
+    would otherwise start four more processes."""
+    from projections import runner
+    from projections.alerts import settling
+
+    monkeypatch.setattr(runner, "PREPARE_IN_CHILD_EVENTS", 10**12)
+    monkeypatch.setattr(settling, "PARALLEL_ROWS", 10**12)
+    rebuild(engine, ledger, all_projections())
+    return dump_read_models(engine)
+
+
 def _pending(engine: Engine) -> list[Any]:
     from projections.alerts.schema import AlertPendingRow
 
@@ -62,7 +76,7 @@ def _pending(engine: Engine) -> list[Any]:
 @pytest.mark.parametrize("cipher_key", ["plain", "sealed"], indirect=True)
 @pytest.mark.filterwarnings("error::RuntimeWarning")  # a child or worker failing is not enough
 def test_a_catch_up_after_an_import_gives_what_a_rebuild_gives_with_nothing_pending(
-    opened: tuple[Any, Engine], bulk_calls: list[list[str]]
+    opened: tuple[Any, Engine], bulk_calls: list[list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ledger, engine = opened
 
@@ -74,14 +88,16 @@ def test_a_catch_up_after_an_import_gives_what_a_rebuild_gives_with_nothing_pend
     caught_up = dump_read_models(engine)
     assert caught_up["alerts"]
 
-    rebuild(engine, ledger, all_projections())
-    assert dump_read_models(engine) == caught_up
+    assert rebuilt(engine, ledger, monkeypatch) == caught_up
 
 
 @pytest.mark.parametrize("built_first", [1 / 3, 3 / 4])
 @pytest.mark.filterwarnings("error::RuntimeWarning")
 def test_a_follower_catching_up_a_long_backlog_gives_what_a_rebuild_gives(
-    opened: tuple[Any, Engine], bulk_calls: list[list[str]], built_first: float
+    opened: tuple[Any, Engine],
+    bulk_calls: list[list[str]],
+    built_first: float,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ledger, engine = opened
     head = ledger.head()
@@ -99,13 +115,15 @@ def test_a_follower_catching_up_a_long_backlog_gives_what_a_rebuild_gives(
     assert up_to_date(engine, ledger.head(), PROJECTIONS)
     caught_up = dump_read_models(engine)
 
-    rebuild(engine, ledger, all_projections())
-    assert dump_read_models(engine) == caught_up
+    assert rebuilt(engine, ledger, monkeypatch) == caught_up
 
 
 @pytest.mark.filterwarnings("error::RuntimeWarning")
 def test_a_long_catch_up_stopped_early_is_finished_by_the_next_reader(
-    opened: tuple[Any, Engine], bulk_calls: list[list[str]], database_url: str
+    opened: tuple[Any, Engine],
+    bulk_calls: list[list[str]],
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ledger, engine = opened
 
@@ -119,10 +137,8 @@ def test_a_long_catch_up_stopped_early_is_finished_by_the_next_reader(
     assert _pending(engine) == []
     assert up_to_date(engine, ledger.head(), PROJECTIONS)
     read = dump_read_models(engine)
-    rebuild(engine, ledger, all_projections())
-    rebuilt = dump_read_models(engine)
     # The reader's own visit is in the access log, which a rebuild leaves alone.
-    assert read == rebuilt
+    assert read == rebuilt(engine, ledger, monkeypatch)
 
 
 @pytest.mark.filterwarnings("error::RuntimeWarning")
@@ -206,8 +222,7 @@ def test_two_readers_catching_up_a_long_backlog_at_once_give_what_a_rebuild_give
     assert _pending(engine) == []
     assert up_to_date(engine, ledger.head(), PROJECTIONS)
     caught_up = dump_read_models(engine)
-    rebuild(engine, ledger, all_projections())
-    assert dump_read_models(engine) == caught_up
+    assert rebuilt(engine, ledger, monkeypatch) == caught_up
 
 
 @pytest.mark.postgres
