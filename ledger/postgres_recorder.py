@@ -60,7 +60,10 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         try:
             datastore.pool.open(wait=True, timeout=datastore.pool.timeout)
         except psycopg.OperationalError as error:
-            raise OperationalError(str(error)) from error
+            datastore.pool.close()  # its workers would go on trying in the background
+            raise OperationalError(
+                f"no connection could be made within {datastore.pool.timeout:g} s"
+            ) from error
         super().__init__(datastore, *args, **kwargs)
         schema = Identifier(self.datastore.schema)
         self.lock_table_statements = [
