@@ -14,20 +14,22 @@ from functools import partial
 from itertools import groupby
 from json.encoder import encode_basestring as _encode_text
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID
 
 from sqlalchemy import Connection, delete, select
 from sqlalchemy.engine import Dialect
 
 from projections.alerts.policy import Policy
-from projections.alerts.rules import Breach, evaluate
 from projections.alerts.schema import AlertPendingRow, AlertPolicyRow, AlertRow
 from projections.bulk import BulkInsert
 from projections.event_types import REGISTERED
 from projections.records import EntryRecord, naive_utc, record_from_row, sqlite_instant
 from projections.schema import EntryRow, ProjectionPosition, StaffRow
 from projections.sealing import seal_text, sealer_of
+
+if TYPE_CHECKING:
+    from projections.alerts.rules import Breach
 
 # The alerts projection's name: its position row is the alerts' lock.
 NAME = "alerts"
@@ -77,6 +79,12 @@ def staff_directory(conn: Connection) -> Directory:
 
 def reevaluate(conn: Connection, policy: Policy, offenders: Sequence[UUID]) -> None:
     """Replaces the alert rows of `offenders` with their breaches as of everything recorded."""
+    if not offenders:
+        return  # most reads settle nothing
+    # The rules (and what they read: knowledge, ownership, labels) only when there is something
+    # to evaluate.
+    from projections.alerts.rules import evaluate
+
     staff = staff_directory(conn)
     for chunk in in_chunks(offenders, CHUNK):
         rows: list[dict[str, Any]] = []

@@ -11,17 +11,17 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlalchemy import Connection, Select, Subquery, func, select, union_all
 
 from domain.clock import iso
-from projections.alerts.evaluation import alert_rows, load_histories, staff_directory
-from projections.alerts.policy import Policy
-from projections.alerts.rules import evaluate
 from projections.alerts.schema import AlertRow
 from projections.schema import OffenderRow
+
+if TYPE_CHECKING:
+    from projections.alerts.policy import Policy
 
 
 def _standing(
@@ -143,6 +143,10 @@ def _evaluated(
     offender_id: UUID | None,
     area: str | None,
 ) -> list[dict[str, Any]]:
+    # The rules run again only for what the ledger showed at an earlier transaction time.
+    from projections.alerts.evaluation import alert_rows, load_histories, staff_directory
+    from projections.alerts.rules import evaluate
+
     if offender_id is not None:
         offenders = [offender_id]
     else:

@@ -1,5 +1,6 @@
 """Reading starts quickly: a read whose read models are up to date imports neither pydantic, nor
-SQLAlchemy's ORM, nor the projections. The installed command, run as a user would."""
+SQLAlchemy's ORM, nor the projections, nor the alert rules. The installed command, run as a user
+would."""
 
 from __future__ import annotations
 
@@ -73,5 +74,7 @@ def test_a_read_with_nothing_to_apply_imports_neither_pydantic_nor_the_orm_nor_t
         assert "sqlalchemy" in modules
         heavy = {m for m in modules if m.split(".")[0] == "pydantic" or m == "sqlalchemy.orm"}
         assert not heavy, (read, sorted(heavy))
-        # Up to date: no projection is built (the alerts' own read uses their queries).
+        # Up to date: no projection is built (the alerts' own read uses their queries), and
+        # with nothing pending the alert rules are not even imported.
         assert "projections.builtin" not in modules, read
+        assert "projections.alerts.rules" not in modules, read
