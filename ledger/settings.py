@@ -307,7 +307,7 @@ def event_store_environment(settings: Settings, *, create_tables: bool) -> dict[
             POSTGRES_CONNECT_TIMEOUT=str(whole_seconds(settings.lock_wait)),
             POSTGRES_LOCK_TIMEOUT=str(whole_seconds(settings.lock_wait)),
             # One connection is what a command needs; the pool grows (up to 5) only while
-            # more are in use at once, as in a follower (see `ledger.bootstrap._construct`).
+            # more are in use at once, as in a follower (see `ChainedPostgresRecorder`).
             POSTGRES_POOL_SIZE="1",
             POSTGRES_MAX_OVERFLOW="4",
         )

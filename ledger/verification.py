@@ -280,17 +280,28 @@ def _link_row(
     )
 
 
-def _event_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[EventRow]:
-    """Each stored event row as `check` takes it (`_event_row`), each stream's id converted once:
-    a ledger has thousands of streams and a million events."""
+def _id_converter() -> Callable[[Any], bytes | None]:
+    """`_as_id`, remembering each stream's id once converted: a ledger has thousands of streams
+    and a million events."""
     ids: dict[Any, bytes | None] = {}
-    for p, oid, v, t, s in rows:
+
+    def as_id(oid: Any) -> bytes | None:
         try:
-            raw = ids[oid]
+            return ids[oid]
         except KeyError:
             raw = ids[oid] = _as_id(oid)
+            return raw
         except TypeError:  # an id stored as something unhashable: never the ledger's own
-            raw = _as_id(oid)
+            return _as_id(oid)
+
+    return as_id
+
+
+def _event_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[EventRow]:
+    """Each stored event row as `check` takes it (`_event_row`), each stream's id converted once."""
+    as_id = _id_converter()
+    for p, oid, v, t, s in rows:
+        raw = as_id(oid)
         if type(v) is int and type(t) is str and type(s) is bytes:  # as the ledger writes them
             yield p, raw, v, t, s
         else:
@@ -299,15 +310,10 @@ def _event_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[EventRow]:
 
 def _link_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[LinkRow]:
     """Each chain row as `check` takes it (`_link_row`), each stream's id converted once."""
-    ids: dict[Any, bytes | None] = {}
+    as_id = _id_converter()
     for row in rows:
         p, oid, v, t, h, link = row[:6]
-        try:
-            raw = ids[oid]
-        except KeyError:
-            raw = ids[oid] = _as_id(oid)
-        except TypeError:
-            raw = _as_id(oid)
+        raw = as_id(oid)
         if type(v) is int and type(t) is str and type(h) is bytes and type(link) is bytes:
             if len(row) == 6:  # a v1 link as the ledger writes it (every SQLite link)
                 yield p, raw, v, t, h, link, None, None, None
