@@ -36,7 +36,7 @@ from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import Connection, Engine, Index, bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from projections.db import owned_indexes
 from projections.schema import ProjectionPosition
@@ -262,9 +262,10 @@ def _create_indexes(engine: Engine, indexes: Sequence[Index]) -> None:
         try:
             with engine.begin() as conn:
                 index.create(conn, checkfirst=True)
-        except IntegrityError:
-            # Another reader created it between the check and the create (PostgreSQL's
-            # catalogue refuses the second): the index is there, which is all that was wanted.
+        except (IntegrityError, ProgrammingError):
+            # Another reader created it between the check and the create: PostgreSQL refuses
+            # the second, by its catalogue's unique index or as a relation that already exists,
+            # depending on the moment. The index is there, which is all that was wanted.
             with engine.connect() as conn:
                 if index.name not in _index_names(conn):
                     raise
