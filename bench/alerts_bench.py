@@ -8,9 +8,9 @@ written as an import leaves them, without their read models:
 1. After the import, as fresh processes (what a person waits for): `ledger projections run`, then
    the first `ledger alerts --area AREA --json`. Targets: the first call takes at most the time a
    `projections rebuild` of the same ledger spends on its alerts step; the catch-up and the first
-   call together take at most the whole rebuild. The rebuild (in a process of its own, timed
-   from outside; its alerts step - the alerts projection's `finish_rebuild` - timed inside) gives
-   both floors. They are taken in turn, `--repeats` of each, and compared by their medians: the
+   call together take at most the whole rebuild. The rebuild, `ledger projections rebuild --json`
+   as a person runs it (a process timed from outside; its alerts step as the command reports it)
+   gives both floors. They are taken in turn, `--repeats` of each, and compared by their medians: the
    catch-up right after the import, a rebuild, the read models emptied again (`unproject`) and
    caught up again, a rebuild, and so on.
 2. In process, through the real CLI, warm, alternated, medians of several runs: the floor
@@ -83,43 +83,6 @@ def process(url: str, *argv: str) -> float:
     return seconds
 
 
-def measure_rebuild(url: str) -> dict[str, float]:
-    """A full rebuild, as `ledger projections rebuild` makes it; the seconds its alerts step
-    (`finish_rebuild` of the alerts projection: every offender evaluated once) took."""
-    from ledger.bootstrap import open_ledger
-    from ledger.settings import Settings, parse_database_url
-    from projections.alerts.projection import AlertsProjection
-    from projections.catalogue import all_projections
-    from projections.db import make_engine
-    from projections.runner import rebuild
-
-    settings = Settings(database=parse_database_url(url))
-    db = settings.database
-    ledger = open_ledger(settings)
-    engine = make_engine(db.sqlalchemy_url(), db.schema)
-    steps: list[float] = []
-    # Patched on the class (this process only measures): the projections are pickled to the
-    # helper processes that prepare the pages, and an instance's own function would not be.
-    real = AlertsProjection.finish_rebuild
-
-    def timed(self: AlertsProjection, engine: Any, reached: bool) -> None:
-        started = time.perf_counter()
-        real(self, engine, reached)
-        if reached:
-            steps.append(time.perf_counter() - started)
-
-    AlertsProjection.finish_rebuild = timed  # type: ignore[method-assign]
-    projections = all_projections(settings)
-    try:
-        started = time.perf_counter()
-        rebuild(engine, ledger, projections)
-        seconds = time.perf_counter() - started
-    finally:
-        engine.dispose()
-        ledger.close()
-    return {"seconds": seconds, "alerts_seconds": sum(steps)}
-
-
 def unproject(url: str) -> None:
     """Leaves the ledger at `url` as an import leaves it: every read model empty, every position
     0, the indexes in place. (On PostgreSQL the tables are truncated, new files as after an
@@ -146,20 +109,23 @@ def unproject(url: str) -> None:
         engine.dispose()
 
 
-def rebuild_process(url: str) -> tuple[float, float]:
-    """`projections rebuild` in a process of its own, timed from outside; and its alerts step,
-    timed inside."""
+def rebuild_process(url: str, ledger: str) -> tuple[float, float]:
+    """`ledger projections rebuild --json` as a person runs it, a process timed from outside; and
+    its alerts step (the alerts' settling of every offender) as the command reports it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env.update(_env(url))
     started = time.perf_counter()
     output = subprocess.run(
-        [sys.executable, "-m", "bench.alerts_bench", "--measure-rebuild", url],
+        [ledger, "projections", "rebuild", "--json"],
+        env=env,
         cwd=ROOT,
         capture_output=True,
         text=True,
     )
+    seconds = time.perf_counter() - started
     if output.returncode != 0:
         raise SystemExit(f"the rebuild failed: {output.stderr.strip()[-2000:]}")
-    seconds = time.perf_counter() - started
-    return seconds, json.loads(output.stdout.strip().splitlines()[-1])["alerts_seconds"]
+    return seconds, json.loads(output.stdout)["steps"]["alerts"]
 
 
 def first_call_figures(url: str, area: str, repeats: int, verdict: Callable[[bool], str]) -> bool:
@@ -181,7 +147,7 @@ def first_call_figures(url: str, area: str, repeats: int, verdict: Callable[[boo
         firsts.append(process(url, ledger, "alerts", "--area", area, "--json"))
         if not turn:
             second_s = process(url, ledger, "alerts", "--area", area, "--json")
-        rebuild_s, step_s = rebuild_process(url)
+        rebuild_s, step_s = rebuild_process(url, ledger)
         rebuilds.append(rebuild_s)
         steps.append(step_s)
     run_s, first_s, rebuild_s, alerts_step = (median(x) for x in (runs, firsts, rebuilds, steps))
@@ -198,7 +164,8 @@ def first_call_figures(url: str, area: str, repeats: int, verdict: Callable[[boo
         f"  taken in turn, {repeats} of each (the catch-up again after `unproject`), medians:\n"
         f"  `ledger projections run` {run_s:.2f} s ({listed(runs)}), first alerts call "
         f"{first_s:.2f} s ({listed(firsts)})\n"
-        f"  floor, `projections rebuild` of the same ledger (a process, timed from outside): "
+        f"  floor, `ledger projections rebuild --json` of the same ledger (a process, timed from "
+        f"outside): "
         f"{rebuild_s:.2f} s ({listed(rebuilds)}), of which its alerts step {alerts_step:.2f} s "
         f"({listed(steps)})\n"
         f"  first alerts call {first_s:.2f} s against the rebuild's alerts step "
@@ -307,11 +274,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--workdir", help="folder for the SQLite files (default: a temporary one)")
     parser.add_argument("--quick", action="store_true", help="a tiny run, to check the script")
-    parser.add_argument("--measure-rebuild", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.measure_rebuild:
-        print(json.dumps(measure_rebuild(args.measure_rebuild)))
-        return
     if args.quick:
         shapes = {"few long histories": (3, 80), "many short histories": (12, 20)}
         args.areas, args.runs, args.repeats = 2, 2, 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -71,8 +72,9 @@ def rebuild(
     ledger = s.ledger()
     head = ledger.head()
     started = time.perf_counter()
+    steps: dict[str, float] = {}
     with _progress_bar(head, enabled=not as_json) as advance:
-        rebuild_projections(s.engine(), ledger, chosen, progress=advance)
+        rebuild_projections(s.engine(), ledger, chosen, progress=advance, steps=steps)
     seconds = time.perf_counter() - started
     rate = head / seconds if seconds > 0 else 0.0
     names = [p.name for p in chosen]
@@ -84,10 +86,19 @@ def rebuild(
                 "position": head,
                 "seconds": round(seconds, 3),
                 "events_per_second": round(rate),
+                "steps": {step: round(taken, 3) for step, taken in steps.items()},
             }
         )
         return
+    # The steps a person would wait on: the pages, a projection's finishing work (the alerts'
+    # settling of every offender) and the indexes made again, each of a tenth of a second or more.
+    labels = {"pages": "applying the events", "indexes": "making the indexes"}
+    shown = ", ".join(
+        f"{labels.get(step, step)} {taken:.1f} s" for step, taken in steps.items() if taken >= 0.1
+    )
     say(f"rebuilt {', '.join(names)} from {head} events in {seconds:.1f} s ({rate:,.0f} events/s)")
+    if shown:
+        say(f"  of which: {shown}")
 
 
 MIN_POLL_SECONDS = 0.01
@@ -121,10 +132,18 @@ def run(
             f"--poll-interval must be from {MIN_POLL_SECONDS} to {MAX_POLL_SECONDS} seconds, "
             f"not {poll_interval}"
         )
-    s.ledger()  # refuses an uninitialised ledger before anything starts
-    follower = Follower(
-        lambda: _connect(s, poll_interval), s.projections(), warn, transient=_transient
-    )
+    # The session's ledger and read models refuse an uninitialised ledger (or a key that does not
+    # match) before anything starts, and are the follower's first connection: opening a second
+    # pair would cost the catch-up a connection to PostgreSQL and a check of every table's seal.
+    opened = [(s.ledger(), s.engine())]
+
+    def connect() -> Link:
+        if opened:
+            ledger, engine = opened.pop()
+            return _link(ledger, engine, s, poll_interval, close=lambda: None)
+        return _connect(s, poll_interval)
+
+    follower = Follower(connect, s.projections(), warn, transient=_transient)
     if follow:
         warn(f"following {s.settings.database.describe()}; Ctrl-C stops")
     with _stop_on_signals(follower.stop):
@@ -164,7 +183,6 @@ def _connect(s: Session, poll_interval: float) -> Link:
     are of no use."""
     from ledger.bootstrap import open_ledger
     from projections.db import make_engine
-    from projections.following import Link, PollingWaiter, SubscriptionWaiter
     from projections.seal_check import check_seal
 
     ledger = open_ledger(s.settings)
@@ -176,11 +194,6 @@ def _connect(s: Session, poll_interval: float) -> Link:
         engine.dispose()
         ledger.close()
         raise
-    waiter: Any
-    if db.is_sqlite:
-        waiter = PollingWaiter(ledger, poll_interval)
-    else:
-        waiter = SubscriptionWaiter(lambda after: ledger.recorder.subscribe(gt=after))
 
     def close() -> None:
         try:
@@ -188,6 +201,19 @@ def _connect(s: Session, poll_interval: float) -> Link:
         finally:
             ledger.close()
 
+    return _link(ledger, engine, s, poll_interval, close=close)
+
+
+def _link(
+    ledger: Any, engine: Any, s: Session, poll_interval: float, *, close: Callable[[], None]
+) -> Link:
+    from projections.following import Link, PollingWaiter, SubscriptionWaiter
+
+    waiter: Any
+    if s.settings.database.is_sqlite:
+        waiter = PollingWaiter(ledger, poll_interval)
+    else:
+        waiter = SubscriptionWaiter(lambda after: ledger.recorder.subscribe(gt=after))
     return Link(engine=engine, source=ledger, waiter=waiter, close=close)
 
 

@@ -188,12 +188,14 @@ def catch_up(
     page_size: int | None = None,
     progress: Progress | None = None,
     should_stop: StopRequested | None = None,
+    steps: dict[str, float] | None = None,
 ) -> int:
     """Applies every event up to `stop` (default: the head now) to each projection; returns how
     many (event, projection) applications were made. `should_stop` is asked between pages.
 
     With `BULK_CATCH_UP_EVENTS` or more to go, it takes the rebuild's path (`_bulk`), keeping the
-    rows already made; pages are then `REBUILD_PAGE_SIZE` events unless `page_size` is given."""
+    rows already made; pages are then `REBUILD_PAGE_SIZE` events unless `page_size` is given, and
+    `steps`, when given, is filled with the seconds of each of the path's steps (see `_bulk`)."""
     if not projections:
         return 0
     ensure_positions(engine, [p.name for p in projections])
@@ -213,6 +215,7 @@ def catch_up(
             page_size=page_size or REBUILD_PAGE_SIZE,
             progress=progress,
             should_stop=should_stop,
+            steps=steps,
         )
     return _catch_up(
         engine,
@@ -515,8 +518,10 @@ def rebuild(
     progress: Progress | None = None,
     page_size: int = REBUILD_PAGE_SIZE,
     should_stop: StopRequested | None = None,
+    steps: dict[str, float] | None = None,
 ) -> int:
-    """Clears the projections' rows and positions and applies the whole log again.
+    """Clears the projections' rows and positions and applies the whole log again. `steps`,
+    when given, is filled with the seconds each step took (see `_bulk`).
 
     The projections' deferred indexes are dropped with their rows and created again at the end,
     whether the rebuild reached the head, stopped or failed. Interrupted (Ctrl-C), it leaves
@@ -543,6 +548,7 @@ def rebuild(
         page_size=page_size,
         progress=progress,
         should_stop=should_stop,
+        steps=steps,
     )
 
 
@@ -556,10 +562,16 @@ def _bulk(
     page_size: int,
     progress: Progress | None,
     should_stop: StopRequested | None,
+    steps: dict[str, float] | None = None,
 ) -> int:
     """The rebuild's path from wherever the projections stand: the deferred indexes of
     `defer_indexes_of` dropped until the end, pages read and prepared by child processes, and
-    each projection's `start_rebuild` / `finish_rebuild` around the pages."""
+    each projection's `start_rebuild` / `finish_rebuild` around the pages.
+
+    `steps`, when given, gets the seconds of each step that was reached: "pages" (reading and
+    applying the log), each projection's name for its `finish_rebuild` (the alerts' settling of
+    every offender) and "indexes" (making the deferred indexes again)."""
+    timed: dict[str, float] = {} if steps is None else steps
     # The ledger's own preparation for a long read (on PostgreSQL, statistics and hint bits for
     # rows an import wrote): a source without it needs none.
     prepare_source = getattr(source, "prepare_for_long_read", None)
@@ -584,6 +596,7 @@ def _bulk(
     reached = False
     interrupted = False
     try:
+        started = time.perf_counter()
         applied, reached = _catch_up(
             engine,
             source,
@@ -594,8 +607,11 @@ def _bulk(
             should_stop=should_stop,
             prepare=True,
         )
+        timed["pages"] = time.perf_counter() - started
         for projection in projections:
+            started = time.perf_counter()
             projection.finish_rebuild(engine, reached)
+            timed[projection.name] = time.perf_counter() - started
     except BaseException as error:
         interrupted = not isinstance(error, Exception)
         raise
@@ -604,5 +620,7 @@ def _bulk(
             for projection in projections:
                 projection.finish_rebuild(engine, False)
         if deferred and not interrupted:
+            started = time.perf_counter()
             _create_indexes(engine, deferred)
+            timed["indexes"] = time.perf_counter() - started
     return applied

@@ -13,7 +13,7 @@ def test_the_alerts_benchmark_runs_quick(capsys: pytest.CaptureFixture[str]) -> 
     assert "ledger alerts --area" in printed and "x floor" in printed
     # Both shapes, each with the import's catch-up and first call beside the rebuild.
     assert "== few long histories:" in printed and "== many short histories:" in printed
-    assert printed.count("floor, `projections rebuild` of the same ledger") == 2
+    assert printed.count("floor, `ledger projections rebuild --json` of the same ledger") == 2
     assert printed.count("right after the import, as processes") == 2
     # Catch-ups and rebuilds taken in turn, compared by their medians.
     assert printed.count("taken in turn, 2 of each") == 2

@@ -110,6 +110,10 @@ def test_a_rebuild_gives_exactly_what_was_built_event_by_event(
         rebuilt = cli.ok("projections", "rebuild", "--json", **key).json()
         assert dump_read_models(engine) == incremental
         assert rebuilt["events"] == ledger.head()
+        # Where its time went: the pages, each projection's finishing step, the indexes.
+        names = {"timeline", "offenders", "staff", "alerts"}
+        assert set(rebuilt["steps"]) == {"pages", "indexes"} | names
+        assert sum(rebuilt["steps"].values()) <= rebuilt["seconds"]
 
         cli.ok("projections", "rebuild", "timeline", **key)
         assert dump_read_models(engine) == incremental
@@ -141,9 +145,13 @@ def test_a_rebuild_evaluating_alerts_in_worker_processes_gives_the_same_rows(
 
     monkeypatch.setattr(alerts, "_settle_in_workers", counted)
 
-    rebuild(engine, ledger, all_projections())
+    steps: dict[str, float] = {}
+    rebuild(engine, ledger, all_projections(), steps=steps)
 
     assert started == [5]
+    assert steps["alerts"] > 0 and list(steps) == [
+        "pages", "timeline", "offenders", "staff", "alerts", "indexes"
+    ]  # fmt: skip
     assert dump_read_models(engine) == incremental
 
 
