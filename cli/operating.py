@@ -90,13 +90,18 @@ def rebuild(
             }
         )
         return
-    # The steps a person would wait on: the pages, a projection's finishing work (the alerts'
-    # settling of every offender) and the indexes made again, each of a tenth of a second or more.
+    say(f"rebuilt {', '.join(names)} from {head} events in {seconds:.1f} s ({rate:,.0f} events/s)")
+    _say_steps(steps)
+
+
+def _say_steps(steps: dict[str, float]) -> None:
+    """The steps of a rebuild (or a long catch-up) a person waited on: applying the events, a
+    projection's finishing work (the alerts' settling of every offender) and the indexes made
+    again, each of a tenth of a second or more."""
     labels = {"pages": "applying the events", "indexes": "making the indexes"}
     shown = ", ".join(
         f"{labels.get(step, step)} {taken:.1f} s" for step, taken in steps.items() if taken >= 0.1
     )
-    say(f"rebuilt {', '.join(names)} from {head} events in {seconds:.1f} s ({rate:,.0f} events/s)")
     if shown:
         say(f"  of which: {shown}")
 
@@ -155,6 +160,7 @@ def run(
         )
         return
     say(f"caught up to position {position}: {follower.applied} event applications")
+    _say_steps(follower.steps)
 
 
 def _chosen(s: Session, name: str | None) -> list[Projection]:

@@ -137,6 +137,9 @@ class Follower:
         self.applied = 0
         self.position = 0
         self.head = 0
+        # The seconds of each step of the last catch-up that took the rebuild's path (`_bulk`);
+        # empty when none did.
+        self.steps: dict[str, float] = {}
 
     @property
     def stopping(self) -> bool:
@@ -193,13 +196,17 @@ class Follower:
 
     def _catch_up(self, link: Link) -> None:
         self.head = link.source.head()
+        steps: dict[str, float] = {}
         self.applied += catch_up(
             link.engine,
             link.source,
             self._projections,
             stop=self.head,
             should_stop=self._stopping.is_set,
+            steps=steps,
         )
+        if steps:
+            self.steps = steps
         reached = positions(link.engine)
         self.position = min(reached.get(p.name, 0) for p in self._projections)
 

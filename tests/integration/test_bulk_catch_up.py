@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 
 from projections.catalogue import PROJECTIONS, all_projections
 from projections.db import make_engine
+from projections.following import Follower, Link, PollingWaiter
 from projections.runner import catch_up, positions, rebuild, up_to_date
 from tests.helpers import LedgerCLI
 from tests.integration.helpers import dump_read_models, generated
@@ -80,9 +81,13 @@ def test_a_catch_up_after_an_import_gives_what_a_rebuild_gives_with_nothing_pend
 ) -> None:
     ledger, engine = opened
 
-    catch_up(engine, ledger, all_projections(), page_size=23)
+    steps: dict[str, float] = {}
+    catch_up(engine, ledger, all_projections(), page_size=23, steps=steps)
 
     assert bulk_calls == [list(PROJECTIONS)]
+    # Where its time went, as a rebuild says it: the pages, each projection's finishing step,
+    # the indexes made again.
+    assert list(steps) == ["pages", *PROJECTIONS, "indexes"]
     assert _pending(engine) == []  # the first reader has nothing left to evaluate
     assert up_to_date(engine, ledger.head(), PROJECTIONS)  # indexes made again
     caught_up = dump_read_models(engine)
@@ -106,10 +111,21 @@ def test_a_follower_catching_up_a_long_backlog_gives_what_a_rebuild_gives(
         catch_up(engine, ledger, all_projections(), stop=stop, page_size=40)
     assert bulk_calls == []
 
-    catch_up(engine, ledger, all_projections(), page_size=31)
+    # Back up, it catches up once (`ledger projections run`), and keeps the steps it took.
+    from projections import runner
+
+    monkeypatch.setattr(runner, "REBUILD_PAGE_SIZE", 31)  # several pages of this small ledger
+    waiter = PollingWaiter(ledger)
+    follower = Follower(
+        lambda: Link(engine=engine, source=ledger, waiter=waiter, close=lambda: None),
+        all_projections(),
+        lambda _: None,
+    )
+    assert follower.run(follow=False) == head
 
     # Its indexes are dropped only when the backlog at least doubles the rows already made.
     assert bulk_calls == [list(PROJECTIONS) if built_first < 0.5 else []]
+    assert "alerts" in follower.steps and ("indexes" in follower.steps) == (built_first < 0.5)
     assert set(positions(engine).values()) == {head}
     assert _pending(engine) == []
     assert up_to_date(engine, ledger.head(), PROJECTIONS)
