@@ -119,6 +119,7 @@ def run(
     poll_interval: float = typer.Option(
         0.5, "--poll-interval", metavar="SECONDS", help="How often SQLite is polled when following."
     ),
+    as_json: bool = JSON,
 ) -> None:
     """Bring every projection up to date once, or keep following the ledger with --follow.
 
@@ -158,6 +159,19 @@ def run(
             f"stopped at position {position} (ledger head {follower.head}); "
             "'ledger projections run' carries on from there"
         )
+    if as_json:
+        emit_json(
+            {
+                "position": position,
+                "head": follower.head,
+                "applied": follower.applied,
+                "stopped": follower.stopping,
+                # A catch-up that took the rebuild's path: its steps, as a rebuild gives them.
+                "steps": {step: round(taken, 3) for step, taken in follower.steps.items()},
+            }
+        )
+        return
+    if follower.stopping:
         return
     say(f"caught up to position {position}: {follower.applied} event applications")
     _say_steps(follower.steps)

@@ -18,5 +18,6 @@ def test_the_alerts_benchmark_runs_quick(capsys: pytest.CaptureFixture[str]) -> 
     # Catch-ups and rebuilds taken in turn, compared by their medians.
     assert printed.count("taken in turn, 2 of each") == 2
     assert printed.count("against the rebuild's alerts step") == 2
+    assert printed.count("their steps, medians: the catch-up's pages") == 2
     assert printed.count("catch-up and first call") == 2
     assert "load average at the start:" in printed and "load average at the end:" in printed
