@@ -125,17 +125,11 @@ class Case:
         )
         self._licences: list[Licence] | None = None
         self._custody: list[End] | None = None
-        # Each person as named once: a long history names the same few people in every breach.
-        self._named: dict[tuple[str, str | None], str] = {}
 
     def who(self, staff: str, rank: str | None = None) -> str:
         """Someone as a breach's detail names them: `Lee Hart (4633, PC)`, or the bare id where
         the directory was not given (the rules alone, in tests)."""
-        key = (staff, rank)
-        named = self._named.get(key)
-        if named is None:
-            named = self._named[key] = person(staff, self.names, rank)
-        return named
+        return person(staff, self.names, rank)
 
     @property
     def licences(self) -> list[Licence]:
