@@ -115,17 +115,11 @@ def unproject(url: str) -> None:
         engine.dispose()
 
 
-def rebuild_process(url: str, ledger: str) -> tuple[float, dict[str, float]]:
-    """`ledger projections rebuild --json` as a person runs it, a process timed from outside; and
-    the seconds of its steps as the command reports them (its alerts step: the settling of every
-    offender's alerts)."""
-    seconds, printed = timed_process(url, ledger, "projections", "rebuild", "--json")
-    return seconds, json.loads(printed)["steps"]
-
-
-def catch_up_process(url: str, ledger: str) -> tuple[float, dict[str, float]]:
-    """`ledger projections run --json`, timed from outside, and the steps of its catch-up."""
-    seconds, printed = timed_process(url, ledger, "projections", "run", "--json")
+def stepped_process(url: str, *argv: str) -> tuple[float, dict[str, float]]:
+    """A command that reports its steps (`ledger projections rebuild --json` or `run --json`),
+    as a person runs it: a process timed from outside, and the seconds of its steps as the command
+    reports them (the rebuild's alerts step: the settling of every offender's alerts)."""
+    seconds, printed = timed_process(url, *argv, "--json")
     return seconds, json.loads(printed)["steps"]
 
 
@@ -147,23 +141,22 @@ def first_call_figures(url: str, area: str, repeats: int, verdict: Callable[[boo
     runs: list[float] = []
     firsts: list[float] = []
     rebuilds: list[float] = []
-    steps: list[float] = []
     run_steps: list[dict[str, float]] = []
     rebuild_steps: list[dict[str, float]] = []
     second_s = 0.0
     for turn in range(repeats):
         if turn:
             unproject(url)
-        run_s, run_step = catch_up_process(url, ledger)
+        run_s, run_step = stepped_process(url, ledger, "projections", "run")
         runs.append(run_s)
         run_steps.append(run_step)
         firsts.append(process(url, ledger, "alerts", "--area", area, "--json"))
         if not turn:
             second_s = process(url, ledger, "alerts", "--area", area, "--json")
-        rebuild_s, rebuild_step = rebuild_process(url, ledger)
+        rebuild_s, rebuild_step = stepped_process(url, ledger, "projections", "rebuild")
         rebuilds.append(rebuild_s)
         rebuild_steps.append(rebuild_step)
-        steps.append(rebuild_step["alerts"])
+    steps = [taken["alerts"] for taken in rebuild_steps]
     run_s, first_s, rebuild_s, alerts_step = (median(x) for x in (runs, firsts, rebuilds, steps))
     first_ok = first_s <= alerts_step
     both_ok = run_s + first_s <= rebuild_s

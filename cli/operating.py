@@ -86,12 +86,16 @@ def rebuild(
                 "position": head,
                 "seconds": round(seconds, 3),
                 "events_per_second": round(rate),
-                "steps": {step: round(taken, 3) for step, taken in steps.items()},
+                "steps": _steps_json(steps),
             }
         )
         return
     say(f"rebuilt {', '.join(names)} from {head} events in {seconds:.1f} s ({rate:,.0f} events/s)")
     _say_steps(steps)
+
+
+def _steps_json(steps: dict[str, float]) -> dict[str, float]:
+    return {step: round(taken, 3) for step, taken in steps.items()}
 
 
 def _say_steps(steps: dict[str, float]) -> None:
@@ -141,13 +145,11 @@ def run(
     # The session's ledger and read models refuse an uninitialised ledger (or a key that does not
     # match) before anything starts, and are the follower's first connection: opening a second
     # pair would cost the catch-up a connection to PostgreSQL and a check of every table's seal.
-    opened = [(s.ledger(), s.engine())]
+    # The session closes them itself; a reconnection after an outage opens a fresh pair.
+    first = [_link(s.ledger(), s.engine(), s, poll_interval, close=lambda: None)]
 
     def connect() -> Link:
-        if opened:
-            ledger, engine = opened.pop()
-            return _link(ledger, engine, s, poll_interval, close=lambda: None)
-        return _connect(s, poll_interval)
+        return first.pop() if first else _connect(s, poll_interval)
 
     follower = Follower(connect, s.projections(), warn, transient=_transient)
     if follow:
@@ -167,7 +169,7 @@ def run(
                 "applied": follower.applied,
                 "stopped": follower.stopping,
                 # A catch-up that took the rebuild's path: its steps, as a rebuild gives them.
-                "steps": {step: round(taken, 3) for step, taken in follower.steps.items()},
+                "steps": _steps_json(follower.steps),
             }
         )
         return

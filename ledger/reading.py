@@ -524,6 +524,7 @@ def _disclosed(
     from ledger.verification import payload_author, verify
     from projections.disclosure import anonymise as pseudonymise
     from projections.disclosure import disclosure_document
+    from projections.labels import person
     from projections.queries import list_staff
 
     records = _records(context, ref)
@@ -533,18 +534,17 @@ def _disclosed(
     body["alerts"] = _alert_history(context, ref, as_of)
     report = verify(context.settings.database, author_of=payload_author(context.ledger()))
     problems = len(report.problems) + report.more_problems
+    # The exporter as the views name people, "Ann Admin (1001, Insp)", from the directory today.
+    names = {m["staff_id"]: m["name"] for m in staff}
     exporter = next((m for m in staff if m["staff_id"] == context.actor), None)
     document = {
         "export": {
             "ref": ref,
             "generated_at": iso(utc_now()),
             "generated_by": context.actor,
-            # As the views name people: "Ann Admin (1001, Insp)", from the directory today.
-            "generated_by_name": (
-                f"{exporter['name']} ({exporter['staff_id']}, {exporter['rank']})"
-                if exporter
-                else None
-            ),
+            "generated_by_name": person(context.actor, names, exporter["rank"])
+            if exporter
+            else None,
             "reason": context.settings.reason,
             "recipients": list(recipients),
             "as_of": iso(as_of),
