@@ -6,14 +6,28 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import Shell, walkthrough
+from tests.e2e.helpers import REF, InProcessShell, Shell, walkthrough
 
 
-def test_walkthrough_on_the_default_sqlite_file(tmp_path: Path):
+def test_walkthrough_on_the_default_sqlite_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Without LEDGER_DATABASE_URL the installed command makes and reads ledger.db in the current
+    folder. The walkthrough's own steps run on that file in this process: the README's
+    walkthrough (below) drives the installed command through a whole session on SQLite, and a
+    process's start-up is the same for every command."""
     shell = Shell(tmp_path, "sqlite:///ledger.db")
     shell.env.pop("LEDGER_DATABASE_URL")  # the default: ledger.db in the current folder
-    walkthrough(shell)
+    assert "ledger ready at" in shell.ok("init").stdout
     assert (tmp_path / "ledger.db").is_file()
+
+    monkeypatch.chdir(tmp_path)  # the in-process commands' sqlite:///ledger.db is the same file
+    walkthrough(InProcessShell(tmp_path, "sqlite:///ledger.db"))
+
+    shell.env["LEDGER_ACTOR"] = "1001"
+    assert shell.ok("show", REF, "--json").json()["owners"] == {
+        "police": "4633",
+        "probation": "7702",
+    }
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".db") == ["ledger.db"]
 
 
 @pytest.mark.postgres

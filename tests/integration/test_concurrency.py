@@ -41,6 +41,7 @@ from ledger.commands import (
 )
 from ledger.handlers import HANDLERS, handle
 from ledger.settings import Settings
+from tests.helpers import LedgerCLI
 
 REF = "WMP-000123"
 ROUNDS = 15
@@ -191,21 +192,37 @@ def test_two_registrations_of_one_reference_at_once_record_exactly_one(ledgers):
     assert len(apps[0].offender_events("WMP-000999")) == 1
 
 
+# A process appending entries one after another, through the command line's own entry point.
+APPENDER = """
+import sys
+from cli.main import app
+process, count = sys.argv[1], int(sys.argv[2])
+for n in range(count):
+    try:
+        app(["record", "entry", sys.argv[3], "--summary", f"P{process}-{n}"], prog_name="ledger")
+    except SystemExit as done:
+        if done.code:
+            raise
+"""
+
+
 def test_separate_ledger_processes_appending_at_once_lose_nothing(registered, tmp_path: Path):
-    """The installed command, run as several processes at the same time."""
+    """Several processes appending to one offender at the same time. Each appends its entries
+    back to back in one process: their appends meet more often than those of one `ledger`
+    process per entry, whose start-ups spread them out (the installed command's appends are
+    driven end to end in tests/e2e)."""
     env = {
         **os.environ,
         "LEDGER_DATABASE_URL": registered.url,
         "LEDGER_ACTOR": "4521",
         "LEDGER_REASON": "testing",
     }
-    ledger = str(Path(sys.executable).with_name("ledger"))
     per_process, processes = 4, 4
-    script = " && ".join(
-        f'"{ledger}" record entry {REF} --summary "P$0-{n}"' for n in range(per_process)
-    )
     runs = [
-        subprocess.Popen(["sh", "-c", script, str(p)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", APPENDER, str(p), str(per_process), REF],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
         for p in range(processes)
     ]  # fmt: skip
     for run in runs:
@@ -240,10 +257,7 @@ def test_several_inits_at_once_on_a_new_ledger_all_succeed(database_url: str) ->
     for run in runs:
         _, err = run.communicate(timeout=120)
         assert run.returncode == 0, err
-    verified = subprocess.run(
-        [ledger, "verify", "--json"], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert verified.returncode == 0, verified.stderr
+    LedgerCLI(database_url).ok("verify", "--json", actor="1001")
 
 
 # ------------------------------------------------------------------- the first administrator
@@ -270,7 +284,6 @@ def test_first_enrolments_at_once_make_exactly_one_administrator(
     from domain.errors import NotAuthorisedError
     from domain.staff import StaffMember
     from ledger.importing import import_records, parse_lines
-    from tests.helpers import LedgerCLI
 
     LedgerCLI(database_url).ok("init")
     enrol = StaffMember.enrol.__func__  # type: ignore[attr-defined]
@@ -322,8 +335,6 @@ def test_first_enrolments_by_separate_processes_make_exactly_one_administrator(
     database_url: str,
 ) -> None:
     """The installed command, run as several processes at once on an empty ledger."""
-    import json
-
     env = {
         **os.environ,
         "LEDGER_DATABASE_URL": database_url,
@@ -331,7 +342,7 @@ def test_first_enrolments_by_separate_processes_make_exactly_one_administrator(
         "LEDGER_ACTOR": "1001",
     }
     ledger = str(Path(sys.executable).with_name("ledger"))
-    subprocess.run([ledger, "init"], env=env, check=True, capture_output=True, timeout=60)
+    LedgerCLI(database_url).ok("init")
     runs = [
         subprocess.Popen(
             [ledger, "--as", f"S{i}", "staff", "add", f"S{i}", "--name", "X", "--agency",
@@ -349,11 +360,7 @@ def test_first_enrolments_by_separate_processes_make_exactly_one_administrator(
             assert "is not an administrator" in lines[0], err
     (winner,) = [out.split()[-1] for code, out, _ in outcomes if code == 0]
     assert _administrators(database_url) == [winner]
-    listed = subprocess.run(
-        [ledger, "--as", winner, "staff", "list", "--json"],
-        env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    staff = json.loads(listed.stdout)["staff"]
+    staff = LedgerCLI(database_url).ok("staff", "list", "--json", actor=winner).json()["staff"]
     assert [(m["staff_id"], m["admin"]) for m in staff] == [(winner, True)]
 
 
@@ -363,8 +370,6 @@ def test_the_administrators_lock_returns_its_connection_to_the_pool_as_it_came(
     """The lock is a PostgreSQL advisory lock on a connection from the event store's pool, whose
     connections are in autocommit mode; one handed back otherwise broke the next write to use it
     (a snapshot's: "assert conn.autocommit")."""
-
-    from tests.helpers import LedgerCLI
 
     LedgerCLI(postgres_url).ok("init")
     app = open_ledger(Settings.from_environment(postgres_url))

@@ -157,6 +157,15 @@ def run_ledger(url: str, args: list[str], timeout: float = 60) -> Ran:
     return Ran(args, done.returncode, done.stdout, done.stderr, time.monotonic() - start)
 
 
+def run_in_process(url: str, args: list[str]) -> Ran:
+    """`run_ledger`'s command and environment, run in this process (`LedgerCLI`)."""
+    cli = LedgerCLI(url)
+    cli.actor, cli.reason = "1001", "testing failures"
+    start = time.monotonic()
+    out = cli(*args, env={"LEDGER_LOCK_WAIT": str(LOCK_WAIT)})
+    return Ran(args, out.exit_code, out.stdout, out.stderr, time.monotonic() - start)
+
+
 def run_all(url: str, invocations: list[list[str]], workers: int) -> list[Ran]:
     with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(lambda args: run_ledger(url, args), invocations))
@@ -267,13 +276,8 @@ def test_every_command_that_uses_the_database_is_exercised_here():
     ids=["wrong-port", "unknown-host"],
 )
 def test_every_command_exits_4_when_the_server_cannot_be_reached(url, where, tmp_path):
-    names = sorted(set(COMMANDS) & command_paths())
-    cli = LedgerCLI(url)
-    cli.actor = "1001"
-    for name in names:
-        start = time.monotonic()
-        out = cli(*invocation(name, tmp_path))
-        ran = Ran(COMMANDS[name], out.exit_code, out.stdout, out.stderr, time.monotonic() - start)
+    for name in sorted(set(COMMANDS) & command_paths()):
+        ran = run_in_process(url, invocation(name, tmp_path))
         assert_unavailable(ran, where, "check the server is running")
 
 
@@ -392,12 +396,17 @@ def own_ledger(own_postgres: Cluster) -> LedgerCLI:
 @pytest.mark.slow
 @pytest.mark.xdist_group("own_postgres")  # one worker makes the cluster, not each
 def test_every_command_exits_4_when_postgresql_is_stopped(own_postgres, own_ledger, tmp_path):
+    """Every command in this process, and a sample (a write, a read, `init`) as the installed
+    command: a process's start-up is the same for every command, and costs a test run more
+    than the command itself."""
     names = sorted(set(COMMANDS) & command_paths())
     before = event_count(own_ledger.url)
     logged = access_log_size(own_ledger.url)
     own_postgres.stop()
     try:
-        results = run_all(own_ledger.url, [invocation(n, tmp_path) for n in names], workers=3)
+        installed = ["init", "record entry", "show"]
+        results = run_all(own_ledger.url, [invocation(n, tmp_path) for n in installed], workers=3)
+        results += [run_in_process(own_ledger.url, invocation(n, tmp_path)) for n in names]
     finally:
         own_postgres.start()
     for ran in results:
