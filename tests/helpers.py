@@ -4,8 +4,9 @@ starts with, and the test PostgreSQL server's owner connection. Fixtures are in 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -42,6 +43,33 @@ def schema_url(schema: str) -> str:
     base = postgres_base_url()
     joiner = "&" if "?" in base else "?"
     return f"{base}{joiner}schema={schema}"
+
+
+def every_case_on_sqlite(
+    argnames: str | Sequence[str],
+    cases: Sequence[Any],
+    *,
+    ids: Sequence[str] | None = None,
+    on_postgres: Sequence[int] = (0,),
+) -> pytest.MarkDecorator:
+    """Parametrizes a test (through `database_url`) of a rule the ledger applies before it
+    stores anything, shown through the command line: every case on SQLite, and the cases at
+    `on_postgres` (the first, unless said) on PostgreSQL as well.
+
+    Which values a rule refuses does not depend on the backend, and a refusal leaves either
+    ledger as it was; each further case on PostgreSQL would run the same code again at several
+    times SQLite's cost (a schema cloned and dropped, and the server's work). A case whose
+    outcome the backend could change (a value the database itself might refuse) belongs in
+    `on_postgres`."""
+    names = [n.strip() for n in argnames.split(",")] if isinstance(argnames, str) else argnames
+    several = len(names) > 1
+    params = []
+    for backend, chosen in (("sqlite", range(len(cases))), ("postgres", on_postgres)):
+        for index in chosen:
+            values = tuple(cases[index]) if several else (cases[index],)
+            label = None if ids is None else f"{backend}-{ids[index]}"
+            params.append(pytest.param(backend, *values, id=label))
+    return pytest.mark.parametrize(["database_url", *names], params, indirect=["database_url"])
 
 
 @dataclass

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from tests.helpers import every_case_on_sqlite
 from tests.integration.helpers import command_paths, engine_for, log, postgres_only
 
 REF = "WMP-000123"
@@ -114,10 +115,11 @@ JUSTIFICATIONS_REFUSED = [
 ]
 
 
-@pytest.mark.parametrize(
+@every_case_on_sqlite(
     ("reason", "says"),
     JUSTIFICATIONS_REFUSED,
     ids=["escape codes", "DEL", "BOM", "line separator", "100,000 characters"],
+    on_postgres=(0, 4),
 )
 @pytest.mark.parametrize("given", ["--reason", "LEDGER_REASON"])
 def test_a_justification_is_text_as_any_other_and_is_refused_before_anything_is_logged(

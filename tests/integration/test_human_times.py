@@ -18,9 +18,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from tests.helpers import block_containing, templated
+from tests.helpers import block_containing, every_case_on_sqlite, templated
 from tests.integration.helpers import log
 
 REF = "WMP-000123"
@@ -218,7 +216,7 @@ def test_audit_and_projections_status_give_london_times(case):
 # -------------------------------------------------------------------- one row per refused read
 
 
-@pytest.mark.parametrize(
+@every_case_on_sqlite(
     ("args", "says"),
     [
         (("who-knew", REF, "--entry", "99"), "has no entry 99"),
@@ -231,6 +229,7 @@ def test_audit_and_projections_status_give_london_times(case):
         (("show", REF, "--at", "2016-01-01"), "not registered"),
         (("alerts", "--offender", "WMP-404404"), "no offender"),
     ],
+    on_postgres=(0, 4),
 )
 def test_a_read_refused_on_the_way_is_logged_once_as_refused(case, args, says):
     before = len(log(case))

@@ -1,7 +1,8 @@
 """What a new event may say, refused before anything is written.
 
 A refusal that needs the ledger (a reference or staff id already taken, an import, the access
-log) runs on SQLite and on PostgreSQL. One that a command's own model makes before the ledger is
+log) runs on SQLite and on PostgreSQL: every case on SQLite, and the first (with any the database
+itself might refuse, such as the longest) on PostgreSQL as well (`every_case_on_sqlite`). One that a command's own model makes before the ledger is
 opened runs once, on `no_database`, a URL where nothing listens: had the command reached for the
 database it would have exited 4, so the refusal is shown to need no database, on either backend.
 
@@ -16,6 +17,7 @@ import json
 
 import pytest
 
+from tests.helpers import every_case_on_sqlite
 from tests.integration.helpers import (
     REF,
     count_events,
@@ -96,7 +98,7 @@ def test_a_summary_of_invisible_characters_only_says_so(no_database):
     assert "--summary has only invisible or control characters (U+200B, U+2060)" in says
 
 
-@pytest.mark.parametrize(
+@every_case_on_sqlite(
     "ref",
     [
         "WMP\x01X",
@@ -111,6 +113,7 @@ def test_a_summary_of_invisible_characters_only_says_so(no_database):
         "WMP--1",
         "WMP-1-",
     ],
+    on_postgres=(0, 5),
 )
 def test_a_new_reference_has_a_fixed_form(cli, ref):
     says = refused(
@@ -147,7 +150,7 @@ def test_a_new_reference_is_in_capitals_so_one_case_has_one(registered, tmp_path
     assert "references are in capitals: 'WMP-000123'?" in says
 
 
-@pytest.mark.parametrize("staff_id", ["a b", "x\x7f", "#1", "S" * 65])
+@every_case_on_sqlite("staff_id", ["a b", "x\x7f", "#1", "S" * 65], on_postgres=(0, 3))
 def test_a_new_staff_id_has_a_fixed_form(cli, staff_id):
     says = refused(
         cli, 2, "staff", "add", staff_id, "--name", "N", "--agency", "police", "--rank", "PC",
@@ -156,7 +159,7 @@ def test_a_new_staff_id_has_a_fixed_form(cli, staff_id):
     assert "usable" in says
 
 
-@pytest.mark.parametrize("staff_id", ["HEALTH", "police", "Social-Care"])
+@every_case_on_sqlite("staff_id", ["HEALTH", "police", "Social-Care"])
 def test_a_staff_id_that_names_an_agency_is_refused(registered, tmp_path, staff_id):
     """`share --with HEALTH` means the health agency: a person enrolled as HEALTH could never be
     the one shared with, so such an id is refused at enrolment, by the command line and by an
@@ -434,7 +437,7 @@ def test_an_area_is_said_back_as_it_is_kept(registered):
     assert staff["4521"]["area"] == "Coventry"
 
 
-@pytest.mark.parametrize(
+@every_case_on_sqlite(
     ("record", "field"),
     [
         ({"command": "register", "ref": "WMP-000124", "name": "J D", "born": "1975-03-02",
@@ -463,7 +466,7 @@ def test_an_import_takes_text_by_the_same_rules(registered, tmp_path, record, fi
     assert count_events(registered) == before
 
 
-@pytest.mark.parametrize(
+@every_case_on_sqlite(
     ("recipient", "says"),
     [
         ("", "--to is empty: give a value, or leave --to out"),

@@ -9,8 +9,7 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-
+from tests.helpers import every_case_on_sqlite
 from tests.integration.helpers import count_events
 
 REF = "WMP-000999"
@@ -163,7 +162,7 @@ def _today():
 # --------------------------------------------------------------------------- staff dates
 
 
-@pytest.mark.parametrize(
+@every_case_on_sqlite(
     "args",
     [
         ["staff", "leave", "4600", "--since", "2010-01-01"],
@@ -222,7 +221,7 @@ def test_a_leaving_before_what_they_recorded_is_refused(cli):
     cli.ok("staff", "leave", "4521", "--since", "2017-03-02")
 
 
-@pytest.mark.parametrize(
+@every_case_on_sqlite(
     ("staff", "command"),
     [
         ("8801", ["record", "mappa-meeting", REF, "--level", "2", "--attendees", "7702,8801",
@@ -260,7 +259,7 @@ def test_a_leaving_is_judged_against_corrected_times(cli):
     cli.ok("staff", "leave", "7702", "--since", "2017-10-02")
 
 
-@pytest.mark.parametrize(
+@every_case_on_sqlite(
     "args",
     [
         ["staff", "add", "4600", "--name", "N", "--agency", "police", "--rank", "PC"],

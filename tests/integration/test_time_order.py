@@ -1,4 +1,5 @@
-"""Nothing follows from an entry before it happened, on SQLite and on PostgreSQL.
+"""Nothing follows from an entry before it happened, on SQLite and on PostgreSQL (each kind of
+reference to an entry on SQLite, and the first on PostgreSQL as well: `every_case_on_sqlite`).
 
 An acknowledgement, a share, a MAPPA meeting discussing an entry or a decision about it dated
 before the entry occurred would make who-knew say an agency knew of it before it existed (and
@@ -10,9 +11,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from tests.helpers import templated
+from tests.helpers import every_case_on_sqlite, templated
 from tests.integration.helpers import REF, count_events, refused
 
 
@@ -41,7 +40,7 @@ def disclosed(registered):
     return registered
 
 
-@pytest.mark.parametrize(
+@every_case_on_sqlite(
     "command",
     [
         ["acknowledge", REF, "2", "--by", "4521"],
