@@ -31,17 +31,14 @@ def opened(database_url: str, cipher_key: str | None) -> Iterator[tuple[Any, Eng
 
 @pytest.fixture
 def bulk_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """Makes this small ledger's backlog count as long, its pages go to child processes and its
-    alerts to worker processes; records, per catch-up that took the rebuild's path, the
-    projections whose indexes it deferred."""
+    """Makes this small ledger's backlog count as long and its pages go to child processes;
+    records, per catch-up that took the rebuild's path, the projections whose indexes it
+    deferred. The alerts settle in this process unless the test also asks for `alert_workers`."""
     from projections import reading, runner
-    from projections.alerts import settling as alerts
 
     monkeypatch.setattr(runner, "BULK_CATCH_UP_EVENTS", 50)
     monkeypatch.setattr(runner, "PREPARE_IN_CHILD_EVENTS", 0)
     monkeypatch.setattr(reading, "PART", 10)
-    monkeypatch.setattr(alerts, "PARALLEL_ROWS", 0)
-    monkeypatch.setattr(alerts, "WORKER_CHUNK", 2)
     calls: list[list[str]] = []
     real = runner._bulk
 
@@ -51,6 +48,17 @@ def bulk_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 
     monkeypatch.setattr(runner, "_bulk", spied)
     return calls
+
+
+@pytest.fixture
+def alert_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sends this small ledger's alerts to worker processes, two offenders at a time. Shown once,
+    after an import: the other scenarios differ before the alerts' step, not in it, and each
+    worker is a process started (test_projections_operating shows a rebuild's workers too)."""
+    from projections.alerts import settling as alerts
+
+    monkeypatch.setattr(alerts, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(alerts, "WORKER_CHUNK", 2)
 
 
 def rebuilt(engine: Engine, ledger: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
@@ -77,7 +85,10 @@ def _pending(engine: Engine) -> list[Any]:
 @pytest.mark.parametrize("cipher_key", ["plain", "sealed"], indirect=True)
 @pytest.mark.filterwarnings("error::RuntimeWarning")  # a child or worker failing is not enough
 def test_a_catch_up_after_an_import_gives_what_a_rebuild_gives_with_nothing_pending(
-    opened: tuple[Any, Engine], bulk_calls: list[list[str]], monkeypatch: pytest.MonkeyPatch
+    opened: tuple[Any, Engine],
+    bulk_calls: list[list[str]],
+    alert_workers: None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ledger, engine = opened
 
