@@ -38,8 +38,10 @@ def alerts(
     ),
     as_json: bool = JSON,
 ) -> None:
-    """Alerts standing at a moment: ARMS overdue, risk not escalated, entries unacknowledged,
-    disclosures not shared, disagreements not escalated, recall not considered, visits overdue.
+    """Alerts standing at a moment: what fell due and was not done.
+
+    The rules: ARMS overdue, risk not escalated, entries unacknowledged, disclosures not shared,
+    disagreements not escalated, recall not considered, visits overdue.
 
     An alert stands at T (state "open") when it fell due by T, nothing that occurred by T
     satisfied it, and its remedy was still possible at T; one whose remedy is no longer

@@ -64,10 +64,10 @@ def export(
     ),
     as_json: bool = JSON,
 ) -> None:
-    """Export the complete record of one offender: details, ownership, chronology, who knew,
-    and the alerts that fell due (the missed warnings).
+    """Export the complete record of one offender, for a coroner or a case review.
 
-    The chronology shows when each thing occurred beside when it was recorded, each entry's facts
+    It holds the details, ownership, chronology, who knew each item, and the alerts that fell
+    due (the missed warnings). The chronology shows when each thing occurred beside when it was recorded, each entry's facts
     and ledger position, and every correction beside the original. JSON, HTML and PDF also carry
     the ledger's verified digest (position and hash, as 'ledger verify' prints it), so the
     recipient can later check the export against the ledger. HTML and PDF hold the same: who

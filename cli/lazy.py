@@ -75,6 +75,7 @@ class LazyLedgerGroup(LedgerGroup):
         importlib.import_module(module_name).register(holder)
         if not _can_build_singly():
             for name, command in typer.main.get_group(holder).commands.items():
+                command.help = reflowed(command.help)
                 self.add_command(command, name)
             return
         for info in holder.registered_commands:
@@ -118,7 +119,28 @@ def _build_command(info: Any, holder: typer.Typer) -> Any:
         rich_markup_mode=holder.rich_markup_mode,
     )
     command.context_class = CommandContext  # the session learns the command before its body runs
+    command.help = reflowed(command.help)
     return command
+
+
+def reflowed(text: str | None) -> str | None:
+    """A command's help with each paragraph's lines joined, for the terminal to wrap.
+
+    Typer keeps the line breaks of a docstring's paragraphs, so text wrapped at the source's
+    width came out at 80 columns as a long line cut short, then a short one. A paragraph whose
+    lines begin with "-" (a list) keeps its breaks.
+    """
+    if not text:
+        return text
+    import inspect
+
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(
+        paragraph
+        if any(line.lstrip().startswith("-") for line in paragraph.splitlines())
+        else " ".join(line.strip() for line in paragraph.splitlines())
+        for paragraph in paragraphs
+    )
 
 
 def _build_group(info: Any, holder: typer.Typer) -> Any:
