@@ -67,8 +67,9 @@ def export(
     """Export the complete record of one offender, for a coroner or a case review.
 
     It holds the details, ownership, chronology, who knew each item, and the alerts that fell
-    due (the missed warnings). The chronology shows when each thing occurred beside when it was recorded, each entry's facts
-    and ledger position, and every correction beside the original. JSON, HTML and PDF also carry
+    due (the missed warnings). The chronology shows when each thing occurred beside when it was
+    recorded, each entry's facts and ledger position, and every correction beside the original.
+    JSON, HTML and PDF also carry
     the ledger's verified digest (position and hash, as 'ledger verify' prints it), so the
     recipient can later check the export against the ledger. HTML and PDF hold the same: who
     exported, why, when and for whom, the digest, the offender, ownership, the chronology with

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import inspect
 from typing import Any, ClassVar
 
 import typer
@@ -127,13 +128,12 @@ def reflowed(text: str | None) -> str | None:
     """A command's help with each paragraph's lines joined, for the terminal to wrap.
 
     Typer keeps the line breaks of a docstring's paragraphs, so text wrapped at the source's
-    width came out at 80 columns as a long line cut short, then a short one. A paragraph whose
-    lines begin with "-" (a list) keeps its breaks.
+    width came out at 80 columns as a long line cut short, then a short one. A paragraph with a
+    line that begins with "-" (a list, or options each explained on a line of its own) keeps its
+    breaks.
     """
     if not text:
         return text
-    import inspect
-
     paragraphs = inspect.cleandoc(text).split("\n\n")
     return "\n\n".join(
         paragraph
