@@ -67,15 +67,20 @@ def table(
     from rich.table import Table
     from rich.text import Text
 
+    heading = Text(shown(title)) if title is not None else None
     grid = Table(
-        title=Text(shown(title)) if title is not None else None,
+        title=heading,
         caption=Text(shown(caption)) if caption is not None else None,
         show_lines=False,
         expand=False,
         show_header=any(columns),
+        # At least as wide as its title, which would otherwise wrap over a narrow table's width.
+        min_width=heading.cell_len if heading is not None else None,
     )
-    for column in columns:
-        grid.add_column(column, overflow="fold")
+    for index, column in enumerate(columns):
+        # A column of counts lines up on its units.
+        counts = bool(rows) and all(type(row[index]) is int for row in rows)
+        grid.add_column(column, overflow="fold", justify="right" if counts else "left")
     for row in rows:
         grid.add_row(*(Text(shown(cell)) for cell in row))
     Console(highlight=False).print(grid)

@@ -29,3 +29,19 @@ def test_a_table_prints_markup_as_text(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "[/x] closes nothing [red]red" in out
     assert "[bold]Title" in out and "[/]" in out
+
+
+def test_a_narrow_table_is_widened_to_its_title_rather_than_wrapping_it(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    title = "Alerts standing at 2026-12-06 09:51 GMT: 1"
+    table(title, ["Area", "Rule", "Count"], [["(none)", "ARMS_OVERDUE", 1]])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].strip() == title
+    assert len(lines[1]) >= len(title)
+
+
+def test_a_column_of_counts_is_right_aligned_and_one_of_text_left(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    table(None, ["Rule", "Count"], [["ARMS_OVERDUE", 1], ["ENTRY_UNACKNOWLEDGED", 12]])
+    rows = [line for line in capsys.readouterr().out.splitlines() if "ARMS" in line]
+    assert rows == ["│ ARMS_OVERDUE         │     1 │"]
