@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from domain.errors import FutureDateError, FutureTimeError, InvalidValueError
@@ -150,7 +151,9 @@ def parse_query_time(text: str) -> datetime:
     return end_of_day(when)
 
 
+@lru_cache(maxsize=4096)
 def start_of_day(day: date) -> datetime:
+    # Cached: the rules compare thousands of dated entries a history, on a few hundred days.
     return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
 
 

@@ -125,11 +125,17 @@ class Case:
         )
         self._licences: list[Licence] | None = None
         self._custody: list[End] | None = None
+        # A few people, each named in many details: a long history's owner in thousands.
+        self._named: dict[tuple[str, str | None], str] = {}
 
     def who(self, staff: str, rank: str | None = None) -> str:
         """Someone as a breach's detail names them: `Lee Hart (4633, PC)`, or the bare id where
         the directory was not given (the rules alone, in tests)."""
-        return person(staff, self.names, rank)
+        key = (staff, rank)
+        named = self._named.get(key)
+        if named is None:
+            named = self._named[key] = person(staff, self.names, rank)
+        return named
 
     @property
     def licences(self) -> list[Licence]:
@@ -249,7 +255,10 @@ def lapse(breach: Breach, ends: Iterable[End | None]) -> Breach | None:
     """`breach` as it stands given the moments its remedy stops being possible (`ends`): lapsed
     at the earliest if nothing met it by then, untouched if it was met first, and none at all if
     its remedy stopped being possible before it fell due."""
-    end = min((e for e in ends if e is not None), key=lambda e: e[0], default=None)
+    end: End | None = None
+    for candidate in ends:  # the earliest (a loop: this runs for every breach of every rule)
+        if candidate is not None and (end is None or candidate[0] < end[0]):
+            end = candidate
     if end is None or breach.lapsed_at is not None:
         return breach
     at, why = end
@@ -427,6 +436,7 @@ def entry_unacknowledged(case: Case, policy: Policy) -> list[Breach]:
         for r in items[bisect_left(instants, start) : last]:
             duties.setdefault(r.entry, after_days(r.occurred_instant, days))
         duties = {n: due for n, due in duties.items() if by_entry[n].by != period.staff}
+        owner = case.who(period.staff)
         for n, due in sorted(duties.items()):
             seen = acknowledged.get((period.staff, n))
             if (seen is not None and seen <= due) or (end is not None and end <= due):
@@ -435,18 +445,18 @@ def entry_unacknowledged(case: Case, policy: Policy) -> list[Breach]:
             inherited = item.occurred_instant < start
             detail = (
                 f"{_label(item)} by {case.who(item.by, item.rank)} not acknowledged by "
-                f"police owner {case.who(period.staff)} "
+                f"police owner {owner} "
                 + (
                     f"within {days} days of the transfer on {day(start)}"
                     if inherited
                     else f"within {days} days"
                 )
             )
-            owner = case.who(period.staff)
-            closers = [(seen, f"acknowledged by {owner}")] if seen is not None else []
-            if end is not None:
-                closers.append((end, f"case transferred from {owner} on {day(end)}"))
-            closed_at, how = min(closers, key=lambda c: c[0]) if closers else (None, None)
+            # Closed by the acknowledgement, or by the transfer if that came first.
+            closed_at: datetime | None = seen
+            how = None if seen is None else f"acknowledged by {owner}"
+            if end is not None and (seen is None or end < seen):
+                closed_at, how = end, f"case transferred from {owner} on {day(end)}"
             found.append(Breach("ENTRY_UNACKNOWLEDGED", n, due, closed_at, detail, how))
         previous = (period, duties)
     return found

@@ -185,6 +185,24 @@ def test_a_transfer_after_the_due_date_closes_the_old_owners_breach(probation_en
     assert (new.due_at, new.satisfied_at) == (at("2016-09-27"), None)
 
 
+def test_a_late_acknowledgement_and_a_transfer_close_the_breach_at_whichever_came_first():
+    """Before the transfer, the acknowledgement closes it; the transfer, before it; at the same
+    moment, the acknowledgement."""
+    for acknowledged, transferred, closed_at, how in (
+        ("2016-09-15", "2016-09-20", "2016-09-15", "acknowledged"),
+        ("2016-09-25", "2016-09-20", "2016-09-20", "case transferred"),
+        ("2016-09-20", "2016-09-20", "2016-09-20", "acknowledged"),
+    ):
+        story = Story()
+        story.register("2016-07-01")
+        story.add("EntryRecorded", "2016-09-01", PROBATION, summary="intel", risk_relevant=False)
+        story.acknowledge(acknowledged, PC, 2)
+        story.transfer(transferred, PC2)
+        old = story.breaches(entry_unacknowledged)[0]
+        assert (old.due_at, old.satisfied_at) == (at("2016-09-08"), at(closed_at))
+        assert old.resolution.startswith(how)
+
+
 # ---------------------------------------------------------------------- DISCLOSURE_NOT_SHARED
 
 
