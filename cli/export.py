@@ -66,21 +66,20 @@ def export(
 ) -> None:
     """Export the complete record of one offender, for a coroner or a case review.
 
-    It holds the details, ownership, chronology, who knew each item, and the alerts that fell
-    due (the missed warnings). The chronology shows when each thing occurred beside when it was
+    It holds the details, ownership, chronology, who knew each item, and the alerts that fell due
+    (the missed warnings). The chronology shows when each thing occurred beside when it was
     recorded, each entry's facts and ledger position, and every correction beside the original.
-    JSON, HTML and PDF also carry
-    the ledger's verified digest (position and hash, as 'ledger verify' prints it), so the
-    recipient can later check the export against the ledger. HTML and PDF hold the same: who
-    exported, why, when and for whom, the digest, the offender, ownership, the chronology with
-    both clocks, late entries flagged and corrections beside the originals, who knew each item,
-    and the staff; their times are London local time (GMT or BST), and the --as-of moment is
-    said back exactly, to the second and fraction given (a date: the end of that day). The PDF
-    is A4 with numbered pages and the digest on each page. JSON and CSV times are UTC (ISO
-    8601). HTML and PDF open with a timeline chart (a lane per agency, owners, entries, shares,
-    alerts; in HTML inline SVG, each mark named #N) and list the missed warnings after the
-    chronology, never met first; JSON has them as 'alerts', as 'alerts --history --json' prints
-    them. The export is logged as a disclosure, with --to and the file.
+    JSON, HTML and PDF also carry the ledger's verified digest (position and hash, as 'ledger
+    verify' prints it), so the recipient can later check the export against the ledger. HTML and PDF
+    hold the same: who exported, why, when and for whom, the digest, the offender, ownership, the
+    chronology with both clocks, late entries flagged and corrections beside the originals, who knew
+    each item, and the staff; their times are London local time (GMT or BST), and the --as-of moment
+    is said back exactly, to the second and fraction given (a date: the end of that day). The PDF is
+    A4 with numbered pages and the digest on each page. JSON and CSV times are UTC (ISO 8601). HTML
+    and PDF open with a timeline chart (a lane per agency, owners, entries, shares, alerts; in HTML
+    inline SVG, each mark named #N) and list the missed warnings after the chronology, never met
+    first; JSON has them as 'alerts', as 'alerts --history --json' prints them. The export is logged
+    as a disclosure, with --to and the file.
 
     Example: ledger --reason "Coroner's request 2020/117" export WMP-000123 --format pdf --out wmp-000123.pdf --to "HM Coroner, Birmingham"
     """

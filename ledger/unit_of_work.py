@@ -40,12 +40,13 @@ class Store(Protocol):
 # its bound ("full jitter"), so writers that lost the same race do not meet again in step: with a
 # fixed pause, four processes appending back to back to one offender lost eight races in a row.
 RETRIES = 16
+FIRST_PAUSE = 0.005
 LONGEST_PAUSE = 0.25
 
 
 def pause_before_try(attempt: int) -> float:
     """Seconds to wait before try `attempt + 1`, the first try being attempt 0."""
-    return random.uniform(0, min(LONGEST_PAUSE, 0.005 * 2**attempt))
+    return random.uniform(0, min(LONGEST_PAUSE, FIRST_PAUSE * 2**attempt))
 
 
 class UnitOfWork:

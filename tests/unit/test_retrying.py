@@ -9,7 +9,7 @@ from eventsourcing.persistence import IntegrityError
 
 from ledger import unit_of_work
 from ledger.errors import ConcurrentWriteError
-from ledger.unit_of_work import LONGEST_PAUSE, RETRIES, pause_before_try, retrying
+from ledger.unit_of_work import FIRST_PAUSE, LONGEST_PAUSE, RETRIES, pause_before_try, retrying
 
 
 class LosingStore:
@@ -64,9 +64,9 @@ def test_a_batch_that_loses_every_try_is_refused_as_a_concurrent_write(
 
 def test_pauses_are_drawn_below_a_bound_that_doubles_up_to_a_cap() -> None:
     for attempt in range(RETRIES):
-        bound = min(LONGEST_PAUSE, 0.005 * 2**attempt)
+        bound = min(LONGEST_PAUSE, FIRST_PAUSE * 2**attempt)
         drawn = [pause_before_try(attempt) for _ in range(200)]
         assert all(0 <= p <= bound for p in drawn)
         # drawn at random, so two writers that lost together do not try again together
         assert len(set(drawn)) > 1
-    assert min(LONGEST_PAUSE, 0.005 * 2 ** (RETRIES - 1)) == LONGEST_PAUSE
+    assert min(LONGEST_PAUSE, FIRST_PAUSE * 2 ** (RETRIES - 1)) == LONGEST_PAUSE
