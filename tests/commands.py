@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
+
+from tests.helpers import root_command
+
+Path = tuple[str, ...]
 
 
 def command_tree() -> Any:
-    import typer.main
-
-    from cli.main import app
-
-    return typer.main.get_command(app)
+    """The root command, as the in-process tests run it (built once per test process)."""
+    return root_command()
 
 
-def groups_and_leaves() -> tuple[
-    list[tuple[tuple[str, ...], Any]], list[tuple[tuple[str, ...], Any]]
-]:
+def groups_and_leaves() -> tuple[list[tuple[Path, Any]], list[tuple[Path, Any]]]:
     """(groups, leaves): every group that dispatches and every command that does something,
     each with its path from the root."""
+    groups, leaves = _walked()
+    return list(groups), list(leaves)
+
+
+@functools.cache
+def _walked() -> tuple[tuple[tuple[Path, Any], ...], tuple[tuple[Path, Any], ...]]:
+    """The walk, once per test process: it builds every command, which is the slow part."""
     from typer import Context
 
-    groups: list[tuple[tuple[str, ...], Any]] = []
-    leaves: list[tuple[tuple[str, ...], Any]] = []
+    groups: list[tuple[Path, Any]] = []
+    leaves: list[tuple[Path, Any]] = []
 
-    def walk(command: Any, path: tuple[str, ...]) -> None:
+    def walk(command: Any, path: Path) -> None:
         if not hasattr(command, "list_commands"):
             leaves.append((path, command))
             return
@@ -33,8 +40,8 @@ def groups_and_leaves() -> tuple[
             walk(command.get_command(ctx, name), (*path, name))
 
     walk(command_tree(), ())
-    return groups, leaves
+    return tuple(groups), tuple(leaves)
 
 
-def leaf_commands() -> list[tuple[tuple[str, ...], Any]]:
+def leaf_commands() -> list[tuple[Path, Any]]:
     return groups_and_leaves()[1]
