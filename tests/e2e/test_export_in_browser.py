@@ -81,8 +81,10 @@ def browser(scripts: bool = True) -> Iterator[object]:
         driver.quit()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
+    """One browser for the module's tests: each loads the page afresh, and a Chromium started
+    for each cost a test more than what it looked at."""
     yield from browser()
 
 
