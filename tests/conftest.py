@@ -353,11 +353,35 @@ def no_hang() -> Iterator[None]:
     signal.signal(signal.SIGALRM, previous)
 
 
+def _refuse_ungrouped_runs(config: pytest.Config) -> None:
+    """The tests marked `xdist_group` must each run in one worker: those that time waits one
+    after another, those that share a PostgreSQL cluster or a browser once. pytest 9.2 keeps node
+    ids in a form pytest-xdist 3.8 cannot add a group to, and `--dist loadgroup` then scatters
+    them without a word (pytest-dev/pytest-xdist#1386); such a run stops here and says why."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or not config.getoption("numprocesses", None):
+        return
+    if config.getoption("dist", "no") != "loadgroup":
+        return
+    from importlib.metadata import version
+
+    from packaging.version import Version
+
+    if Version(version("pytest")) >= Version("9.2") and Version(version("pytest-xdist")) < Version(
+        "3.9"
+    ):
+        raise pytest.UsageError(
+            f"pytest {version('pytest')} with pytest-xdist {version('pytest-xdist')} does not "
+            "group tests under --dist loadgroup; install the versions pyproject.toml asks for: "
+            'pip install -e ".[test]"'
+        )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Where Python may not write bytecode (PYTHONDONTWRITEBYTECODE), every `ledger` the tests
     start, and every pytest-xdist worker, would compile the project's modules again: some 50 ms
     of each command's start-up, over hundreds of commands. The run lets Python write them, beside
     the sources, in the `__pycache__` folders git ignores, so they are compiled once."""
+    _refuse_ungrouped_runs(config)
     if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
         sys.dont_write_bytecode = False
 
