@@ -26,6 +26,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from bench.common import in_process
+
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 REF = "BENCH-1"
 
@@ -51,14 +53,8 @@ def ledger_url(backend: str, postgres: str, workdir: str) -> Iterator[str]:
 
 
 def invoke(url: str, *args: str, expect: int = 0) -> None:
-    from typer.testing import CliRunner
-
-    from cli.main import app
-
     env = {"LEDGER_DATABASE_URL": url, "LEDGER_ACTOR": "1001", "LEDGER_REASON": "benchmark"}
-    result = CliRunner().invoke(app, list(args), env=env)
-    if result.exit_code != expect:
-        raise SystemExit(f"{args} exited {result.exit_code}: {result.stderr}")
+    in_process(args, env, expect)
 
 
 def median_ms(action: Callable[[], None], repeat: int) -> float:

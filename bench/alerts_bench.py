@@ -41,7 +41,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.common import Verdicts, alternated, median
+from bench.common import Verdicts, alternated, in_process, median
 
 ACTOR = "9000"  # the synthetic ledger's administrator
 RATIO_TARGET = 3.0
@@ -61,14 +61,7 @@ def _env(url: str) -> dict[str, str]:
 
 def invoke(url: str, *args: str) -> Any:
     """Runs `ledger ARGS` in process and returns its JSON."""
-    from typer.testing import CliRunner
-
-    from cli.main import app
-
-    result = CliRunner().invoke(app, list(args), env=_env(url), catch_exceptions=False)
-    if result.exit_code != 0:
-        raise SystemExit(f"ledger {' '.join(args)} failed: {result.stderr.strip()}")
-    return json.loads(result.stdout)
+    return json.loads(in_process(args, _env(url)))
 
 
 def process(url: str, *argv: str) -> float:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 QUIET_LOAD = 1.0
@@ -94,3 +94,18 @@ def alternated(
 
 def median(samples: list[float]) -> float:
     return statistics.median(samples)
+
+
+def in_process(args: Sequence[str], env: Mapping[str, str], expect: int = 0) -> str:
+    """Runs `ledger ARGS` in this process with `env` and returns what it printed; a command
+    that exits otherwise than `expect` ends the bench with its error."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    done = CliRunner().invoke(app, list(args), env=dict(env), catch_exceptions=False)
+    if done.exit_code != expect:
+        raise SystemExit(
+            f"ledger {' '.join(args)} exited {done.exit_code}: {done.stderr.strip()[-2000:]}"
+        )
+    return done.stdout

@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import Verdicts, describe_load
+from bench.common import Verdicts, describe_load, in_process
 from bench.common import load_average as _load
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -142,31 +142,18 @@ def wall(argv: Sequence[str], env: dict[str, str], cwd: Path) -> float:
     return elapsed
 
 
-def set_up(commands: Sequence[Sequence[str]], env: dict[str, str], folder: Path) -> None:
-    """Runs the `ledger` commands that make a ledger to measure, in this process: they are not
-    what is measured, and a process each would add seconds to every run for nothing."""
-    from typer.testing import CliRunner
-
-    from cli.main import app
-
-    database = env["LEDGER_DATABASE_URL"].replace("sqlite:///", f"sqlite:///{folder}/", 1)
-    for args in commands:
-        done = CliRunner().invoke(app, list(args), env={**env, "LEDGER_DATABASE_URL": database})
-        if done.exit_code != 0:
-            raise SystemExit(f"ledger {' '.join(args)} failed: {done.stderr.strip()}")
-
-
 def cli_latency(folder: Path, runs: int) -> None:
     ledger = ledger_command()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    env.update(LEDGER_DATABASE_URL="sqlite:///cli.db", LEDGER_REASON="benchmark")
+    env.update(LEDGER_DATABASE_URL=f"sqlite:///{folder}/cli.db", LEDGER_REASON="benchmark")
     setup = [
         ["init"],
         ["staff", "add", ADMIN, "--name", "Ann Admin", "--agency", "police", "--rank", "Insp"],
         ["--as", ADMIN, "offender", "register", "WMP-000001", "--name", "J D", "--born",
          "1975-03-02", "--category", "1"],
     ]  # fmt: skip
-    set_up(setup, env, folder)
+    for args in setup:  # in this process: making the ledger is not what is measured
+        in_process(args, env)
     env["LEDGER_ACTOR"] = ADMIN
     record = [ledger, "record", "entry", "WMP-000001", "--summary", "Seen near a school"]
     floor = [sys.executable, "-c", FLOOR_IMPORTS]
@@ -210,7 +197,7 @@ def cli_reads(folder: Path, runs: int) -> None:
     of (a) would leave the read models behind, and every read would then catch up."""
     ledger = ledger_command()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    env.update(LEDGER_DATABASE_URL="sqlite:///reads.db", LEDGER_REASON="benchmark")
+    env.update(LEDGER_DATABASE_URL=f"sqlite:///{folder}/reads.db", LEDGER_REASON="benchmark")
     setup = [
         ["init"],
         ["staff", "add", ADMIN, "--name", "Ann Admin", "--agency", "police", "--rank", "Insp",
@@ -225,7 +212,8 @@ def cli_reads(folder: Path, runs: int) -> None:
         ["--as", ADMIN, "record", "entry", READ_REF, "--summary", "New address"],
         ["--as", ADMIN, "share", READ_REF, "4", "--with", "probation"],
     ]  # fmt: skip
-    set_up(setup, env, folder)
+    for args in setup:  # in this process: making the ledger is not what is measured
+        in_process(args, env)
     env["LEDGER_ACTOR"] = ADMIN
     reads = {name: [ledger, *args] for name, args in READS.items()}
     floor = [sys.executable, "-c", FLOOR_IMPORTS]
@@ -259,9 +247,6 @@ def cli_reads(folder: Path, runs: int) -> None:
 @contextmanager
 def fresh_ledger(backend: str, folder: Path, postgres_url: str) -> Iterator[Any]:
     """An initialised, empty ledger on `backend`, with an administrator and an officer."""
-    from typer.testing import CliRunner
-
-    from cli.main import app
     from ledger.bootstrap import open_ledger
     from ledger.settings import Settings
 
@@ -272,9 +257,7 @@ def fresh_ledger(backend: str, folder: Path, postgres_url: str) -> Iterator[Any]
         schema = f"bench_core_{uuid.uuid4().hex[:10]}"
         url = f"{postgres_url}{'&' if '?' in postgres_url else '?'}schema={schema}"
     env = {"LEDGER_DATABASE_URL": url, "LEDGER_ACTOR": "", "LEDGER_REASON": "benchmark"}
-    done = CliRunner().invoke(app, ["init"], env=env)
-    if done.exit_code != 0:
-        raise SystemExit(f"ledger init on {backend} failed: {done.stderr.strip()}")
+    in_process(["init"], env)
     ledger = open_ledger(Settings.from_environment(url))
     try:
         from ledger.commands import EnrolStaff

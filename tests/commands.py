@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.helpers import root_command
 
-Path = tuple[str, ...]
+CommandPath = tuple[str, ...]
 
 
 def command_tree() -> Any:
@@ -15,7 +15,7 @@ def command_tree() -> Any:
     return root_command()
 
 
-def groups_and_leaves() -> tuple[list[tuple[Path, Any]], list[tuple[Path, Any]]]:
+def groups_and_leaves() -> tuple[list[tuple[CommandPath, Any]], list[tuple[CommandPath, Any]]]:
     """(groups, leaves): every group that dispatches and every command that does something,
     each with its path from the root."""
     groups, leaves = _walked()
@@ -23,14 +23,14 @@ def groups_and_leaves() -> tuple[list[tuple[Path, Any]], list[tuple[Path, Any]]]
 
 
 @functools.cache
-def _walked() -> tuple[tuple[tuple[Path, Any], ...], tuple[tuple[Path, Any], ...]]:
+def _walked() -> tuple[tuple[tuple[CommandPath, Any], ...], tuple[tuple[CommandPath, Any], ...]]:
     """The walk, once per test process: it builds every command, which is the slow part."""
     from typer import Context
 
-    groups: list[tuple[Path, Any]] = []
-    leaves: list[tuple[Path, Any]] = []
+    groups: list[tuple[CommandPath, Any]] = []
+    leaves: list[tuple[CommandPath, Any]] = []
 
-    def walk(command: Any, path: Path) -> None:
+    def walk(command: Any, path: CommandPath) -> None:
         if not hasattr(command, "list_commands"):
             leaves.append((path, command))
             return
@@ -43,5 +43,5 @@ def _walked() -> tuple[tuple[tuple[Path, Any], ...], tuple[tuple[Path, Any], ...
     return tuple(groups), tuple(leaves)
 
 
-def leaf_commands() -> list[tuple[Path, Any]]:
+def leaf_commands() -> list[tuple[CommandPath, Any]]:
     return groups_and_leaves()[1]

@@ -92,8 +92,23 @@ class InProcessShell(Shell):
         return Run(args, out.exit_code, out.stdout, out.stderr)
 
 
-def imported_modules(shell: Shell, *args: str) -> set[str]:
-    """The top-level packages the installed command imports, read from `python -X importtime`."""
+def registered_in_process(folder: Path, name: str = "J") -> Shell:
+    """The installed command, acting as the administrator 1001, on a SQLite ledger in `folder`
+    where 1001 is enrolled and WMP-000123 registered under `name`. The ledger is made in this
+    process: the tests that use it look at one later command, not at how it was made."""
+    made = InProcessShell(folder, f"sqlite:///{folder}/ledger.db")
+    made.ok("init")
+    made.ok("staff", "add", "1001", "--name", "Ann", "--agency", "police", "--rank", "Insp")
+    made.env["LEDGER_ACTOR"] = "1001"
+    made.ok("offender", "register", REF, "--name", name, "--born", "1975-03-02",
+            "--category", "1")  # fmt: skip
+    shell = Shell(folder, made.env["LEDGER_DATABASE_URL"])
+    shell.env["LEDGER_ACTOR"] = "1001"
+    return shell
+
+
+def imported_module_names(shell: Shell, *args: str) -> set[str]:
+    """Every module the installed command imports, by its full name (`python -X importtime`)."""
     script = Path(shell.command)
     python = script.read_text().splitlines()[0].removeprefix("#!")
     done = subprocess.run(
@@ -107,7 +122,12 @@ def imported_modules(shell: Shell, *args: str) -> set[str]:
     assert done.returncode == 0, done.stderr[-2000:]
     names = re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*([\w.]+)$", done.stderr, re.MULTILINE)
     assert names, "python -X importtime printed nothing"
-    return {name.split(".")[0] for name in names}
+    return set(names)
+
+
+def imported_modules(shell: Shell, *args: str) -> set[str]:
+    """The top-level packages the installed command imports."""
+    return {name.split(".")[0] for name in imported_module_names(shell, *args)}
 
 
 LEDGER = str(Path(sys.executable).with_name("ledger"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.e2e.helpers import InProcessShell, Shell, imported_modules
+from tests.e2e.helpers import Shell, imported_modules, registered_in_process
 
 PDF_LIBRARIES = ("fpdf", "PIL", "fontTools", "defusedxml")
 
@@ -19,17 +19,7 @@ def test_help_loads_no_pdf_library(tmp_path: Path):
 
 
 def test_the_installed_command_writes_a_pdf_with_its_bundled_font(tmp_path: Path):
-    url = f"sqlite:///{tmp_path}/ledger.db"
-    made = InProcessShell(tmp_path, url)  # the ledger is not what is looked at here
-    made.ok("init")
-    made.ok("staff", "add", "1001", "--name", "Ann", "--agency", "police", "--rank", "Insp")
-    made.env["LEDGER_ACTOR"] = "1001"
-    made.ok(
-        "offender", "register", "WMP-000123", "--name", "Ζωή Ιβάνοβα", "--born", "1975-03-02",
-        "--category", "1",
-    )  # fmt: skip
-    shell = Shell(tmp_path, url)
-    shell.env["LEDGER_ACTOR"] = "1001"
+    shell = registered_in_process(tmp_path, name="Ζωή Ιβάνοβα")
     json_modules = imported_modules(
         shell, "export", "WMP-000123", "--format", "json", "--out", "r.json"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.e2e.helpers import InProcessShell, Shell
+from tests.e2e.helpers import InProcessShell, Shell, registered_in_process
 
 REF = "WMP-000123"
 
@@ -21,15 +21,10 @@ def run_bytes(shell: Shell, *args: str | bytes) -> subprocess.CompletedProcess[b
 
 
 def test_an_argument_of_invalid_utf8_is_a_usage_error_and_writes_nothing(tmp_path: Path):
-    url = f"sqlite:///{tmp_path}/ledger.db"
-    made = InProcessShell(tmp_path, url)  # only the command given bad bytes need be a process
-    made.ok("init")
-    made.ok("staff", "add", "1001", "--name", "Ann", "--agency", "police", "--rank", "Insp")
+    shell = registered_in_process(tmp_path)  # only the command given bad bytes is a process
+    made = InProcessShell(tmp_path, shell.env["LEDGER_DATABASE_URL"])
     made.env["LEDGER_ACTOR"] = "1001"
-    made.ok("offender", "register", REF, "--name", "J", "--born", "1975-03-02", "--category", "1")
     before = made.ok("timeline", REF, "--json").json()["entries"]
-    shell = Shell(tmp_path, url)
-    shell.env["LEDGER_ACTOR"] = "1001"
 
     # A lone UTF-16 surrogate, as CESU-8 writes it: not valid UTF-8.
     done = run_bytes(shell, "record", "entry", REF, "--summary", b"\xed\xa0\x80")

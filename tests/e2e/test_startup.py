@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.e2e.helpers import InProcessShell, Shell, imported_modules
+from tests.e2e.helpers import Shell, imported_modules, registered_in_process
 
 HEAVY = ("sqlalchemy", "psycopg", "rich", "pydantic", "alembic")
 
@@ -29,15 +29,7 @@ def loaded_command_modules(shell: Shell, *args: str) -> set[str]:
 
 
 def test_recording_an_entry_on_sqlite_imports_no_heavy_library(tmp_path: Path):
-    url = f"sqlite:///{tmp_path}/ledger.db"
-    made = InProcessShell(tmp_path, url)  # only the recording's own start-up is looked at
-    made.ok("init")
-    made.ok("staff", "add", "1001", "--name", "Ann", "--agency", "police", "--rank", "Insp")
-    made.env["LEDGER_ACTOR"] = "1001"
-    made.ok("offender", "register", "WMP-000123", "--name", "J", "--born", "1975-03-02",
-            "--category", "1")  # fmt: skip
-    shell = Shell(tmp_path, url)
-    shell.env["LEDGER_ACTOR"] = "1001"
+    shell = registered_in_process(tmp_path)  # only the recording's own start-up is looked at
     modules = imported_modules(shell, "record", "entry", "WMP-000123", "--summary", "Seen")
     assert {"cli", "ledger", "domain", "eventsourcing", "typer"} <= modules
     assert modules.isdisjoint(HEAVY), sorted(modules & set(HEAVY))
