@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from domain.frozen import frozen
 from ledger.document import (
     entry_labels,
     london,
@@ -67,20 +68,20 @@ NEVER_MET, MET_LATE, NOT_DUE = "#C00000", "#E69F00", "#999999"
 SHARE, ACKNOWLEDGE = "#2F8FC7", "#777777"
 
 
-@dataclass(frozen=True)
+@frozen
 class Lane:
     agency: str
     y: float
     height: float
 
 
-@dataclass(frozen=True)
+@frozen
 class Tick:
     x: float
     label: str  # empty where it would overlap the one before
 
 
-@dataclass(frozen=True)
+@frozen
 class Bar:
     agency: str
     x: float
@@ -92,7 +93,7 @@ class Bar:
     title: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Mark:
     entry: int
     agency: str
@@ -112,7 +113,7 @@ class Mark:
         return " ".join(f"{x:.1f},{y:.1f}" for x, y in self.points)
 
 
-@dataclass(frozen=True)
+@frozen
 class Link:
     kind: str  # "shared" or "acknowledged"
     colour: str
@@ -124,7 +125,7 @@ class Link:
         return " ".join(f"{x:.1f},{y:.1f}" for x, y in self.points)
 
 
-@dataclass(frozen=True)
+@frozen
 class Flag:
     x1: float
     x2: float
@@ -134,7 +135,7 @@ class Flag:
     text: str
 
 
-@dataclass(frozen=True)
+@frozen
 class LegendItem:
     x: float
     y: float

@@ -12,10 +12,11 @@ custody keeps the person held, which is no breach.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from itertools import pairwise
+
+from domain.frozen import frozen
 
 # A move's place in time: `chronological_key(occurred_at, entry)`.
 MoveKey = tuple[date, int, datetime, int]
@@ -31,7 +32,7 @@ class MoveKind(Enum):
         return self is not MoveKind.RELEASE
 
 
-@dataclass(frozen=True)
+@frozen
 class Move:
     key: MoveKey
     kind: MoveKind
@@ -41,7 +42,7 @@ class Move:
         return self.key[3]
 
 
-@dataclass(frozen=True)
+@frozen
 class CustodyOrderBreach:
     """Two moves next to each other in time that cannot follow one another: `later` the same way
     as `earlier` (a custody after a custody or a recall; a release after a release)."""

@@ -6,7 +6,6 @@ and any past day can be asked "what rank did they hold then?".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,6 +18,7 @@ from domain.errors import (
     LeavingBeforeEntryError,
     StaffNotInPostError,
 )
+from domain.frozen import frozen
 from domain.identity import staff_id as derive_staff_id
 from domain.text import check_fields, check_new_reference
 from domain.values import Agency, is_senior
@@ -40,7 +40,7 @@ def check_new_staff_id(staff_id: str) -> str:
     return staff_id
 
 
-@dataclass(frozen=True)
+@frozen
 class Person:
     """A staff member as they stood on one day: what events carry about an author or recipient."""
 
@@ -58,7 +58,7 @@ class Person:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class LastInPost:
     """The latest day an offender's entry has a staff member in post, and that entry (`REF#N`)."""
 
@@ -66,7 +66,7 @@ class LastInPost:
     entry: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Post:
     """A rank held from a day (`since`) until the next change of rank, and whether it was held
     at a senior grade (`senior_grade`)."""

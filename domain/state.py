@@ -7,16 +7,16 @@ does not build the aggregate's event classes: a read never needs them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from domain.clock import ValidTime
+from domain.frozen import frozen
 from domain.values import Agency, RegistrationEndReason
 
 ONE_DAY = timedelta(days=1)
 
 
-@dataclass(frozen=True)
+@frozen
 class Licence:
     """A release on licence, in London days: it runs from `released_on` to the end of `ends_on`,
     or until `recalled_on` once a recall decision recalled it. `release_entry` is the entry
@@ -34,7 +34,7 @@ class Licence:
         return self.recalled_on if self.recalled_on is not None else self.ends_on + ONE_DAY
 
 
-@dataclass(frozen=True)
+@frozen
 class ChangeOfOwner:
     """Who took the case on for their agency (`staff`, `agency`), when (`occurred_at`), by which
     entry (`entry`: 1 for the registration, whose author owns the case until a transfer)."""
@@ -45,7 +45,7 @@ class ChangeOfOwner:
     staff: str
 
 
-@dataclass(frozen=True)
+@frozen
 class RecallDecision:
     """A recall decision, recall or not: when it occurred (`occurred_at`, as recorded), the
     release whose licence it decided on (`release_entry`; None where no licence ran that day,
@@ -58,7 +58,7 @@ class RecallDecision:
     recalled: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class CustodyMove:
     """A move into custody (`into`) or out of it, recorded by entry `entry` as occurring at
     `occurred_at`: kept for the events that record nothing else (`TakenIntoCustody`,
@@ -69,7 +69,7 @@ class CustodyMove:
     into: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class RegistrationEnd:
     """The end of the notification requirements: when (`occurred_at`, as recorded), by which
     entry (`entry`) and why (`reason`)."""

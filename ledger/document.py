@@ -10,12 +10,14 @@ labels. The read service (`ledger.reading`) builds it; nothing here reads the le
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from domain.frozen import frozen
 
-@dataclass(frozen=True)
+
+@frozen
 class ExportDocument:
     """One offender's record as disclosed: the export's header (who, why, for whom, the ledger's
     digest), the offender, ownership, chronology, who knew each item, and the staff."""
@@ -88,7 +90,7 @@ def stood_at(as_of: str | None) -> str:
     return moment_text(moment)
 
 
-@dataclass(frozen=True)
+@frozen
 class Entry:
     """One row of the chronology."""
 
@@ -114,7 +116,7 @@ class Entry:
     agency: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Warning:
     """One alert that fell due on the record: the rule in plain words, the entry it concerns,
     when it fell due, and when it was met and by what, or that it never was."""
@@ -135,7 +137,7 @@ class Warning:
         return f"{'Never met' if self.never_met else 'Met late'}: {self.rule}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Knowledge:
     """Who knew one item, how and since when."""
 
@@ -147,7 +149,7 @@ class Knowledge:
     responsible: list[str]
 
 
-@dataclass(frozen=True)
+@frozen
 class Readable:
     """The export as people read it, whatever it is printed on."""
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ from domain.errors import (
     StaffAlreadyEnrolledError,
     UnknownStaffError,
 )
+from domain.frozen import frozen
 from domain.values import Agency, parse_rank
 from ledger import commands as c
 from ledger.errors import MissingActorError
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from ledger.app import OffenderLedger
 
 
-@dataclass(frozen=True)
+@frozen
 class Act:
     """What a handler has to hand: the offender, who did it, who typed it in, when it happened,
     and the unit of work, for anyone else the command names (as they stood at `when`)."""
@@ -145,7 +145,7 @@ HANDLERS: dict[type[c.OffenderCommand], Callable[[Any, Act], None]] = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class Handled:
     """What one command of a batch did: the offender it was about and the entry it made."""
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from domain.errors import DomainError, InvalidValueError
+from domain.frozen import frozen
 from ledger.commands import COMMANDS, Command, FieldRefusedError
 from ledger.files import LineTooLongError, bounded_lines, size_text
 
@@ -208,7 +208,7 @@ _JSON_TYPES = {
 # --------------------------------------------------------------------------------- applying
 
 
-@dataclass(frozen=True)
+@frozen
 class Imported:
     line: int
     command: str

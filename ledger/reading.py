@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from domain.frozen import frozen
 from ledger.context import LedgerContext
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ def timeline(
     }
 
 
-@dataclass(frozen=True)
+@frozen
 class Ownership:
     """Who owned the case for each agency, period by period (`document`, as JSON gives it), and
     the name of each staff member, to say who they were."""
@@ -187,7 +187,7 @@ def ownership(
     return Ownership(document=document, names=names)
 
 
-@dataclass(frozen=True)
+@frozen
 class Knowledge:
     """Who knew each item and since when (`view`), and the name of each staff member."""
 
@@ -229,7 +229,7 @@ def who_knew(
 # ------------------------------------------------------------------------------------- alerts
 
 
-@dataclass(frozen=True)
+@frozen
 class Alerts:
     """The alerts found, at `moment` (valid time).
 
@@ -424,7 +424,7 @@ def _projection_status(context: LedgerContext) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------- export
 
 
-@dataclass(frozen=True)
+@frozen
 class Verification:
     """What `ledger verify` found when the export was made."""
 
@@ -455,7 +455,7 @@ def export_document(
     return document
 
 
-@dataclass(frozen=True)
+@frozen
 class Disclosure:
     """An export written and in place: the document it holds, where it is, and whether the
     ledger verified when it was made."""

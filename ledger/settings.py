@@ -9,17 +9,17 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+from domain.frozen import frozen
 from ledger.errors import ConfigurationError
 
 DEFAULT_URL = "sqlite:///ledger.db"
 APPLICATION_NAME = "ledger"
 
 
-@dataclass(frozen=True)
+@frozen
 class Database:
     """A parsed database URL."""
 
@@ -221,7 +221,7 @@ def seconds_text(seconds: float) -> str:
     return f"{seconds:g} second" + ("" if seconds == 1 else "s")
 
 
-@dataclass(frozen=True)
+@frozen
 class Settings:
     """What a command needs to know about its surroundings."""
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from domain.frozen import frozen
 from ledger.errors import ConfigurationError
 from ledger.integrity import (
     GENESIS,
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 # ------------------------------------------------------------------------------------- digests
 
 
-@dataclass(frozen=True)
+@frozen
 class Digest:
     """Where the chain stood: its newest position and that position's link."""
 

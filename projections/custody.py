@@ -9,10 +9,10 @@ A release with no custody before it (the first after the registration) ends noth
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from domain.clock import ValidTime, chronological_key, iso
+from domain.frozen import frozen
 from projections.event_types import (
     RECALL_DECISION_RECORDED,
     REGISTRATION_ENDED,
@@ -23,7 +23,7 @@ from projections.event_types import (
 from projections.records import EntryRecord
 
 
-@dataclass(frozen=True)
+@frozen
 class CustodyPeriod:
     """In custody from `start` (entry `start_entry`, for `reason`) to `end` (entry `end_entry`,
     released on licence or without one), or still, where `end` is None."""

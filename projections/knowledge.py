@@ -21,11 +21,11 @@ failing both it is None.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from domain.clock import ValidTime, chronological_key, instant
+from domain.frozen import frozen
 from projections.event_types import ENTRIES_ACKNOWLEDGED, ENTRIES_SHARED, MAPPA_MEETING_RECORDED
 from projections.records import INFORMATIONAL_TYPES, EntryRecord
 
@@ -33,7 +33,7 @@ from projections.records import INFORMATIONAL_TYPES, EntryRecord
 ENTERED = "entered"
 
 
-@dataclass(frozen=True)
+@frozen
 class Knowing:
     """One way one person (or, for a share with an agency, one agency) came to know one item."""
 

@@ -10,18 +10,18 @@ The views that need "as the ledger stood at T" filter the records before they ge
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from domain.clock import ValidTime, chronological_key, instant, iso
+from domain.frozen import frozen
 from projections.event_types import OWNERSHIP_TRANSFERRED, REGISTERED
 from projections.records import EntryRecord
 
 OWNERSHIP_TYPES = (REGISTERED, OWNERSHIP_TRANSFERRED)
 
 
-@dataclass(frozen=True)
+@frozen
 class Period:
     agency: str
     staff: str

@@ -8,7 +8,7 @@ recorded by `as_of` replace the values they correct; the originals stay visible 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from domain.clock import (
     utc_now,
 )
 from domain.errors import DomainError
+from domain.frozen import frozen
 from projections.custody import (
     custody_json,
     custody_periods,
@@ -43,7 +44,7 @@ from projections.records import EntryRecord
 LATE_AFTER_DAYS = 7
 
 
-@dataclass(frozen=True)
+@frozen
 class Correction:
     entry: int
     reason: str
@@ -52,7 +53,7 @@ class Correction:
     occurred_at: ValidTime
 
 
-@dataclass(frozen=True)
+@frozen
 class CorrectedRecord:
     """A record with every correction recorded by the view's `as_of` applied."""
 

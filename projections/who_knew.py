@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from domain.clock import ValidTime, instant, iso, local_text
 from domain.errors import DomainError, UnknownEntryError
+from domain.frozen import frozen
 from domain.values import Agency
 from projections.event_types import REGISTERED
 from projections.knowledge import (
@@ -54,7 +54,7 @@ class NotAnItemError(DomainError):
     not information anyone can know."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Responsibility:
     """An owner who was responsible for an item and had not come to know it in their own person."""
 
@@ -65,7 +65,7 @@ class Responsibility:
     ownership_entry: int  # the registration or transfer that made them owner
 
 
-@dataclass(frozen=True)
+@frozen
 class ItemKnowledge:
     item: CorrectedRecord
     agencies: dict[str, Knowing | None]  # every owning or knowing agency; None: did not know
@@ -73,7 +73,7 @@ class ItemKnowledge:
     responsible_not_acknowledged: tuple[Responsibility, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class WhoKnew:
     ref: str
     at: datetime | None

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 from domain.errors import InvalidValueError
+from domain.frozen import frozen
 from domain.values import RiskLevel
 
 RULES = (
@@ -53,14 +53,14 @@ class PolicyError(InvalidValueError):
     """The policy file cannot be used; says which file and what to put right."""
 
 
-@dataclass(frozen=True)
+@frozen
 class RulePolicy:
     figures: dict[str, int]
     source: str
     note: str | None
 
 
-@dataclass(frozen=True)
+@frozen
 class Policy:
     rules: dict[str, RulePolicy]
     origin: str  # where the figures came from: "defaults" or the override file's path
