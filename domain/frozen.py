@@ -6,8 +6,8 @@ compare and hash by their fields. The difference is in what Python writes when t
 defined. On Python 3.11 `frozen=True` compiles six methods for every class, one `exec` each
 (`__init__`, `__repr__`, `__eq__`, `__hash__`, `__setattr__`, `__delattr__`), about half a
 millisecond a class; `@frozen` compiles `__init__` alone and gives every class the same five
-other methods, written once here. Every `ledger` command defines twenty or more such classes
-before it does anything, and a read is measured against the time of importing its libraries
+other methods, written once here. A read defines about twenty such classes before it reads
+anything, and a read is measured against the time of importing its libraries
 (`bench/core_bench.py`).
 
 The price is paid per instance instead: `__init__` sets each field through `__setattr__` below

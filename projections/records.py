@@ -58,6 +58,8 @@ INFORMATIONAL_TYPES = frozenset(
 )
 
 
+# A `frozen=True` dataclass rather than `@frozen` (`domain/frozen.py`): a long read makes one per
+# entry, and its `__init__` sets fields quicker than `@frozen`'s does.
 @dataclass(frozen=True)
 class EntryRecord:
     offender_id: UUID
