@@ -27,7 +27,7 @@ T = TypeVar("T", bound=type)
 
 def _setattr(self: Any, name: str, value: Any) -> None:
     # `__init__` sets each field once; nothing sets it again, nor anything else.
-    if name in self.__dict__ or name not in self.__class__.__frozen_fields__:
+    if name in self.__dict__ or name not in self.__class__._frozen_fields:
         raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
     object.__setattr__(self, name, value)
 
@@ -39,12 +39,12 @@ def _delattr(self: Any, name: str) -> None:
 def _eq(self: Any, other: object) -> bool:
     if other.__class__ is not self.__class__:
         return NotImplemented
-    values = self.__class__.__frozen_values__
+    values = self.__class__._frozen_values
     return bool(values(self) == values(other))
 
 
 def _hash(self: Any) -> int:
-    return hash((self.__class__, self.__class__.__frozen_values__(self)))
+    return hash((self.__class__, self.__class__._frozen_values(self)))
 
 
 def _repr(self: Any) -> str:
@@ -64,9 +64,9 @@ def _values_getter(names: tuple[str, ...]) -> Callable[[Any], Any]:
 def _make_frozen(cls: T, kw_only: bool) -> T:
     cls = dataclasses.dataclass(cls, eq=False, repr=False, kw_only=kw_only)  # type: ignore[assignment]
     every = dataclasses.fields(cls)
-    cls.__frozen_fields__ = frozenset(f.name for f in every)  # type: ignore[attr-defined]
+    cls._frozen_fields = frozenset(f.name for f in every)  # type: ignore[attr-defined]
     names = tuple(f.name for f in every if f.compare)
-    cls.__frozen_values__ = _values_getter(names)  # type: ignore[attr-defined]
+    cls._frozen_values = _values_getter(names)  # type: ignore[attr-defined]
     cls.__setattr__ = _setattr  # type: ignore[method-assign, assignment]
     cls.__delattr__ = _delattr  # type: ignore[method-assign, assignment]
     cls.__eq__ = _eq  # type: ignore[method-assign, assignment]
