@@ -96,15 +96,23 @@ def registered_in_process(folder: Path, name: str = "J") -> Shell:
     """The installed command, acting as the administrator 1001, on a SQLite ledger in `folder`
     where 1001 is enrolled and WMP-000123 registered under `name`. The ledger is made in this
     process: the tests that use it look at one later command, not at how it was made."""
-    made = InProcessShell(folder, f"sqlite:///{folder}/ledger.db")
+    shell = Shell(folder, f"sqlite:///{folder}/ledger.db")
+    made = in_process(shell)
     made.ok("init")
     made.ok("staff", "add", "1001", "--name", "Ann", "--agency", "police", "--rank", "Insp")
-    made.env["LEDGER_ACTOR"] = "1001"
+    made.env["LEDGER_ACTOR"] = shell.env["LEDGER_ACTOR"] = "1001"
     made.ok("offender", "register", REF, "--name", name, "--born", "1975-03-02",
             "--category", "1")  # fmt: skip
-    shell = Shell(folder, made.env["LEDGER_DATABASE_URL"])
-    shell.env["LEDGER_ACTOR"] = "1001"
     return shell
+
+
+def in_process(shell: Shell) -> InProcessShell:
+    """`shell`'s ledger, as its actor, with each command run in this process: for the steps
+    around the one command a test runs as the installed `ledger`."""
+    made = InProcessShell(shell.folder, shell.env["LEDGER_DATABASE_URL"])
+    if "LEDGER_ACTOR" in shell.env:
+        made.env["LEDGER_ACTOR"] = shell.env["LEDGER_ACTOR"]
+    return made
 
 
 def imported_module_names(shell: Shell, *args: str) -> set[str]:

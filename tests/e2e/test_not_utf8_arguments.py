@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.e2e.helpers import InProcessShell, Shell, registered_in_process
+from tests.e2e.helpers import Shell, in_process, registered_in_process
 
 REF = "WMP-000123"
 
@@ -22,8 +22,7 @@ def run_bytes(shell: Shell, *args: str | bytes) -> subprocess.CompletedProcess[b
 
 def test_an_argument_of_invalid_utf8_is_a_usage_error_and_writes_nothing(tmp_path: Path):
     shell = registered_in_process(tmp_path)  # only the command given bad bytes is a process
-    made = InProcessShell(tmp_path, shell.env["LEDGER_DATABASE_URL"])
-    made.env["LEDGER_ACTOR"] = "1001"
+    made = in_process(shell)
     before = made.ok("timeline", REF, "--json").json()["entries"]
 
     # A lone UTF-16 surrogate, as CESU-8 writes it: not valid UTF-8.

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.e2e.helpers import REF, imported_module_names, registered_in_process
-from tests.helpers import LedgerCLI
+from tests.e2e.helpers import REF, imported_module_names, in_process, registered_in_process
 
 READS = (
     ("show", REF),
@@ -22,8 +21,7 @@ def test_a_read_with_nothing_to_apply_imports_neither_pydantic_nor_the_orm_nor_t
     tmp_path: Path,
 ):
     shell = registered_in_process(tmp_path)  # only the reads' own start-up is looked at
-    made = LedgerCLI(shell.env["LEDGER_DATABASE_URL"])
-    made.actor = "1001"
+    made = in_process(shell)
     made.ok("record", "entry", REF, "--summary", "Seen")
     made.ok("show", REF)  # the read models catch up once
     for read in READS:
