@@ -14,7 +14,14 @@
 (d) CLI read latency, SQLite: the median wall time of each installed read (`ledger show REF`,
     `timeline`, `ownership`, `who-knew`, `alerts --offender REF`), a fresh process each time, on
     a small ledger whose read models are up to date, against the median of the same floor as (a)
-    run between them. Target <= 1.0 each.
+    run between them. Target <= 1.0 each. Two reference lines, without a target, say how much of
+    that floor a read could not avoid: the floor's imports run as a read runs (the collector off,
+    `gc.freeze()` at the end: `cli.main.main`), and the libraries a read imports, run the same way.
+
+Beside each command's wall time: the same command run in this process once its modules are loaded
+(its own work, without Python's start-up and imports), and the spread of the ratio run by run
+(each run against the floor run next to it: the middle half of them), which says how far a ratio
+near its target is from it.
 
 Runs are interleaved with their floors, so that a busy machine slows both alike. The load average
 is printed at the start and end; above 1.0 at the start, no verdict is given (`bench.common`).
@@ -47,6 +54,12 @@ from bench.common import load_average as _load
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 FLOOR_IMPORTS = "import typer, sqlalchemy, pydantic, eventsourcing.application"
+# Run as a read runs them: the collector off from the start, every object frozen at the end.
+AS_A_READ = "import gc; gc.disable(); {imports}; gc.freeze()"
+READ_LIBRARIES = (
+    "import typer, sqlalchemy, sqlalchemy.dialects.sqlite, rich.console, rich.table, "
+    "eventsourcing.application, eventsourcing.sqlite"
+)
 LATENCY_TARGET = 0.5
 READ_TARGET = 1.0
 HISTORY_TARGET = 1.5
@@ -79,6 +92,29 @@ QUICK = Sizes(
 
 def median_ms(samples: Sequence[float]) -> float:
     return statistics.median(samples) * 1000
+
+
+def middle_half(figures: Sequence[float], floors: Sequence[float]) -> str:
+    """The run-by-run ratios of `figures` to the `floors` run next to them: their middle half
+    (first to third quartile), or the one ratio of a single run."""
+    ratios = [figure / floor for figure, floor in zip(figures, floors, strict=True)]
+    if len(ratios) < 2:
+        return f"{ratios[0]:.2f}"
+    first, _, third = statistics.quantiles(ratios, n=4, method="inclusive")
+    return f"{first:.2f}-{third:.2f}"
+
+
+def in_process_ms(args: Sequence[str], env: dict[str, str], runs: int) -> float:
+    """The median wall time of `ledger ARGS` run in this process, once its modules are loaded:
+    the command's own work (opening the ledger, checking, querying, logging, printing) without
+    Python's start-up and imports. The first run, which loads them, is not counted."""
+    in_process(args, env)
+    samples = []
+    for _ in range(max(runs, 1)):
+        started = time.perf_counter()
+        in_process(args, env)
+        samples.append(time.perf_counter() - started)
+    return median_ms(samples)
 
 
 # Set by `main`: the load at the start decides whether verdicts are given (`bench.common`).
@@ -166,14 +202,18 @@ def cli_latency(folder: Path, runs: int) -> None:
         samples["record"].append(wall(record, env, folder))
         samples["floor"].append(wall(floor, env, folder))
         samples["bare"].append(wall(bare, env, folder))
+    own_ms = in_process_ms(record[1:], env, runs)
     record_ms, floor_ms = median_ms(samples["record"]), median_ms(samples["floor"])
     ratio = record_ms / floor_ms
     print("(a) CLI write latency, SQLite, median of", runs, "runs")
     print(f"    measured: {ledger}, {how_installed()}")
     print(f"    ledger record entry:                        {record_ms:7.1f} ms")
+    print(f"      of which its own work, run in this process once loaded: {own_ms:.1f} ms")
     print(f"    floor: python -c '{FLOOR_IMPORTS}': {floor_ms:7.1f} ms")
     print(f"    for reference, python -c pass:              {median_ms(samples['bare']):7.1f} ms")
     print(f"    ratio {ratio:.2f} (target <= {LATENCY_TARGET}): {verdict(ratio, LATENCY_TARGET)}")
+    spread = middle_half(samples["record"], samples["floor"])
+    print(f"      run by run against the floor beside it: {spread} (the middle half)")
 
 
 # ------------------------------------------------------------------------- (d) CLI read latency
@@ -217,27 +257,46 @@ def cli_reads(folder: Path, runs: int) -> None:
     env["LEDGER_ACTOR"] = ADMIN
     reads = {name: [ledger, *args] for name, args in READS.items()}
     floor = [sys.executable, "-c", FLOOR_IMPORTS]
+    references = {
+        "the floor's imports as a read runs them": [
+            sys.executable, "-c", AS_A_READ.format(imports=FLOOR_IMPORTS)
+        ],
+        "the libraries a read imports, the same way": [
+            sys.executable, "-c", AS_A_READ.format(imports=READ_LIBRARIES)
+        ],
+    }  # fmt: skip
     if runs > 1:  # bring the read models up to date; warm the cache (not in a quick run)
-        for argv in (*reads.values(), floor):
+        for argv in (*reads.values(), floor, *references.values()):
             wall(argv, env, folder)
     started = load_average()
-    samples: dict[str, list[float]] = {name: [] for name in ["floor", *reads]}
+    samples: dict[str, list[float]] = {name: [] for name in ["floor", *reads, *references]}
+    floors: dict[str, list[float]] = {name: [] for name in [*reads, *references]}
     for _ in range(runs):
-        for name, argv in reads.items():
-            samples["floor"].append(wall(floor, env, folder))
+        for name, argv in [*reads.items(), *references.items()]:
+            floors[name].append(wall(floor, env, folder))
+            samples["floor"].append(floors[name][-1])
             samples[name].append(wall(argv, env, folder))
     floor_ms = median_ms(samples["floor"])
     print(f"(d) CLI read latency, SQLite, a small ledger, median of {runs} runs each")
     print(f"    measured: {ledger}, {how_installed()}")
     print(f"    load average before these reads: {started}")
     print(f"    floor: python -c '{FLOOR_IMPORTS}': {floor_ms:7.1f} ms")
-    for name in reads:
+    for name, argv in reads.items():
         read_ms = median_ms(samples[name])
         ratio = read_ms / floor_ms
+        own_ms = in_process_ms(argv[1:], env, runs)
         print(
             f"    {name + ' ' + READ_REF + ':':38} {read_ms:7.1f} ms, ratio {ratio:.2f} "
             f"(target <= {READ_TARGET}): {verdict(ratio, READ_TARGET)}"
         )
+        print(
+            f"      own work in this process once loaded {own_ms:.1f} ms; run by run against "
+            f"the floor beside it {middle_half(samples[name], floors[name])}"
+        )
+    print("    for reference, no target:")
+    for name in references:
+        figure_ms = median_ms(samples[name])
+        print(f"      {name + ':':44} {figure_ms:7.1f} ms, ratio {figure_ms / floor_ms:.2f}")
     print(f"    load average after them: {load_average()}")
 
 
