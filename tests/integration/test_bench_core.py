@@ -38,6 +38,9 @@ def test_the_core_benchmark_runs_quickly_on_both_backends(postgres_available: No
     out = outcome.stdout
     assert "(a) CLI write latency, SQLite" in out
     assert "ledger record entry:" in out and "floor: python -c" in out
+    # Beside the wall time: the command's own work in process, and the ratio run by run.
+    assert re.search(r"of which its own work, run in this process once loaded: [\d.]+ ms", out)
+    assert re.search(r"run by run against the floor beside it: [\d.]+ \(the middle half\)", out)
     for backend in ("sqlite", "postgres"):
         assert f"(b) append one event against history, {backend}" in out
         assert f"(c) bulk append, {backend}" in out
@@ -50,4 +53,8 @@ def test_the_core_benchmark_runs_quickly_on_both_backends(postgres_available: No
     assert "(d) CLI read latency, SQLite" in out
     for read in ("show", "timeline", "ownership", "who-knew", "alerts --offender"):
         assert re.search(rf"ledger {read} WMP-\d+: +[\d.]+ ms, ratio [\d.]+ \(target <= 1.0\)", out)
+    own = r"own work in this process once loaded [\d.]+ ms; run by run against the floor beside it"
+    assert len(re.findall(own, out)) == 5
+    for reference in ("the floor's imports as a read runs them", "the libraries a read imports"):
+        assert re.search(rf"{reference}[^:]*: +[\d.]+ ms, ratio [\d.]+", out)
     assert "load average at the start:" in out and "load average at the end:" in out
