@@ -42,7 +42,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -138,35 +138,55 @@ def ledger_command() -> str:
     return found
 
 
-def how_installed() -> str:
-    """How the measured `ledger` is installed: start-up differs between the two ways. An editable
-    install adds an import hook to every Python process (the floor's too), and its modules are
-    compiled to bytecode only when Python may write it (not under PYTHONDONTWRITEBYTECODE);
-    `pip install .` compiles them at install time, as it does every dependency."""
+def how_installed(env: Mapping[str, str], cwd: Path) -> str:
+    """How the measured `ledger` is installed, and where it imports the project from with the
+    environment the bench gives it: start-up differs between the ways. An editable install adds an
+    import hook to every Python process (the floor's too), and its modules are compiled to bytecode
+    only when Python may write it (not under PYTHONDONTWRITEBYTECODE); `pip install .` compiles
+    them at install time, as it does every dependency. A PYTHONPATH that holds a checkout makes
+    even an installed `ledger` import that checkout instead, and compile it on every run where no
+    bytecode can be written there: said here, as its figures are then not those of the install."""
     import json
     import sysconfig
     from importlib import metadata
+    from urllib.parse import urlparse
+    from urllib.request import url2pathname
 
+    purelib = sysconfig.get_paths()["purelib"]
     # Looked up in site-packages only: run from a checkout, the current folder holds the
     # editable install's own metadata, without the record of how it was installed.
-    found = metadata.distributions(
-        name="offender-timeline-ledger", path=[sysconfig.get_paths()["purelib"]]
-    )
+    found = metadata.distributions(name="offender-timeline-ledger", path=[purelib])
     dist = next(iter(found), None)
     if dist is None:
         return "not installed as a distribution"
-    direct = dist.read_text("direct_url.json")
-    editable = bool(json.loads(direct or "{}").get("dir_info", {}).get("editable"))
+    direct = json.loads(dist.read_text("direct_url.json") or "{}")
+    editable = bool(direct.get("dir_info", {}).get("editable"))
     kind = "editable install (pip install -e .)" if editable else "regular install (pip install .)"
-    if editable and os.environ.get("PYTHONDONTWRITEBYTECODE"):
-        from importlib.util import find_spec
-
-        spec = find_spec("domain.offender")
-        compiled = spec is not None and spec.cached and os.path.exists(spec.cached)
-        kind += "; PYTHONDONTWRITEBYTECODE is set" + (
-            ", bytecode written earlier is used" if compiled else ": modules compile on every run"
-        )
+    # Where the install puts the project: site-packages, or the checkout it was installed from.
+    home = url2pathname(urlparse(direct["url"]).path) if editable else purelib
+    origin, compiled = _imported_from(env, cwd)
+    if not Path(origin).resolve().is_relative_to(Path(home).resolve()):
+        kind += f", but the project is imported from {Path(origin).parents[1]} (PYTHONPATH)"
+    if not compiled:
+        kind += "; no bytecode is written for it, so its modules compile on every run"
     return kind
+
+
+def _imported_from(env: Mapping[str, str], cwd: Path) -> tuple[str, bool]:
+    """Where a `ledger` process with `env` finds the project's command line, and whether bytecode
+    of it is there to load. Asked of the same Python without the script's own folder on its path
+    (`-P`), as the `ledger` script's folder holds no package."""
+    probe = (
+        "import importlib.util, os; s = importlib.util.find_spec('cli.main'); "
+        "print(s.origin); print(bool(s.cached) and os.path.exists(s.cached))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", probe], env=dict(env), cwd=cwd, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"cannot find the project as `ledger` would: {done.stderr.strip()}")
+    origin, compiled = done.stdout.split()
+    return origin, compiled == "True"
 
 
 def wall(argv: Sequence[str], env: dict[str, str], cwd: Path) -> float:
@@ -206,7 +226,7 @@ def cli_latency(folder: Path, runs: int) -> None:
     record_ms, floor_ms = median_ms(samples["record"]), median_ms(samples["floor"])
     ratio = record_ms / floor_ms
     print("(a) CLI write latency, SQLite, median of", runs, "runs")
-    print(f"    measured: {ledger}, {how_installed()}")
+    print(f"    measured: {ledger}, {how_installed(env, folder)}")
     print(f"    ledger record entry:                        {record_ms:7.1f} ms")
     print(f"      of which its own work, run in this process once loaded: {own_ms:.1f} ms")
     print(f"    floor: python -c '{FLOOR_IMPORTS}': {floor_ms:7.1f} ms")
@@ -278,7 +298,7 @@ def cli_reads(folder: Path, runs: int) -> None:
             samples[name].append(wall(argv, env, folder))
     floor_ms = median_ms(samples["floor"])
     print(f"(d) CLI read latency, SQLite, a small ledger, median of {runs} runs each")
-    print(f"    measured: {ledger}, {how_installed()}")
+    print(f"    measured: {ledger}, {how_installed(env, folder)}")
     print(f"    load average before these reads: {started}")
     print(f"    floor: python -c '{FLOOR_IMPORTS}': {floor_ms:7.1f} ms")
     for name, argv in reads.items():

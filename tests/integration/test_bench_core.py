@@ -5,6 +5,7 @@ Its figures mean nothing at these sizes; the full run is made by hand: python -m
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -58,3 +59,25 @@ def test_the_core_benchmark_runs_quickly_on_both_backends(postgres_available: No
     for reference in ("the floor's imports as a read runs them", "the libraries a read imports"):
         assert re.search(rf"{reference}[^:]*: +[\d.]+ ms, ratio [\d.]+", out)
     assert "load average at the start:" in out and "load average at the end:" in out
+
+
+def test_the_bench_says_when_ledger_would_import_a_checkout_other_than_the_install(
+    tmp_path: Path,
+) -> None:
+    from bench.core_bench import how_installed
+
+    elsewhere = tmp_path / "checkout"
+    (elsewhere / "cli").mkdir(parents=True)
+    (elsewhere / "cli" / "__init__.py").write_text("")
+    (elsewhere / "cli" / "main.py").write_text("")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+    installed = how_installed(env, tmp_path)
+    shadowed = how_installed(
+        {**env, "PYTHONPATH": str(elsewhere), "PYTHONDONTWRITEBYTECODE": "1"}, tmp_path
+    )
+
+    assert "(PYTHONPATH)" not in installed
+    assert shadowed.startswith(installed.split(";")[0])
+    assert f"but the project is imported from {elsewhere} (PYTHONPATH)" in shadowed
+    assert shadowed.endswith("no bytecode is written for it, so its modules compile on every run")
