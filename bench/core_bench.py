@@ -49,7 +49,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import Verdicts, describe_load, in_process
+from bench.common import Verdicts, alternated, describe_load, in_process
 from bench.common import load_average as _load
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -108,13 +108,8 @@ def in_process_ms(args: Sequence[str], env: dict[str, str], runs: int) -> float:
     """The median wall time of `ledger ARGS` run in this process, once its modules are loaded:
     the command's own work (opening the ledger, checking, querying, logging, printing) without
     Python's start-up and imports. The first run, which loads them, is not counted."""
-    in_process(args, env)
-    samples = []
-    for _ in range(max(runs, 1)):
-        started = time.perf_counter()
-        in_process(args, env)
-        samples.append(time.perf_counter() - started)
-    return median_ms(samples)
+    samples = alternated({"own": lambda: in_process(args, env)}, max(runs, 1))
+    return median_ms(samples["own"])
 
 
 # Set by `main`: the load at the start decides whether verdicts are given (`bench.common`).
@@ -289,14 +284,14 @@ def cli_reads(folder: Path, runs: int) -> None:
         for argv in (*reads.values(), floor, *references.values()):
             wall(argv, env, folder)
     started = load_average()
-    samples: dict[str, list[float]] = {name: [] for name in ["floor", *reads, *references]}
-    floors: dict[str, list[float]] = {name: [] for name in [*reads, *references]}
+    # Each figure's runs, and the floor's run just before each of them.
+    samples: dict[str, list[float]] = {name: [] for name in [*reads, *references]}
+    floors: dict[str, list[float]] = {name: [] for name in samples}
     for _ in range(runs):
         for name, argv in [*reads.items(), *references.items()]:
             floors[name].append(wall(floor, env, folder))
-            samples["floor"].append(floors[name][-1])
             samples[name].append(wall(argv, env, folder))
-    floor_ms = median_ms(samples["floor"])
+    floor_ms = median_ms([run for runs_before in floors.values() for run in runs_before])
     print(f"(d) CLI read latency, SQLite, a small ledger, median of {runs} runs each")
     print(f"    measured: {ledger}, {how_installed(env, folder)}")
     print(f"    load average before these reads: {started}")

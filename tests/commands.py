@@ -10,11 +10,6 @@ from tests.helpers import root_command
 CommandPath = tuple[str, ...]
 
 
-def command_tree() -> Any:
-    """The root command, as the in-process tests run it (built once per test process)."""
-    return root_command()
-
-
 def groups_and_leaves() -> tuple[list[tuple[CommandPath, Any]], list[tuple[CommandPath, Any]]]:
     """(groups, leaves): every group that dispatches and every command that does something,
     each with its path from the root."""
@@ -39,7 +34,7 @@ def _walked() -> tuple[tuple[tuple[CommandPath, Any], ...], tuple[tuple[CommandP
         for name in sorted(command.list_commands(ctx)):
             walk(command.get_command(ctx, name), (*path, name))
 
-    walk(command_tree(), ())
+    walk(root_command(), ())  # as the in-process tests run it
     return tuple(groups), tuple(leaves)
 
 
